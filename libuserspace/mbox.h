@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libmbox - a thin C library over the mbox mailbox IPC ioctls.
+ *
+ * The kernel ABI and its semantics are described in <linux/mbox.h>; this
+ * library adds no policy of its own.  It only fills in the ioctl structures,
+ * converts deadlines and normalises errors.
+ *
+ * Error convention (every function): on success a non-negative value is
+ * returned (0, a file descriptor, or a message length); on failure the
+ * negated errno value is returned (e.g. -EAGAIN).  errno itself is never
+ * modified by the library, so a caller can keep errno-based code around it
+ * undisturbed.
+ *
+ * Handles are plain file descriptors: close them with close(2) or
+ * mbox_close(), poll them, pass them with SCM_RIGHTS, dup() them.
+ *
+ * Thread safety: every function may be called from any thread.  The library
+ * keeps one close-on-exec descriptor of /dev/mbox, opened lazily by the first
+ * call that needs it and then kept for the life of the process; do not close
+ * that descriptor behind the library's back (see mbox_device_fd()).
+ */
+#ifndef LIBMBOX_MBOX_H
+#define LIBMBOX_MBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <linux/mbox.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Version of this library (not of the kernel ABI, see mbox_version()). */
+#define LIBMBOX_VERSION_MAJOR	1
+#define LIBMBOX_VERSION_MINOR	0
+#define LIBMBOX_VERSION_PATCH	0
+
+/**
+ * struct mbox_attr - attributes of a new mailbox, see mbox_create()
+ * @capacity_mode: MBOX_CAPACITY_ZERO, _BOUNDED or _UNBOUNDED.
+ * @capacity: queue length in messages for BOUNDED; 0 otherwise.
+ * @msg_size: the largest message in bytes (the only size with
+ *	MBOX_CREATE_FIXED_SIZE).
+ * @flags: MBOX_CREATE_* bits.
+ * @mode: permission bits for opening user handles (0 selects 0600).
+ * @fd_flags: O_CLOEXEC and/or O_NONBLOCK for the owner handle.
+ *
+ * Start from one of the MBOX_ATTR_* initialisers below and adjust.
+ */
+struct mbox_attr {
+	uint32_t capacity_mode;
+	uint32_t capacity;
+	uint32_t msg_size;
+	uint32_t flags;
+	uint32_t mode;
+	int fd_flags;
+};
+
+/* Rendezvous mailbox: a send completes only when a receiver takes it. */
+#define MBOX_ATTR_ZERO(msg_size_)					\
+	((struct mbox_attr){ .capacity_mode = MBOX_CAPACITY_ZERO,	\
+			     .msg_size = (msg_size_) })
+/* Queue of at most @cap_ messages; senders wait while it is full. */
+#define MBOX_ATTR_BOUNDED(cap_, msg_size_)				\
+	((struct mbox_attr){ .capacity_mode = MBOX_CAPACITY_BOUNDED,	\
+			     .capacity = (cap_), .msg_size = (msg_size_) })
+/* Queue limited only by the per-user byte accounting. */
+#define MBOX_ATTR_UNBOUNDED(msg_size_)					\
+	((struct mbox_attr){ .capacity_mode = MBOX_CAPACITY_UNBOUNDED,	\
+			     .msg_size = (msg_size_) })
+
+/**
+ * struct mbox_msginfo - what a receive reports besides the payload
+ * @seq: the message's per-mailbox sequence number (acceptance order).
+ * @len: the message length; after -EMSGSIZE, the length of the message
+ *	that did not fit (it is still queued).
+ * @priority: the message's priority.
+ * @type: the sender's opaque type tag.
+ * @sender_pid: the sending process in the receiver's pid namespace, or 0.
+ * @sender_uid: the sender's uid in the receiver's user namespace.
+ */
+struct mbox_msginfo {
+	uint64_t seq;
+	uint32_t len;
+	uint32_t priority;
+	uint32_t type;
+	int32_t sender_pid;
+	uint32_t sender_uid;
+};
+
+/**
+ * mbox_device_fd() - the library's descriptor of /dev/mbox
+ *
+ * Opens /dev/mbox (O_RDWR | O_CLOEXEC) on first use; concurrent first calls
+ * race safely and exactly one descriptor is kept.  A failed open is not
+ * remembered: the next call tries again (e.g. after the module is loaded).
+ *
+ * Return: the descriptor (owned by the library; do not close it), or
+ * -errno from open(2) (typically -ENOENT when the module is not loaded).
+ */
+int mbox_device_fd(void);
+
+/**
+ * mbox_version() - query the running module (MBOX_IOC_VERSION)
+ * @v: filled with the ABI version, feature bits and current limits.
+ *
+ * Return: 0, or -errno (-ENOENT if /dev/mbox is missing, -EFAULT, ...).
+ */
+int mbox_version(struct mbox_version *v);
+
+/**
+ * mbox_create() - create a mailbox (MBOX_IOC_CREATE)
+ * @attr: the mailbox's attributes; must not be NULL.
+ * @name: NUL-terminated name ([A-Za-z0-9._-], 1 to MBOX_NAME_MAX - 1
+ *	characters, not starting with '-'), or NULL for an anonymous mailbox.
+ * @id: if not NULL, receives the new mailbox's id.
+ *
+ * Return: the owner handle (a new file descriptor), or -errno:
+ * -EINVAL, -ENAMETOOLONG, -EEXIST, -ENOSPC, -EFAULT, -ENOMEM, -EMFILE, ...
+ */
+int mbox_create(const struct mbox_attr *attr, const char *name, uint64_t *id);
+
+/**
+ * mbox_open_id() - open a user (send-only) handle by id (MBOX_IOC_OPEN)
+ * @id: the mailbox id (never 0).
+ * @fd_flags: O_CLOEXEC and/or O_NONBLOCK for the new handle.
+ *
+ * Return: the user handle, or -errno: -ENOENT, -EACCES, -EINVAL, ...
+ */
+int mbox_open_id(uint64_t id, int fd_flags);
+
+/**
+ * mbox_open_name() - open a user (send-only) handle by name (MBOX_IOC_OPEN)
+ * @name: the mailbox name; must not be NULL.
+ * @fd_flags: O_CLOEXEC and/or O_NONBLOCK for the new handle.
+ * @id: if not NULL, receives the id of the mailbox that was opened.
+ *
+ * Return: the user handle, or -errno: -ENOENT, -EACCES, -EINVAL,
+ * -ENAMETOOLONG, ...
+ */
+int mbox_open_name(const char *name, int fd_flags, uint64_t *id);
+
+/**
+ * mbox_sendx() - general send (MBOX_IOC_SEND)
+ * @fd: an owner or user handle.
+ * @s: the request, passed to the kernel as is; on success @s->seq holds the
+ *	sequence number the message was accepted with.
+ *
+ * Return: 0, or -errno: -EPIPE, -EMSGSIZE, -EINVAL, -EAGAIN, -ETIMEDOUT,
+ * -EINTR, -ENOBUFS, -EFAULT, -ENOMEM.
+ */
+int mbox_sendx(int fd, struct mbox_send *s);
+
+/**
+ * mbox_send() - send a message, waiting as long as needed
+ * @fd: an owner or user handle.
+ * @buf: the message bytes (may be NULL when @len is 0).
+ * @len: the message length.
+ * @prio: 0 (default, lowest) to MBOX_PRIO_MAX.
+ *
+ * Waits for space (BOUNDED) or for a receiver (ZERO) unless the handle has
+ * O_NONBLOCK.  The message's type tag is 0 (use mbox_sendx() to set one).
+ *
+ * Return: 0 once the message is queued or taken, or -errno as mbox_sendx().
+ */
+int mbox_send(int fd, const void *buf, size_t len, unsigned int prio);
+
+/**
+ * mbox_send_nb() - send a message without waiting (MBOX_MSG_NONBLOCK)
+ *
+ * As mbox_send(), but fails with -EAGAIN where it would have to wait.
+ */
+int mbox_send_nb(int fd, const void *buf, size_t len, unsigned int prio);
+
+/**
+ * mbox_send_timed() - send a message, waiting until a deadline at most
+ * @abs_monotonic: absolute CLOCK_MONOTONIC deadline (see mbox_deadline_in());
+ *	a deadline in the past still succeeds when no wait is needed.
+ *	Deadlines beyond the kernel's range are clamped to "no deadline".
+ *
+ * As mbox_send(), but fails with -ETIMEDOUT once the deadline has passed;
+ * -EINVAL for a NULL or malformed @abs_monotonic.
+ */
+int mbox_send_timed(int fd, const void *buf, size_t len, unsigned int prio,
+		    const struct timespec *abs_monotonic);
+
+/**
+ * mbox_recvx() - general receive (MBOX_IOC_RECV)
+ * @fd: the owner handle.
+ * @r: the request, passed to the kernel as is; on success the out fields
+ *	describe the message; on -EMSGSIZE @r->msg_len is its length.
+ *
+ * Return: 0, or -errno: -EPERM (user handle), -EMSGSIZE, -EINVAL, -EAGAIN,
+ * -ETIMEDOUT, -EINTR, -EFAULT.
+ */
+int mbox_recvx(int fd, struct mbox_recv *r);
+
+/**
+ * mbox_recv() - receive the next message, waiting as long as needed
+ * @fd: the owner handle.
+ * @buf: where the payload goes.
+ * @len: size of @buf (larger values are clamped to UINT32_MAX).
+ * @info: if not NULL, receives the message's metadata; after -EMSGSIZE only
+ *	@info->len is set (the size needed).
+ *
+ * Return: the message length (>= 0), or -errno as mbox_recvx().
+ */
+ssize_t mbox_recv(int fd, void *buf, size_t len, struct mbox_msginfo *info);
+
+/**
+ * mbox_recv_nb() - receive without waiting (MBOX_MSG_NONBLOCK)
+ *
+ * As mbox_recv(), but fails with -EAGAIN when no message is ready.
+ */
+ssize_t mbox_recv_nb(int fd, void *buf, size_t len, struct mbox_msginfo *info);
+
+/**
+ * mbox_recv_timed() - receive, waiting until a deadline at most
+ * @abs_monotonic: absolute CLOCK_MONOTONIC deadline, as for
+ *	mbox_send_timed().
+ *
+ * As mbox_recv(), but fails with -ETIMEDOUT once the deadline has passed.
+ */
+ssize_t mbox_recv_timed(int fd, void *buf, size_t len,
+			struct mbox_msginfo *info,
+			const struct timespec *abs_monotonic);
+
+/**
+ * mbox_info() - describe the mailbox behind a handle (MBOX_IOC_INFO)
+ * @fd: an owner or user handle.
+ * @info: filled in by the kernel.
+ *
+ * Return: 0, or -errno (-EFAULT, -ENOTTY for a descriptor that is not an
+ * mbox handle, -EBADF).
+ */
+int mbox_info(int fd, struct mbox_info *info);
+
+/**
+ * mbox_close() - close a handle
+ * @fd: an owner or user handle.
+ *
+ * Closing the last reference to an owner handle destroys the mailbox.
+ * -EINTR from close(2) is reported as success: on Linux the descriptor is
+ * released in that case as well.
+ *
+ * Return: 0, or -errno (-EBADF).
+ */
+int mbox_close(int fd);
+
+/**
+ * mbox_deadline_in() - compute an absolute deadline for the timed calls
+ * @abs_monotonic: receives CLOCK_MONOTONIC now plus @rel_ns.
+ * @rel_ns: nanoseconds from now.
+ *
+ * Return: 0, or -errno from clock_gettime(2).
+ */
+int mbox_deadline_in(struct timespec *abs_monotonic, uint64_t rel_ns);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBMBOX_MBOX_H */
