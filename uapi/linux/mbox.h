@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * mbox: mailbox IPC for Linux - the user/kernel ABI.
+ *
+ * DOC: Overview
+ *
+ * A mailbox is a kernel-held message queue with exactly one receiving side
+ * (its owner) and any number of sending sides (its users).  Every side is a
+ * file descriptor ("handle"), so close-on-exec, fork, SCM_RIGHTS passing,
+ * poll/epoll and clean-up at process exit all come from the kernel's own file
+ * machinery.
+ *
+ * Handles are obtained by ioctls on the misc device /dev/mbox:
+ *
+ *   MBOX_IOC_CREATE  creates a mailbox; returns its owner handle.
+ *   MBOX_IOC_OPEN    opens a user (send-only) handle by id or by name.
+ *   MBOX_IOC_VERSION reports the ABI version, features and limits.
+ *
+ * Messages move by ioctls on a handle:
+ *
+ *   MBOX_IOC_SEND    on either handle kind (the owner may message itself).
+ *   MBOX_IOC_RECV    on the owner handle only (-EPERM on a user handle).
+ *   MBOX_IOC_INFO    on either handle kind.
+ *
+ * Lifetime: the mailbox lives exactly as long as its owner handle (the
+ * struct file; dup() and fork() share it).  When the last reference to the
+ * owner handle is closed - explicitly or by process exit - the mailbox is
+ * destroyed at once: queued messages are freed, blocked senders return
+ * -EPIPE, later sends on user handles return -EPIPE, user handles poll
+ * POLLHUP, and the id and name stop resolving (-ENOENT).  Ids are 64-bit
+ * and never reused while the module is loaded.
+ *
+ * DOC: Buffering
+ *
+ * MBOX_CAPACITY_ZERO      rendezvous.  Nothing is queued: a send returns 0
+ *                         only after a receiver has copied the message out.
+ *                         A send that fails (timeout, signal, -EPIPE) was
+ *                         not delivered.
+ * MBOX_CAPACITY_BOUNDED   at most @capacity messages are queued; a sender
+ *                         waits while the queue is full.  Blocked senders
+ *                         are admitted strictly in arrival order (FIFO): a
+ *                         newcomer never overtakes a blocked sender.  A send
+ *                         returns 0 once its message is queued.
+ * MBOX_CAPACITY_UNBOUNDED a sender never waits for space.  Queued bytes are
+ *                         still limited (see Accounting).
+ *
+ * DOC: Ordering
+ *
+ * The receiver always gets the queued message of highest priority; messages
+ * of equal priority come out in the order they were accepted.  On a ZERO
+ * mailbox the same rule picks among the senders currently offering a
+ * message.  Every accepted message gets the next per-mailbox sequence number
+ * (starting at 1), so @seq gives the acceptance order.
+ *
+ * DOC: Accounting
+ *
+ * Each queued message is charged, for its payload plus a fixed per-message
+ * overhead, to the user (real uid) who opened the handle it was sent through
+ * - a handle passed to another process keeps charging its opener - and to
+ * the sending task's memory cgroup.  A send that would take the user past the module parameter
+ * user_bytes_max fails with -ENOBUFS and nothing is queued.  The count of
+ * mailboxes a user may own is capped by user_mailboxes_max (-ENOSPC).
+ *
+ * DOC: Waiting
+ *
+ * Send and receive block by default.  They do not block when the handle has
+ * O_NONBLOCK or the call has MBOX_MSG_NONBLOCK: instead they fail with
+ * -EAGAIN.  With MBOX_MSG_TIMEOUT the wait ends at the absolute
+ * CLOCK_MONOTONIC time @timeout_ns with -ETIMEDOUT (a deadline in the past
+ * still succeeds if no wait is needed); MBOX_MSG_NONBLOCK wins when both are
+ * set.  Because deadlines are absolute, a
+ * call interrupted by a signal is restarted transparently under SA_RESTART
+ * and otherwise fails with -EINTR; in both cases nothing was delivered or
+ * consumed by the interrupted call.
+ *
+ * A non-blocking send to a ZERO mailbox succeeds only if a receiver is
+ * already blocked in MBOX_IOC_RECV; it then waits just for that receiver to
+ * copy the message, and returns -EAGAIN if the receiver leaves without it.
+ *
+ * DOC: ABI rules
+ *
+ * All structures have fixed sizes that are multiples of 8, use only __u*
+ * and __s* members, and carry pointers as __u64.  Unknown flag bits and
+ * non-zero reserved fields are rejected with -EINVAL, so that they can be
+ * given a meaning later; a grown structure gets a new command number.
+ * Structures are never partially written on error, except where a field is
+ * documented as set on a given error.  Unknown commands fail with -ENOTTY.
+ */
+#ifndef _UAPI_LINUX_MBOX_H
+#define _UAPI_LINUX_MBOX_H
+
+#include <linux/const.h>
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/* The device node; misc device, dynamic minor. */
+#define MBOX_DEVICE_PATH	"/dev/mbox"
+
+/* Bumped on incompatible changes only; features are announced as bits. */
+#define MBOX_ABI_VERSION	1
+
+#define MBOX_IOC_MAGIC		0xB8
+
+/* Names: 1 to MBOX_NAME_MAX - 1 characters from [A-Za-z0-9._-], not starting with '-'. */
+#define MBOX_NAME_MAX		64
+
+/* Priorities run from 0 (lowest, the default) to MBOX_PRIO_MAX. */
+#define MBOX_PRIO_MAX		32767
+
+/**
+ * enum mbox_feature - bits of &mbox_version.features
+ * @MBOX_FEAT_CORE: owner/user mailboxes, the three capacities, priorities,
+ *	timed and non-blocking send and receive, MBOX_IOC_INFO.
+ */
+#define MBOX_FEAT_CORE		_BITULL(0)
+
+/**
+ * struct mbox_version - MBOX_IOC_VERSION on /dev/mbox
+ * @abi_version: out: MBOX_ABI_VERSION of the running module.
+ * @max_msg_size: out: largest @msg_size a mailbox may be created with now
+ *	(module parameter msg_size_max).
+ * @features: out: MBOX_FEAT_* bits the module supports.
+ * @max_capacity: out: largest BOUNDED capacity (module parameter
+ *	capacity_max).
+ * @max_priority: out: MBOX_PRIO_MAX.
+ * @reserved: out: zero.
+ *
+ * Errors: -EFAULT.
+ */
+struct mbox_version {
+	__u32 abi_version;
+	__u32 max_msg_size;
+	__u64 features;
+	__u32 max_capacity;
+	__u32 max_priority;
+	__u64 reserved[4];
+};
+
+/* Values of &mbox_create.capacity_mode */
+#define MBOX_CAPACITY_ZERO	0
+#define MBOX_CAPACITY_BOUNDED	1
+#define MBOX_CAPACITY_UNBOUNDED	2
+
+/* Bits of &mbox_create.flags */
+/* Every message must be exactly @msg_size bytes long. */
+#define MBOX_CREATE_FIXED_SIZE	_BITUL(0)
+#define MBOX_CREATE_FLAGS	(MBOX_CREATE_FIXED_SIZE)
+
+/**
+ * struct mbox_create - MBOX_IOC_CREATE on /dev/mbox
+ * @flags: in: MBOX_CREATE_* bits.
+ * @capacity_mode: in: MBOX_CAPACITY_*.
+ * @capacity: in: for BOUNDED, the queue length in messages, 1 to
+ *	&mbox_version.max_capacity; must be 0 for ZERO and UNBOUNDED.
+ * @msg_size: in: the largest message in bytes, 1 to
+ *	&mbox_version.max_msg_size; with MBOX_CREATE_FIXED_SIZE the only size.
+ * @fd_flags: in: O_CLOEXEC and/or O_NONBLOCK for the returned handle.
+ * @mode: in: permission bits (at most 0777) checked when a user handle is
+ *	opened: opening needs write permission for the caller against the
+ *	creator's uid and gid; CAP_IPC_OWNER overrides.  0 selects 0600.
+ * @name: in: pointer to a NUL-terminated name, or 0 for an anonymous
+ *	mailbox that can only be opened by id.
+ * @id: out: the new mailbox's id.
+ * @reserved: in: must be zero.
+ *
+ * Returns the owner handle (a new file descriptor) on success.
+ *
+ * Errors: -EINVAL (unknown flag, bad capacity_mode, capacity, msg_size,
+ * fd_flags or mode, non-zero reserved, bad character in name),
+ * -ENAMETOOLONG (name of MBOX_NAME_MAX characters or more), -EEXIST (name
+ * in use), -ENOSPC (caller's user owns user_mailboxes_max mailboxes),
+ * -EFAULT, -ENOMEM, -EMFILE, -ENFILE.
+ */
+struct mbox_create {
+	__u32 flags;
+	__u32 capacity_mode;
+	__u32 capacity;
+	__u32 msg_size;
+	__u32 fd_flags;
+	__u32 mode;
+	__u64 name;
+	__u64 id;
+	__u64 reserved[4];
+};
+
+/**
+ * struct mbox_open - MBOX_IOC_OPEN on /dev/mbox
+ * @id: in: the mailbox to open when @name is 0, otherwise must be 0;
+ *	out: the id of the mailbox opened.
+ * @name: in: pointer to a NUL-terminated name, or 0 to open by @id.
+ * @flags: in: must be 0.
+ * @fd_flags: in: O_CLOEXEC and/or O_NONBLOCK for the returned handle.
+ * @reserved: in: must be zero.
+ *
+ * Returns a user (send-only) handle on success.
+ *
+ * Errors: -ENOENT (no such live mailbox), -EACCES (no write permission),
+ * -EINVAL (both or neither of id and name, flags, fd_flags, reserved, bad
+ * name), -ENAMETOOLONG, -EFAULT, -ENOMEM, -EMFILE, -ENFILE.
+ */
+struct mbox_open {
+	__u64 id;
+	__u64 name;
+	__u32 flags;
+	__u32 fd_flags;
+	__u64 reserved[2];
+};
+
+/* Bits of &mbox_send.flags and &mbox_recv.flags */
+/* Fail with -EAGAIN instead of waiting. */
+#define MBOX_MSG_NONBLOCK	_BITUL(0)
+/* Wait at most until the absolute CLOCK_MONOTONIC time @timeout_ns. */
+#define MBOX_MSG_TIMEOUT	_BITUL(1)
+#define MBOX_MSG_FLAGS		(MBOX_MSG_NONBLOCK | MBOX_MSG_TIMEOUT)
+
+/**
+ * struct mbox_send - MBOX_IOC_SEND on any handle
+ * @buf: in: pointer to the message bytes (may be 0 when @len is 0).
+ * @len: in: message length; at most the mailbox's msg_size, and exactly
+ *	msg_size for a MBOX_CREATE_FIXED_SIZE mailbox.
+ * @flags: in: MBOX_MSG_* bits.
+ * @timeout_ns: in: absolute CLOCK_MONOTONIC deadline in nanoseconds when
+ *	MBOX_MSG_TIMEOUT is set, otherwise must be 0.
+ * @priority: in: 0 to MBOX_PRIO_MAX; higher is received first.
+ * @type: in: an opaque tag handed to the receiver.
+ * @seq: out: the sequence number the message was accepted with.
+ * @reserved: in: must be zero.
+ *
+ * Returns 0 once the message is queued (BOUNDED, UNBOUNDED) or taken by a
+ * receiver (ZERO).
+ *
+ * Errors: -EPIPE (mailbox destroyed, also while waiting), -EMSGSIZE (@len
+ * above msg_size), -EINVAL (unknown flags, length other than msg_size on a
+ * fixed-size mailbox, priority above MBOX_PRIO_MAX, timeout_ns without
+ * MBOX_MSG_TIMEOUT or above KTIME_MAX, non-zero reserved), -EAGAIN (would
+ * wait, non-blocking), -ETIMEDOUT, -EINTR, -ENOBUFS (user_bytes_max
+ * reached), -EFAULT, -ENOMEM.
+ */
+struct mbox_send {
+	__u64 buf;
+	__u32 len;
+	__u32 flags;
+	__u64 timeout_ns;
+	__u32 priority;
+	__u32 type;
+	__u64 seq;
+	__u64 reserved[2];
+};
+
+/**
+ * struct mbox_recv - MBOX_IOC_RECV on the owner handle
+ * @buf: in: pointer to the receive buffer.
+ * @len: in: size of the receive buffer.
+ * @flags: in: MBOX_MSG_* bits.
+ * @timeout_ns: in: as for &struct mbox_send.
+ * @msg_len: out: length of the message received; also set when the call
+ *	fails with -EMSGSIZE, to the length of the message that did not fit.
+ * @priority: out: the message's priority.
+ * @seq: out: the message's sequence number.
+ * @sender_pid: out: the sending process (thread group id) as seen in the
+ *	receiver's pid namespace, 0 if it is not visible there.
+ * @sender_uid: out: the sender's uid in the receiver's user namespace
+ *	(the overflow uid if unmapped).
+ * @type: out: the sender's &mbox_send.type.
+ * @reserved: in: must be zero; out: zero.
+ *
+ * Takes the next message (see Ordering) and returns 0.
+ *
+ * Errors: -EPERM (user handle), -EMSGSIZE (@len smaller than the next
+ * message: the message stays queued, @msg_len tells its length),
+ * -EINVAL (flags, timeout_ns, reserved), -EAGAIN, -ETIMEDOUT, -EINTR,
+ * -EFAULT (the message stays queued).
+ */
+struct mbox_recv {
+	__u64 buf;
+	__u32 len;
+	__u32 flags;
+	__u64 timeout_ns;
+	__u32 msg_len;
+	__u32 priority;
+	__u64 seq;
+	__s32 sender_pid;
+	__u32 sender_uid;
+	__u32 type;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+/* Values of &mbox_info.role */
+#define MBOX_ROLE_OWNER		0
+#define MBOX_ROLE_USER		1
+
+/* Values of &mbox_info.state */
+#define MBOX_STATE_ALIVE	0
+#define MBOX_STATE_DEAD		1
+
+/**
+ * struct mbox_info - MBOX_IOC_INFO on any handle
+ * @id: out: the mailbox id.
+ * @role: out: MBOX_ROLE_* of this handle.
+ * @state: out: MBOX_STATE_*.
+ * @flags: out: the MBOX_CREATE_* flags it was created with.
+ * @capacity_mode: out: MBOX_CAPACITY_*.
+ * @capacity: out: as created.
+ * @msg_size: out: as created.
+ * @mode: out: permission bits in effect.
+ * @owner_uid: out: the creator's uid in the caller's user namespace.
+ * @queued: out: messages queued now (for ZERO: senders offering one).
+ * @waiting_senders: out: senders blocked for space or for a receiver.
+ * @queued_bytes: out: payload bytes of the queued messages.
+ * @sent: out: messages accepted so far (the last sequence number).
+ * @received: out: messages received so far.
+ * @name: out: NUL-terminated name, empty for an anonymous mailbox.
+ * @reserved: out: zero.
+ *
+ * Errors: -EFAULT.
+ */
+struct mbox_info {
+	__u64 id;
+	__u32 role;
+	__u32 state;
+	__u32 flags;
+	__u32 capacity_mode;
+	__u32 capacity;
+	__u32 msg_size;
+	__u32 mode;
+	__u32 owner_uid;
+	__u32 queued;
+	__u32 waiting_senders;
+	__u64 queued_bytes;
+	__u64 sent;
+	__u64 received;
+	char name[MBOX_NAME_MAX];
+	__u64 reserved[4];
+};
+
+#define MBOX_IOC_VERSION	_IOR(MBOX_IOC_MAGIC, 0x00, struct mbox_version)
+#define MBOX_IOC_CREATE		_IOWR(MBOX_IOC_MAGIC, 0x01, struct mbox_create)
+#define MBOX_IOC_OPEN		_IOWR(MBOX_IOC_MAGIC, 0x02, struct mbox_open)
+#define MBOX_IOC_SEND		_IOWR(MBOX_IOC_MAGIC, 0x10, struct mbox_send)
+#define MBOX_IOC_RECV		_IOWR(MBOX_IOC_MAGIC, 0x11, struct mbox_recv)
+#define MBOX_IOC_INFO		_IOR(MBOX_IOC_MAGIC, 0x12, struct mbox_info)
+
+#endif /* _UAPI_LINUX_MBOX_H */
