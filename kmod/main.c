@@ -1,36 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mbox: mailbox IPC.  Module entry points and the /dev/mbox device.
+ * mbox: mailbox IPC.  Module entry points.
+ *
+ * The module cannot be removed while any handle exists (each pins it), so
+ * by the time mbox_exit() runs every mailbox is gone.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/fs.h>
-#include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/mbox.h>
 
-static const struct file_operations mbox_dev_fops = {
-	.owner = THIS_MODULE,
-	.llseek = noop_llseek,
-};
-
-static struct miscdevice mbox_misc = {
-	.minor = MISC_DYNAMIC_MINOR,
-	.name = "mbox",
-	.fops = &mbox_dev_fops,
-	.mode = 0666,
-};
+#include "device.h"
+#include "mailbox.h"
 
 static int __init mbox_init(void)
 {
-	return misc_register(&mbox_misc);
+	int err;
+
+	err = mbox_device_register();
+	if (err) {
+		pr_err("cannot register /dev/mbox: %d\n", err);
+		return err;
+	}
+	pr_info("mailbox IPC loaded, ABI %d\n", MBOX_ABI_VERSION);
+	return 0;
 }
 
 static void __exit mbox_exit(void)
 {
-	misc_deregister(&mbox_misc);
+	mbox_device_unregister();
+	WARN_ON(!mbox_registry_empty());
 }
 
 module_init(mbox_init);
 module_exit(mbox_exit);
-MODULE_DESCRIPTION("Mailbox IPC");
+MODULE_DESCRIPTION("Mailbox IPC: owner/user mailboxes with zero, bounded and unbounded buffering");
 MODULE_LICENSE("GPL");

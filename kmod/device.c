@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/mbox: version, create and open.  See device.h.
+ */
+#include <linux/cred.h>
+#include <linux/err.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+
+#include "device.h"
+#include "handle.h"
+#include "mailbox.h"
+#include "params.h"
+#include "user.h"
+
+#define MBOX_FD_FLAGS	(O_CLOEXEC | O_NONBLOCK)
+
+static long mbox_dev_version(struct mbox_version __user *uargs)
+{
+	struct mbox_version v;
+
+	memset(&v, 0, sizeof(v));
+	v.abi_version = MBOX_ABI_VERSION;
+	v.max_msg_size = READ_ONCE(mbox_msg_size_max);
+	v.features = MBOX_FEAT_CORE;
+	v.max_capacity = READ_ONCE(mbox_capacity_max);
+	v.max_priority = MBOX_PRIO_MAX;
+	return copy_to_user(uargs, &v, sizeof(v)) ? -EFAULT : 0;
+}
+
+static int mbox_check_create(const struct mbox_create *args)
+{
+	unsigned int i;
+
+	if (args->flags & ~MBOX_CREATE_FLAGS)
+		return -EINVAL;
+	if (args->fd_flags & ~MBOX_FD_FLAGS)
+		return -EINVAL;
+	if (args->mode & ~0777)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(args->reserved); i++)
+		if (args->reserved[i])
+			return -EINVAL;
+	if (!args->msg_size || args->msg_size > READ_ONCE(mbox_msg_size_max))
+		return -EINVAL;
+
+	switch (args->capacity_mode) {
+	case MBOX_CAPACITY_ZERO:
+	case MBOX_CAPACITY_UNBOUNDED:
+		return args->capacity ? -EINVAL : 0;
+	case MBOX_CAPACITY_BOUNDED:
+		if (!args->capacity ||
+		    args->capacity > READ_ONCE(mbox_capacity_max))
+			return -EINVAL;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/*
+ * Turns a new handle file into a descriptor once @id is reported: if the
+ * report faults, the file is dropped and no descriptor ever appears.
+ */
+static int mbox_install(struct file *file, u32 fd_flags, u64 id,
+			u64 __user *uid)
+{
+	int fd;
+
+	fd = get_unused_fd_flags(fd_flags & O_CLOEXEC);
+	if (fd < 0) {
+		fput(file);
+		return fd;
+	}
+	if (put_user(id, uid)) {
+		put_unused_fd(fd);
+		fput(file);
+		return -EFAULT;
+	}
+	fd_install(fd, file);
+	return fd;
+}
+
+static long mbox_dev_create(struct mbox_create __user *uargs)
+{
+	char name[MBOX_NAME_MAX] = "";
+	struct mbox_create args;
+	struct mbox_user *user;
+	struct file *file;
+	struct mbox *mb;
+	int err;
+
+	if (copy_from_user(&args, uargs, sizeof(args)))
+		return -EFAULT;
+	err = mbox_check_create(&args);
+	if (err)
+		return err;
+	if (args.name) {
+		err = mbox_name_from_user(name, args.name);
+		if (err)
+			return err;
+	}
+
+	user = mbox_user_get(current_uid());
+	if (!user)
+		return -ENOMEM;
+
+	mb = mbox_new(&args, name, user);
+	if (IS_ERR(mb)) {
+		err = PTR_ERR(mb);
+		goto out_user;
+	}
+	err = mbox_register(mb);
+	if (err)
+		goto out_destroy;
+
+	file = mbox_handle_file(mb, user, true, args.fd_flags);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		goto out_destroy;
+	}
+	/* From here the owner handle owns the mailbox's life. */
+	err = mbox_install(file, args.fd_flags, mb->id, &uargs->id);
+	mbox_put(mb);
+	mbox_user_put(user);
+	return err;
+
+out_destroy:
+	mbox_destroy(mb);
+	mbox_put(mb);
+out_user:
+	mbox_user_put(user);
+	return err;
+}
+
+static long mbox_dev_open(struct mbox_open __user *uargs)
+{
+	char name[MBOX_NAME_MAX];
+	struct mbox_open args;
+	struct mbox_user *user;
+	struct file *file;
+	struct mbox *mb;
+	bool dead;
+	int err;
+
+	if (copy_from_user(&args, uargs, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || (args.fd_flags & ~MBOX_FD_FLAGS))
+		return -EINVAL;
+	if (args.reserved[0] || args.reserved[1])
+		return -EINVAL;
+	if (!args.id == !args.name)
+		return -EINVAL;
+
+	if (args.name) {
+		err = mbox_name_from_user(name, args.name);
+		if (err)
+			return err;
+		mb = mbox_lookup_name(name);
+	} else {
+		mb = mbox_lookup_id(args.id);
+	}
+	if (!mb)
+		return -ENOENT;
+
+	mutex_lock(&mb->lock);
+	dead = mb->dead;
+	mutex_unlock(&mb->lock);
+	if (dead) {
+		err = -ENOENT;
+		goto out_mb;
+	}
+	if (!mbox_may_open(mb)) {
+		err = -EACCES;
+		goto out_mb;
+	}
+
+	user = mbox_user_get(current_uid());
+	if (!user) {
+		err = -ENOMEM;
+		goto out_mb;
+	}
+	file = mbox_handle_file(mb, user, false, args.fd_flags);
+	mbox_user_put(user);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		goto out_mb;
+	}
+	err = mbox_install(file, args.fd_flags, mb->id, &uargs->id);
+out_mb:
+	mbox_put(mb);
+	return err;
+}
+
+static long mbox_dev_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case MBOX_IOC_VERSION:
+		return mbox_dev_version(argp);
+	case MBOX_IOC_CREATE:
+		return mbox_dev_create(argp);
+	case MBOX_IOC_OPEN:
+		return mbox_dev_open(argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations mbox_dev_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = mbox_dev_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice mbox_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "mbox",
+	.fops = &mbox_dev_fops,
+	.mode = 0666,
+};
+
+int mbox_device_register(void)
+{
+	return misc_register(&mbox_misc);
+}
+
+void mbox_device_unregister(void)
+{
+	misc_deregister(&mbox_misc);
+}

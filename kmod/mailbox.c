@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Mailbox creation, registry, permissions and destruction.  See mailbox.h.
+ */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/ctype.h>
+#include <linux/err.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+
+#include "mailbox.h"
+#include "transfer.h"
+#include "user.h"
+
+/* Ids index the xarray directly: they must fit an unsigned long. */
+static_assert(sizeof(unsigned long) >= sizeof(u64));
+
+static DEFINE_XARRAY(mbox_ids);
+static atomic64_t mbox_last_id = ATOMIC64_INIT(0);
+
+static DEFINE_MUTEX(mbox_names_lock);
+static struct rb_root mbox_names = RB_ROOT;
+
+/*
+ * Allocates a mailbox for @args (already validated) owned by the calling
+ * task's credentials and charged to @creator.
+ */
+struct mbox *mbox_new(const struct mbox_create *args, const char *name,
+		      struct mbox_user *creator)
+{
+	struct mbox *mb;
+	int err;
+
+	err = mbox_user_charge_mailbox(creator);
+	if (err)
+		return ERR_PTR(err);
+
+	mb = kzalloc(sizeof(*mb), GFP_KERNEL_ACCOUNT);
+	if (!mb) {
+		mbox_user_uncharge_mailbox(creator);
+		return ERR_PTR(-ENOMEM);
+	}
+
+	kref_init(&mb->ref);
+	RB_CLEAR_NODE(&mb->name_node);
+	mb->flags = args->flags;
+	mb->capacity_mode = args->capacity_mode;
+	mb->capacity = args->capacity;
+	mb->msg_size = args->msg_size;
+	mb->mode = args->mode ? args->mode : 0600;
+	mb->uid = current_euid();
+	mb->gid = current_egid();
+	mb->creator = mbox_user_ref(creator);
+	strscpy(mb->name, name, sizeof(mb->name));
+
+	mutex_init(&mb->lock);
+	mbox_queue_init(&mb->queue);
+	INIT_LIST_HEAD(&mb->senders);
+	INIT_LIST_HEAD(&mb->receivers);
+	init_waitqueue_head(&mb->poll_wq);
+	return mb;
+}
+
+static int mbox_name_cmp(const void *key, const struct rb_node *node)
+{
+	return strcmp(key, rb_entry(node, struct mbox, name_node)->name);
+}
+
+static int mbox_name_node_cmp(struct rb_node *a, const struct rb_node *b)
+{
+	return mbox_name_cmp(rb_entry(a, struct mbox, name_node)->name, b);
+}
+
+/* Gives @mb its id and makes it reachable; -EEXIST if its name is taken. */
+int mbox_register(struct mbox *mb)
+{
+	int err;
+
+	mb->id = atomic64_inc_return(&mbox_last_id);
+
+	if (mb->name[0]) {
+		mutex_lock(&mbox_names_lock);
+		if (rb_find_add(&mb->name_node, &mbox_names,
+				mbox_name_node_cmp)) {
+			mutex_unlock(&mbox_names_lock);
+			return -EEXIST;
+		}
+		mutex_unlock(&mbox_names_lock);
+	}
+
+	err = xa_err(xa_store(&mbox_ids, mb->id, mb, GFP_KERNEL));
+	if (err && mb->name[0]) {
+		mutex_lock(&mbox_names_lock);
+		rb_erase(&mb->name_node, &mbox_names);
+		RB_CLEAR_NODE(&mb->name_node);
+		mutex_unlock(&mbox_names_lock);
+	}
+	return err;
+}
+
+static void mbox_unregister(struct mbox *mb)
+{
+	if (mb->id)
+		xa_erase(&mbox_ids, mb->id);
+	if (!RB_EMPTY_NODE(&mb->name_node)) {
+		mutex_lock(&mbox_names_lock);
+		rb_erase(&mb->name_node, &mbox_names);
+		RB_CLEAR_NODE(&mb->name_node);
+		mutex_unlock(&mbox_names_lock);
+	}
+}
+
+/*
+ * Ends the mailbox's life: called once, when the owner handle goes.  The
+ * name is free for reuse as soon as this returns.
+ */
+void mbox_destroy(struct mbox *mb)
+{
+	mbox_unregister(mb);
+
+	mutex_lock(&mb->lock);
+	mbox_shutdown(mb);
+	mutex_unlock(&mb->lock);
+
+	mbox_user_uncharge_mailbox(mb->creator);
+}
+
+static void mbox_release(struct kref *ref)
+{
+	struct mbox *mb = container_of(ref, struct mbox, ref);
+
+	WARN_ON_ONCE(mb->queue.count);
+	WARN_ON_ONCE(!list_empty(&mb->senders));
+	WARN_ON_ONCE(!list_empty(&mb->receivers));
+	mutex_destroy(&mb->lock);
+	mbox_user_put(mb->creator);
+	kfree_rcu(mb, rcu);
+}
+
+void mbox_put(struct mbox *mb)
+{
+	kref_put(&mb->ref, mbox_release);
+}
+
+/* Returns the live-or-dying mailbox with id @id, with a reference, or NULL. */
+struct mbox *mbox_lookup_id(u64 id)
+{
+	struct mbox *mb;
+
+	rcu_read_lock();
+	mb = xa_load(&mbox_ids, id);
+	if (mb && !kref_get_unless_zero(&mb->ref))
+		mb = NULL;
+	rcu_read_unlock();
+	return mb;
+}
+
+struct mbox *mbox_lookup_name(const char *name)
+{
+	struct rb_node *node;
+	struct mbox *mb = NULL;
+
+	mutex_lock(&mbox_names_lock);
+	node = rb_find(name, &mbox_names, mbox_name_cmp);
+	if (node) {
+		mb = rb_entry(node, struct mbox, name_node);
+		kref_get(&mb->ref);
+	}
+	mutex_unlock(&mbox_names_lock);
+	return mb;
+}
+
+bool mbox_registry_empty(void)
+{
+	return xa_empty(&mbox_ids) && RB_EMPTY_ROOT(&mbox_names);
+}
+
+static bool mbox_name_char_ok(char c)
+{
+	return isalnum(c) || c == '.' || c == '_' || c == '-';
+}
+
+/*
+ * Copies a name from user space into @name (MBOX_NAME_MAX bytes) and checks
+ * it against the rules in the uapi header.  A leading '-' is refused so that
+ * names never look like options to command-line tools.
+ */
+int mbox_name_from_user(char *name, u64 uptr)
+{
+	long len;
+	long i;
+
+	len = strncpy_from_user(name, u64_to_user_ptr(uptr), MBOX_NAME_MAX);
+	if (len < 0)
+		return len;
+	if (len == MBOX_NAME_MAX)
+		return -ENAMETOOLONG;
+	if (len == 0 || name[0] == '-')
+		return -EINVAL;
+	for (i = 0; i < len; i++)
+		if (!mbox_name_char_ok(name[i]))
+			return -EINVAL;
+	return 0;
+}
+
+/*
+ * Whether the caller may open a user handle: write permission by the mode
+ * bits against the creator's uid and gid, as for SysV IPC objects.
+ */
+bool mbox_may_open(const struct mbox *mb)
+{
+	umode_t granted = mb->mode;
+
+	if (uid_eq(current_euid(), mb->uid))
+		granted >>= 6;
+	else if (in_group_p(mb->gid))
+		granted >>= 3;
+	if (granted & 02)
+		return true;
+	return capable(CAP_IPC_OWNER);
+}

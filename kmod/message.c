@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Message allocation, charging and release.  See message.h.
+ */
+#include <linux/err.h>
+#include <linux/overflow.h>
+#include <linux/pid.h>
+#include <linux/cred.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "message.h"
+#include "user.h"
+
+/*
+ * Copies @len bytes from @buf into a new message charged to @user.  Returns
+ * the message or ERR_PTR(-ENOBUFS, -ENOMEM or -EFAULT).
+ */
+struct mbox_msg *mbox_msg_new(struct mbox_user *user, const void __user *buf,
+			      u32 len)
+{
+	size_t size = struct_size_t(struct mbox_msg, data, len);
+	struct mbox_msg *msg;
+	int err;
+
+	err = mbox_user_charge_bytes(user, size);
+	if (err)
+		return ERR_PTR(err);
+
+	/* Queued messages are user-controlled memory: charge the memcg. */
+	msg = kvmalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!msg) {
+		mbox_user_uncharge_bytes(user, size);
+		return ERR_PTR(-ENOMEM);
+	}
+	if (copy_from_user(msg->data, buf, len)) {
+		kvfree(msg);
+		mbox_user_uncharge_bytes(user, size);
+		return ERR_PTR(-EFAULT);
+	}
+
+	RB_CLEAR_NODE(&msg->node);
+	msg->order = 0;
+	msg->seq = 0;
+	msg->sender = NULL;
+	msg->user = mbox_user_ref(user);
+	msg->pid = get_pid(task_tgid(current));
+	msg->uid = current_uid();
+	msg->prio = 0;
+	msg->type = 0;
+	msg->charge = size;
+	msg->len = len;
+	return msg;
+}
+
+void mbox_msg_free(struct mbox_msg *msg)
+{
+	put_pid(msg->pid);
+	mbox_user_uncharge_bytes(msg->user, msg->charge);
+	mbox_user_put(msg->user);
+	kvfree(msg);
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A message: payload plus what the receiver learns about its sender.
+ *
+ * DOC: Lifetime
+ *
+ * A message is allocated and filled by the sending task before it takes the
+ * mailbox lock, and charged (bytes and memory cgroup) to the sending handle's
+ * user from then until it is freed.  While it sits in a mailbox's queue the
+ * mailbox owns it and the mailbox lock protects it.  The one exception is a
+ * ZERO capacity mailbox: there the queue holds offers, messages still owned
+ * by their blocked sender (@sender is set), which the sender frees when its
+ * send returns.  A receiver only reads an offer, under the mailbox lock.
+ */
+#ifndef _MBOX_MESSAGE_H
+#define _MBOX_MESSAGE_H
+
+#include <linux/rbtree.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+
+struct mbox_sender;
+struct mbox_user;
+struct pid;
+
+struct mbox_msg {
+	struct rb_node node;		/* in mbox_queue, by (prio, order) */
+	u64 order;			/* arrival ticket within the mailbox */
+	u64 seq;			/* set once the message is accepted */
+	struct mbox_sender *sender;	/* ZERO: the sender offering it */
+	struct mbox_user *user;		/* charged for @charge bytes */
+	struct pid *pid;		/* sending thread group */
+	kuid_t uid;
+	u32 prio;
+	u32 type;
+	size_t charge;
+	u32 len;
+	u8 data[];
+};
+
+struct mbox_msg *mbox_msg_new(struct mbox_user *user, const void __user *buf,
+			      u32 len);
+void mbox_msg_free(struct mbox_msg *msg);
+
+#endif /* _MBOX_MESSAGE_H */

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Module parameters, with the range each one accepts.  Hard ceilings keep a
+ * careless administrator from allowing allocations the allocator refuses.
+ */
+#include <linux/bits.h>
+#include <linux/moduleparam.h>
+#include <linux/sizes.h>
+
+#include "params.h"
+
+#define MBOX_MSG_SIZE_CEILING	SZ_4M
+#define MBOX_CAPACITY_CEILING	BIT(20)
+#define MBOX_MAILBOXES_CEILING	BIT(24)
+
+unsigned int mbox_msg_size_max = SZ_64K;
+unsigned int mbox_capacity_max = 65536;
+unsigned long mbox_user_bytes_max = SZ_64M;
+unsigned int mbox_user_mailboxes_max = 4096;
+
+static int mbox_param_set_msg_size(const char *val,
+				   const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, MBOX_MSG_SIZE_CEILING);
+}
+
+static int mbox_param_set_capacity(const char *val,
+				   const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, MBOX_CAPACITY_CEILING);
+}
+
+static int mbox_param_set_mailboxes(const char *val,
+				    const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, MBOX_MAILBOXES_CEILING);
+}
+
+static const struct kernel_param_ops mbox_msg_size_ops = {
+	.set = mbox_param_set_msg_size,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops mbox_capacity_ops = {
+	.set = mbox_param_set_capacity,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops mbox_mailboxes_ops = {
+	.set = mbox_param_set_mailboxes,
+	.get = param_get_uint,
+};
+
+module_param_cb(msg_size_max, &mbox_msg_size_ops, &mbox_msg_size_max, 0644);
+MODULE_PARM_DESC(msg_size_max,
+		 "Largest message size of a new mailbox, bytes (default 65536, 1..4194304)");
+
+module_param_cb(capacity_max, &mbox_capacity_ops, &mbox_capacity_max, 0644);
+MODULE_PARM_DESC(capacity_max,
+		 "Largest capacity of a new bounded mailbox, messages (default 65536, 1..1048576)");
+
+module_param_named(user_bytes_max, mbox_user_bytes_max, ulong, 0644);
+MODULE_PARM_DESC(user_bytes_max,
+		 "Queued bytes one user may have charged, payload plus overhead (default 67108864)");
+
+module_param_cb(user_mailboxes_max, &mbox_mailboxes_ops,
+		&mbox_user_mailboxes_max, 0644);
+MODULE_PARM_DESC(user_mailboxes_max,
+		 "Mailboxes one user may own at once (default 4096, 1..16777216)");

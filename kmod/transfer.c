@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Send and receive.  See transfer.h for how waiters are woken and
+ * mailbox.h for the locking rules.
+ */
+#include <linux/cred.h>
+#include <linux/err.h>
+#include <linux/hrtimer.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/uaccess.h>
+
+#include "mailbox.h"
+#include "message.h"
+#include "transfer.h"
+
+static void mbox_wake_pollers(struct mbox *mb, __poll_t mask)
+{
+	if (wq_has_sleeper(&mb->poll_wq))
+		wake_up_interruptible_poll(&mb->poll_wq, mask);
+}
+
+/* Claims and wakes the longest-waiting idle receiver, if any. */
+static void mbox_wake_receiver(struct mbox *mb)
+	__must_hold(&mb->lock)
+{
+	struct mbox_receiver *r;
+
+	r = list_first_entry_or_null(&mb->receivers, struct mbox_receiver,
+				     link);
+	if (!r)
+		return;
+	list_del_init(&r->link);
+	WRITE_ONCE(mb->nr_receivers, mb->nr_receivers - 1);
+	r->claimed = true;
+	wake_up_process(r->task);
+}
+
+static void mbox_resolve_sender(struct mbox_sender *s,
+				enum mbox_wait_state state)
+{
+	s->state = state;
+	wake_up_process(s->task);
+}
+
+/* Makes @msg available to receivers, as an accepted message or an offer. */
+static void mbox_enqueue(struct mbox *mb, struct mbox_msg *msg)
+	__must_hold(&mb->lock)
+{
+	msg->order = ++mb->tickets;
+	mbox_queue_add(&mb->queue, msg);
+	mbox_wake_receiver(mb);
+	mbox_wake_pollers(mb, EPOLLIN | EPOLLRDNORM);
+}
+
+static void mbox_accept(struct mbox *mb, struct mbox_msg *msg)
+	__must_hold(&mb->lock)
+{
+	msg->seq = ++mb->sent;
+	mbox_enqueue(mb, msg);
+}
+
+/* Admits blocked BOUNDED senders, oldest first, while there is room. */
+static void mbox_admit_senders(struct mbox *mb)
+	__must_hold(&mb->lock)
+{
+	struct mbox_sender *s;
+
+	while (mb->queue.count < mb->capacity) {
+		s = list_first_entry_or_null(&mb->senders, struct mbox_sender,
+					     link);
+		if (!s)
+			break;
+		list_del_init(&s->link);
+		mbox_accept(mb, s->msg);
+		mbox_resolve_sender(s, MBOX_WAIT_DONE);
+	}
+}
+
+/*
+ * Sleeps until a waker resolves @s, the deadline passes or a signal comes.
+ * A resolution wins over a timeout or signal that raced with it: the
+ * caller looks at @s->state first.
+ */
+static int mbox_sender_sleep(struct mbox *mb, struct mbox_sender *s,
+			     ktime_t *deadline)
+	__must_hold(&mb->lock)
+{
+	bool timed_out = false;
+
+	while (s->state == MBOX_WAIT_PENDING) {
+		if (signal_pending(current))
+			return -ERESTARTSYS;
+		if (timed_out)
+			return -ETIMEDOUT;
+		set_current_state(TASK_INTERRUPTIBLE);
+		mutex_unlock(&mb->lock);
+		timed_out = !schedule_hrtimeout_range(deadline,
+						      current->timer_slack_ns,
+						      HRTIMER_MODE_ABS);
+		mutex_lock(&mb->lock);
+	}
+	return 0;
+}
+
+static int mbox_send_bounded(struct mbox *mb, struct mbox_sender *s,
+			     bool nonblock, ktime_t *deadline)
+	__must_hold(&mb->lock)
+{
+	int err;
+
+	/* Strict FIFO: nobody overtakes a blocked sender. */
+	if (mb->queue.count < mb->capacity && list_empty(&mb->senders)) {
+		mbox_accept(mb, s->msg);
+		return 0;
+	}
+	if (nonblock)
+		return -EAGAIN;
+
+	list_add_tail(&s->link, &mb->senders);
+	WRITE_ONCE(mb->nr_senders, mb->nr_senders + 1);
+	err = mbox_sender_sleep(mb, s, deadline);
+	WRITE_ONCE(mb->nr_senders, mb->nr_senders - 1);
+
+	switch (s->state) {
+	case MBOX_WAIT_DONE:
+		return 0;
+	case MBOX_WAIT_DEAD:
+		return -EPIPE;
+	default:
+		list_del(&s->link);
+		return err;
+	}
+}
+
+/*
+ * A non-blocking rendezvous: hand the message straight to the longest-idle
+ * receiver and wait only for that receiver's verdict, which it gives as soon
+ * as it runs.  Nobody else can see the offer, so it cannot linger.
+ */
+static int mbox_send_zero_handoff(struct mbox *mb, struct mbox_sender *s)
+	__must_hold(&mb->lock)
+{
+	struct mbox_receiver *r;
+
+	r = list_first_entry_or_null(&mb->receivers, struct mbox_receiver,
+				     link);
+	if (!r)
+		return -EAGAIN;
+	s->msg->order = ++mb->tickets;
+	r->handoff = s->msg;
+	mbox_wake_receiver(mb);
+
+	WRITE_ONCE(mb->nr_senders, mb->nr_senders + 1);
+	while (s->state == MBOX_WAIT_PENDING) {
+		set_current_state(TASK_UNINTERRUPTIBLE);
+		mutex_unlock(&mb->lock);
+		schedule();
+		mutex_lock(&mb->lock);
+	}
+	WRITE_ONCE(mb->nr_senders, mb->nr_senders - 1);
+
+	switch (s->state) {
+	case MBOX_WAIT_DONE:
+		return 0;
+	case MBOX_WAIT_DEAD:
+		return -EPIPE;
+	default:
+		return -EAGAIN;
+	}
+}
+
+static int mbox_send_zero(struct mbox *mb, struct mbox_sender *s,
+			  bool nonblock, ktime_t *deadline)
+	__must_hold(&mb->lock)
+{
+	int err;
+
+	s->msg->sender = s;
+	if (nonblock)
+		return mbox_send_zero_handoff(mb, s);
+
+	mbox_enqueue(mb, s->msg);
+	WRITE_ONCE(mb->nr_senders, mb->nr_senders + 1);
+	err = mbox_sender_sleep(mb, s, deadline);
+	WRITE_ONCE(mb->nr_senders, mb->nr_senders - 1);
+
+	switch (s->state) {
+	case MBOX_WAIT_DONE:
+		return 0;
+	case MBOX_WAIT_DEAD:
+		return -EPIPE;
+	default:
+		/* Not taken: withdraw it, so it is never delivered. */
+		mbox_queue_del(&mb->queue, s->msg);
+		return err;
+	}
+}
+
+/*
+ * Sends @args through a handle charged to @user.  On success *@seq is the
+ * message's sequence number.
+ */
+int mbox_send(struct mbox *mb, struct mbox_user *user,
+	      const struct mbox_send *args, bool nonblock, ktime_t *deadline,
+	      u64 *seq)
+{
+	struct mbox_sender s = {
+		.task = current,
+		.state = MBOX_WAIT_PENDING,
+	};
+	struct mbox_msg *msg;
+	int err;
+
+	if (args->len > mb->msg_size)
+		return -EMSGSIZE;
+	if ((mb->flags & MBOX_CREATE_FIXED_SIZE) && args->len != mb->msg_size)
+		return -EINVAL;
+
+	msg = mbox_msg_new(user, u64_to_user_ptr(args->buf), args->len);
+	if (IS_ERR(msg))
+		return PTR_ERR(msg);
+	msg->prio = args->priority;
+	msg->type = args->type;
+	s.msg = msg;
+	INIT_LIST_HEAD(&s.link);
+
+	if (mutex_lock_interruptible(&mb->lock)) {
+		mbox_msg_free(msg);
+		return -ERESTARTSYS;
+	}
+
+	if (mb->dead) {
+		err = -EPIPE;
+	} else if (mb->capacity_mode == MBOX_CAPACITY_UNBOUNDED) {
+		mbox_accept(mb, msg);
+		err = 0;
+	} else if (mb->capacity_mode == MBOX_CAPACITY_BOUNDED) {
+		err = mbox_send_bounded(mb, &s, nonblock, deadline);
+	} else {
+		err = mbox_send_zero(mb, &s, nonblock, deadline);
+	}
+	if (!err)
+		*seq = msg->seq;
+	mutex_unlock(&mb->lock);
+
+	/*
+	 * An accepted message belongs to the mailbox (and may be gone by now);
+	 * a ZERO offer always stays ours.
+	 */
+	if (err || mb->capacity_mode == MBOX_CAPACITY_ZERO)
+		mbox_msg_free(msg);
+	return err;
+}
+
+/*
+ * Copies @msg out to the receiver and, only once everything has reached user
+ * space, removes it: a fault leaves the message where it was.
+ */
+static int mbox_deliver(struct mbox *mb, struct mbox_msg *msg,
+			struct mbox_recv *args,
+			struct mbox_recv __user *uargs)
+	__must_hold(&mb->lock)
+{
+	bool offer = msg->sender;
+
+	args->msg_len = msg->len;
+	if (msg->len > args->len)
+		return -EMSGSIZE;
+	if (copy_to_user(u64_to_user_ptr(args->buf), msg->data, msg->len))
+		return -EFAULT;
+
+	args->priority = msg->prio;
+	args->type = msg->type;
+	args->seq = offer ? mb->sent + 1 : msg->seq;
+	args->sender_pid = pid_vnr(msg->pid);
+	args->sender_uid = from_kuid_munged(current_user_ns(), msg->uid);
+	if (copy_to_user(uargs, args, sizeof(*args)))
+		return -EFAULT;
+
+	if (!RB_EMPTY_NODE(&msg->node))
+		mbox_queue_del(&mb->queue, msg);
+	mb->received++;
+	if (offer) {
+		msg->seq = ++mb->sent;
+		mbox_resolve_sender(msg->sender, MBOX_WAIT_DONE);
+	} else {
+		mbox_msg_free(msg);
+		mbox_admit_senders(mb);
+	}
+	mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
+	return 0;
+}
+
+/* Receives the next message into @args; the owner handle only. */
+int mbox_recv(struct mbox *mb, struct mbox_recv *args, bool nonblock,
+	      ktime_t *deadline, struct mbox_recv __user *uargs)
+{
+	struct mbox_receiver r = {
+		.task = current,
+	};
+	struct mbox_msg *msg;
+	bool timed_out = false;
+	int err;
+
+	INIT_LIST_HEAD(&r.link);
+	if (mutex_lock_interruptible(&mb->lock))
+		return -ERESTARTSYS;
+
+	for (;;) {
+		msg = r.handoff ? r.handoff : mbox_queue_first(&mb->queue);
+		if (msg)
+			break;
+		if (mb->dead) {
+			err = -EPIPE;
+			goto out;
+		}
+		if (nonblock) {
+			err = -EAGAIN;
+			goto out;
+		}
+		if (signal_pending(current)) {
+			err = -ERESTARTSYS;
+			goto out;
+		}
+		if (timed_out) {
+			err = -ETIMEDOUT;
+			goto out;
+		}
+
+		r.claimed = false;
+		list_add_tail(&r.link, &mb->receivers);
+		WRITE_ONCE(mb->nr_receivers, mb->nr_receivers + 1);
+		if (mb->capacity_mode == MBOX_CAPACITY_ZERO)
+			mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
+
+		set_current_state(TASK_INTERRUPTIBLE);
+		mutex_unlock(&mb->lock);
+		timed_out = !schedule_hrtimeout_range(deadline,
+						      current->timer_slack_ns,
+						      HRTIMER_MODE_ABS);
+		mutex_lock(&mb->lock);
+
+		if (!r.claimed) {
+			list_del_init(&r.link);
+			WRITE_ONCE(mb->nr_receivers, mb->nr_receivers - 1);
+		}
+	}
+
+	err = mbox_deliver(mb, msg, args, uargs);
+	if (err && r.handoff)
+		mbox_resolve_sender(r.handoff->sender, MBOX_WAIT_REFUSED);
+out:
+	/* Leaving a message behind after being woken for one: pass it on. */
+	if (err && r.claimed && mb->queue.count)
+		mbox_wake_receiver(mb);
+	mutex_unlock(&mb->lock);
+	return err;
+}
+
+/*
+ * Marks the mailbox dead and releases everything waiting on it: queued
+ * messages are freed, offers and blocked senders are told -EPIPE.
+ */
+void mbox_shutdown(struct mbox *mb)
+	__must_hold(&mb->lock)
+{
+	struct mbox_receiver *r, *rtmp;
+	struct mbox_sender *s, *stmp;
+	struct mbox_msg *msg;
+
+	WRITE_ONCE(mb->dead, true);
+
+	while ((msg = mbox_queue_first(&mb->queue))) {
+		mbox_queue_del(&mb->queue, msg);
+		if (msg->sender)
+			mbox_resolve_sender(msg->sender, MBOX_WAIT_DEAD);
+		else
+			mbox_msg_free(msg);
+	}
+	list_for_each_entry_safe(s, stmp, &mb->senders, link) {
+		list_del_init(&s->link);
+		mbox_resolve_sender(s, MBOX_WAIT_DEAD);
+	}
+	list_for_each_entry_safe(r, rtmp, &mb->receivers, link) {
+		list_del_init(&r->link);
+		WRITE_ONCE(mb->nr_receivers, mb->nr_receivers - 1);
+		r->claimed = true;
+		wake_up_process(r->task);
+	}
+	wake_up_interruptible_poll(&mb->poll_wq, EPOLLHUP | EPOLLERR);
+}
+
+/*
+ * Readiness without the lock: each counter is read once, and a waker
+ * changes it before waking poll_wq, so a poller never misses a change.
+ */
+__poll_t mbox_poll_mask(struct mbox *mb, bool owner)
+{
+	__poll_t mask = 0;
+	bool writable;
+
+	if (READ_ONCE(mb->dead))
+		return EPOLLHUP | EPOLLERR;
+
+	if (owner && READ_ONCE(mb->queue.count))
+		mask |= EPOLLIN | EPOLLRDNORM;
+
+	switch (mb->capacity_mode) {
+	case MBOX_CAPACITY_UNBOUNDED:
+		writable = true;
+		break;
+	case MBOX_CAPACITY_BOUNDED:
+		writable = READ_ONCE(mb->queue.count) < mb->capacity &&
+			   !READ_ONCE(mb->nr_senders);
+		break;
+	default:
+		writable = READ_ONCE(mb->nr_receivers) > 0;
+		break;
+	}
+	if (writable)
+		mask |= EPOLLOUT | EPOLLWRNORM;
+	return mask;
+}

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-user accounting: see user.h for lifetimes and locking.
+ */
+#include <linux/errno.h>
+#include <linux/hashtable.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include "params.h"
+#include "user.h"
+
+#define MBOX_USERS_HASH_BITS	6
+
+static DEFINE_HASHTABLE(mbox_users, MBOX_USERS_HASH_BITS);
+static DEFINE_SPINLOCK(mbox_users_lock);
+
+static struct mbox_user *mbox_user_find(kuid_t uid)
+{
+	struct mbox_user *user;
+
+	hash_for_each_possible(mbox_users, user, node, __kuid_val(uid))
+		if (uid_eq(user->uid, uid))
+			return user;
+	return NULL;
+}
+
+/* Returns the user entry for @uid with a new reference, or NULL (no memory). */
+struct mbox_user *mbox_user_get(kuid_t uid)
+{
+	struct mbox_user *user, *fresh;
+
+	spin_lock(&mbox_users_lock);
+	user = mbox_user_find(uid);
+	if (user)
+		refcount_inc(&user->ref);
+	spin_unlock(&mbox_users_lock);
+	if (user)
+		return user;
+
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+	if (!fresh)
+		return NULL;
+	fresh->uid = uid;
+	refcount_set(&fresh->ref, 1);
+
+	/* Somebody may have added the same uid while we allocated. */
+	spin_lock(&mbox_users_lock);
+	user = mbox_user_find(uid);
+	if (user) {
+		refcount_inc(&user->ref);
+	} else {
+		hash_add(mbox_users, &fresh->node, __kuid_val(uid));
+		user = fresh;
+		fresh = NULL;
+	}
+	spin_unlock(&mbox_users_lock);
+	kfree(fresh);
+	return user;
+}
+
+struct mbox_user *mbox_user_ref(struct mbox_user *user)
+{
+	refcount_inc(&user->ref);
+	return user;
+}
+
+void mbox_user_put(struct mbox_user *user)
+{
+	/* Every queued message holds a reference: keep the common put lockless. */
+	if (refcount_dec_not_one(&user->ref))
+		return;
+
+	spin_lock(&mbox_users_lock);
+	if (!refcount_dec_and_test(&user->ref)) {
+		spin_unlock(&mbox_users_lock);
+		return;
+	}
+	hash_del(&user->node);
+	spin_unlock(&mbox_users_lock);
+	WARN_ON_ONCE(atomic_long_read(&user->bytes));
+	WARN_ON_ONCE(atomic_read(&user->mailboxes));
+	kfree(user);
+}
+
+/* Charges @bytes to @user, or returns -ENOBUFS if that would pass the cap. */
+int mbox_user_charge_bytes(struct mbox_user *user, size_t bytes)
+{
+	unsigned long limit = READ_ONCE(mbox_user_bytes_max);
+
+	if (atomic_long_add_return(bytes, &user->bytes) > limit) {
+		atomic_long_sub(bytes, &user->bytes);
+		return -ENOBUFS;
+	}
+	return 0;
+}
+
+void mbox_user_uncharge_bytes(struct mbox_user *user, size_t bytes)
+{
+	atomic_long_sub(bytes, &user->bytes);
+}
+
+int mbox_user_charge_mailbox(struct mbox_user *user)
+{
+	unsigned int limit = READ_ONCE(mbox_user_mailboxes_max);
+
+	if (atomic_inc_return(&user->mailboxes) > limit) {
+		atomic_dec(&user->mailboxes);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+void mbox_user_uncharge_mailbox(struct mbox_user *user)
+{
+	atomic_dec(&user->mailboxes);
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per-user accounting of mailboxes and queued bytes.
+ *
+ * DOC: Lifetime and locking
+ *
+ * A struct mbox_user exists while anything is charged to its uid: every
+ * handle holds a reference for the user that opened it (what is sent
+ * through the handle is charged there), every mailbox one for its creator,
+ * every queued message one for the user it is charged to.  Users live in a
+ * global hash table under mbox_users_lock (a spinlock, innermost of all mbox
+ * locks); the last reference removes and frees the entry.  The counters
+ * themselves are atomics and need no lock.
+ */
+#ifndef _MBOX_USER_H
+#define _MBOX_USER_H
+
+#include <linux/atomic.h>
+#include <linux/refcount.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+
+struct mbox_user {
+	struct hlist_node node;
+	kuid_t uid;
+	refcount_t ref;
+	atomic_long_t bytes;
+	atomic_t mailboxes;
+};
+
+struct mbox_user *mbox_user_get(kuid_t uid);
+struct mbox_user *mbox_user_ref(struct mbox_user *user);
+void mbox_user_put(struct mbox_user *user);
+
+int mbox_user_charge_bytes(struct mbox_user *user, size_t bytes);
+void mbox_user_uncharge_bytes(struct mbox_user *user, size_t bytes);
+int mbox_user_charge_mailbox(struct mbox_user *user);
+void mbox_user_uncharge_mailbox(struct mbox_user *user);
+
+#endif /* _MBOX_USER_H */
