@@ -158,6 +158,29 @@ struct mbox *mbox_lookup_id(u64 id)
 	return mb;
 }
 
+/*
+ * Returns the registered mailbox with the smallest id not below *@id, with a
+ * reference, and sets *@id to that id; NULL when there is none.  Walks that
+ * resume from an id (netlink dumps) need no lock across calls.
+ */
+struct mbox *mbox_find_next(u64 *id)
+{
+	unsigned long index = *id;
+	struct mbox *mb;
+
+	rcu_read_lock();
+	for (;;) {
+		mb = xa_find(&mbox_ids, &index, ULONG_MAX, XA_PRESENT);
+		if (!mb || kref_get_unless_zero(&mb->ref))
+			break;
+		index++;
+	}
+	rcu_read_unlock();
+	if (mb)
+		*id = index;
+	return mb;
+}
+
 struct mbox *mbox_lookup_name(const char *name)
 {
 	struct rb_node *node;

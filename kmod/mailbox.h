@@ -25,6 +25,7 @@
 #ifndef _MBOX_MAILBOX_H
 #define _MBOX_MAILBOX_H
 
+#include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -66,7 +67,13 @@ struct mbox {
 	u64 tickets;			/* last arrival ticket handed out */
 	u64 sent;			/* last sequence number handed out */
 	u64 received;
+	unsigned int high_water;	/* most messages ever queued at once */
 	wait_queue_head_t poll_wq;
+
+	/* Sends that reached the mailbox but failed: no room, no receiver,
+	 * quota, size, timeout.  Updated without the lock.
+	 */
+	atomic64_t rejected;
 };
 
 struct mbox *mbox_new(const struct mbox_create *args, const char *name,
@@ -76,6 +83,7 @@ void mbox_destroy(struct mbox *mb);
 void mbox_put(struct mbox *mb);
 
 struct mbox *mbox_lookup_id(u64 id);
+struct mbox *mbox_find_next(u64 *id);
 struct mbox *mbox_lookup_name(const char *name);
 bool mbox_registry_empty(void);
 

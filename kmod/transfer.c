@@ -50,6 +50,8 @@ static void mbox_enqueue(struct mbox *mb, struct mbox_msg *msg)
 {
 	msg->order = ++mb->tickets;
 	mbox_queue_add(&mb->queue, msg);
+	if (mb->queue.count > mb->high_water)
+		mb->high_water = mb->queue.count;
 	mbox_wake_receiver(mb);
 	mbox_wake_pollers(mb, EPOLLIN | EPOLLRDNORM);
 }
@@ -213,14 +215,20 @@ int mbox_send(struct mbox *mb, struct mbox_user *user,
 	struct mbox_msg *msg;
 	int err;
 
-	if (args->len > mb->msg_size)
-		return -EMSGSIZE;
-	if ((mb->flags & MBOX_CREATE_FIXED_SIZE) && args->len != mb->msg_size)
-		return -EINVAL;
+	if (args->len > mb->msg_size) {
+		err = -EMSGSIZE;
+		goto rejected;
+	}
+	if ((mb->flags & MBOX_CREATE_FIXED_SIZE) && args->len != mb->msg_size) {
+		err = -EINVAL;
+		goto rejected;
+	}
 
 	msg = mbox_msg_new(user, u64_to_user_ptr(args->buf), args->len);
-	if (IS_ERR(msg))
-		return PTR_ERR(msg);
+	if (IS_ERR(msg)) {
+		err = PTR_ERR(msg);
+		goto rejected;
+	}
 	msg->prio = args->priority;
 	msg->type = args->type;
 	s.msg = msg;
@@ -251,6 +259,9 @@ int mbox_send(struct mbox *mb, struct mbox_user *user,
 	 */
 	if (err || mb->capacity_mode == MBOX_CAPACITY_ZERO)
 		mbox_msg_free(msg);
+rejected:
+	if (err && err != -ERESTARTSYS && err != -EFAULT && err != -EPIPE)
+		atomic64_inc(&mb->rejected);
 	return err;
 }
 

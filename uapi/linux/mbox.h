@@ -114,6 +114,12 @@
  */
 #define MBOX_FEAT_CORE		_BITULL(0)
 
+/*
+ * Command numbers are grouped by feature so that features grow apart:
+ * 0x00-0x0f /dev/mbox, 0x10-0x1f messaging on handles, 0x20-0x2f the shared
+ * ring, 0x30-0x3f naming and notification.
+ */
+
 /**
  * struct mbox_version - MBOX_IOC_VERSION on /dev/mbox
  * @abi_version: out: MBOX_ABI_VERSION of the running module.
