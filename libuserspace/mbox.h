@@ -60,18 +60,26 @@ struct mbox_attr {
 	int fd_flags;
 };
 
+/*
+ * Initialisers for the three capacities (C compound literals; every member
+ * is given, in declaration order, so they also build as C++20 designated
+ * initialisers with g++'s compound-literal extension).
+ */
 /* Rendezvous mailbox: a send completes only when a receiver takes it. */
 #define MBOX_ATTR_ZERO(msg_size_)					\
 	((struct mbox_attr){ .capacity_mode = MBOX_CAPACITY_ZERO,	\
-			     .msg_size = (msg_size_) })
+			     .capacity = 0, .msg_size = (msg_size_),	\
+			     .flags = 0, .mode = 0, .fd_flags = 0 })
 /* Queue of at most @cap_ messages; senders wait while it is full. */
 #define MBOX_ATTR_BOUNDED(cap_, msg_size_)				\
 	((struct mbox_attr){ .capacity_mode = MBOX_CAPACITY_BOUNDED,	\
-			     .capacity = (cap_), .msg_size = (msg_size_) })
+			     .capacity = (cap_), .msg_size = (msg_size_), \
+			     .flags = 0, .mode = 0, .fd_flags = 0 })
 /* Queue limited only by the per-user byte accounting. */
 #define MBOX_ATTR_UNBOUNDED(msg_size_)					\
 	((struct mbox_attr){ .capacity_mode = MBOX_CAPACITY_UNBOUNDED,	\
-			     .msg_size = (msg_size_) })
+			     .capacity = 0, .msg_size = (msg_size_),	\
+			     .flags = 0, .mode = 0, .fd_flags = 0 })
 
 /**
  * struct mbox_msginfo - what a receive reports besides the payload
