@@ -305,8 +305,9 @@ TEST_F(bounded, full_queue_nonblocking_send_fails_eagain)
 	ASSERT_EQ(0, mbox_info(self->owner, &info));
 	EXPECT_EQ((__u32)CAP, info.queued);
 	EXPECT_EQ((__u64)CAP, info.sent);
-	for (int i = 0; i < CAP; i++)
+	for (int i = 0; i < CAP; i++) {
 		EXPECT_EQ(i, take_int(self->owner));
+	}
 	EXPECT_EQ(-EAGAIN, take_int(self->owner));
 }
 
@@ -351,8 +352,9 @@ TEST_F(bounded, full_queue_timed_send_times_out_and_queues_nothing)
 	EXPECT_EQ((__u32)CAP, info.queued);
 	EXPECT_EQ(0U, info.waiting_senders);
 	EXPECT_EQ((__u64)CAP, info.sent);
-	for (int i = 0; i < CAP; i++)
+	for (int i = 0; i < CAP; i++) {
 		EXPECT_EQ(i, take_int(self->owner));
+	}
 	EXPECT_EQ(-EAGAIN, take_int(self->owner));
 }
 
@@ -389,8 +391,9 @@ TEST_F(bounded, full_queue_sender_blocks_until_a_receive_frees_a_slot)
 	ASSERT_EQ(0, mbox_info(self->owner, &info));
 	EXPECT_EQ((__u32)CAP, info.queued);
 	EXPECT_EQ(0U, info.waiting_senders);
-	for (int i = 1; i <= CAP; i++)
+	for (int i = 1; i <= CAP; i++) {
 		EXPECT_EQ(i, take_int(self->owner));
+	}
 	close(res[0]);
 }
 
@@ -458,8 +461,9 @@ TEST_F(bounded, newcomer_never_overtakes_a_blocked_sender)
 	ASSERT_EQ(0, async_send_start(&late, self->user, &v, sizeof(v), 0, 0,
 				      0));
 	ASSERT_EQ(0, wait_info(self->owner, INFO_WAITING_SENDERS, 1));
-	for (int i = 1; i < CAP; i++)
+	for (int i = 1; i < CAP; i++) {
 		EXPECT_EQ(i, take_int(self->owner));
+	}
 	EXPECT_EQ(100, take_int(self->owner));
 	EXPECT_EQ(0, async_send_join(&late, STATE_WAIT_MS));
 	EXPECT_EQ(300, take_int(self->owner));
@@ -495,9 +499,10 @@ FIXTURE_TEARDOWN(unbounded)
 	reap_children();
 	close(self->user);
 	close(self->owner);
-	if (self->restore_bytes_max)
+	if (self->restore_bytes_max) {
 		EXPECT_EQ(0, param_write("user_bytes_max",
 					 self->saved_bytes_max));
+	}
 }
 
 static int lower_bytes_max(FIXTURE_DATA(unbounded) *self,

@@ -32,9 +32,10 @@ FIXTURE_TEARDOWN(co)
 	for (int i = 0; i < self->nfds; i++)
 		if (self->fds[i] >= 0)
 			close(self->fds[i]);
-	if (self->restore_mbmax)
+	if (self->restore_mbmax) {
 		EXPECT_EQ(0, param_write("user_mailboxes_max",
 					 self->saved_mbmax));
+	}
 	close(self->dev);
 }
 
@@ -143,8 +144,9 @@ TEST_F(co, create_reports_every_attribute_in_owner_info)
 	EXPECT_EQ(0ULL, info.sent);
 	EXPECT_EQ(0ULL, info.received);
 	EXPECT_STREQ(name, info.name);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 4; i++) {
 		EXPECT_EQ(0ULL, info.reserved[i]);
+	}
 }
 
 TEST_F(co, create_mode_zero_selects_0600)

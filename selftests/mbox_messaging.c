@@ -160,8 +160,9 @@ TEST_F(msg, round_trip_preserves_payload_and_metadata)
 	EXPECT_EQ(0ULL, r.reserved[0]);
 	EXPECT_EQ(0ULL, r.reserved[1]);
 	/* Nothing beyond the message was written. */
-	for (size_t i = 100; i < sizeof(in); i++)
+	for (size_t i = 100; i < sizeof(in); i++) {
 		ASSERT_EQ(0, in[i]);
+	}
 
 	ASSERT_EQ(0, mbox_info(self->owner, &info));
 	EXPECT_EQ(1ULL, info.sent);
@@ -316,10 +317,11 @@ TEST_F(msg, info_counts_queued_messages_and_bytes)
 	struct mbox_info info;
 	struct mbox_recv r;
 
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 3; i++) {
 		ASSERT_EQ(0, offer(&a[i], self->user, self->owner, data,
 				   (uint32_t)(10 * (i + 1)), 0, 0,
 				   (uint32_t)i + 1));
+	}
 	ASSERT_EQ(0, mbox_info(self->user, &info));
 	EXPECT_EQ(3U, info.queued);
 	if (is_zero(variant)) {
@@ -336,12 +338,15 @@ TEST_F(msg, info_counts_queued_messages_and_bytes)
 	ASSERT_EQ(0, mbox_info(self->user, &info));
 	EXPECT_EQ(2U, info.queued);
 	EXPECT_EQ(1ULL, info.received);
-	if (!is_zero(variant))
+	if (!is_zero(variant)) {
 		EXPECT_EQ(50ULL, info.queued_bytes);
-	for (int i = 1; i < 3; i++)
+	}
+	for (int i = 1; i < 3; i++) {
 		ASSERT_EQ(0, recv_msg(self->owner, in, sizeof(in), 0, &r));
-	for (int i = 0; i < 3; i++)
+	}
+	for (int i = 0; i < 3; i++) {
 		EXPECT_EQ(0, finish(&a[i]));
+	}
 	ASSERT_EQ(0, mbox_info(self->user, &info));
 	EXPECT_EQ(0U, info.queued);
 	EXPECT_EQ(0ULL, info.queued_bytes);
@@ -362,22 +367,25 @@ TEST_F(msg, higher_priority_first_and_fifo_within_a_priority)
 	char in[MSG_SIZE];
 
 	/* Offer one by one so that the acceptance order is known. */
-	for (size_t i = 0; i < ARRAY_SIZE(plan); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(plan); i++) {
 		ASSERT_EQ(0, offer(&a[i], self->user, self->owner,
 				   &plan[i].tag, 1, plan[i].prio, 0,
 				   (uint32_t)i + 1));
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(plan); i++) {
 		struct mbox_recv r;
 
 		ASSERT_EQ(0, recv_msg(self->owner, in, sizeof(in), 0, &r));
 		EXPECT_EQ(expect[i], in[0]) TH_LOG("message #%zu", i);
 		/* Queued messages were numbered as they were accepted. */
-		if (!is_zero(variant))
+		if (!is_zero(variant)) {
 			EXPECT_EQ((__u64)(strchr("abcdefgh", in[0]) -
 					  "abcdefgh") + 1, r.seq);
+		}
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(plan); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(plan); i++) {
 		EXPECT_EQ(0, finish(&a[i]));
+	}
 }
 
 /* ----------------------------------------------------- receive errors */
@@ -415,8 +423,9 @@ TEST_F(msg, small_receive_buffer_fails_emsgsize_and_keeps_message)
 	ASSERT_EQ(0, mbox_info(self->owner, &info));
 	EXPECT_EQ(1U, info.queued);
 	EXPECT_EQ(0ULL, info.received);
-	if (is_zero(variant))
+	if (is_zero(variant)) {
 		EXPECT_FALSE(atomic_load(&a.done));
+	}
 
 	ASSERT_EQ(0, recv_msg(self->owner, in, 100, 0, &r));
 	EXPECT_EQ(100U, r.msg_len);
