@@ -735,6 +735,72 @@ TEST_F(msg, nonblocking_send_flag_and_handle_flag_are_accepted)
 	EXPECT_EQ(1, mbox_recv_nb(self->owner, in, sizeof(in), NULL));
 }
 
+/* ------------------------------------------- nothing written on error */
+
+#define SEQ_SENTINEL	0x5e5e5e5e5e5e5e5eULL
+
+TEST_F(msg, failed_send_leaves_the_struct_untouched)
+{
+	static char data[MSG_SIZE + 1];
+	struct mbox_send s = send_req(data, MSG_SIZE + 1), before;
+	struct async_send a;
+
+	/* "Structures are never partially written on error": seq is out. */
+	s.seq = SEQ_SENTINEL;
+	before = s;
+	ASSERT_EQ(0, async_send_start_req(&a, self->user, &s));
+	EXPECT_EQ(-EMSGSIZE, async_send_join(&a, QUICK_MS));
+	EXPECT_EQ(SEQ_SENTINEL, a.req.seq);
+	EXPECT_EQ(0, memcmp(&before, &a.req, sizeof(before)));
+}
+
+static struct mbox_recv recv_with_sentinels(void *buf, uint32_t len,
+					    uint32_t flags)
+{
+	struct mbox_recv r;
+
+	memset(&r, 0, sizeof(r));
+	r.buf = (uintptr_t)buf;
+	r.len = len;
+	r.flags = flags;
+	r.msg_len = 0xaaaa;
+	r.priority = 0xbbbb;
+	r.seq = SEQ_SENTINEL;
+	r.sender_pid = -5;
+	r.sender_uid = 0xdddd;
+	r.type = 0xeeee;
+	return r;
+}
+
+TEST_F(msg, failed_receive_leaves_the_struct_untouched)
+{
+	char in[MSG_SIZE];
+	struct mbox_recv r = recv_with_sentinels(in, sizeof(in),
+						 MBOX_MSG_NONBLOCK);
+	struct mbox_recv before = r;
+
+	EXPECT_EQ(-EAGAIN, mbox_recvx(self->owner, &r));
+	EXPECT_EQ(0, memcmp(&before, &r, sizeof(r)));
+}
+
+TEST_F(msg, emsgsize_receive_sets_only_msg_len)
+{
+	char out[100], in[MSG_SIZE];
+	struct async_send a;
+	struct mbox_recv r = recv_with_sentinels(in, 10, 0);
+	struct mbox_recv before = r;
+
+	fill(out, sizeof(out), 5);
+	ASSERT_EQ(0, offer(&a, self->user, self->owner, out, sizeof(out), 3,
+			   4, 1));
+	EXPECT_EQ(-EMSGSIZE, mbox_recvx(self->owner, &r));
+	EXPECT_EQ(100U, r.msg_len);
+	before.msg_len = 100;
+	EXPECT_EQ(0, memcmp(&before, &r, sizeof(r)));
+	EXPECT_EQ(100, mbox_recv(self->owner, in, sizeof(in), NULL));
+	EXPECT_EQ(0, finish(&a));
+}
+
 /* ------------------------------------------------ fixed-size mailbox */
 
 TEST_F(msg, fixed_size_mailbox_accepts_exact_length_only)
