@@ -517,6 +517,21 @@ TEST_F(msg, receive_waits_again_after_o_nonblock_is_cleared)
 	EXPECT_LE(deadline, now_ns());
 }
 
+TEST_F(msg, nonblock_wins_over_timeout_on_receive)
+{
+	char in[MSG_SIZE];
+	struct mbox_recv r;
+	uint64_t start = now_ns();
+
+	memset(&r, 0, sizeof(r));
+	r.buf = (uintptr_t)in;
+	r.len = sizeof(in);
+	r.flags = MBOX_MSG_NONBLOCK | MBOX_MSG_TIMEOUT;
+	r.timeout_ns = start + 20 * NSEC_PER_SEC;
+	EXPECT_EQ(-EAGAIN, mbox_recvx(self->owner, &r));
+	EXPECT_GT(start + 10 * NSEC_PER_SEC, now_ns());
+}
+
 TEST_F(msg, timed_receive_on_empty_times_out_not_before_deadline)
 {
 	char in[MSG_SIZE];
@@ -838,6 +853,151 @@ TEST_F(msg, fixed_size_mailbox_accepts_exact_length_only)
 	EXPECT_EQ(32, mbox_recv(owner, in, sizeof(in), NULL));
 	EXPECT_EQ(0, memcmp(data, in, 32));
 	EXPECT_EQ(0, finish(&a));
+}
+
+/* ================================================= other namespaces */
+
+#include <sched.h>
+
+FIXTURE(ns) {
+	int owner;
+	int user;
+};
+
+FIXTURE_SETUP(ns)
+{
+	struct mbox_attr a = MBOX_ATTR_UNBOUNDED(MSG_SIZE);
+	uint64_t id;
+
+	a.fd_flags = O_CLOEXEC;
+	self->owner = mbox_create(&a, NULL, &id);
+	ASSERT_LE(0, self->owner);
+	self->user = mbox_open_id(id, O_CLOEXEC);
+	ASSERT_LE(0, self->user);
+}
+
+FIXTURE_TEARDOWN(ns)
+{
+	reap_children();
+	close(self->user);
+	close(self->owner);
+}
+
+/*
+ * A child that moves into a new pid namespace and runs @fn in its first
+ * process (pid 1 there); returns @fn's result, and the namespaced process's
+ * pid as seen from here in *@outer_pid.
+ */
+static int in_new_pid_ns(int (*fn)(FIXTURE_DATA(ns) *), FIXTURE_DATA(ns) *self,
+			 pid_t *outer_pid)
+{
+	int res[2];
+	pid_t pid;
+	uint64_t v = 0;
+	int ret;
+
+	if (pipe2(res, O_CLOEXEC))
+		return -errno;
+	pid = fork_child();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		pid_t inner;
+
+		close(res[0]);
+		if (unshare(CLONE_NEWPID))
+			child_exit(-errno);
+		inner = fork();
+		if (inner < 0)
+			child_exit(-errno);
+		if (inner == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getpid() != 1)
+				_exit(249);
+			child_exit(fn(self));
+		}
+		pipe_write_u64(res[1], (uint64_t)inner);
+		child_exit(child_wait(inner));
+	}
+	close(res[1]);
+	if (pipe_read_u64(res[0], &v) == 0)
+		*outer_pid = (pid_t)v;
+	close(res[0]);
+	ret = child_wait(pid);
+	return ret;
+}
+
+static int send_from_ns(FIXTURE_DATA(ns) *self)
+{
+	return mbox_send(self->user, "inner", 5, 0);
+}
+
+TEST_F(ns, sender_pid_is_translated_into_the_receiver_pid_namespace)
+{
+	pid_t outer = 0;
+	char in[MSG_SIZE];
+	struct mbox_recv r;
+
+	/* The sender is pid 1 in its namespace; here it has another pid. */
+	ASSERT_EQ(0, in_new_pid_ns(send_from_ns, self, &outer));
+	ASSERT_LT(1, outer);
+	ASSERT_EQ(0, recv_msg(self->owner, in, sizeof(in), 0, &r));
+	EXPECT_EQ(outer, r.sender_pid);
+}
+
+static int recv_in_ns(FIXTURE_DATA(ns) *self)
+{
+	char in[MSG_SIZE];
+	struct mbox_recv r;
+	int ret = recv_msg(self->owner, in, sizeof(in), 0, &r);
+
+	if (ret)
+		return ret;
+	/* Sent from the parent namespace: not visible here. */
+	return r.sender_pid == 0 ? 0 : -EPROTO;
+}
+
+TEST_F(ns, sender_pid_is_zero_when_not_visible_to_the_receiver)
+{
+	pid_t outer = 0;
+
+	ASSERT_EQ(0, mbox_send(self->user, "outer", 5, 0));
+	EXPECT_EQ(0, in_new_pid_ns(recv_in_ns, self, &outer));
+}
+
+TEST_F(ns, uids_are_the_overflow_uid_in_a_user_namespace_without_mapping)
+{
+	pid_t pid;
+	int ret;
+
+	ASSERT_EQ(0, mbox_send(self->user, "root", 4, 0));
+	pid = fork_child();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct mbox_info info;
+		char in[MSG_SIZE];
+		struct mbox_recv r;
+
+		/* A fresh user namespace maps no uid at all. */
+		if (unshare(CLONE_NEWUSER))
+			child_exit(-errno);
+		ret = recv_msg(self->owner, in, sizeof(in), 0, &r);
+		if (ret)
+			child_exit(ret);
+		if (r.sender_uid != NOBODY_ID)
+			_exit(201);
+		ret = mbox_info(self->owner, &info);
+		if (ret)
+			child_exit(ret);
+		if (info.owner_uid != NOBODY_ID)
+			_exit(202);
+		child_exit(0);
+	}
+	ret = child_wait(pid);
+	if (ret == -EPERM || ret == -EINVAL || ret == -ENOSPC)
+		SKIP(return, "cannot create a user namespace here (%s)",
+		     strerror(-ret));
+	EXPECT_EQ(0, ret);
 }
 
 TEST_HARNESS_MAIN
