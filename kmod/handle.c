@@ -74,9 +74,11 @@ static long mbox_ioctl_send(struct file *file, struct mbox_handle *h,
 
 	/*
 	 * Make sure the result can be reported before anything is sent: a
-	 * send must not succeed with its outcome lost on the way back.
+	 * send must not succeed with its outcome lost on the way back.  The
+	 * probe writes back the caller's own value, so a send that fails
+	 * later still leaves the structure as it was.
 	 */
-	if (put_user(0ULL, &uargs->seq))
+	if (put_user(args.seq, &uargs->seq))
 		return -EFAULT;
 
 	err = mbox_send(h->mb, h->user, &args, mbox_nonblock(file, args.flags),
