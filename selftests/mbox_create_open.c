@@ -415,7 +415,8 @@ TEST_F(co, create_unknown_flag_fails_einval)
 {
 	struct mbox_create c = named_req(NULL);
 
-	c.flags = 1U << 1;
+	/* The first bit above MBOX_CREATE_FLAGS. */
+	c.flags = MBOX_CREATE_BROADCAST << 1;
 	EXPECT_EQ(-EINVAL, do_create(self, &c));
 	c.flags = 1U << 31;
 	EXPECT_EQ(-EINVAL, do_create(self, &c));
@@ -670,7 +671,8 @@ TEST_F(co, open_nonzero_flags_fails_einval)
 
 	ASSERT_LE(0, do_create(self, &c));
 	o = open_req_id(c.id);
-	o.flags = 1;
+	/* The first bit above MBOX_OPEN_FLAGS. */
+	o.flags = MBOX_OPEN_PID << 1;
 	EXPECT_EQ(-EINVAL, do_open(self, &o));
 	o.flags = 1U << 31;
 	EXPECT_EQ(-EINVAL, do_open(self, &o));

@@ -156,9 +156,10 @@ TEST_F(msg, round_trip_preserves_payload_and_metadata)
 	EXPECT_EQ(1ULL, a.req.seq);
 	EXPECT_EQ(getpid(), r.sender_pid);
 	EXPECT_EQ((__u32)getuid(), r.sender_uid);
-	EXPECT_EQ(0U, r.reserved0);
+	EXPECT_EQ(0, r.from_pid);
+	EXPECT_EQ(0U, r.want_type);
+	EXPECT_EQ(0U, r.reserved1);
 	EXPECT_EQ(0ULL, r.reserved[0]);
-	EXPECT_EQ(0ULL, r.reserved[1]);
 	/* Nothing beyond the message was written. */
 	for (size_t i = 100; i < sizeof(in); i++) {
 		ASSERT_EQ(0, in[i]);
@@ -635,17 +636,21 @@ TEST_F(msg, test_name)							\
 }
 
 RECV_INVALID_TEST(receive_unknown_flag_fails_einval, r.flags = 1U << 2)
+RECV_INVALID_TEST(receive_unknown_select_flag_fails_einval,
+		  r.flags = MBOX_RECV_TYPE_EXCEPT << 1)
 RECV_INVALID_TEST(receive_high_unknown_flag_fails_einval, r.flags = 1U << 31)
 RECV_INVALID_TEST(receive_timeout_ns_without_flag_fails_einval,
 		  r.timeout_ns = now_ns() + NSEC_PER_SEC)
 RECV_INVALID_TEST(receive_timeout_ns_above_ktime_max_fails_einval,
 		  { r.flags = MBOX_MSG_TIMEOUT;
 		    r.timeout_ns = (__u64)INT64_MAX + 1; })
-RECV_INVALID_TEST(receive_nonzero_reserved0_fails_einval, r.reserved0 = 1)
+RECV_INVALID_TEST(receive_from_pid_without_flag_fails_einval,
+		  r.from_pid = 1)
+RECV_INVALID_TEST(receive_want_type_without_flag_fails_einval,
+		  r.want_type = 1)
+RECV_INVALID_TEST(receive_nonzero_reserved1_fails_einval, r.reserved1 = 1)
 RECV_INVALID_TEST(receive_nonzero_reserved_0_fails_einval,
-		  r.reserved[0] = 1)
-RECV_INVALID_TEST(receive_nonzero_reserved_1_fails_einval,
-		  r.reserved[1] = 1ULL << 63)
+		  r.reserved[0] = 1ULL << 63)
 
 /* --------------------------------------------------- send validation */
 
