@@ -338,6 +338,9 @@ ssize_t mbox_recv_select(int fd, void *buf, size_t len, uint32_t flags,
 	struct mbox_recv r;
 	int ret;
 
+	/* No deadline parameter: a zero timeout_ns would be in the past. */
+	if (flags & MBOX_MSG_TIMEOUT)
+		RETURN(-EINVAL);
 	memset(&r, 0, sizeof(r));
 	r.buf = (uintptr_t)buf;
 	r.len = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;

@@ -268,10 +268,6 @@ int mbox_close(int fd);
  */
 int mbox_deadline_in(struct timespec *abs_monotonic, uint64_t rel_ns);
 
-#ifdef __cplusplus
-}
-#endif
-
 /*
  * Naming (see the Naming, Ownership and Death notices sections of
  * <linux/mbox.h>).  A direct port is created with mbox_create() and
@@ -318,7 +314,9 @@ int mbox_delete(uint64_t id, const char *name);
  *	symmetric receive(Q) of direct communication); otherwise 0.
  * @want_type: with MBOX_RECV_TYPE or MBOX_RECV_TYPE_EXCEPT, the type tag.
  *
- * As mbox_recv(); messages not selected stay queued, in order.
+ * As mbox_recv(); messages not selected stay queued, in order.  A deadline
+ * cannot be given here: MBOX_MSG_TIMEOUT in @flags fails with -EINVAL (use
+ * mbox_recvx() for a timed selective receive).
  */
 ssize_t mbox_recv_select(int fd, void *buf, size_t len, uint32_t flags,
 			 pid_t from_pid, uint32_t want_type,
@@ -341,5 +339,9 @@ int mbox_watch(int fd);
  * -EINVAL (never armed).
  */
 int mbox_notice(int fd, struct mbox_notice *notice);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* LIBMBOX_MBOX_H */
