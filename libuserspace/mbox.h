@@ -340,6 +340,37 @@ int mbox_watch(int fd);
  */
 int mbox_notice(int fd, struct mbox_notice *notice);
 
+/**
+ * mbox_send_batch() - send up to MBOX_BATCH_MAX messages in one call
+ * @vec: the messages: buf, len, priority and type set, every other field 0;
+ *	each entry's seq is filled in when it is sent.
+ * @count: entries in @vec.
+ * @flags: 0 or MBOX_MSG_NONBLOCK.
+ * @abs_monotonic: NULL, or a deadline for the first message.
+ *
+ * Only the first message may wait; the rest go only if they can at once.
+ *
+ * Return: how many were sent (at least 1), or -errno as mbox_send() for the
+ * first message.
+ */
+int mbox_send_batch(int fd, struct mbox_msgvec *vec, unsigned int count,
+		    uint32_t flags, const struct timespec *abs_monotonic);
+
+/**
+ * mbox_recv_batch() - receive up to MBOX_BATCH_MAX messages in one call
+ * @vec: buf and len set for each entry, every other field 0; filled in for
+ *	each message received.
+ *
+ * Waits (unless @flags say not) for the first message only, then takes what
+ * is already there.
+ *
+ * Return: how many were received (at least 1), or -errno as mbox_recv();
+ * after -EMSGSIZE, vec[0].msg_len holds the length of the message that did
+ * not fit.
+ */
+int mbox_recv_batch(int fd, struct mbox_msgvec *vec, unsigned int count,
+		    uint32_t flags, const struct timespec *abs_monotonic);
+
 #ifdef __cplusplus
 }
 #endif
