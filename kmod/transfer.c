@@ -222,6 +222,11 @@ static int mbox_send_zero(struct mbox *mb, struct mbox_sender *s,
 	s->msg->sender = s;
 	if (nonblock)
 		return mbox_send_zero_handoff(mb, s);
+	/* A deadline already past: a waiting receiver, or no wait at all. */
+	if (deadline && ktime_compare(*deadline, ktime_get()) <= 0) {
+		err = mbox_send_zero_handoff(mb, s);
+		return err == -EAGAIN ? -ETIMEDOUT : err;
+	}
 
 	mbox_enqueue(mb, s->msg);
 	WRITE_ONCE(mb->nr_senders, mb->nr_senders + 1);

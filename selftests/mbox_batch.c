@@ -343,45 +343,66 @@ TEST(zero_capacity_batch_send_is_a_rendezvous_for_the_first)
 	close(owner);
 }
 
-TEST(broadcast_receivers_read_batches)
+/* The OS-owned mailbox is deleted in the teardown, even if a check fails. */
+FIXTURE(bcast) {
+	uint64_t id;
+	int rx1, rx2, tx;
+};
+
+FIXTURE_SETUP(bcast)
 {
 	struct mbox_create c = create_req(MBOX_CAPACITY_UNBOUNDED, 0, MSG);
-	struct mbox_msgvec vec[4];
-	char bufs[4][MSG];
-	int dev, rx1, rx2, tx;
+	int dev;
 
+	self->rx1 = self->rx2 = self->tx = -1;
 	c.flags = MBOX_CREATE_OS | MBOX_CREATE_BROADCAST;
 	dev = dev_open();
 	ASSERT_LE(0, dev);
-	rx1 = xioctl(dev, MBOX_IOC_CREATE, &c);
+	self->rx1 = xioctl(dev, MBOX_IOC_CREATE, &c);
 	close(dev);
-	ASSERT_LE(0, rx1);
-	rx2 = mbox_open_receiver(c.id, NULL, O_CLOEXEC);
-	ASSERT_LE(0, rx2);
-	tx = mbox_open_id(c.id, O_CLOEXEC);
-	ASSERT_LE(0, tx);
+	ASSERT_LE(0, self->rx1);
+	self->id = c.id;
+	self->rx2 = mbox_open_receiver(c.id, NULL, O_CLOEXEC);
+	ASSERT_LE(0, self->rx2);
+	self->tx = mbox_open_id(c.id, O_CLOEXEC);
+	ASSERT_LE(0, self->tx);
+}
+
+FIXTURE_TEARDOWN(bcast)
+{
+	if (self->tx >= 0)
+		close(self->tx);
+	if (self->rx2 >= 0)
+		close(self->rx2);
+	if (self->rx1 >= 0)
+		close(self->rx1);
+	if (self->id)
+		mbox_delete(self->id, NULL);
+}
+
+TEST_F(bcast, broadcast_receivers_read_batches)
+{
+	struct mbox_msgvec vec[4];
+	char bufs[4][MSG];
+
 	memset(vec, 0, sizeof(vec));
 	for (int i = 0; i < 3; i++) {
 		vec[i].buf = (uintptr_t)"abc";
 		vec[i].len = (uint32_t)(i + 1);
 	}
-	ASSERT_EQ(3, mbox_send_batch(tx, vec, 3, 0, NULL));
+	ASSERT_EQ(3, mbox_send_batch(self->tx, vec, 3, 0, NULL));
 	for (int k = 0; k < 2; k++) {
 		memset(vec, 0, sizeof(vec));
 		for (int i = 0; i < 4; i++) {
 			vec[i].buf = (uintptr_t)bufs[i];
 			vec[i].len = MSG;
 		}
-		ASSERT_EQ(3, mbox_recv_batch(k ? rx2 : rx1, vec, 4,
+		ASSERT_EQ(3, mbox_recv_batch(k ? self->rx2 : self->rx1, vec, 4,
 					     MBOX_MSG_NONBLOCK, NULL));
 		for (int i = 0; i < 3; i++)
 			EXPECT_EQ((uint32_t)(i + 1), vec[i].msg_len);
 	}
-	EXPECT_EQ(0U, info_or_zero(tx).queued);
-	close(tx);
-	close(rx2);
-	close(rx1);
-	ASSERT_EQ(0, mbox_delete(c.id, NULL));
+	EXPECT_EQ(0U, info_or_zero(self->tx).queued);
 }
 
 TEST_HARNESS_MAIN
