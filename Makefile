@@ -24,7 +24,7 @@ BUILD := $(CURDIR)/build
 KSRC := $(BUILD)/ksrc
 KERNELS ?= $(shell $(CURDIR)/tools/kernels --names)
 
-CHECKPATCH_FILES = $(wildcard kmod/*.[ch] uapi/linux/*.h)
+CHECKPATCH_FILES = $(filter-out %.mod.c,$(wildcard kmod/*.[ch] uapi/linux/*.h))
 
 .PHONY: all modules clean distclean modules-all sparse checkpatch ksrc userspace check demo help \
 	install uninstall install-module install-userspace uninstall-module uninstall-userspace \
