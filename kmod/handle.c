@@ -13,12 +13,13 @@
 
 #include "handle.h"
 #include "mailbox.h"
+#include "ring.h"
 #include "transfer.h"
 #include "user.h"
 
 /* Turns the uapi timeout fields into a deadline for the wait helpers. */
-static int mbox_deadline(u32 flags, u64 timeout_ns, ktime_t *deadline,
-			 ktime_t **pdeadline)
+int mbox_deadline(u32 flags, u64 timeout_ns, ktime_t *deadline,
+		  ktime_t **pdeadline)
 {
 	if (!(flags & MBOX_MSG_TIMEOUT)) {
 		*pdeadline = NULL;
@@ -150,7 +151,7 @@ static long mbox_handle_ioctl(struct file *file, unsigned int cmd,
 	case MBOX_IOC_INFO:
 		return mbox_ioctl_info(h, argp);
 	default:
-		return -ENOTTY;
+		return mbox_ring_ioctl(file, h, cmd, arg);
 	}
 }
 
@@ -160,6 +161,11 @@ static __poll_t mbox_handle_poll(struct file *file, poll_table *wait)
 
 	poll_wait(file, &h->mb->poll_wq, wait);
 	return mbox_poll_mask(h->mb, h->owner);
+}
+
+static int mbox_handle_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return mbox_ring_mmap(file->private_data, vma);
 }
 
 static int mbox_handle_release(struct inode *inode, struct file *file)
@@ -179,6 +185,7 @@ static const struct file_operations mbox_handle_fops = {
 	.unlocked_ioctl = mbox_handle_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.poll = mbox_handle_poll,
+	.mmap = mbox_handle_mmap,
 	.release = mbox_handle_release,
 };
 

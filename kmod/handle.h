@@ -14,6 +14,7 @@
 #ifndef _MBOX_HANDLE_H
 #define _MBOX_HANDLE_H
 
+#include <linux/ktime.h>
 #include <linux/types.h>
 
 struct file;
@@ -26,6 +27,8 @@ struct mbox_handle {
 	bool owner;
 };
 
+int mbox_deadline(u32 flags, u64 timeout_ns, ktime_t *deadline,
+		  ktime_t **pdeadline);
 struct file *mbox_handle_file(struct mbox *mb, struct mbox_user *user,
 			      bool owner, u32 fd_flags);
 

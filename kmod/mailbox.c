@@ -12,6 +12,7 @@
 #include <linux/xarray.h>
 
 #include "mailbox.h"
+#include "ring.h"
 #include "transfer.h"
 #include "user.h"
 
@@ -136,6 +137,7 @@ static void mbox_release(struct kref *ref)
 	WARN_ON_ONCE(!list_empty(&mb->senders));
 	WARN_ON_ONCE(!list_empty(&mb->receivers));
 	mutex_destroy(&mb->lock);
+	mbox_ring_free(mb->ring);
 	mbox_user_put(mb->creator);
 	kfree_rcu(mb, rcu);
 }

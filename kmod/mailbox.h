@@ -38,6 +38,7 @@
 
 #include "queue.h"
 
+struct mbox_ring;
 struct mbox_user;
 
 struct mbox {
@@ -56,6 +57,9 @@ struct mbox {
 	kgid_t gid;
 	struct mbox_user *creator;	/* charged for owning this mailbox */
 	char name[MBOX_NAME_MAX];
+
+	/* Set once under @lock, then read locklessly: see ring.h. */
+	struct mbox_ring *ring;
 
 	struct mutex lock;		/* protects all fields below */
 	bool dead;

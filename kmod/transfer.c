@@ -13,6 +13,7 @@
 
 #include "mailbox.h"
 #include "message.h"
+#include "ring.h"
 #include "transfer.h"
 
 static void mbox_wake_pollers(struct mbox *mb, __poll_t mask)
@@ -382,6 +383,7 @@ void mbox_shutdown(struct mbox *mb)
 	struct mbox_msg *msg;
 
 	WRITE_ONCE(mb->dead, true);
+	mbox_ring_shutdown(mb);
 
 	while ((msg = mbox_queue_first(&mb->queue))) {
 		mbox_queue_del(&mb->queue, msg);
@@ -417,6 +419,8 @@ __poll_t mbox_poll_mask(struct mbox *mb, bool owner)
 
 	if (owner && READ_ONCE(mb->queue.count))
 		mask |= EPOLLIN | EPOLLRDNORM;
+	if (owner)
+		mask |= mbox_ring_poll(mb);
 
 	switch (mb->capacity_mode) {
 	case MBOX_CAPACITY_UNBOUNDED:
