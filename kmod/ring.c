@@ -299,6 +299,11 @@ static void mbox_ring_count_waiter(struct mbox_ring *ring, int delta)
  * the other side call MBOX_IOC_RING_WAKE is raised before the first look
  * and is kept up until we leave, and we are on the wait queue before every
  * look, so a commit or release that we do not see wakes us.
+ *
+ * Producers sleep exclusively: a released slot wakes one of them, not a
+ * herd that would fight over it.  A woken producer looks at the ring before
+ * it looks at signals and deadlines, so the wake-up is not lost to them; if
+ * it leaves with an error while there is room, it passes the wake-up on.
  */
 static int mbox_ring_wait(struct mbox *mb, struct mbox_ring *ring,
 			  bool consumer, bool nonblock, ktime_t *deadline)
@@ -316,7 +321,11 @@ static int mbox_ring_wait(struct mbox *mb, struct mbox_ring *ring,
 	smp_mb();
 
 	for (;;) {
-		prepare_to_wait(wq, &wait, TASK_INTERRUPTIBLE);
+		if (consumer)
+			prepare_to_wait(wq, &wait, TASK_INTERRUPTIBLE);
+		else
+			prepare_to_wait_exclusive(wq, &wait,
+						  TASK_INTERRUPTIBLE);
 		err = mbox_ring_ready(mb, ring, consumer);
 		if (err != -EAGAIN || nonblock)
 			break;
@@ -334,8 +343,12 @@ static int mbox_ring_wait(struct mbox *mb, struct mbox_ring *ring,
 	}
 	finish_wait(wq, &wait);
 
-	if (!consumer)
+	if (!consumer) {
 		mbox_ring_count_waiter(ring, -1);
+		if ((err == -ETIMEDOUT || err == -ERESTARTSYS) &&
+		    !mbox_ring_check_prod(ring))
+			wake_up(&ring->prod_wq);
+	}
 	return err;
 }
 
@@ -381,8 +394,9 @@ static long mbox_ring_ioctl_wake(struct mbox_handle *h, unsigned long arg)
 		return err;
 
 	if (h->owner) {
+		/* One slot was released: one (exclusive) producer. */
 		if (wq_has_sleeper(&ring->prod_wq))
-			wake_up_all(&ring->prod_wq);
+			wake_up(&ring->prod_wq);
 		return 0;
 	}
 	if (wq_has_sleeper(&ring->cons_wq))

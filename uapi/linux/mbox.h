@@ -612,6 +612,9 @@ struct mbox_ring_setup {
  * retries its fast path; another producer may win the slot).  With
  * MBOX_MSG_NONBLOCK, or on an O_NONBLOCK handle, it only checks: 0 or
  * -EAGAIN.  Deadlines, signals and restarts are as for MBOX_IOC_RECV.
+ * A producer that gets 0 must try to reserve again: it may have been
+ * handed the wake-up for a released slot, and a producer that leaves with
+ * an error while there is room passes its wake-up on to the next sleeper.
  *
  * Errors: -ENODEV (no ring), -EPIPE (user handle, mailbox destroyed),
  * -EBADMSG (ring corrupt, see "Hostile writers"), -EINVAL (flags,
@@ -635,9 +638,10 @@ struct mbox_ring_wait {
 /*
  * MBOX_IOC_RING_WAKE - wake the other side of the ring; the argument must
  * be 0.  On a user handle it wakes the consumer (sleeping in
- * MBOX_IOC_RING_WAIT or polling the owner handle), on the owner handle the
- * producers asleep in MBOX_IOC_RING_WAIT.  Sleepers re-check the ring, so
- * a wake that is not needed costs only the call.
+ * MBOX_IOC_RING_WAIT or polling the owner handle); on the owner handle one
+ * producer asleep in MBOX_IOC_RING_WAIT - one per released slot, so that
+ * producers do not stampede for a single slot.  Sleepers re-check the ring,
+ * so a wake that is not needed costs only the call.
  * Errors: -ENODEV (no ring), -EPIPE (user handle, mailbox destroyed),
  * -EINVAL (non-zero argument).
  */
