@@ -3,12 +3,14 @@
  * ring_bench: messages per second over the mbox shared ring against a pipe
  * and the MBOX_IOC_SEND/RECV path, in the same run; and the cost of a
  * sleep/wake round trip through the ring's kernel wait against a futex in
- * shared memory (the two ways a ring side could sleep).
+ * shared memory (the two ways a ring side could sleep), with the ioctl
+ * path's sleep/wake as a reference.
  *
- *   ring_bench [-n MESSAGES] [-r REPEATS]
+ *   ring_bench [-w] [-n MESSAGES] [-r REPEATS]
  *
  * Every producer and the consumer are separate processes.  Messages are
  * 64 bytes.  Each figure is the median of the repeats, with min and max.
+ * -w runs only the sleep/wake round trips (MESSAGES / 40 of them).
  * Not a test: it asserts nothing about speed.
  */
 #define _GNU_SOURCE
@@ -276,6 +278,41 @@ static double run_ring_pingpong(unsigned long rounds)
 	return (double)rounds / (t1 - t0);
 }
 
+/* The same ping-pong through MBOX_IOC_SEND/RECV on two mailboxes. */
+static double run_ioctl_pingpong(unsigned long rounds)
+{
+	uint64_t ping_id, pong_id;
+	int ping = new_mailbox(&ping_id, 0), pong = new_mailbox(&pong_id, 0);
+	char buf[MSG] = "";
+	double t0, t1;
+	pid_t pid;
+	int u;
+
+	pid = spawn();
+	if (pid == 0) {
+		u = mbox_open_id(pong_id, O_CLOEXEC);
+		for (unsigned long i = 0; i < rounds; i++) {
+			if (mbox_recv(ping, buf, sizeof(buf), NULL) < 0 ||
+			    mbox_send(u, buf, MSG, 0))
+				_exit(1);
+		}
+		_exit(0);
+	}
+	u = mbox_open_id(ping_id, O_CLOEXEC);
+	t0 = now();
+	for (unsigned long i = 0; i < rounds; i++) {
+		if (mbox_send(u, buf, MSG, 0) ||
+		    mbox_recv(pong, buf, sizeof(buf), NULL) < 0)
+			die("ioctl ping-pong", EIO);
+	}
+	t1 = now();
+	reap(&pid, 1);
+	close(u);
+	close(ping);
+	close(pong);
+	return (double)rounds / (t1 - t0);
+}
+
 static long futex(_Atomic uint32_t *w, int op, uint32_t val)
 {
 	return syscall(SYS_futex, w, op, val, NULL, NULL, 0);
@@ -354,6 +391,11 @@ static double pingpong_ring(int rounds)
 	return run_ring_pingpong((unsigned long)rounds);
 }
 
+static double pingpong_ioctl(int rounds)
+{
+	return run_ioctl_pingpong((unsigned long)rounds);
+}
+
 static double pingpong_futex(int rounds)
 {
 	return run_futex_pingpong((unsigned long)rounds);
@@ -361,10 +403,13 @@ static double pingpong_futex(int rounds)
 
 int main(int argc, char **argv)
 {
-	int opt;
+	int opt, only_wake = 0;
 
-	while ((opt = getopt(argc, argv, "n:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:r:w")) != -1) {
 		switch (opt) {
+		case 'w':
+			only_wake = 1;
+			break;
 		case 'n':
 			nmsgs = strtoul(optarg, NULL, 0);
 			break;
@@ -372,7 +417,7 @@ int main(int argc, char **argv)
 			repeats = atoi(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-n MESSAGES] [-r REPEATS]\n",
+			fprintf(stderr, "usage: %s [-w] [-n MESSAGES] [-r REPEATS]\n",
 				argv[0]);
 			return 2;
 		}
@@ -382,13 +427,18 @@ int main(int argc, char **argv)
 
 	printf("# %lu messages of %d bytes, median of %d runs\n", nmsgs, MSG,
 	       repeats);
+	if (only_wake)
+		goto wake;
 	report("pipe, 1 producer", run_pipe, 1, "msgs/s");
 	report("ring, 1 producer", run_ring, 1, "msgs/s");
 	report("ioctl SEND/RECV, 1 producer", run_ioctl, 1, "msgs/s");
 	report("pipe, 8 producers", run_pipe, 8, "msgs/s");
 	report("ring, 8 producers", run_ring, 8, "msgs/s");
 	report("ioctl SEND/RECV, 8 producers", run_ioctl, 8, "msgs/s");
+wake:
 	report("sleep/wake: ring kernel wait", pingpong_ring,
+	       (int)(nmsgs / 40), "round trips/s");
+	report("sleep/wake: ioctl SEND/RECV", pingpong_ioctl,
 	       (int)(nmsgs / 40), "round trips/s");
 	report("sleep/wake: futex in shmem", pingpong_futex,
 	       (int)(nmsgs / 40), "round trips/s");
