@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Handle file operations: the send, receive and info ioctls, poll, release.
- * Argument checking lives here; the work is in transfer.c.
+ * Handle file operations: the send, receive, info and death-notice ioctls,
+ * poll, release.  Argument checking lives here; the work is in transfer.c.
  */
 #include <linux/anon_inodes.h>
 #include <linux/cred.h>
@@ -16,6 +16,20 @@
 #include "ring.h"
 #include "transfer.h"
 #include "user.h"
+
+static bool mbox_handle_receives(const struct mbox_handle *h)
+{
+	return h->role != MBOX_ROLE_USER;
+}
+
+/* The broadcast cursor of a receiver handle, or NULL. */
+static struct mbox_sub *mbox_handle_sub(struct mbox_handle *h)
+{
+	if (h->role == MBOX_ROLE_RECEIVER &&
+	    (h->mb->flags & MBOX_CREATE_BROADCAST))
+		return &h->sub;
+	return NULL;
+}
 
 /* Turns the uapi timeout fields into a deadline for the wait helpers. */
 int mbox_deadline(u32 flags, u64 timeout_ns, ktime_t *deadline,
@@ -37,19 +51,27 @@ static bool mbox_nonblock(struct file *file, u32 flags)
 	return (flags & MBOX_MSG_NONBLOCK) || (file->f_flags & O_NONBLOCK);
 }
 
+static int mbox_check_priority(u32 priority)
+{
+	return priority > MBOX_PRIO_MAX ? -EINVAL : 0;
+}
+
 static long mbox_ioctl_send(struct file *file, struct mbox_handle *h,
 			    struct mbox_send __user *uargs)
 {
 	struct mbox_send args;
 	ktime_t deadline, *pdeadline;
+	struct mbox_tx tx;
 	u64 seq = 0;
 	int err;
 
+	if (!h->may_send)
+		return -EPERM;
 	if (copy_from_user(&args, uargs, sizeof(args)))
 		return -EFAULT;
 	if (args.flags & ~MBOX_MSG_FLAGS)
 		return -EINVAL;
-	if (args.priority > MBOX_PRIO_MAX)
+	if (mbox_check_priority(args.priority))
 		return -EINVAL;
 	if (args.reserved[0] || args.reserved[1])
 		return -EINVAL;
@@ -59,14 +81,20 @@ static long mbox_ioctl_send(struct file *file, struct mbox_handle *h,
 
 	/*
 	 * Make sure the result can be reported before anything is sent: a
-	 * send must not succeed with its outcome lost on the way back.
+	 * send must not succeed with its outcome lost on the way back.  The
+	 * probe writes back the caller's own value, so a send that fails
+	 * later still leaves the structure as it was.
 	 */
-	if (put_user(0ULL, &uargs->seq))
+	if (put_user(args.seq, &uargs->seq))
 		return -EFAULT;
 
-	err = mbox_send(h->mb, h->user, &args, mbox_nonblock(file, args.flags),
+	tx.buf = args.buf;
+	tx.len = args.len;
+	tx.priority = args.priority;
+	tx.type = args.type;
+	err = mbox_send(h->mb, h->user, &tx, 1, mbox_nonblock(file, args.flags),
 			pdeadline, &seq);
-	if (err)
+	if (err < 0)
 		return err;
 
 	/* Only a concurrent unmap can fail this; the message is sent anyway. */
@@ -75,37 +103,238 @@ static long mbox_ioctl_send(struct file *file, struct mbox_handle *h,
 	return 0;
 }
 
+/* Checks the selective-receive fields of @args into @sel. */
+static int mbox_recv_select(const struct mbox_handle *h,
+			    const struct mbox_recv *args,
+			    struct mbox_select *sel)
+{
+	u32 type_flags = args->flags & (MBOX_RECV_TYPE | MBOX_RECV_TYPE_EXCEPT);
+
+	sel->flags = args->flags & ~MBOX_MSG_FLAGS;
+	sel->from_pid = args->from_pid;
+	sel->want_type = args->want_type;
+
+	if (sel->flags && (h->mb->flags & MBOX_CREATE_BROADCAST))
+		return -EINVAL;
+	if (type_flags == (MBOX_RECV_TYPE | MBOX_RECV_TYPE_EXCEPT))
+		return -EINVAL;
+	if (sel->flags & MBOX_RECV_FROM) {
+		if (args->from_pid <= 0)
+			return -EINVAL;
+	} else if (args->from_pid) {
+		return -EINVAL;
+	}
+	if (!type_flags && args->want_type)
+		return -EINVAL;
+	return 0;
+}
+
+struct mbox_recv_report {
+	struct mbox_recv *args;
+	struct mbox_recv __user *uargs;
+};
+
+static int mbox_report_recv(void *ctx, unsigned int i,
+			    const struct mbox_rx *rx)
+{
+	struct mbox_recv_report *rep = ctx;
+	struct mbox_recv *args = rep->args;
+
+	args->msg_len = rx->msg_len;
+	args->priority = rx->priority;
+	args->seq = rx->seq;
+	args->sender_pid = rx->sender_pid;
+	args->sender_uid = rx->sender_uid;
+	args->type = rx->type;
+	return copy_to_user(rep->uargs, args, sizeof(*args)) ? -EFAULT : 0;
+}
+
 static long mbox_ioctl_recv(struct file *file, struct mbox_handle *h,
 			    struct mbox_recv __user *uargs)
 {
+	struct mbox_recv_report rep = { .uargs = uargs };
+	struct mbox_rx_report report = {
+		.fn = mbox_report_recv,
+		.ctx = &rep,
+	};
+	struct mbox_select sel;
 	struct mbox_recv args;
 	ktime_t deadline, *pdeadline;
+	struct mbox_rx rx = {};
 	int err;
 
-	if (!h->owner)
+	if (!mbox_handle_receives(h))
 		return -EPERM;
 	if (copy_from_user(&args, uargs, sizeof(args)))
 		return -EFAULT;
-	if (args.flags & ~MBOX_MSG_FLAGS)
+	if (args.flags & ~MBOX_RECV_FLAGS)
 		return -EINVAL;
-	if (args.reserved0 || args.reserved[0] || args.reserved[1])
+	if (args.reserved1 || args.reserved[0])
 		return -EINVAL;
+	err = mbox_recv_select(h, &args, &sel);
+	if (err)
+		return err;
 	err = mbox_deadline(args.flags, args.timeout_ns, &deadline, &pdeadline);
 	if (err)
 		return err;
 
-	args.msg_len = 0;
-	args.priority = 0;
-	args.seq = 0;
-	args.sender_pid = 0;
-	args.sender_uid = 0;
-	args.type = 0;
-
-	err = mbox_recv(h->mb, &args, mbox_nonblock(file, args.flags),
-			pdeadline, uargs);
-	if (err == -EMSGSIZE && put_user(args.msg_len, &uargs->msg_len))
+	rep.args = &args;
+	rx.buf = args.buf;
+	rx.len = args.len;
+	err = mbox_recv(h->mb, mbox_handle_sub(h), &sel, &rx, 1,
+			mbox_nonblock(file, args.flags), pdeadline, &report);
+	if (err == -EMSGSIZE && put_user(rx.msg_len, &uargs->msg_len))
 		return -EFAULT;
-	return err;
+	return err < 0 ? err : 0;
+}
+
+struct mbox_batch_report {
+	struct mbox_msgvec *vec;
+	struct mbox_msgvec __user *uvec;
+};
+
+static int mbox_report_batch(void *ctx, unsigned int i,
+			     const struct mbox_rx *rx)
+{
+	struct mbox_batch_report *rep = ctx;
+	struct mbox_msgvec *v = &rep->vec[i];
+
+	v->msg_len = rx->msg_len;
+	v->priority = rx->priority;
+	v->type = rx->type;
+	v->seq = rx->seq;
+	v->sender_pid = rx->sender_pid;
+	v->sender_uid = rx->sender_uid;
+	return copy_to_user(&rep->uvec[i], v, sizeof(*v)) ? -EFAULT : 0;
+}
+
+/* Checks one entry of a batch: reserved fields, and send-side outs. */
+static int mbox_check_msgvec(const struct mbox_msgvec *v, bool send)
+{
+	if (v->reserved)
+		return -EINVAL;
+	if (send && (v->msg_len || v->sender_pid || v->sender_uid ||
+		     mbox_check_priority(v->priority)))
+		return -EINVAL;
+	return 0;
+}
+
+static long mbox_batch_send(struct file *file, struct mbox_handle *h,
+			    const struct mbox_batch *args,
+			    struct mbox_msgvec *vec,
+			    struct mbox_msgvec __user *uvec, ktime_t *deadline)
+{
+	struct mbox_tx *tx;
+	unsigned int i;
+	u64 *seqs;
+	int n = -ENOMEM;
+
+	tx = kvmalloc_array(args->count, sizeof(*tx), GFP_KERNEL);
+	seqs = kvmalloc_array(args->count, sizeof(*seqs), GFP_KERNEL);
+	if (!tx || !seqs)
+		goto out;
+
+	/* As for a single send: the results must have somewhere to go. */
+	for (i = 0; i < args->count; i++) {
+		n = -EFAULT;
+		if (put_user(vec[i].seq, &uvec[i].seq))
+			goto out;
+		tx[i].buf = vec[i].buf;
+		tx[i].len = vec[i].len;
+		tx[i].priority = vec[i].priority;
+		tx[i].type = vec[i].type;
+	}
+
+	n = mbox_send(h->mb, h->user, tx, args->count,
+		      mbox_nonblock(file, args->flags), deadline, seqs);
+	/* Only a concurrent unmap can fail these; the messages are sent. */
+	for (i = 0; n > 0 && i < n; i++)
+		if (put_user(seqs[i], &uvec[i].seq))
+			break;
+out:
+	kvfree(seqs);
+	kvfree(tx);
+	return n;
+}
+
+static long mbox_batch_recv(struct file *file, struct mbox_handle *h,
+			    const struct mbox_batch *args,
+			    struct mbox_msgvec *vec,
+			    struct mbox_msgvec __user *uvec, ktime_t *deadline)
+{
+	struct mbox_batch_report rep = { .vec = vec, .uvec = uvec };
+	struct mbox_rx_report report = {
+		.fn = mbox_report_batch,
+		.ctx = &rep,
+	};
+	struct mbox_select sel = {};
+	struct mbox_rx *rx;
+	unsigned int i;
+	int n;
+
+	rx = kvmalloc_array(args->count, sizeof(*rx), GFP_KERNEL);
+	if (!rx)
+		return -ENOMEM;
+	for (i = 0; i < args->count; i++) {
+		memset(&rx[i], 0, sizeof(rx[i]));
+		rx[i].buf = vec[i].buf;
+		rx[i].len = vec[i].len;
+	}
+	n = mbox_recv(h->mb, mbox_handle_sub(h), &sel, rx, args->count,
+		      mbox_nonblock(file, args->flags), deadline, &report);
+	if (n == -EMSGSIZE && put_user(rx[0].msg_len, &uvec[0].msg_len))
+		n = -EFAULT;
+	kvfree(rx);
+	return n;
+}
+
+static long mbox_ioctl_batch(struct file *file, struct mbox_handle *h,
+			     struct mbox_batch __user *uargs, bool send)
+{
+	struct mbox_msgvec __user *uvec;
+	ktime_t deadline, *pdeadline;
+	struct mbox_msgvec *vec;
+	struct mbox_batch args;
+	unsigned int i;
+	int n;
+
+	if (send ? !h->may_send : !mbox_handle_receives(h))
+		return -EPERM;
+	if (copy_from_user(&args, uargs, sizeof(args)))
+		return -EFAULT;
+	if (!args.count || args.count > MBOX_BATCH_MAX)
+		return -EINVAL;
+	if (args.flags & ~MBOX_MSG_FLAGS)
+		return -EINVAL;
+	if (args.reserved0 || args.reserved[0] || args.reserved[1])
+		return -EINVAL;
+	n = mbox_deadline(args.flags, args.timeout_ns, &deadline, &pdeadline);
+	if (n)
+		return n;
+	/* The count is the return value; probe where it is also reported. */
+	if (put_user(args.done, &uargs->done))
+		return -EFAULT;
+
+	uvec = u64_to_user_ptr(args.vec);
+	vec = vmemdup_user(uvec, array_size(args.count, sizeof(*vec)));
+	if (IS_ERR(vec))
+		return PTR_ERR(vec);
+	for (i = 0; i < args.count; i++) {
+		n = mbox_check_msgvec(&vec[i], send);
+		if (n)
+			goto out;
+	}
+
+	if (send)
+		n = mbox_batch_send(file, h, &args, vec, uvec, pdeadline);
+	else
+		n = mbox_batch_recv(file, h, &args, vec, uvec, pdeadline);
+out:
+	kvfree(vec);
+	/* Moved anyway if this faults: the count is the return value too. */
+	if (n > 0 && put_user((u32)n, &uargs->done))
+		return n;
+	return n;
 }
 
 static long mbox_ioctl_info(struct mbox_handle *h,
@@ -116,7 +345,7 @@ static long mbox_ioctl_info(struct mbox_handle *h,
 
 	memset(&info, 0, sizeof(info));
 	info.id = mb->id;
-	info.role = h->owner ? MBOX_ROLE_OWNER : MBOX_ROLE_USER;
+	info.role = h->role;
 	info.flags = mb->flags;
 	info.capacity_mode = mb->capacity_mode;
 	info.capacity = mb->capacity;
@@ -137,6 +366,61 @@ static long mbox_ioctl_info(struct mbox_handle *h,
 	return copy_to_user(uargs, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
+static long mbox_ioctl_watch(struct mbox_handle *h,
+			     struct mbox_watch __user *uargs)
+{
+	struct mbox_watch args;
+	int err = 0;
+
+	if (copy_from_user(&args, uargs, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || args.reserved0 || args.reserved[0] ||
+	    args.reserved[1])
+		return -EINVAL;
+	if (h->role == MBOX_ROLE_OWNER)
+		return -EINVAL;
+
+	mutex_lock(&h->mb->lock);
+	if (h->watch != MBOX_WATCH_NONE)
+		err = -EALREADY;
+	else
+		h->watch = MBOX_WATCH_ARMED;
+	mutex_unlock(&h->mb->lock);
+
+	/* Already dead: the notice is due now. */
+	if (!err && READ_ONCE(h->mb->dead))
+		wake_up_interruptible_poll(&h->mb->poll_wq, EPOLLPRI);
+	return err;
+}
+
+static long mbox_ioctl_notice(struct mbox_handle *h,
+			      struct mbox_notice __user *uargs)
+{
+	struct mbox *mb = h->mb;
+	struct mbox_notice notice;
+	int err = 0;
+
+	memset(&notice, 0, sizeof(notice));
+	mutex_lock(&mb->lock);
+	if (h->watch == MBOX_WATCH_NONE) {
+		err = -EINVAL;
+	} else if (h->watch == MBOX_WATCH_READ) {
+		err = -ENOENT;
+	} else if (!mb->dead) {
+		err = -EAGAIN;
+	} else {
+		notice.id = mb->id;
+		notice.reason = mb->death_reason;
+		/* Exactly one notice: consumed only once it reached the user. */
+		if (copy_to_user(uargs, &notice, sizeof(notice)))
+			err = -EFAULT;
+		else
+			h->watch = MBOX_WATCH_READ;
+	}
+	mutex_unlock(&mb->lock);
+	return err;
+}
+
 static long mbox_handle_ioctl(struct file *file, unsigned int cmd,
 			      unsigned long arg)
 {
@@ -150,6 +434,14 @@ static long mbox_handle_ioctl(struct file *file, unsigned int cmd,
 		return mbox_ioctl_recv(file, h, argp);
 	case MBOX_IOC_INFO:
 		return mbox_ioctl_info(h, argp);
+	case MBOX_IOC_SEND_BATCH:
+		return mbox_ioctl_batch(file, h, argp, true);
+	case MBOX_IOC_RECV_BATCH:
+		return mbox_ioctl_batch(file, h, argp, false);
+	case MBOX_IOC_WATCH:
+		return mbox_ioctl_watch(h, argp);
+	case MBOX_IOC_NOTICE:
+		return mbox_ioctl_notice(h, argp);
 	default:
 		return mbox_ring_ioctl(file, h, cmd, arg);
 	}
@@ -158,9 +450,16 @@ static long mbox_handle_ioctl(struct file *file, unsigned int cmd,
 static __poll_t mbox_handle_poll(struct file *file, poll_table *wait)
 {
 	struct mbox_handle *h = file->private_data;
+	__poll_t mask;
 
 	poll_wait(file, &h->mb->poll_wq, wait);
-	return mbox_poll_mask(h->mb, h->owner);
+	mask = mbox_poll_mask(h->mb, mbox_handle_receives(h),
+			      mbox_handle_sub(h));
+	if (h->role == MBOX_ROLE_OWNER)
+		mask |= mbox_ring_poll(h->mb);
+	if (READ_ONCE(h->watch) == MBOX_WATCH_ARMED && READ_ONCE(h->mb->dead))
+		mask |= EPOLLPRI;
+	return mask;
 }
 
 static int mbox_handle_mmap(struct file *file, struct vm_area_struct *vma)
@@ -171,10 +470,16 @@ static int mbox_handle_mmap(struct file *file, struct vm_area_struct *vma)
 static int mbox_handle_release(struct inode *inode, struct file *file)
 {
 	struct mbox_handle *h = file->private_data;
+	struct mbox *mb = h->mb;
 
-	if (h->owner)
-		mbox_destroy(h->mb);
-	mbox_put(h->mb);
+	if (h->role == MBOX_ROLE_OWNER) {
+		mbox_destroy(mb, MBOX_NOTICE_OWNER_GONE);
+	} else if (h->role == MBOX_ROLE_RECEIVER) {
+		if (mbox_handle_sub(h))
+			mbox_sub_detach(mb, &h->sub);
+		mbox_receiver_closed(mb);
+	}
+	mbox_put(mb);
 	mbox_user_put(h->user);
 	kfree(h);
 	return 0;
@@ -190,12 +495,18 @@ static const struct file_operations mbox_handle_fops = {
 };
 
 /*
- * Creates a handle file for @mb.  It takes its own references on @mb and
- * @user; the caller keeps its own.
+ * Creates a handle file for @mb with @role.  It takes its own references on
+ * @mb and @user; the caller keeps its own.  A receiver handle is counted
+ * (and subscribed, on a broadcast mailbox) before it can be used.
  */
 struct file *mbox_handle_file(struct mbox *mb, struct mbox_user *user,
-			      bool owner, u32 fd_flags)
+			      u32 role, bool may_send, u32 fd_flags)
 {
+	static const char * const names[] = {
+		[MBOX_ROLE_OWNER] = "[mbox-owner]",
+		[MBOX_ROLE_USER] = "[mbox-user]",
+		[MBOX_ROLE_RECEIVER] = "[mbox-receiver]",
+	};
 	struct mbox_handle *h;
 	struct file *file;
 
@@ -204,10 +515,11 @@ struct file *mbox_handle_file(struct mbox *mb, struct mbox_user *user,
 		return ERR_PTR(-ENOMEM);
 	h->mb = mb;
 	h->user = user;
-	h->owner = owner;
+	h->role = role;
+	h->may_send = may_send;
+	INIT_LIST_HEAD(&h->sub.link);
 
-	file = anon_inode_getfile(owner ? "[mbox-owner]" : "[mbox-user]",
-				  &mbox_handle_fops, h,
+	file = anon_inode_getfile(names[role], &mbox_handle_fops, h,
 				  O_RDWR | (fd_flags & O_NONBLOCK));
 	if (IS_ERR(file)) {
 		kfree(h);
@@ -215,5 +527,10 @@ struct file *mbox_handle_file(struct mbox *mb, struct mbox_user *user,
 	}
 	kref_get(&mb->ref);
 	mbox_user_ref(user);
+	if (role == MBOX_ROLE_RECEIVER) {
+		mbox_receiver_opened(mb);
+		if (mb->flags & MBOX_CREATE_BROADCAST)
+			mbox_sub_attach(mb, &h->sub);
+	}
 	return file;
 }

@@ -58,6 +58,12 @@ static struct mbox_ring_slot *mbox_ring_slot(struct mbox_ring *ring,
 	return (void *)ring->prod + MBOX_RING_SLOTS_OFFSET + pos;
 }
 
+/* The owner handle is the consumer; every other handle a producer. */
+static bool mbox_ring_consumer(const struct mbox_handle *h)
+{
+	return h->role == MBOX_ROLE_OWNER;
+}
+
 static int mbox_ring_check_setup(const struct mbox *mb,
 				 const struct mbox_ring_setup *args)
 {
@@ -152,7 +158,7 @@ static long mbox_ring_ioctl_setup(struct mbox_handle *h,
 	struct mbox_ring *ring;
 	int err;
 
-	if (!h->owner)
+	if (!mbox_ring_consumer(h))
 		return -EPERM;
 	if (copy_from_user(&args, uargs, sizeof(args)))
 		return -EFAULT;
@@ -376,7 +382,7 @@ static long mbox_ring_ioctl_wait(struct file *file, struct mbox_handle *h,
 
 	nonblock = (args.flags & MBOX_MSG_NONBLOCK) ||
 		   (file->f_flags & O_NONBLOCK);
-	return mbox_ring_wait(h->mb, ring, h->owner, nonblock, pdeadline);
+	return mbox_ring_wait(h->mb, ring, mbox_ring_consumer(h), nonblock, pdeadline);
 }
 
 static long mbox_ring_ioctl_wake(struct mbox_handle *h, unsigned long arg)
@@ -390,10 +396,10 @@ static long mbox_ring_ioctl_wake(struct mbox_handle *h, unsigned long arg)
 	if (!ring)
 		return -ENODEV;
 	err = mbox_ring_state(ring);
-	if (err == -EPIPE && !h->owner)
+	if (err == -EPIPE && !mbox_ring_consumer(h))
 		return err;
 
-	if (h->owner) {
+	if (mbox_ring_consumer(h)) {
 		/* One slot was released: one (exclusive) producer. */
 		if (wq_has_sleeper(&ring->prod_wq))
 			wake_up(&ring->prod_wq);
@@ -452,12 +458,12 @@ int mbox_ring_mmap(struct mbox_handle *h, struct vm_area_struct *vma)
 	case MBOX_RING_OFF_CONS >> PAGE_SHIFT:
 		area = ring->cons;
 		size = ring->cons_size;
-		writable = h->owner;
+		writable = mbox_ring_consumer(h);
 		break;
 	case MBOX_RING_OFF_PROD >> PAGE_SHIFT:
 		area = ring->prod;
 		size = ring->prod_size;
-		writable = !h->owner;
+		writable = !mbox_ring_consumer(h);
 		break;
 	default:
 		return -EINVAL;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Send and receive.  See transfer.h for how waiters are woken and
- * mailbox.h for the locking rules.
+ * Send and receive.  See transfer.h for how waiters are woken and how
+ * broadcast works, and mailbox.h for the locking rules.
  */
 #include <linux/cred.h>
 #include <linux/err.h>
@@ -16,13 +16,18 @@
 #include "ring.h"
 #include "transfer.h"
 
+static bool mbox_is_broadcast(const struct mbox *mb)
+{
+	return mb->flags & MBOX_CREATE_BROADCAST;
+}
+
 static void mbox_wake_pollers(struct mbox *mb, __poll_t mask)
 {
 	if (wq_has_sleeper(&mb->poll_wq))
 		wake_up_interruptible_poll(&mb->poll_wq, mask);
 }
 
-/* Claims and wakes the longest-waiting idle receiver, if any. */
+/* Claims and wakes the longest-waiting plain receiver, if any. */
 static void mbox_wake_receiver(struct mbox *mb)
 	__must_hold(&mb->lock)
 {
@@ -38,6 +43,19 @@ static void mbox_wake_receiver(struct mbox *mb)
 	wake_up_process(r->task);
 }
 
+/* Wakes every selective or broadcast receiver: each decides for itself. */
+static void mbox_wake_selectors(struct mbox *mb)
+	__must_hold(&mb->lock)
+{
+	struct mbox_receiver *r, *tmp;
+
+	list_for_each_entry_safe(r, tmp, &mb->selectors, link) {
+		list_del_init(&r->link);
+		r->claimed = true;
+		wake_up_process(r->task);
+	}
+}
+
 static void mbox_resolve_sender(struct mbox_sender *s,
 				enum mbox_wait_state state)
 {
@@ -49,11 +67,25 @@ static void mbox_resolve_sender(struct mbox_sender *s,
 static void mbox_enqueue(struct mbox *mb, struct mbox_msg *msg)
 	__must_hold(&mb->lock)
 {
+	struct mbox_sub *sub;
+
 	msg->order = ++mb->tickets;
+	if (mbox_is_broadcast(mb)) {
+		msg->qprio = 0;
+		msg->readers = 0;
+		list_for_each_entry(sub, &mb->subs, link) {
+			msg->readers++;
+			if (!sub->next)
+				WRITE_ONCE(sub->next, msg);
+		}
+	} else {
+		msg->qprio = msg->prio;
+	}
 	mbox_queue_add(&mb->queue, msg);
 	if (mb->queue.count > mb->high_water)
 		mb->high_water = mb->queue.count;
 	mbox_wake_receiver(mb);
+	mbox_wake_selectors(mb);
 	mbox_wake_pollers(mb, EPOLLIN | EPOLLRDNORM);
 }
 
@@ -107,6 +139,21 @@ static int mbox_sender_sleep(struct mbox *mb, struct mbox_sender *s,
 	return 0;
 }
 
+/* The error a resolved sender returns; -EAGAIN covers a refused hand-off. */
+static int mbox_sender_result(const struct mbox_sender *s)
+{
+	switch (s->state) {
+	case MBOX_WAIT_DONE:
+		return 0;
+	case MBOX_WAIT_DEAD:
+		return -EPIPE;
+	case MBOX_WAIT_UNREACHABLE:
+		return -ENOTCONN;
+	default:
+		return -EAGAIN;
+	}
+}
+
 static int mbox_send_bounded(struct mbox *mb, struct mbox_sender *s,
 			     bool nonblock, ktime_t *deadline)
 	__must_hold(&mb->lock)
@@ -126,15 +173,10 @@ static int mbox_send_bounded(struct mbox *mb, struct mbox_sender *s,
 	err = mbox_sender_sleep(mb, s, deadline);
 	WRITE_ONCE(mb->nr_senders, mb->nr_senders - 1);
 
-	switch (s->state) {
-	case MBOX_WAIT_DONE:
-		return 0;
-	case MBOX_WAIT_DEAD:
-		return -EPIPE;
-	default:
-		list_del(&s->link);
-		return err;
-	}
+	if (s->state != MBOX_WAIT_PENDING)
+		return mbox_sender_result(s);
+	list_del(&s->link);
+	return err;
 }
 
 /*
@@ -163,15 +205,7 @@ static int mbox_send_zero_handoff(struct mbox *mb, struct mbox_sender *s)
 		mutex_lock(&mb->lock);
 	}
 	WRITE_ONCE(mb->nr_senders, mb->nr_senders - 1);
-
-	switch (s->state) {
-	case MBOX_WAIT_DONE:
-		return 0;
-	case MBOX_WAIT_DEAD:
-		return -EPIPE;
-	default:
-		return -EAGAIN;
-	}
+	return mbox_sender_result(s);
 }
 
 static int mbox_send_zero(struct mbox *mb, struct mbox_sender *s,
@@ -183,135 +217,239 @@ static int mbox_send_zero(struct mbox *mb, struct mbox_sender *s,
 	s->msg->sender = s;
 	if (nonblock)
 		return mbox_send_zero_handoff(mb, s);
+	/* A deadline already past: a waiting receiver, or no wait at all. */
+	if (deadline && ktime_compare(*deadline, ktime_get()) <= 0) {
+		err = mbox_send_zero_handoff(mb, s);
+		return err == -EAGAIN ? -ETIMEDOUT : err;
+	}
 
 	mbox_enqueue(mb, s->msg);
 	WRITE_ONCE(mb->nr_senders, mb->nr_senders + 1);
 	err = mbox_sender_sleep(mb, s, deadline);
 	WRITE_ONCE(mb->nr_senders, mb->nr_senders - 1);
 
-	switch (s->state) {
-	case MBOX_WAIT_DONE:
-		return 0;
-	case MBOX_WAIT_DEAD:
+	if (s->state != MBOX_WAIT_PENDING)
+		return mbox_sender_result(s);
+	/* Not taken: withdraw it, so it is never delivered. */
+	mbox_queue_del(&mb->queue, s->msg);
+	return err;
+}
+
+/* Sends one message whose lock is held; nothing is freed here. */
+static int mbox_send_one(struct mbox *mb, struct mbox_sender *s,
+			 bool nonblock, ktime_t *deadline)
+	__must_hold(&mb->lock)
+{
+	s->state = MBOX_WAIT_PENDING;
+	INIT_LIST_HEAD(&s->link);
+
+	if (mb->dead)
 		return -EPIPE;
+	if (mbox_is_broadcast(mb) && list_empty(&mb->subs))
+		return -ENOTCONN;
+	switch (mb->capacity_mode) {
+	case MBOX_CAPACITY_UNBOUNDED:
+		mbox_accept(mb, s->msg);
+		return 0;
+	case MBOX_CAPACITY_BOUNDED:
+		return mbox_send_bounded(mb, s, nonblock, deadline);
 	default:
-		/* Not taken: withdraw it, so it is never delivered. */
-		mbox_queue_del(&mb->queue, s->msg);
-		return err;
+		return mbox_send_zero(mb, s, nonblock, deadline);
 	}
 }
 
+static int mbox_check_tx(const struct mbox *mb, const struct mbox_tx *tx)
+{
+	if (tx->len > mb->msg_size)
+		return -EMSGSIZE;
+	if ((mb->flags & MBOX_CREATE_FIXED_SIZE) && tx->len != mb->msg_size)
+		return -EINVAL;
+	return 0;
+}
+
 /*
- * Sends @args through a handle charged to @user.  On success *@seq is the
- * message's sequence number.
+ * Sends @count messages through a handle charged to @user, in order, under
+ * one hold of the lock.  Only the first may wait (as @nonblock and
+ * @deadline say); the others go only if they can at once, like a
+ * non-blocking send.  Returns how many were sent, their sequence numbers in
+ * @seqs, or -errno if the first was not.  Every message is checked before
+ * any is sent: a bad size fails the whole call.  An error after the first
+ * message only shortens the batch.
  */
 int mbox_send(struct mbox *mb, struct mbox_user *user,
-	      const struct mbox_send *args, bool nonblock, ktime_t *deadline,
-	      u64 *seq)
+	      const struct mbox_tx *tx, unsigned int count, bool nonblock,
+	      ktime_t *deadline, u64 *seqs)
 {
+	struct mbox_msg *one, **msgs = &one;
 	struct mbox_sender s = {
 		.task = current,
-		.state = MBOX_WAIT_PENDING,
 	};
-	struct mbox_msg *msg;
-	int err;
+	unsigned int i, ready, sent = 0;
+	int err = 0;
 
-	if (args->len > mb->msg_size) {
-		err = -EMSGSIZE;
+	for (i = 0; i < count && !err; i++)
+		err = mbox_check_tx(mb, &tx[i]);
+	if (err)
 		goto rejected;
-	}
-	if ((mb->flags & MBOX_CREATE_FIXED_SIZE) && args->len != mb->msg_size) {
-		err = -EINVAL;
-		goto rejected;
-	}
 
-	msg = mbox_msg_new(user, u64_to_user_ptr(args->buf), args->len);
-	if (IS_ERR(msg)) {
-		err = PTR_ERR(msg);
-		goto rejected;
+	if (count > 1) {
+		msgs = kvmalloc_array(count, sizeof(*msgs), GFP_KERNEL);
+		if (!msgs)
+			return -ENOMEM;
 	}
-	msg->prio = args->priority;
-	msg->type = args->type;
-	s.msg = msg;
-	INIT_LIST_HEAD(&s.link);
+	for (ready = 0; ready < count; ready++) {
+		msgs[ready] = mbox_msg_new(user, u64_to_user_ptr(tx[ready].buf),
+					   tx[ready].len);
+		if (IS_ERR(msgs[ready])) {
+			err = PTR_ERR(msgs[ready]);
+			break;
+		}
+		msgs[ready]->prio = tx[ready].priority;
+		msgs[ready]->type = tx[ready].type;
+	}
+	if (!ready)
+		goto out;
 
 	if (mutex_lock_interruptible(&mb->lock)) {
-		mbox_msg_free(msg);
-		return -ERESTARTSYS;
+		err = -ERESTARTSYS;
+		goto out;
 	}
-
-	if (mb->dead) {
-		err = -EPIPE;
-	} else if (mb->capacity_mode == MBOX_CAPACITY_UNBOUNDED) {
-		mbox_accept(mb, msg);
-		err = 0;
-	} else if (mb->capacity_mode == MBOX_CAPACITY_BOUNDED) {
-		err = mbox_send_bounded(mb, &s, nonblock, deadline);
-	} else {
-		err = mbox_send_zero(mb, &s, nonblock, deadline);
+	for (sent = 0; sent < ready; sent++) {
+		s.msg = msgs[sent];
+		err = mbox_send_one(mb, &s, nonblock || sent, deadline);
+		if (err)
+			break;
+		seqs[sent] = s.msg->seq;
 	}
-	if (!err)
-		*seq = msg->seq;
 	mutex_unlock(&mb->lock);
 
+out:
 	/*
-	 * An accepted message belongs to the mailbox (and may be gone by now);
-	 * a ZERO offer always stays ours.
+	 * Accepted messages belong to the mailbox (and may be gone by now);
+	 * ZERO offers, and whatever was not sent, stay ours.
 	 */
-	if (err || mb->capacity_mode == MBOX_CAPACITY_ZERO)
-		mbox_msg_free(msg);
+	for (i = mb->capacity_mode == MBOX_CAPACITY_ZERO ? 0 : sent;
+	     i < ready; i++)
+		mbox_msg_free(msgs[i]);
+	if (msgs != &one)
+		kvfree(msgs);
+	if (sent)
+		return sent;
 rejected:
-	if (err && err != -ERESTARTSYS && err != -EFAULT && err != -EPIPE)
+	if (err != -ERESTARTSYS && err != -EFAULT && err != -EPIPE)
 		atomic64_inc(&mb->rejected);
 	return err;
 }
 
-/*
- * Copies @msg out to the receiver and, only once everything has reached user
- * space, removes it: a fault leaves the message where it was.
- */
-static int mbox_deliver(struct mbox *mb, struct mbox_msg *msg,
-			struct mbox_recv *args,
-			struct mbox_recv __user *uargs)
+static bool mbox_msg_selected(const struct mbox_msg *msg,
+			      const struct mbox_select *sel)
+{
+	if ((sel->flags & MBOX_RECV_FROM) && pid_vnr(msg->pid) != sel->from_pid)
+		return false;
+	if ((sel->flags & MBOX_RECV_TYPE) && msg->type != sel->want_type)
+		return false;
+	if ((sel->flags & MBOX_RECV_TYPE_EXCEPT) && msg->type == sel->want_type)
+		return false;
+	return true;
+}
+
+/* The next message this receiver may take, or NULL. */
+static struct mbox_msg *mbox_pick(struct mbox *mb, struct mbox_sub *sub,
+				  const struct mbox_select *sel)
 	__must_hold(&mb->lock)
 {
-	bool offer = msg->sender;
+	struct mbox_msg *msg;
 
-	args->msg_len = msg->len;
-	if (msg->len > args->len)
-		return -EMSGSIZE;
-	if (copy_to_user(u64_to_user_ptr(args->buf), msg->data, msg->len))
-		return -EFAULT;
+	if (sub)
+		return sub->next;
+	for (msg = mbox_queue_first(&mb->queue); msg;
+	     msg = mbox_queue_next(msg))
+		if (mbox_msg_selected(msg, sel))
+			return msg;
+	return NULL;
+}
 
-	args->priority = msg->prio;
-	args->type = msg->type;
-	args->seq = offer ? mb->sent + 1 : msg->seq;
-	args->sender_pid = pid_vnr(msg->pid);
-	args->sender_uid = from_kuid_munged(current_user_ns(), msg->uid);
-	if (copy_to_user(uargs, args, sizeof(*args)))
-		return -EFAULT;
+/* Frees broadcast messages every receiver has read: always at the head. */
+static void mbox_bcast_trim(struct mbox *mb)
+	__must_hold(&mb->lock)
+{
+	struct mbox_msg *msg;
 
-	if (!RB_EMPTY_NODE(&msg->node))
+	while ((msg = mbox_queue_first(&mb->queue)) && !msg->readers) {
 		mbox_queue_del(&mb->queue, msg);
+		mbox_msg_free(msg);
+	}
+	mbox_admit_senders(mb);
+}
+
+/* Removes @msg from the queue once received; frees it unless an offer. */
+static void mbox_consume(struct mbox *mb, struct mbox_msg *msg,
+			 struct mbox_sub *sub)
+	__must_hold(&mb->lock)
+{
 	mb->received++;
-	if (offer) {
+	if (sub) {
+		WRITE_ONCE(sub->next, mbox_queue_next(msg));
+		msg->readers--;
+		mbox_bcast_trim(mb);
+	} else if (msg->sender) {
+		if (!RB_EMPTY_NODE(&msg->node))
+			mbox_queue_del(&mb->queue, msg);
 		msg->seq = ++mb->sent;
 		mbox_resolve_sender(msg->sender, MBOX_WAIT_DONE);
 	} else {
+		mbox_queue_del(&mb->queue, msg);
 		mbox_msg_free(msg);
 		mbox_admit_senders(mb);
 	}
 	mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
+}
+
+/*
+ * Copies @msg out into @rx and, only once everything - payload and, through
+ * @report, its description - has reached user space, consumes it: a fault
+ * leaves the message where it was.
+ */
+static int mbox_deliver(struct mbox *mb, struct mbox_msg *msg,
+			struct mbox_sub *sub, struct mbox_rx *rx,
+			const struct mbox_rx_report *report, unsigned int i)
+	__must_hold(&mb->lock)
+{
+	rx->msg_len = msg->len;
+	if (msg->len > rx->len)
+		return -EMSGSIZE;
+	if (copy_to_user(u64_to_user_ptr(rx->buf), msg->data, msg->len))
+		return -EFAULT;
+
+	rx->priority = msg->prio;
+	rx->type = msg->type;
+	rx->seq = msg->sender ? mb->sent + 1 : msg->seq;
+	rx->sender_pid = pid_vnr(msg->pid);
+	rx->sender_uid = from_kuid_munged(current_user_ns(), msg->uid);
+	if (report->fn(report->ctx, i, rx))
+		return -EFAULT;
+
+	mbox_consume(mb, msg, sub);
 	return 0;
 }
 
-/* Receives the next message into @args; the owner handle only. */
-int mbox_recv(struct mbox *mb, struct mbox_recv *args, bool nonblock,
-	      ktime_t *deadline, struct mbox_recv __user *uargs)
+/*
+ * Receives into @rx[0..@count) the next messages (for a broadcast receiver
+ * handle, the next ones its cursor @sub has not read) that @sel allows.
+ * Only the first may be waited for; the others are taken if already there.
+ * Returns how many were received, or -errno if none was; -EMSGSIZE sets
+ * @rx[0].msg_len.
+ */
+int mbox_recv(struct mbox *mb, struct mbox_sub *sub,
+	      const struct mbox_select *sel, struct mbox_rx *rx,
+	      unsigned int count, bool nonblock, ktime_t *deadline,
+	      const struct mbox_rx_report *report)
 {
+	bool plain = !sub && !sel->flags;
 	struct mbox_receiver r = {
 		.task = current,
 	};
+	unsigned int done = 0;
 	struct mbox_msg *msg;
 	bool timed_out = false;
 	int err;
@@ -321,7 +459,7 @@ int mbox_recv(struct mbox *mb, struct mbox_recv *args, bool nonblock,
 		return -ERESTARTSYS;
 
 	for (;;) {
-		msg = r.handoff ? r.handoff : mbox_queue_first(&mb->queue);
+		msg = r.handoff ? r.handoff : mbox_pick(mb, sub, sel);
 		if (msg)
 			break;
 		if (mb->dead) {
@@ -342,10 +480,14 @@ int mbox_recv(struct mbox *mb, struct mbox_recv *args, bool nonblock,
 		}
 
 		r.claimed = false;
-		list_add_tail(&r.link, &mb->receivers);
-		WRITE_ONCE(mb->nr_receivers, mb->nr_receivers + 1);
-		if (mb->capacity_mode == MBOX_CAPACITY_ZERO)
-			mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
+		if (plain) {
+			list_add_tail(&r.link, &mb->receivers);
+			WRITE_ONCE(mb->nr_receivers, mb->nr_receivers + 1);
+			if (mb->capacity_mode == MBOX_CAPACITY_ZERO)
+				mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
+		} else {
+			list_add_tail(&r.link, &mb->selectors);
+		}
 
 		set_current_state(TASK_INTERRUPTIBLE);
 		mutex_unlock(&mb->lock);
@@ -356,35 +498,81 @@ int mbox_recv(struct mbox *mb, struct mbox_recv *args, bool nonblock,
 
 		if (!r.claimed) {
 			list_del_init(&r.link);
-			WRITE_ONCE(mb->nr_receivers, mb->nr_receivers - 1);
+			if (plain)
+				WRITE_ONCE(mb->nr_receivers,
+					   mb->nr_receivers - 1);
 		}
 	}
 
-	err = mbox_deliver(mb, msg, args, uargs);
+	err = mbox_deliver(mb, msg, sub, &rx[0], report, 0);
 	if (err && r.handoff)
 		mbox_resolve_sender(r.handoff->sender, MBOX_WAIT_REFUSED);
+	/* The rest of a batch: only what is already there. */
+	for (done = err ? 0 : 1; done && done < count; done++) {
+		msg = mbox_pick(mb, sub, sel);
+		if (!msg || mbox_deliver(mb, msg, sub, &rx[done], report, done))
+			break;
+	}
 out:
 	/* Leaving a message behind after being woken for one: pass it on. */
-	if (err && r.claimed && mb->queue.count)
+	if (!done && plain && r.claimed && mb->queue.count)
 		mbox_wake_receiver(mb);
 	mutex_unlock(&mb->lock);
-	return err;
+	return done ? done : err;
+}
+
+/* A new broadcast receiver handle: it gets messages sent from now on. */
+void mbox_sub_attach(struct mbox *mb, struct mbox_sub *sub)
+{
+	mutex_lock(&mb->lock);
+	sub->next = NULL;
+	list_add_tail(&sub->link, &mb->subs);
+	mutex_unlock(&mb->lock);
+}
+
+/*
+ * A broadcast receiver handle goes: it no longer holds back the messages it
+ * had not read, and with the last one gone blocked senders have nobody to
+ * reach.
+ */
+void mbox_sub_detach(struct mbox *mb, struct mbox_sub *sub)
+{
+	struct mbox_sender *s, *tmp;
+	struct mbox_msg *msg;
+
+	mutex_lock(&mb->lock);
+	list_del(&sub->link);
+	for (msg = sub->next; msg; msg = mbox_queue_next(msg))
+		msg->readers--;
+	sub->next = NULL;
+	/* Before trimming, which would admit them to a log nobody reads. */
+	if (list_empty(&mb->subs)) {
+		list_for_each_entry_safe(s, tmp, &mb->senders, link) {
+			list_del_init(&s->link);
+			mbox_resolve_sender(s, MBOX_WAIT_UNREACHABLE);
+		}
+	}
+	mbox_bcast_trim(mb);
+	mutex_unlock(&mb->lock);
 }
 
 /*
  * Marks the mailbox dead and releases everything waiting on it: queued
- * messages are freed, offers and blocked senders are told -EPIPE.
+ * messages are freed, offers and blocked senders are told -EPIPE, waiting
+ * receivers wake to find it dead.
  */
 void mbox_shutdown(struct mbox *mb)
 	__must_hold(&mb->lock)
 {
-	struct mbox_receiver *r, *rtmp;
 	struct mbox_sender *s, *stmp;
+	struct mbox_sub *sub;
 	struct mbox_msg *msg;
 
 	WRITE_ONCE(mb->dead, true);
 	mbox_ring_shutdown(mb);
 
+	list_for_each_entry(sub, &mb->subs, link)
+		WRITE_ONCE(sub->next, NULL);
 	while ((msg = mbox_queue_first(&mb->queue))) {
 		mbox_queue_del(&mb->queue, msg);
 		if (msg->sender)
@@ -396,20 +584,19 @@ void mbox_shutdown(struct mbox *mb)
 		list_del_init(&s->link);
 		mbox_resolve_sender(s, MBOX_WAIT_DEAD);
 	}
-	list_for_each_entry_safe(r, rtmp, &mb->receivers, link) {
-		list_del_init(&r->link);
-		WRITE_ONCE(mb->nr_receivers, mb->nr_receivers - 1);
-		r->claimed = true;
-		wake_up_process(r->task);
-	}
-	wake_up_interruptible_poll(&mb->poll_wq, EPOLLHUP | EPOLLERR);
+	while (!list_empty(&mb->receivers))
+		mbox_wake_receiver(mb);
+	mbox_wake_selectors(mb);
+	wake_up_interruptible_poll(&mb->poll_wq, EPOLLHUP | EPOLLERR | EPOLLPRI);
 }
 
 /*
- * Readiness without the lock: each counter is read once, and a waker
- * changes it before waking poll_wq, so a poller never misses a change.
+ * Readiness without the lock: each field is read once, and a waker changes
+ * it before waking poll_wq, so a poller never misses a change.  @receiver
+ * is true for owner and receiver handles; @sub is a broadcast receiver's
+ * cursor.
  */
-__poll_t mbox_poll_mask(struct mbox *mb, bool owner)
+__poll_t mbox_poll_mask(struct mbox *mb, bool receiver, struct mbox_sub *sub)
 {
 	__poll_t mask = 0;
 	bool writable;
@@ -417,10 +604,12 @@ __poll_t mbox_poll_mask(struct mbox *mb, bool owner)
 	if (READ_ONCE(mb->dead))
 		return EPOLLHUP | EPOLLERR;
 
-	if (owner && READ_ONCE(mb->queue.count))
+	if (sub) {
+		if (READ_ONCE(sub->next))
+			mask |= EPOLLIN | EPOLLRDNORM;
+	} else if (receiver && READ_ONCE(mb->queue.count)) {
 		mask |= EPOLLIN | EPOLLRDNORM;
-	if (owner)
-		mask |= mbox_ring_poll(mb);
+	}
 
 	switch (mb->capacity_mode) {
 	case MBOX_CAPACITY_UNBOUNDED:

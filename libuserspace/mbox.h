@@ -268,6 +268,109 @@ int mbox_close(int fd);
  */
 int mbox_deadline_in(struct timespec *abs_monotonic, uint64_t rel_ns);
 
+/*
+ * Naming (see the Naming, Ownership and Death notices sections of
+ * <linux/mbox.h>).  A direct port is created with mbox_create() and
+ * MBOX_CREATE_PORT in attr->flags; an OS-owned mailbox with MBOX_CREATE_OS
+ * (returns a receiver handle).
+ */
+
+/**
+ * mbox_open_pid() - open a user handle on process @pid's direct port
+ * @pid: a process id in the caller's pid namespace.
+ * @fd_flags: O_CLOEXEC and/or O_NONBLOCK.
+ * @id: if not NULL, receives the port's mailbox id.
+ *
+ * Return: the handle, or -errno: -ESRCH (no such process), -ECONNREFUSED
+ * (it has no port), -EACCES, -EINVAL (pid not positive).
+ */
+int mbox_open_pid(pid_t pid, int fd_flags, uint64_t *id);
+
+/**
+ * mbox_open_receiver() - open a receiver handle on an OS-owned mailbox
+ * @id: the mailbox id, or 0 when @name is given.
+ * @name: the mailbox name, or NULL to open by @id.
+ * @fd_flags: O_CLOEXEC and/or O_NONBLOCK.
+ *
+ * Return: the handle, or -errno: -ENOENT, -EACCES (no read permission),
+ * -EPERM (not OS-owned), -EINVAL.
+ */
+int mbox_open_receiver(uint64_t id, const char *name, int fd_flags);
+
+/**
+ * mbox_delete() - unlink an OS-owned mailbox (MBOX_IOC_DELETE)
+ * @id: the mailbox id, or 0 when @name is given.
+ * @name: the mailbox name, or NULL to delete by @id.
+ *
+ * Return: 0, or -errno: -ENOENT, -EPERM, -EINVAL.
+ */
+int mbox_delete(uint64_t id, const char *name);
+
+/**
+ * mbox_recv_select() - receive selectively (blocking unless @flags say not)
+ * @flags: MBOX_RECV_FROM, MBOX_RECV_TYPE or MBOX_RECV_TYPE_EXCEPT, possibly
+ *	with MBOX_MSG_NONBLOCK.
+ * @from_pid: with MBOX_RECV_FROM, the sender to take messages from (the
+ *	symmetric receive(Q) of direct communication); otherwise 0.
+ * @want_type: with MBOX_RECV_TYPE or MBOX_RECV_TYPE_EXCEPT, the type tag.
+ *
+ * As mbox_recv(); messages not selected stay queued, in order.  A deadline
+ * cannot be given here: MBOX_MSG_TIMEOUT in @flags fails with -EINVAL (use
+ * mbox_recvx() for a timed selective receive).
+ */
+ssize_t mbox_recv_select(int fd, void *buf, size_t len, uint32_t flags,
+			 pid_t from_pid, uint32_t want_type,
+			 struct mbox_msginfo *info);
+
+/**
+ * mbox_watch() - arm the death notice of a user or receiver handle
+ *
+ * Return: 0, or -errno: -EALREADY (armed before), -EINVAL (owner handle).
+ */
+int mbox_watch(int fd);
+
+/**
+ * mbox_notice() - read the death notice of an armed handle, without waiting
+ * @notice: filled in on success.
+ *
+ * Poll the handle for POLLPRI to wait for it.
+ *
+ * Return: 0, or -errno: -EAGAIN (mailbox alive), -ENOENT (already read),
+ * -EINVAL (never armed).
+ */
+int mbox_notice(int fd, struct mbox_notice *notice);
+
+/**
+ * mbox_send_batch() - send up to MBOX_BATCH_MAX messages in one call
+ * @vec: the messages: buf, len, priority and type set, every other field 0;
+ *	each entry's seq is filled in when it is sent.
+ * @count: entries in @vec.
+ * @flags: 0 or MBOX_MSG_NONBLOCK.
+ * @abs_monotonic: NULL, or a deadline for the first message.
+ *
+ * Only the first message may wait; the rest go only if they can at once.
+ *
+ * Return: how many were sent (at least 1), or -errno as mbox_send() for the
+ * first message.
+ */
+int mbox_send_batch(int fd, struct mbox_msgvec *vec, unsigned int count,
+		    uint32_t flags, const struct timespec *abs_monotonic);
+
+/**
+ * mbox_recv_batch() - receive up to MBOX_BATCH_MAX messages in one call
+ * @vec: buf and len set for each entry, every other field 0; filled in for
+ *	each message received.
+ *
+ * Waits (unless @flags say not) for the first message only, then takes what
+ * is already there.
+ *
+ * Return: how many were received (at least 1), or -errno as mbox_recv();
+ * after -EMSGSIZE, vec[0].msg_len holds the length of the message that did
+ * not fit.
+ */
+int mbox_recv_batch(int fd, struct mbox_msgvec *vec, unsigned int count,
+		    uint32_t flags, const struct timespec *abs_monotonic);
+
 #ifdef __cplusplus
 }
 #endif

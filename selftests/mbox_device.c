@@ -26,9 +26,10 @@ FIXTURE_SETUP(dev)
 
 FIXTURE_TEARDOWN(dev)
 {
-	if (self->changed_msg_size_max)
+	if (self->changed_msg_size_max) {
 		EXPECT_EQ(0, param_write("msg_size_max",
 					 self->saved_msg_size_max));
+	}
 	if (self->fd >= 0)
 		close(self->fd);
 	reap_children();
@@ -96,8 +97,9 @@ TEST_F(dev, version_reports_sane_limits_and_zero_reserved)
 	/* Limits of 2^31 and more would be absurd for a kernel queue. */
 	EXPECT_GT(1U << 31, v.max_msg_size);
 	EXPECT_GT(1U << 31, v.max_capacity);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 4; i++) {
 		EXPECT_EQ(0ULL, v.reserved[i]);
+	}
 }
 
 TEST_F(dev, version_limits_match_module_parameters)
@@ -131,13 +133,18 @@ TEST_F(dev, version_with_unmapped_struct_fails_efault)
 	EXPECT_EQ(-EFAULT, xioctl(self->fd, MBOX_IOC_VERSION, bad_ptr()));
 }
 
+/*
+ * Unknown commands use numbers above the ranges the header reserves for
+ * features (0x00-0x3f), so that new commands do not turn them into known
+ * ones.
+ */
 TEST_F(dev, unknown_command_number_on_device_fails_enotty)
 {
 	char buf[64] = { 0 };
 
 	EXPECT_EQ(-ENOTTY, xioctl(self->fd, _IO(MBOX_IOC_MAGIC, 0x7f), NULL));
 	EXPECT_EQ(-ENOTTY, xioctl(self->fd,
-				  _IOWR(MBOX_IOC_MAGIC, 0x03, char[64]), buf));
+				  _IOWR(MBOX_IOC_MAGIC, 0x7e, char[64]), buf));
 }
 
 TEST_F(dev, foreign_magic_on_device_fails_enotty)
@@ -169,7 +176,7 @@ TEST_F(dev, unknown_command_on_owner_handle_fails_enotty)
 
 	ASSERT_LE(0, owner);
 	EXPECT_EQ(-ENOTTY, xioctl(owner, _IO(MBOX_IOC_MAGIC, 0x7f), NULL));
-	EXPECT_EQ(-ENOTTY, xioctl(owner, _IOWR(MBOX_IOC_MAGIC, 0x13, char[64]),
+	EXPECT_EQ(-ENOTTY, xioctl(owner, _IOWR(MBOX_IOC_MAGIC, 0x7d, char[64]),
 				  buf));
 	EXPECT_EQ(-ENOTTY, xioctl(owner, _IOR(MBOX_IOC_MAGIC, 0x12, char[64]),
 				  buf));
@@ -190,9 +197,40 @@ TEST_F(dev, unknown_command_on_user_handle_fails_enotty)
 	user = xioctl(self->fd, MBOX_IOC_OPEN, &o);
 	ASSERT_LE(0, user);
 	EXPECT_EQ(-ENOTTY, xioctl(user, _IO(MBOX_IOC_MAGIC, 0x7f), NULL));
-	EXPECT_EQ(-ENOTTY, xioctl(user, _IOWR(MBOX_IOC_MAGIC, 0x13, char[64]),
+	EXPECT_EQ(-ENOTTY, xioctl(user, _IOWR(MBOX_IOC_MAGIC, 0x7d, char[64]),
 				  buf));
 	close(user);
+	close(owner);
+}
+
+TEST_F(dev, handle_commands_on_the_device_fail_enotty)
+{
+	struct mbox_send s;
+	struct mbox_recv r;
+	struct mbox_info info;
+
+	/* /dev/mbox is not a handle: these commands are not its own. */
+	memset(&s, 0, sizeof(s));
+	memset(&r, 0, sizeof(r));
+	EXPECT_EQ(-ENOTTY, xioctl(self->fd, MBOX_IOC_SEND, &s));
+	EXPECT_EQ(-ENOTTY, xioctl(self->fd, MBOX_IOC_RECV, &r));
+	EXPECT_EQ(-ENOTTY, xioctl(self->fd, MBOX_IOC_INFO, &info));
+}
+
+TEST_F(dev, device_commands_on_a_handle_fail_enotty)
+{
+	struct mbox_version v;
+	struct mbox_create c = create_req(MBOX_CAPACITY_BOUNDED, 4, 64);
+	struct mbox_open o;
+	uint64_t id;
+	int owner = make_owner(self->fd, &id);
+
+	ASSERT_LE(0, owner);
+	memset(&o, 0, sizeof(o));
+	o.id = id;
+	EXPECT_EQ(-ENOTTY, xioctl(owner, MBOX_IOC_VERSION, &v));
+	EXPECT_EQ(-ENOTTY, xioctl(owner, MBOX_IOC_CREATE, &c));
+	EXPECT_EQ(-ENOTTY, xioctl(owner, MBOX_IOC_OPEN, &o));
 	close(owner);
 }
 
@@ -266,15 +304,17 @@ TEST_F(dev, libmbox_concurrent_first_use_keeps_one_cloexec_descriptor)
 	/* Each test runs in a fresh child: the library has not opened yet. */
 	ASSERT_LE(0, before);
 	ASSERT_EQ(0, pthread_barrier_init(&racer_barrier, NULL, RACERS));
-	for (int i = 0; i < RACERS; i++)
+	for (int i = 0; i < RACERS; i++) {
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, racer, &racer_fd[i]));
+	}
 	for (int i = 0; i < RACERS; i++)
 		pthread_join(th[i], NULL);
 	pthread_barrier_destroy(&racer_barrier);
 
 	ASSERT_LE(0, racer_fd[0]);
-	for (int i = 1; i < RACERS; i++)
+	for (int i = 1; i < RACERS; i++) {
 		EXPECT_EQ(racer_fd[0], racer_fd[i]);
+	}
 	EXPECT_EQ(before + 1, count_dev_fds());
 	EXPECT_EQ(FD_CLOEXEC, fcntl(racer_fd[0], F_GETFD) & FD_CLOEXEC);
 	/* Later calls reuse it. */

@@ -1,0 +1,749 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mbox_buffering: what each capacity does when nobody receives: ZERO
+ * rendezvous, BOUNDED queue limits and FIFO admission of blocked senders,
+ * UNBOUNDED queues and the per-user byte accounting (-ENOBUFS).
+ */
+#include "kselftest_harness.h"
+#include "mbox_util.h"
+
+#define MSG_SIZE	64
+
+/* A receive run on its own thread (to have a receiver blocked). */
+struct async_recv {
+	pthread_t thread;
+	int fd;
+	struct mbox_recv req;
+	char buf[MSG_SIZE];
+	int ret;
+	pid_t tid;
+	atomic_int started;
+	atomic_int done;
+};
+
+static void *async_recv_fn(void *arg)
+{
+	struct async_recv *a = arg;
+
+	a->tid = (pid_t)syscall(SYS_gettid);
+	atomic_store(&a->started, 1);
+	a->ret = mbox_recvx(a->fd, &a->req);
+	atomic_store(&a->done, 1);
+	return NULL;
+}
+
+/*
+ * Start a blocking receive with a @len byte buffer and wait until it
+ * sleeps in MBOX_IOC_RECV.
+ */
+static int async_recv_start_blocked_len(struct async_recv *a, int fd,
+					uint32_t len)
+{
+	int ret;
+
+	memset(a, 0, sizeof(*a));
+	a->fd = fd;
+	a->req.buf = (uintptr_t)a->buf;
+	a->req.len = len < sizeof(a->buf) ? len : sizeof(a->buf);
+	if (pthread_create(&a->thread, NULL, async_recv_fn, a))
+		return -EAGAIN;
+	while (!atomic_load(&a->started))
+		sleep_ms(1);
+	ret = wait_blocked_in_ioctl(getpid(), a->tid, MBOX_IOC_RECV);
+	return ret;
+}
+
+static int async_recv_start_blocked(struct async_recv *a, int fd)
+{
+	return async_recv_start_blocked_len(a, fd, MSG_SIZE);
+}
+
+static int async_recv_join(struct async_recv *a, int timeout_ms)
+{
+	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * NSEC_PER_MSEC;
+
+	while (!atomic_load(&a->done)) {
+		if (now_ns() > deadline)
+			return -ETIME;
+		sleep_ms(1);
+	}
+	pthread_join(a->thread, NULL);
+	return a->ret;
+}
+
+/* ================================================================ ZERO */
+
+FIXTURE(zero) {
+	int owner;
+	int user;
+};
+
+FIXTURE_SETUP(zero)
+{
+	struct mbox_attr a = MBOX_ATTR_ZERO(MSG_SIZE);
+	uint64_t id;
+
+	a.fd_flags = O_CLOEXEC;
+	self->owner = mbox_create(&a, NULL, &id);
+	ASSERT_LE(0, self->owner);
+	self->user = mbox_open_id(id, O_CLOEXEC);
+	ASSERT_LE(0, self->user);
+}
+
+FIXTURE_TEARDOWN(zero)
+{
+	reap_children();
+	close(self->user);
+	close(self->owner);
+}
+
+TEST_F(zero, send_returns_only_after_a_receiver_took_the_message)
+{
+	struct mbox_info info;
+	struct mbox_recv r;
+	char in[MSG_SIZE];
+	uint64_t result;
+	int res[2];
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe2(res, O_CLOEXEC));
+	pid = fork_child();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int ret = mbox_send(self->user, "rendezvous", 10, 0);
+
+		pipe_write_u64(res[1], (uint64_t)(int64_t)ret);
+		child_exit(ret);
+	}
+	close(res[1]);
+	ASSERT_EQ(0, wait_info(self->owner, INFO_WAITING_SENDERS, 1));
+	ASSERT_EQ(0, mbox_info(self->owner, &info));
+	EXPECT_EQ(1U, info.queued);
+	EXPECT_EQ(0ULL, info.received);
+	/* The send has not returned, and does not while nobody receives. */
+	EXPECT_FALSE(fd_readable_now(res[0]));
+	sleep_ms(NEGATIVE_WAIT_MS);
+	EXPECT_FALSE(fd_readable_now(res[0]));
+	ASSERT_EQ(0, mbox_info(self->owner, &info));
+	EXPECT_EQ(1U, info.waiting_senders);
+
+	ASSERT_EQ(0, recv_msg(self->owner, in, sizeof(in), 0, &r));
+	EXPECT_EQ(10U, r.msg_len);
+	EXPECT_EQ(0, memcmp("rendezvous", in, 10));
+	EXPECT_EQ(pid, r.sender_pid);
+	ASSERT_EQ(0, pipe_read_u64(res[0], &result));
+	EXPECT_EQ(0ULL, result);
+	EXPECT_EQ(0, child_wait(pid));
+	ASSERT_EQ(0, mbox_info(self->owner, &info));
+	EXPECT_EQ(0U, info.waiting_senders);
+	EXPECT_EQ(0U, info.queued);
+	EXPECT_EQ(1ULL, info.sent);
+	EXPECT_EQ(1ULL, info.received);
+	close(res[0]);
+}
+
+TEST_F(zero, timed_send_without_receiver_times_out_undelivered)
+{
+	struct mbox_info info;
+	struct timespec ts;
+	char in[MSG_SIZE];
+	uint64_t start = now_ns(), deadline = start + 300 * NSEC_PER_MSEC;
+
+	ts = ns_to_ts(deadline);
+	EXPECT_EQ(-ETIMEDOUT, mbox_send_timed(self->user, "late", 4, 0, &ts));
+	EXPECT_LE(deadline, now_ns());
+	EXPECT_GT(start + 10 * NSEC_PER_SEC, now_ns());
+	ASSERT_EQ(0, mbox_info(self->owner, &info));
+	EXPECT_EQ(0U, info.waiting_senders);
+	EXPECT_EQ(0U, info.queued);
+	EXPECT_EQ(0ULL, info.sent);
+	/* A receiver arriving later gets nothing from it. */
+	EXPECT_EQ(-EAGAIN, mbox_recv_nb(self->owner, in, sizeof(in), NULL));
+	ASSERT_EQ(0, mbox_deadline_in(&ts, 200 * NSEC_PER_MSEC));
+	EXPECT_EQ(-ETIMEDOUT, mbox_recv_timed(self->owner, in, sizeof(in),
+					      NULL, &ts));
+	ASSERT_EQ(0, mbox_info(self->owner, &info));
+	EXPECT_EQ(0ULL, info.received);
+}
+
+TEST_F(zero, timed_send_with_past_deadline_and_no_receiver_fails_at_once)
+{
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = 1 };
+	uint64_t start = now_ns();
+	char in[MSG_SIZE];
+
+	EXPECT_EQ(-ETIMEDOUT, mbox_send_timed(self->user, "x", 1, 0, &ts));
+	EXPECT_GT(start + 5 * NSEC_PER_SEC, now_ns());
+	EXPECT_EQ(-EAGAIN, mbox_recv_nb(self->owner, in, sizeof(in), NULL));
+}
+
+TEST_F(zero, nonblocking_send_without_receiver_fails_eagain)
+{
+	struct mbox_info info;
+	char in[MSG_SIZE];
+
+	EXPECT_EQ(-EAGAIN, mbox_send_nb(self->user, "x", 1, 0));
+	ASSERT_EQ(0, mbox_info(self->owner, &info));
+	EXPECT_EQ(0U, info.queued);
+	EXPECT_EQ(0U, info.waiting_senders);
+	EXPECT_EQ(0ULL, info.sent);
+	EXPECT_EQ(-EAGAIN, mbox_recv_nb(self->owner, in, sizeof(in), NULL));
+}
+
+TEST_F(zero, send_on_o_nonblock_handle_without_receiver_fails_eagain)
+{
+	struct mbox_info info;
+
+	ASSERT_EQ(0, fcntl(self->user, F_SETFL, O_NONBLOCK));
+	EXPECT_EQ(-EAGAIN, mbox_send(self->user, "x", 1, 0));
+	ASSERT_EQ(0, mbox_info(self->owner, &info));
+	EXPECT_EQ(0ULL, info.sent);
+}
+
+TEST_F(zero, failed_sends_leave_the_struct_untouched)
+{
+	struct mbox_send s, before;
+
+	/* "Structures are never partially written on error": seq is out. */
+	memset(&s, 0, sizeof(s));
+	s.buf = (uintptr_t)"x";
+	s.len = 1;
+	s.flags = MBOX_MSG_NONBLOCK;
+	s.seq = 0x5e5e5e5e5e5e5e5eULL;
+	before = s;
+	EXPECT_EQ(-EAGAIN, mbox_sendx(self->user, &s));
+	EXPECT_EQ(0, memcmp(&before, &s, sizeof(s)));
+
+	s.flags = MBOX_MSG_TIMEOUT;
+	s.timeout_ns = 1;
+	before = s;
+	EXPECT_EQ(-ETIMEDOUT, mbox_sendx(self->user, &s));
+	EXPECT_EQ(0, memcmp(&before, &s, sizeof(s)));
+}
+
+TEST_F(zero, nonblocking_send_refused_by_a_too_small_receiver_fails_eagain)
+{
+	struct async_recv rx;
+	struct mbox_info info;
+	char in[MSG_SIZE];
+
+	/* The blocked receiver's buffer is too small for the message. */
+	memset(&rx, 0, sizeof(rx));
+	ASSERT_EQ(0, async_recv_start_blocked_len(&rx, self->owner, 4));
+	EXPECT_EQ(-EAGAIN, mbox_send_nb(self->user, "too long", 8, 0));
+	EXPECT_EQ(-EMSGSIZE, async_recv_join(&rx, STATE_WAIT_MS));
+	EXPECT_EQ(8U, rx.req.msg_len);
+	/* Not delivered. */
+	ASSERT_EQ(0, mbox_info(self->owner, &info));
+	EXPECT_EQ(0ULL, info.sent);
+	EXPECT_EQ(0ULL, info.received);
+	EXPECT_EQ(0U, info.waiting_senders);
+	EXPECT_EQ(-EAGAIN, mbox_recv_nb(self->owner, in, sizeof(in), NULL));
+}
+
+TEST_F(zero, nonblocking_send_to_a_blocked_receiver_succeeds)
+{
+	struct async_recv rx;
+	struct mbox_info info;
+
+	ASSERT_EQ(0, async_recv_start_blocked(&rx, self->owner));
+	EXPECT_EQ(0, mbox_send_nb(self->user, "handoff", 7, 3));
+	ASSERT_EQ(0, async_recv_join(&rx, STATE_WAIT_MS));
+	EXPECT_EQ(7U, rx.req.msg_len);
+	EXPECT_EQ(0, memcmp("handoff", rx.buf, 7));
+	EXPECT_EQ(3U, rx.req.priority);
+	ASSERT_EQ(0, mbox_info(self->owner, &info));
+	EXPECT_EQ(1ULL, info.sent);
+	EXPECT_EQ(1ULL, info.received);
+}
+
+TEST_F(zero, send_on_o_nonblock_handle_to_a_blocked_receiver_succeeds)
+{
+	struct async_recv rx;
+
+	ASSERT_EQ(0, fcntl(self->user, F_SETFL, O_NONBLOCK));
+	ASSERT_EQ(0, async_recv_start_blocked(&rx, self->owner));
+	EXPECT_EQ(0, mbox_send(self->user, "nb", 2, 0));
+	ASSERT_EQ(0, async_recv_join(&rx, STATE_WAIT_MS));
+	EXPECT_EQ(2U, rx.req.msg_len);
+	EXPECT_EQ(0, memcmp("nb", rx.buf, 2));
+}
+
+TEST_F(zero, blocking_send_to_a_blocked_receiver_completes)
+{
+	struct async_recv rx;
+
+	ASSERT_EQ(0, async_recv_start_blocked(&rx, self->owner));
+	EXPECT_EQ(0, mbox_send(self->user, "direct", 6, 0));
+	ASSERT_EQ(0, async_recv_join(&rx, STATE_WAIT_MS));
+	EXPECT_EQ(0, memcmp("direct", rx.buf, 6));
+}
+
+/* ============================================================= BOUNDED */
+
+#define CAP 4
+
+FIXTURE(bounded) {
+	int owner;
+	int user;
+};
+
+FIXTURE_SETUP(bounded)
+{
+	struct mbox_attr a = MBOX_ATTR_BOUNDED(CAP, MSG_SIZE);
+	uint64_t id;
+
+	a.fd_flags = O_CLOEXEC;
+	self->owner = mbox_create(&a, NULL, &id);
+	ASSERT_LE(0, self->owner);
+	self->user = mbox_open_id(id, O_CLOEXEC);
+	ASSERT_LE(0, self->user);
+}
+
+FIXTURE_TEARDOWN(bounded)
+{
+	reap_children();
+	close(self->user);
+	close(self->owner);
+}
+
+/* Queue messages "0".."n-1" (as 4-byte ints) without waiting. */
+static int fill_queue(int fd, int first, int n)
+{
+	for (int i = first; i < first + n; i++) {
+		int ret = mbox_send_nb(fd, &i, sizeof(i), 0);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Receive one int message without waiting; -errno or the value. */
+static int take_int(int fd)
+{
+	int v = -1;
+	ssize_t n = mbox_recv_nb(fd, &v, sizeof(v), NULL);
+
+	if (n < 0)
+		return (int)n;
+	return n == sizeof(v) ? v : -EBADMSG;
+}
+
+TEST_F(bounded, sends_up_to_capacity_complete_without_waiting)
+{
+	struct mbox_info info;
+
+	EXPECT_EQ(0, fill_queue(self->user, 0, CAP));
+	ASSERT_EQ(0, mbox_info(self->owner, &info));
+	EXPECT_EQ((__u32)CAP, info.queued);
+	EXPECT_EQ(0U, info.waiting_senders);
+	EXPECT_EQ((__u64)CAP, info.sent);
+	EXPECT_EQ((__u64)CAP * sizeof(int), info.queued_bytes);
+}
+
+TEST_F(bounded, full_queue_nonblocking_send_fails_eagain)
+{
+	struct mbox_info info;
+	int v = 99;
+
+	ASSERT_EQ(0, fill_queue(self->user, 0, CAP));
+	EXPECT_EQ(-EAGAIN, mbox_send_nb(self->user, &v, sizeof(v), 0));
+	/* A higher priority does not make room either. */
+	EXPECT_EQ(-EAGAIN, mbox_send_nb(self->user, &v, sizeof(v),
+					MBOX_PRIO_MAX));
+	ASSERT_EQ(0, mbox_info(self->owner, &info));
+	EXPECT_EQ((__u32)CAP, info.queued);
+	EXPECT_EQ((__u64)CAP, info.sent);
+	for (int i = 0; i < CAP; i++) {
+		EXPECT_EQ(i, take_int(self->owner));
+	}
+	EXPECT_EQ(-EAGAIN, take_int(self->owner));
+}
+
+TEST_F(bounded, failed_send_on_full_queue_leaves_the_struct_untouched)
+{
+	struct mbox_send s, before;
+	int v = 99;
+
+	ASSERT_EQ(0, fill_queue(self->user, 0, CAP));
+	memset(&s, 0, sizeof(s));
+	s.buf = (uintptr_t)&v;
+	s.len = sizeof(v);
+	s.flags = MBOX_MSG_NONBLOCK;
+	s.seq = 0x5e5e5e5e5e5e5e5eULL;
+	before = s;
+	EXPECT_EQ(-EAGAIN, mbox_sendx(self->user, &s));
+	EXPECT_EQ(0, memcmp(&before, &s, sizeof(s)));
+}
+
+TEST_F(bounded, full_queue_send_on_o_nonblock_handle_fails_eagain)
+{
+	int v = 99;
+
+	ASSERT_EQ(0, fill_queue(self->user, 0, CAP));
+	ASSERT_EQ(0, fcntl(self->user, F_SETFL, O_NONBLOCK));
+	EXPECT_EQ(-EAGAIN, mbox_send(self->user, &v, sizeof(v), 0));
+}
+
+TEST_F(bounded, full_queue_nonblock_wins_over_timeout)
+{
+	struct mbox_send s;
+	uint64_t start = now_ns();
+	int v = 99;
+
+	ASSERT_EQ(0, fill_queue(self->user, 0, CAP));
+	memset(&s, 0, sizeof(s));
+	s.buf = (uintptr_t)&v;
+	s.len = sizeof(v);
+	s.flags = MBOX_MSG_NONBLOCK | MBOX_MSG_TIMEOUT;
+	s.timeout_ns = start + 20 * NSEC_PER_SEC;
+	EXPECT_EQ(-EAGAIN, mbox_sendx(self->user, &s));
+	EXPECT_GT(start + 10 * NSEC_PER_SEC, now_ns());
+}
+
+TEST_F(bounded, full_queue_timed_send_times_out_and_queues_nothing)
+{
+	struct mbox_info info;
+	struct timespec ts;
+	uint64_t deadline = now_ns() + 300 * NSEC_PER_MSEC;
+	int v = 99;
+
+	ASSERT_EQ(0, fill_queue(self->user, 0, CAP));
+	ts = ns_to_ts(deadline);
+	EXPECT_EQ(-ETIMEDOUT, mbox_send_timed(self->user, &v, sizeof(v), 0,
+					      &ts));
+	EXPECT_LE(deadline, now_ns());
+	ASSERT_EQ(0, mbox_info(self->owner, &info));
+	EXPECT_EQ((__u32)CAP, info.queued);
+	EXPECT_EQ(0U, info.waiting_senders);
+	EXPECT_EQ((__u64)CAP, info.sent);
+	for (int i = 0; i < CAP; i++) {
+		EXPECT_EQ(i, take_int(self->owner));
+	}
+	EXPECT_EQ(-EAGAIN, take_int(self->owner));
+}
+
+TEST_F(bounded, full_queue_sender_blocks_until_a_receive_frees_a_slot)
+{
+	struct mbox_info info;
+	uint64_t result;
+	int res[2];
+	pid_t pid;
+
+	ASSERT_EQ(0, fill_queue(self->user, 0, CAP));
+	ASSERT_EQ(0, pipe2(res, O_CLOEXEC));
+	pid = fork_child();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int v = CAP, ret = mbox_send(self->user, &v, sizeof(v), 0);
+
+		pipe_write_u64(res[1], (uint64_t)(int64_t)ret);
+		child_exit(ret);
+	}
+	close(res[1]);
+	ASSERT_EQ(0, wait_info(self->owner, INFO_WAITING_SENDERS, 1));
+	EXPECT_FALSE(fd_readable_now(res[0]));
+	sleep_ms(NEGATIVE_WAIT_MS);
+	EXPECT_FALSE(fd_readable_now(res[0]));
+	ASSERT_EQ(0, mbox_info(self->owner, &info));
+	EXPECT_EQ((__u32)CAP, info.queued);
+	EXPECT_EQ((__u64)CAP, info.sent);
+
+	EXPECT_EQ(0, take_int(self->owner));
+	ASSERT_EQ(0, pipe_read_u64(res[0], &result));
+	EXPECT_EQ(0ULL, result);
+	EXPECT_EQ(0, child_wait(pid));
+	ASSERT_EQ(0, mbox_info(self->owner, &info));
+	EXPECT_EQ((__u32)CAP, info.queued);
+	EXPECT_EQ(0U, info.waiting_senders);
+	for (int i = 1; i <= CAP; i++) {
+		EXPECT_EQ(i, take_int(self->owner));
+	}
+	close(res[0]);
+}
+
+TEST_F(bounded, blocked_senders_are_admitted_in_arrival_order)
+{
+	enum { N = 6 };
+	struct async_send a[N];
+	struct mbox_recv r;
+	int v;
+
+	ASSERT_EQ(0, fill_queue(self->user, 0, CAP));
+	/* Senders CAP..CAP+N-1 block one after the other. */
+	for (int i = 0; i < N; i++) {
+		v = CAP + i;
+		/* Alternate the handles: either kind queues the same way. */
+		ASSERT_EQ(0, async_send_start(&a[i], i % 2 ? self->owner :
+					      self->user, &v, sizeof(v), 0, 0,
+					      0));
+		ASSERT_EQ(0, wait_info(self->owner, INFO_WAITING_SENDERS,
+				       (uint64_t)i + 1));
+	}
+	/*
+	 * Drain one message at a time: each freed slot admits the longest
+	 * waiting sender, so the values come out in order.
+	 */
+	for (int i = 0; i < CAP + N; i++) {
+		uint64_t still_waiting = i < N ? (uint64_t)(N - i - 1) : 0;
+
+		ASSERT_EQ(0, recv_msg(self->owner, &v, sizeof(v), 0, &r));
+		EXPECT_EQ(i, v);
+		EXPECT_EQ((__u64)i + 1, r.seq);
+		ASSERT_EQ(0, wait_info(self->owner, INFO_WAITING_SENDERS,
+				       still_waiting));
+	}
+	for (int i = 0; i < N; i++) {
+		EXPECT_EQ(0, async_send_join(&a[i], STATE_WAIT_MS));
+		/* Accepted in arrival order. */
+		EXPECT_EQ((__u64)(CAP + i + 1), a[i].req.seq);
+	}
+}
+
+TEST_F(bounded, newcomer_never_overtakes_a_blocked_sender)
+{
+	struct async_send blocked, late;
+	struct mbox_recv r;
+	int v;
+
+	ASSERT_EQ(0, fill_queue(self->user, 0, CAP));
+	v = 100;
+	ASSERT_EQ(0, async_send_start(&blocked, self->user, &v, sizeof(v), 0,
+				      0, 0));
+	ASSERT_EQ(0, wait_info(self->owner, INFO_WAITING_SENDERS, 1));
+
+	/* One slot frees up: it belongs to the blocked sender. */
+	ASSERT_EQ(0, recv_msg(self->owner, &v, sizeof(v), 0, &r));
+	EXPECT_EQ(0, v);
+	v = 200;
+	EXPECT_EQ(-EAGAIN, mbox_send_nb(self->user, &v, sizeof(v), 0));
+	EXPECT_EQ(-EAGAIN, mbox_send_nb(self->owner, &v, sizeof(v),
+					MBOX_PRIO_MAX));
+	EXPECT_EQ(0, async_send_join(&blocked, STATE_WAIT_MS));
+
+	/* A blocking newcomer queues behind it too. */
+	v = 300;
+	ASSERT_EQ(0, async_send_start(&late, self->user, &v, sizeof(v), 0, 0,
+				      0));
+	ASSERT_EQ(0, wait_info(self->owner, INFO_WAITING_SENDERS, 1));
+	for (int i = 1; i < CAP; i++) {
+		EXPECT_EQ(i, take_int(self->owner));
+	}
+	EXPECT_EQ(100, take_int(self->owner));
+	EXPECT_EQ(0, async_send_join(&late, STATE_WAIT_MS));
+	EXPECT_EQ(300, take_int(self->owner));
+	EXPECT_EQ(-EAGAIN, take_int(self->owner));
+	EXPECT_LT(blocked.req.seq, late.req.seq);
+}
+
+/* =========================================================== UNBOUNDED */
+
+FIXTURE(unbounded) {
+	int owner;
+	int user;
+	uint64_t id;
+	unsigned long long saved_bytes_max;
+	bool restore_bytes_max;
+};
+
+FIXTURE_SETUP(unbounded)
+{
+	struct mbox_attr a = MBOX_ATTR_UNBOUNDED(1024);
+
+	a.fd_flags = O_CLOEXEC;
+	a.mode = 0666;
+	self->restore_bytes_max = false;
+	self->owner = mbox_create(&a, NULL, &self->id);
+	ASSERT_LE(0, self->owner);
+	self->user = mbox_open_id(self->id, O_CLOEXEC);
+	ASSERT_LE(0, self->user);
+}
+
+FIXTURE_TEARDOWN(unbounded)
+{
+	reap_children();
+	close(self->user);
+	close(self->owner);
+	if (self->restore_bytes_max) {
+		EXPECT_EQ(0, param_write("user_bytes_max",
+					 self->saved_bytes_max));
+	}
+}
+
+static int lower_bytes_max(FIXTURE_DATA(unbounded) *self,
+			   unsigned long long limit)
+{
+	int ret = param_read("user_bytes_max", &self->saved_bytes_max);
+
+	if (ret)
+		return ret;
+	self->restore_bytes_max = true;
+	return param_write("user_bytes_max", limit);
+}
+
+TEST_F(unbounded, ten_thousand_sends_without_receiver_never_wait)
+{
+	enum { N = 10000 };
+	struct mbox_info info;
+	int v;
+
+	for (int i = 0; i < N; i++) {
+		int ret = mbox_send_nb(self->user, &i, sizeof(i), 0);
+
+		ASSERT_EQ(0, ret) TH_LOG("send #%d", i);
+	}
+	ASSERT_EQ(0, mbox_info(self->owner, &info));
+	EXPECT_EQ((__u32)N, info.queued);
+	EXPECT_EQ((__u64)N, info.sent);
+	EXPECT_EQ((__u64)N * sizeof(int), info.queued_bytes);
+	EXPECT_EQ(0U, info.waiting_senders);
+	for (int i = 0; i < N; i++) {
+		v = take_int(self->owner);
+		ASSERT_EQ(i, v);
+	}
+	EXPECT_EQ(-EAGAIN, take_int(self->owner));
+}
+
+/*
+ * Fill the caller's byte budget with 1 KiB messages numbered from 0; returns
+ * how many were queued before the first failure, whose error goes to *err.
+ */
+static int fill_budget(int fd, int *err)
+{
+	static char data[1024];
+
+	for (int i = 0; i < 100000; i++) {
+		int ret;
+
+		memcpy(data, &i, sizeof(i));
+		ret = mbox_send_nb(fd, data, sizeof(data), 0);
+		if (ret) {
+			*err = ret;
+			return i;
+		}
+	}
+	*err = 0;
+	return -1;
+}
+
+TEST_F(unbounded, send_beyond_user_bytes_max_fails_enobufs_until_drained)
+{
+	const unsigned long long limit = 64 * 1024;
+	static char data[1024];
+	struct mbox_info info;
+	int n, err, v;
+
+	ASSERT_EQ(0, lower_bytes_max(self, limit));
+	n = fill_budget(self->user, &err);
+	ASSERT_EQ(-ENOBUFS, err);
+	/* Payload plus some overhead per message, within the limit. */
+	ASSERT_LE(1, n);
+	EXPECT_GE(limit, (unsigned long long)n * sizeof(data));
+	ASSERT_EQ(0, mbox_info(self->owner, &info));
+	EXPECT_EQ((__u32)n, info.queued);
+	EXPECT_EQ((__u64)n, info.sent);
+	/* Still full: nothing is queued by the failing sends. */
+	EXPECT_EQ(-ENOBUFS, mbox_send_nb(self->user, data, sizeof(data), 0));
+	EXPECT_EQ(-ENOBUFS, mbox_send(self->user, data, sizeof(data), 0));
+	ASSERT_EQ(0, mbox_info(self->owner, &info));
+	EXPECT_EQ((__u64)n, info.sent);
+
+	/* Draining one message makes room for one more. */
+	ASSERT_EQ(sizeof(data), (size_t)mbox_recv_nb(self->owner, data,
+						     sizeof(data), NULL));
+	memcpy(&v, data, sizeof(v));
+	EXPECT_EQ(0, v);
+	v = n;
+	memcpy(data, &v, sizeof(v));
+	EXPECT_EQ(0, mbox_send_nb(self->user, data, sizeof(data), 0));
+
+	/* Nothing was lost or reordered. */
+	for (int i = 1; i <= n; i++) {
+		ASSERT_EQ(sizeof(data), (size_t)mbox_recv_nb(self->owner, data,
+							     sizeof(data),
+							     NULL));
+		memcpy(&v, data, sizeof(v));
+		ASSERT_EQ(i, v);
+	}
+	EXPECT_EQ(-EAGAIN, mbox_recv_nb(self->owner, data, sizeof(data),
+					NULL));
+	/* And the whole budget is back. */
+	EXPECT_EQ(n, fill_budget(self->user, &err));
+	EXPECT_EQ(-ENOBUFS, err);
+}
+
+TEST_F(unbounded, byte_budget_is_per_user)
+{
+	const unsigned long long limit = 32 * 1024;
+	static char big[1024];
+	pid_t pid;
+	int n, err;
+
+	ASSERT_EQ(0, lower_bytes_max(self, limit));
+	n = fill_budget(self->user, &err);
+	ASSERT_EQ(-ENOBUFS, err);
+	ASSERT_LE(1, n);
+
+	/* Root's budget is used up; nobody's is not. */
+	pid = fork_child();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct mbox_open o;
+		int dev, user;
+
+		if (drop_privileges() < 0)
+			_exit(250);
+		dev = dev_open();
+		memset(&o, 0, sizeof(o));
+		o.id = self->id;
+		user = xioctl(dev, MBOX_IOC_OPEN, &o);
+		if (user < 0)
+			child_exit(user);
+		/* The same size that just failed for root. */
+		child_exit(mbox_send_nb(user, big, sizeof(big), 0));
+	}
+	EXPECT_EQ(0, child_wait(pid));
+}
+
+TEST_F(unbounded, handle_passed_to_other_user_keeps_charging_its_opener)
+{
+	const unsigned long long limit = 32 * 1024;
+	static char big[1024];
+	pid_t pid;
+	int n, err;
+
+	ASSERT_EQ(0, lower_bytes_max(self, limit));
+	n = fill_budget(self->user, &err);
+	ASSERT_EQ(-ENOBUFS, err);
+	ASSERT_LE(1, n);
+
+	/* nobody sends through root's handle: charged to root, who is full. */
+	pid = fork_child();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (drop_privileges() < 0)
+			_exit(250);
+		/* The same size that just failed for root. */
+		child_exit(mbox_send_nb(self->user, big, sizeof(big), 0));
+	}
+	EXPECT_EQ(-ENOBUFS, child_wait(pid));
+}
+
+TEST_F(unbounded, bounded_queue_is_limited_by_user_bytes_max_too)
+{
+	const unsigned long long limit = 16 * 1024;
+	struct mbox_attr a = MBOX_ATTR_BOUNDED(1000, 1024);
+	int owner, n, err;
+
+	ASSERT_EQ(0, lower_bytes_max(self, limit));
+	a.fd_flags = O_CLOEXEC;
+	owner = mbox_create(&a, NULL, NULL);
+	ASSERT_LE(0, owner);
+	n = fill_budget(owner, &err);
+	EXPECT_EQ(-ENOBUFS, err);
+	EXPECT_GE(16, n);
+	close(owner);
+}
+
+TEST_HARNESS_MAIN
