@@ -149,6 +149,12 @@
  * -EMSGSIZE, and the message is not kept).  A timed ZERO send whose deadline
  * has already passed behaves the same, with -ETIMEDOUT instead of -EAGAIN.
  *
+ * A receiver copies a message out while holding its mailbox, so that the
+ * message is either received or still queued, never lost in between.  A
+ * copy that faults slowly (a buffer backed by userfaultfd or a FUSE file)
+ * delays the other operations on that mailbox for as long - for a
+ * non-blocking ZERO send already handed to that receiver, uninterruptibly.
+ *
  * DOC: Polling
  *
  * poll/epoll readiness of a handle:
