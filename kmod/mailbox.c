@@ -4,7 +4,6 @@
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
-#include <linux/ctype.h>
 #include <linux/err.h>
 #include <linux/ipc_namespace.h>
 #include <linux/module.h>
@@ -44,7 +43,9 @@ static struct ipc_namespace *mbox_current_ipc_ns(void)
  */
 static void mbox_put_ipc_ns(struct ipc_namespace *ns)
 {
-	ns->ns.ops->put(&ns->ns);
+	/* Without IPC namespaces there is only init_ipc_ns, never freed. */
+	if (IS_ENABLED(CONFIG_IPC_NS))
+		ns->ns.ops->put(&ns->ns);
 }
 
 /*
@@ -429,9 +430,11 @@ bool mbox_registry_empty(void)
 	       RB_EMPTY_ROOT(&mbox_ports);
 }
 
+/* ASCII only: the kernel's isalnum() also accepts Latin-1 letters. */
 static bool mbox_name_char_ok(char c)
 {
-	return isalnum(c) || c == '.' || c == '_' || c == '-';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 }
 
 /*
