@@ -6,12 +6,15 @@
 #include <linux/cred.h>
 #include <linux/ctype.h>
 #include <linux/err.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 
 #include "mailbox.h"
+#include "netlink.h"
 #include "transfer.h"
 #include "user.h"
 
@@ -20,6 +23,7 @@ static_assert(sizeof(unsigned long) >= sizeof(u64));
 
 static DEFINE_XARRAY(mbox_ids);
 static atomic64_t mbox_last_id = ATOMIC64_INIT(0);
+static atomic64_t mbox_count = ATOMIC64_INIT(0);	/* registered now */
 
 static DEFINE_MUTEX(mbox_names_lock);
 static struct rb_root mbox_names = RB_ROOT;
@@ -54,6 +58,7 @@ struct mbox *mbox_new(const struct mbox_create *args, const char *name,
 	mb->uid = current_euid();
 	mb->gid = current_egid();
 	mb->creator = mbox_user_ref(creator);
+	mb->owner_pid = get_pid(task_tgid(current));
 	strscpy(mb->name, name, sizeof(mb->name));
 
 	mutex_init(&mb->lock);
@@ -98,19 +103,29 @@ int mbox_register(struct mbox *mb)
 		RB_CLEAR_NODE(&mb->name_node);
 		mutex_unlock(&mbox_names_lock);
 	}
+	if (!err) {
+		atomic64_inc(&mbox_count);
+		mbox_nl_created(mb);
+	}
 	return err;
 }
 
-static void mbox_unregister(struct mbox *mb)
+/* Returns whether @mb was reachable by id, i.e. had been announced. */
+static bool mbox_unregister(struct mbox *mb)
 {
-	if (mb->id)
-		xa_erase(&mbox_ids, mb->id);
+	bool registered = false;
+
+	if (mb->id && xa_erase(&mbox_ids, mb->id) == mb) {
+		atomic64_dec(&mbox_count);
+		registered = true;
+	}
 	if (!RB_EMPTY_NODE(&mb->name_node)) {
 		mutex_lock(&mbox_names_lock);
 		rb_erase(&mb->name_node, &mbox_names);
 		RB_CLEAR_NODE(&mb->name_node);
 		mutex_unlock(&mbox_names_lock);
 	}
+	return registered;
 }
 
 /*
@@ -119,13 +134,27 @@ static void mbox_unregister(struct mbox *mb)
  */
 void mbox_destroy(struct mbox *mb)
 {
-	mbox_unregister(mb);
+	/*
+	 * The last owner handle goes from an exiting task when the process
+	 * holding it died (the file is released from exit's task work).
+	 */
+	bool died = current->flags & PF_EXITING;
+	bool registered;
+
+	registered = mbox_unregister(mb);
 
 	mutex_lock(&mb->lock);
 	mbox_shutdown(mb);
 	mutex_unlock(&mb->lock);
 
 	mbox_user_uncharge_mailbox(mb->creator);
+
+	if (registered) {
+		if (died)
+			mbox_nl_owner_died(mb);
+		mbox_nl_destroyed(mb, died ? MBOX_REASON_OWNER_DIED :
+				      MBOX_REASON_OWNER_CLOSED);
+	}
 }
 
 static void mbox_release(struct kref *ref)
@@ -136,6 +165,7 @@ static void mbox_release(struct kref *ref)
 	WARN_ON_ONCE(!list_empty(&mb->senders));
 	WARN_ON_ONCE(!list_empty(&mb->receivers));
 	mutex_destroy(&mb->lock);
+	put_pid(mb->owner_pid);
 	mbox_user_put(mb->creator);
 	kfree_rcu(mb, rcu);
 }
@@ -201,24 +231,26 @@ bool mbox_registry_empty(void)
 	return xa_empty(&mbox_ids) && RB_EMPTY_ROOT(&mbox_names);
 }
 
+u64 mbox_registry_count(void)
+{
+	return atomic64_read(&mbox_count);
+}
+
 static bool mbox_name_char_ok(char c)
 {
 	return isalnum(c) || c == '.' || c == '_' || c == '-';
 }
 
 /*
- * Copies a name from user space into @name (MBOX_NAME_MAX bytes) and checks
- * it against the rules in the uapi header.  A leading '-' is refused so that
- * names never look like options to command-line tools.
+ * Checks a NUL-terminated name against the rules in the uapi header.  A
+ * leading '-' is refused so that names never look like options to
+ * command-line tools.
  */
-int mbox_name_from_user(char *name, u64 uptr)
+int mbox_name_check(const char *name)
 {
-	long len;
-	long i;
+	size_t len = strnlen(name, MBOX_NAME_MAX);
+	size_t i;
 
-	len = strncpy_from_user(name, u64_to_user_ptr(uptr), MBOX_NAME_MAX);
-	if (len < 0)
-		return len;
 	if (len == MBOX_NAME_MAX)
 		return -ENAMETOOLONG;
 	if (len == 0 || name[0] == '-')
@@ -229,19 +261,50 @@ int mbox_name_from_user(char *name, u64 uptr)
 	return 0;
 }
 
+/* Copies a name from user space into @name (MBOX_NAME_MAX bytes), checked. */
+int mbox_name_from_user(char *name, u64 uptr)
+{
+	long len;
+
+	len = strncpy_from_user(name, u64_to_user_ptr(uptr), MBOX_NAME_MAX);
+	if (len < 0)
+		return len;
+	if (len == MBOX_NAME_MAX)
+		return -ENAMETOOLONG;
+	return mbox_name_check(name);
+}
+
+/* in_group_p() for any credentials, not only the current task's. */
+static bool mbox_cred_in_group(const struct cred *cred, kgid_t gid)
+{
+	const struct group_info *groups = cred->group_info;
+	int i;
+
+	if (gid_eq(cred->fsgid, gid))
+		return true;
+	for (i = 0; i < groups->ngroups; i++)
+		if (gid_eq(groups->gid[i], gid))
+			return true;
+	return false;
+}
+
 /*
- * Whether the caller may open a user handle: write permission by the mode
- * bits against the creator's uid and gid, as for SysV IPC objects.
+ * Write permission by the mode bits for @cred against the creator's uid and
+ * gid, as for SysV IPC objects; no capability overrides it here.
  */
-bool mbox_may_open(const struct mbox *mb)
+bool mbox_mode_permits(const struct mbox *mb, const struct cred *cred)
 {
 	umode_t granted = mb->mode;
 
-	if (uid_eq(current_euid(), mb->uid))
+	if (uid_eq(cred->euid, mb->uid))
 		granted >>= 6;
-	else if (in_group_p(mb->gid))
+	else if (mbox_cred_in_group(cred, mb->gid))
 		granted >>= 3;
-	if (granted & 02)
-		return true;
-	return capable(CAP_IPC_OWNER);
+	return granted & 02;
+}
+
+/* Whether the caller may open a user handle. */
+bool mbox_may_open(const struct mbox *mb)
+{
+	return mbox_mode_permits(mb, current_cred()) || capable(CAP_IPC_OWNER);
 }

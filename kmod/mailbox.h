@@ -19,13 +19,19 @@
  * from user space so that a receiver can take a message and report it in one
  * step: a message is either fully received or still queued, never lost in
  * between.  No other mbox lock is taken while holding it, except the per-user
- * accounting spinlock.  Fields read locklessly by poll are written with
- * WRITE_ONCE().
+ * accounting spinlock; netlink events about the queue filling and draining
+ * are sent under it (see netlink.h).  Fields read locklessly by poll are
+ * written with WRITE_ONCE().
+ *
+ * @owner_pid pins the creating thread group's struct pid (not the task)
+ * until the mailbox is freed, so it can be reported after the creator has
+ * exited.
  */
 #ifndef _MBOX_MAILBOX_H
 #define _MBOX_MAILBOX_H
 
 #include <linux/atomic.h>
+#include <linux/cred.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -55,6 +61,7 @@ struct mbox {
 	kuid_t uid;
 	kgid_t gid;
 	struct mbox_user *creator;	/* charged for owning this mailbox */
+	struct pid *owner_pid;		/* creating thread group */
 	char name[MBOX_NAME_MAX];
 
 	struct mutex lock;		/* protects all fields below */
@@ -68,6 +75,7 @@ struct mbox {
 	u64 sent;			/* last sequence number handed out */
 	u64 received;
 	unsigned int high_water;	/* most messages ever queued at once */
+	bool full;			/* see MBOX_EVENT_FULL; netlink.h */
 	wait_queue_head_t poll_wq;
 
 	/* Sends that reached the mailbox but failed: no room, no receiver,
@@ -86,8 +94,11 @@ struct mbox *mbox_lookup_id(u64 id);
 struct mbox *mbox_find_next(u64 *id);
 struct mbox *mbox_lookup_name(const char *name);
 bool mbox_registry_empty(void);
+u64 mbox_registry_count(void);
 
+int mbox_name_check(const char *name);
 int mbox_name_from_user(char *name, u64 uptr);
+bool mbox_mode_permits(const struct mbox *mb, const struct cred *cred);
 bool mbox_may_open(const struct mbox *mb);
 
 #endif /* _MBOX_MAILBOX_H */

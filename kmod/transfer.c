@@ -13,6 +13,7 @@
 
 #include "mailbox.h"
 #include "message.h"
+#include "netlink.h"
 #include "transfer.h"
 
 static void mbox_wake_pollers(struct mbox *mb, __poll_t mask)
@@ -117,6 +118,7 @@ static int mbox_send_bounded(struct mbox *mb, struct mbox_sender *s,
 		mbox_accept(mb, s->msg);
 		return 0;
 	}
+	mbox_mark_full(mb);
 	if (nonblock)
 		return -EAGAIN;
 
@@ -148,8 +150,10 @@ static int mbox_send_zero_handoff(struct mbox *mb, struct mbox_sender *s)
 
 	r = list_first_entry_or_null(&mb->receivers, struct mbox_receiver,
 				     link);
-	if (!r)
+	if (!r) {
+		mbox_mark_full(mb);
 		return -EAGAIN;
+	}
 	s->msg->order = ++mb->tickets;
 	r->handoff = s->msg;
 	mbox_wake_receiver(mb);
@@ -183,6 +187,8 @@ static int mbox_send_zero(struct mbox *mb, struct mbox_sender *s,
 	if (nonblock)
 		return mbox_send_zero_handoff(mb, s);
 
+	if (list_empty(&mb->receivers))
+		mbox_mark_full(mb);
 	mbox_enqueue(mb, s->msg);
 	WRITE_ONCE(mb->nr_senders, mb->nr_senders + 1);
 	err = mbox_sender_sleep(mb, s, deadline);
@@ -299,6 +305,8 @@ static int mbox_deliver(struct mbox *mb, struct mbox_msg *msg,
 	} else {
 		mbox_msg_free(msg);
 		mbox_admit_senders(mb);
+		if (!mb->queue.count)
+			mbox_mark_not_full(mb);
 	}
 	mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
 	return 0;
@@ -343,8 +351,10 @@ int mbox_recv(struct mbox *mb, struct mbox_recv *args, bool nonblock,
 		r.claimed = false;
 		list_add_tail(&r.link, &mb->receivers);
 		WRITE_ONCE(mb->nr_receivers, mb->nr_receivers + 1);
-		if (mb->capacity_mode == MBOX_CAPACITY_ZERO)
+		if (mb->capacity_mode == MBOX_CAPACITY_ZERO) {
+			mbox_mark_not_full(mb);
 			mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
+		}
 
 		set_current_state(TASK_INTERRUPTIBLE);
 		mutex_unlock(&mb->lock);

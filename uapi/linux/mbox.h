@@ -111,8 +111,11 @@
  * enum mbox_feature - bits of &mbox_version.features
  * @MBOX_FEAT_CORE: owner/user mailboxes, the three capacities, priorities,
  *	timed and non-blocking send and receive, MBOX_IOC_INFO.
+ * @MBOX_FEAT_NETLINK: the "mbox" generic netlink family for inspection,
+ *	administration and events (see linux/mbox_netlink.h).
  */
 #define MBOX_FEAT_CORE		_BITULL(0)
+#define MBOX_FEAT_NETLINK	_BITULL(3)
 
 /*
  * Command numbers are grouped by feature so that features grow apart:
