@@ -2,8 +2,11 @@
 /*
  * /dev/mbox: version, create and open.  See device.h.
  */
+#include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/err.h>
+#include <linux/ipc_namespace.h>
+#include <linux/nsproxy.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -25,17 +28,27 @@ static long mbox_dev_version(struct mbox_version __user *uargs)
 	memset(&v, 0, sizeof(v));
 	v.abi_version = MBOX_ABI_VERSION;
 	v.max_msg_size = READ_ONCE(mbox_msg_size_max);
-	v.features = MBOX_FEAT_CORE | MBOX_FEAT_NETLINK;
+	v.features = MBOX_FEAT_CORE | MBOX_FEAT_NETLINK | MBOX_FEAT_DIRECT |
+		     MBOX_FEAT_OS_OWNED | MBOX_FEAT_BROADCAST |
+		     MBOX_FEAT_DEATH_NOTICE;
 	v.max_capacity = READ_ONCE(mbox_capacity_max);
 	v.max_priority = MBOX_PRIO_MAX;
 	return copy_to_user(uargs, &v, sizeof(v)) ? -EFAULT : 0;
 }
 
-static int mbox_check_create(const struct mbox_create *args)
+/* Also checks MBOX_CMD_MBOX_NEW's request (netlink.c). */
+int mbox_check_create(const struct mbox_create *args)
 {
 	unsigned int i;
 
 	if (args->flags & ~MBOX_CREATE_FLAGS)
+		return -EINVAL;
+	if ((args->flags & MBOX_CREATE_PORT) &&
+	    (args->name || (args->flags & MBOX_CREATE_OS)))
+		return -EINVAL;
+	if ((args->flags & MBOX_CREATE_BROADCAST) &&
+	    (!(args->flags & MBOX_CREATE_OS) ||
+	     args->capacity_mode == MBOX_CAPACITY_ZERO))
 		return -EINVAL;
 	if (args->fd_flags & ~MBOX_FD_FLAGS)
 		return -EINVAL;
@@ -84,6 +97,51 @@ static int mbox_install(struct file *file, u32 fd_flags, u64 id,
 	return fd;
 }
 
+/*
+ * An OS-owned mailbox: it is linked first, then the creator gets a receiver
+ * handle.  If that fails the mailbox is deleted again, so a failed create
+ * leaves nothing behind.
+ */
+static long mbox_dev_create_os(const struct mbox_create *args,
+			       const char *name, u64 __user *uid)
+{
+	struct ipc_namespace *ns = current->nsproxy->ipc_ns;
+	struct mbox_user *user;
+	struct file *file;
+	struct mbox *mb;
+	int err;
+
+	if (!ns_capable(ns->user_ns, CAP_SYS_ADMIN))
+		return -EPERM;
+
+	mb = mbox_os_create(args, name);
+	if (IS_ERR(mb))
+		return PTR_ERR(mb);
+
+	user = mbox_user_get(current_uid());
+	if (!user) {
+		err = -ENOMEM;
+		goto out_delete;
+	}
+	file = mbox_handle_file(mb, user, MBOX_ROLE_RECEIVER, true,
+				args->fd_flags);
+	mbox_user_put(user);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		goto out_delete;
+	}
+	err = mbox_install(file, args->fd_flags, mb->id, uid);
+	if (err < 0)
+		goto out_delete;
+	mbox_put(mb);
+	return err;
+
+out_delete:
+	mbox_os_delete(mb);
+	mbox_put(mb);
+	return err;
+}
+
 static long mbox_dev_create(struct mbox_create __user *uargs)
 {
 	char name[MBOX_NAME_MAX] = "";
@@ -103,6 +161,8 @@ static long mbox_dev_create(struct mbox_create __user *uargs)
 		if (err)
 			return err;
 	}
+	if (args.flags & MBOX_CREATE_OS)
+		return mbox_dev_create_os(&args, name, &uargs->id);
 
 	user = mbox_user_get(current_uid());
 	if (!user)
@@ -117,7 +177,7 @@ static long mbox_dev_create(struct mbox_create __user *uargs)
 	if (err)
 		goto out_destroy;
 
-	file = mbox_handle_file(mb, user, true, args.fd_flags);
+	file = mbox_handle_file(mb, user, MBOX_ROLE_OWNER, true, args.fd_flags);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
 		goto out_destroy;
@@ -129,10 +189,62 @@ static long mbox_dev_create(struct mbox_create __user *uargs)
 	return err;
 
 out_destroy:
-	mbox_destroy(mb);
+	mbox_destroy(mb, MBOX_NOTICE_OWNER_GONE);
 	mbox_put(mb);
 out_user:
 	mbox_user_put(user);
+	return err;
+}
+
+/*
+ * Resolves what an open or delete names - a pid's port, a name or an id -
+ * to a mailbox with a reference, or an ERR_PTR.
+ */
+static struct mbox *mbox_dev_lookup(const struct mbox_open *args, char *name)
+{
+	struct mbox *mb;
+	int err;
+
+	if (args->flags & MBOX_OPEN_PID)
+		return mbox_lookup_port(args->id);
+	if (args->name) {
+		err = mbox_name_from_user(name, args->name);
+		if (err)
+			return ERR_PTR(err);
+		mb = mbox_lookup_name(name);
+	} else {
+		mb = mbox_lookup_id(args->id);
+	}
+	return mb ? mb : ERR_PTR(-ENOENT);
+}
+
+static long mbox_dev_delete(struct mbox_delete __user *uargs)
+{
+	struct mbox_open lookup = {};
+	char name[MBOX_NAME_MAX];
+	struct mbox_delete args;
+	struct mbox *mb;
+	int err;
+
+	if (copy_from_user(&args, uargs, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || args.reserved0 || args.reserved[0] ||
+	    args.reserved[1])
+		return -EINVAL;
+	if (!args.id == !args.name)
+		return -EINVAL;
+
+	lookup.id = args.id;
+	lookup.name = args.name;
+	mb = mbox_dev_lookup(&lookup, name);
+	if (IS_ERR(mb))
+		return PTR_ERR(mb);
+
+	if (!(mb->flags & MBOX_CREATE_OS) || !mbox_may_delete(mb))
+		err = -EPERM;
+	else
+		err = mbox_os_delete(mb);
+	mbox_put(mb);
 	return err;
 }
 
@@ -143,28 +255,27 @@ static long mbox_dev_open(struct mbox_open __user *uargs)
 	struct mbox_user *user;
 	struct file *file;
 	struct mbox *mb;
+	bool receive;
 	bool dead;
 	int err;
 
 	if (copy_from_user(&args, uargs, sizeof(args)))
 		return -EFAULT;
-	if (args.flags || (args.fd_flags & ~MBOX_FD_FLAGS))
+	if ((args.flags & ~MBOX_OPEN_FLAGS) ||
+	    (args.fd_flags & ~MBOX_FD_FLAGS))
 		return -EINVAL;
 	if (args.reserved[0] || args.reserved[1])
 		return -EINVAL;
 	if (!args.id == !args.name)
 		return -EINVAL;
+	if ((args.flags & MBOX_OPEN_PID) &&
+	    (args.name || args.id > (u64)PID_MAX_LIMIT))
+		return -EINVAL;
+	receive = args.flags & MBOX_OPEN_RECEIVE;
 
-	if (args.name) {
-		err = mbox_name_from_user(name, args.name);
-		if (err)
-			return err;
-		mb = mbox_lookup_name(name);
-	} else {
-		mb = mbox_lookup_id(args.id);
-	}
-	if (!mb)
-		return -ENOENT;
+	mb = mbox_dev_lookup(&args, name);
+	if (IS_ERR(mb))
+		return PTR_ERR(mb);
 
 	mutex_lock(&mb->lock);
 	dead = mb->dead;
@@ -173,7 +284,11 @@ static long mbox_dev_open(struct mbox_open __user *uargs)
 		err = -ENOENT;
 		goto out_mb;
 	}
-	if (!mbox_may_open(mb)) {
+	if (receive && !(mb->flags & MBOX_CREATE_OS)) {
+		err = -EPERM;
+		goto out_mb;
+	}
+	if (!mbox_may_open(mb, receive ? MAY_READ : MAY_WRITE)) {
 		err = -EACCES;
 		goto out_mb;
 	}
@@ -183,7 +298,10 @@ static long mbox_dev_open(struct mbox_open __user *uargs)
 		err = -ENOMEM;
 		goto out_mb;
 	}
-	file = mbox_handle_file(mb, user, false, args.fd_flags);
+	file = mbox_handle_file(mb, user,
+				receive ? MBOX_ROLE_RECEIVER : MBOX_ROLE_USER,
+				!receive || mbox_may_open(mb, MAY_WRITE),
+				args.fd_flags);
 	mbox_user_put(user);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
@@ -207,6 +325,8 @@ static long mbox_dev_ioctl(struct file *file, unsigned int cmd,
 		return mbox_dev_create(argp);
 	case MBOX_IOC_OPEN:
 		return mbox_dev_open(argp);
+	case MBOX_IOC_DELETE:
+		return mbox_dev_delete(argp);
 	default:
 		return -ENOTTY;
 	}

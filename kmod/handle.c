@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Handle file operations: the send, receive and info ioctls, poll, release.
- * Argument checking lives here; the work is in transfer.c.
+ * Handle file operations: the send, receive, info and death-notice ioctls,
+ * poll, release.  Argument checking lives here; the work is in transfer.c.
  */
 #include <linux/anon_inodes.h>
 #include <linux/cred.h>
@@ -15,6 +15,20 @@
 #include "mailbox.h"
 #include "transfer.h"
 #include "user.h"
+
+static bool mbox_handle_receives(const struct mbox_handle *h)
+{
+	return h->role != MBOX_ROLE_USER;
+}
+
+/* The broadcast cursor of a receiver handle, or NULL. */
+static struct mbox_sub *mbox_handle_sub(struct mbox_handle *h)
+{
+	if (h->role == MBOX_ROLE_RECEIVER &&
+	    (h->mb->flags & MBOX_CREATE_BROADCAST))
+		return &h->sub;
+	return NULL;
+}
 
 /* Turns the uapi timeout fields into a deadline for the wait helpers. */
 static int mbox_deadline(u32 flags, u64 timeout_ns, ktime_t *deadline,
@@ -44,6 +58,8 @@ static long mbox_ioctl_send(struct file *file, struct mbox_handle *h,
 	u64 seq = 0;
 	int err;
 
+	if (!h->may_send)
+		return -EPERM;
 	if (copy_from_user(&args, uargs, sizeof(args)))
 		return -EFAULT;
 	if (args.flags & ~MBOX_MSG_FLAGS)
@@ -58,9 +74,11 @@ static long mbox_ioctl_send(struct file *file, struct mbox_handle *h,
 
 	/*
 	 * Make sure the result can be reported before anything is sent: a
-	 * send must not succeed with its outcome lost on the way back.
+	 * send must not succeed with its outcome lost on the way back.  The
+	 * probe writes back the caller's own value, so a send that fails
+	 * later still leaves the structure as it was.
 	 */
-	if (put_user(0ULL, &uargs->seq))
+	if (put_user(args.seq, &uargs->seq))
 		return -EFAULT;
 
 	err = mbox_send(h->mb, h->user, &args, mbox_nonblock(file, args.flags),
@@ -74,21 +92,51 @@ static long mbox_ioctl_send(struct file *file, struct mbox_handle *h,
 	return 0;
 }
 
+/* Checks the selective-receive fields of @args into @sel. */
+static int mbox_recv_select(const struct mbox_handle *h,
+			    const struct mbox_recv *args,
+			    struct mbox_select *sel)
+{
+	u32 type_flags = args->flags & (MBOX_RECV_TYPE | MBOX_RECV_TYPE_EXCEPT);
+
+	sel->flags = args->flags & ~MBOX_MSG_FLAGS;
+	sel->from_pid = args->from_pid;
+	sel->want_type = args->want_type;
+
+	if (sel->flags && (h->mb->flags & MBOX_CREATE_BROADCAST))
+		return -EINVAL;
+	if (type_flags == (MBOX_RECV_TYPE | MBOX_RECV_TYPE_EXCEPT))
+		return -EINVAL;
+	if (sel->flags & MBOX_RECV_FROM) {
+		if (args->from_pid <= 0)
+			return -EINVAL;
+	} else if (args->from_pid) {
+		return -EINVAL;
+	}
+	if (!type_flags && args->want_type)
+		return -EINVAL;
+	return 0;
+}
+
 static long mbox_ioctl_recv(struct file *file, struct mbox_handle *h,
 			    struct mbox_recv __user *uargs)
 {
+	struct mbox_select sel;
 	struct mbox_recv args;
 	ktime_t deadline, *pdeadline;
 	int err;
 
-	if (!h->owner)
+	if (!mbox_handle_receives(h))
 		return -EPERM;
 	if (copy_from_user(&args, uargs, sizeof(args)))
 		return -EFAULT;
-	if (args.flags & ~MBOX_MSG_FLAGS)
+	if (args.flags & ~MBOX_RECV_FLAGS)
 		return -EINVAL;
-	if (args.reserved0 || args.reserved[0] || args.reserved[1])
+	if (args.reserved1 || args.reserved[0])
 		return -EINVAL;
+	err = mbox_recv_select(h, &args, &sel);
+	if (err)
+		return err;
 	err = mbox_deadline(args.flags, args.timeout_ns, &deadline, &pdeadline);
 	if (err)
 		return err;
@@ -100,8 +148,8 @@ static long mbox_ioctl_recv(struct file *file, struct mbox_handle *h,
 	args.sender_uid = 0;
 	args.type = 0;
 
-	err = mbox_recv(h->mb, &args, mbox_nonblock(file, args.flags),
-			pdeadline, uargs);
+	err = mbox_recv(h->mb, mbox_handle_sub(h), &sel, &args,
+			mbox_nonblock(file, args.flags), pdeadline, uargs);
 	if (err == -EMSGSIZE && put_user(args.msg_len, &uargs->msg_len))
 		return -EFAULT;
 	return err;
@@ -115,7 +163,7 @@ static long mbox_ioctl_info(struct mbox_handle *h,
 
 	memset(&info, 0, sizeof(info));
 	info.id = mb->id;
-	info.role = h->owner ? MBOX_ROLE_OWNER : MBOX_ROLE_USER;
+	info.role = h->role;
 	info.flags = mb->flags;
 	info.capacity_mode = mb->capacity_mode;
 	info.capacity = mb->capacity;
@@ -136,6 +184,61 @@ static long mbox_ioctl_info(struct mbox_handle *h,
 	return copy_to_user(uargs, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
+static long mbox_ioctl_watch(struct mbox_handle *h,
+			     struct mbox_watch __user *uargs)
+{
+	struct mbox_watch args;
+	int err = 0;
+
+	if (copy_from_user(&args, uargs, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || args.reserved0 || args.reserved[0] ||
+	    args.reserved[1])
+		return -EINVAL;
+	if (h->role == MBOX_ROLE_OWNER)
+		return -EINVAL;
+
+	mutex_lock(&h->mb->lock);
+	if (h->watch != MBOX_WATCH_NONE)
+		err = -EALREADY;
+	else
+		h->watch = MBOX_WATCH_ARMED;
+	mutex_unlock(&h->mb->lock);
+
+	/* Already dead: the notice is due now. */
+	if (!err && READ_ONCE(h->mb->dead))
+		wake_up_interruptible_poll(&h->mb->poll_wq, EPOLLPRI);
+	return err;
+}
+
+static long mbox_ioctl_notice(struct mbox_handle *h,
+			      struct mbox_notice __user *uargs)
+{
+	struct mbox *mb = h->mb;
+	struct mbox_notice notice;
+	int err = 0;
+
+	memset(&notice, 0, sizeof(notice));
+	mutex_lock(&mb->lock);
+	if (h->watch == MBOX_WATCH_NONE) {
+		err = -EINVAL;
+	} else if (h->watch == MBOX_WATCH_READ) {
+		err = -ENOENT;
+	} else if (!mb->dead) {
+		err = -EAGAIN;
+	} else {
+		notice.id = mb->id;
+		notice.reason = mb->death_reason;
+		/* Exactly one notice: consumed only once it reached the user. */
+		if (copy_to_user(uargs, &notice, sizeof(notice)))
+			err = -EFAULT;
+		else
+			h->watch = MBOX_WATCH_READ;
+	}
+	mutex_unlock(&mb->lock);
+	return err;
+}
+
 static long mbox_handle_ioctl(struct file *file, unsigned int cmd,
 			      unsigned long arg)
 {
@@ -149,6 +252,10 @@ static long mbox_handle_ioctl(struct file *file, unsigned int cmd,
 		return mbox_ioctl_recv(file, h, argp);
 	case MBOX_IOC_INFO:
 		return mbox_ioctl_info(h, argp);
+	case MBOX_IOC_WATCH:
+		return mbox_ioctl_watch(h, argp);
+	case MBOX_IOC_NOTICE:
+		return mbox_ioctl_notice(h, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -157,18 +264,29 @@ static long mbox_handle_ioctl(struct file *file, unsigned int cmd,
 static __poll_t mbox_handle_poll(struct file *file, poll_table *wait)
 {
 	struct mbox_handle *h = file->private_data;
+	__poll_t mask;
 
 	poll_wait(file, &h->mb->poll_wq, wait);
-	return mbox_poll_mask(h->mb, h->owner);
+	mask = mbox_poll_mask(h->mb, mbox_handle_receives(h),
+			      mbox_handle_sub(h));
+	if (READ_ONCE(h->watch) == MBOX_WATCH_ARMED && READ_ONCE(h->mb->dead))
+		mask |= EPOLLPRI;
+	return mask;
 }
 
 static int mbox_handle_release(struct inode *inode, struct file *file)
 {
 	struct mbox_handle *h = file->private_data;
+	struct mbox *mb = h->mb;
 
-	if (h->owner)
-		mbox_destroy(h->mb);
-	mbox_put(h->mb);
+	if (h->role == MBOX_ROLE_OWNER) {
+		mbox_destroy(mb, MBOX_NOTICE_OWNER_GONE);
+	} else if (h->role == MBOX_ROLE_RECEIVER) {
+		if (mbox_handle_sub(h))
+			mbox_sub_detach(mb, &h->sub);
+		mbox_receiver_closed(mb);
+	}
+	mbox_put(mb);
 	mbox_user_put(h->user);
 	kfree(h);
 	return 0;
@@ -183,12 +301,18 @@ static const struct file_operations mbox_handle_fops = {
 };
 
 /*
- * Creates a handle file for @mb.  It takes its own references on @mb and
- * @user; the caller keeps its own.
+ * Creates a handle file for @mb with @role.  It takes its own references on
+ * @mb and @user; the caller keeps its own.  A receiver handle is counted
+ * (and subscribed, on a broadcast mailbox) before it can be used.
  */
 struct file *mbox_handle_file(struct mbox *mb, struct mbox_user *user,
-			      bool owner, u32 fd_flags)
+			      u32 role, bool may_send, u32 fd_flags)
 {
+	static const char * const names[] = {
+		[MBOX_ROLE_OWNER] = "[mbox-owner]",
+		[MBOX_ROLE_USER] = "[mbox-user]",
+		[MBOX_ROLE_RECEIVER] = "[mbox-receiver]",
+	};
 	struct mbox_handle *h;
 	struct file *file;
 
@@ -197,10 +321,11 @@ struct file *mbox_handle_file(struct mbox *mb, struct mbox_user *user,
 		return ERR_PTR(-ENOMEM);
 	h->mb = mb;
 	h->user = user;
-	h->owner = owner;
+	h->role = role;
+	h->may_send = may_send;
+	INIT_LIST_HEAD(&h->sub.link);
 
-	file = anon_inode_getfile(owner ? "[mbox-owner]" : "[mbox-user]",
-				  &mbox_handle_fops, h,
+	file = anon_inode_getfile(names[role], &mbox_handle_fops, h,
 				  O_RDWR | (fd_flags & O_NONBLOCK));
 	if (IS_ERR(file)) {
 		kfree(h);
@@ -208,5 +333,10 @@ struct file *mbox_handle_file(struct mbox *mb, struct mbox_user *user,
 	}
 	kref_get(&mb->ref);
 	mbox_user_ref(user);
+	if (role == MBOX_ROLE_RECEIVER) {
+		mbox_receiver_opened(mb);
+		if (mb->flags & MBOX_CREATE_BROADCAST)
+			mbox_sub_attach(mb, &h->sub);
+	}
 	return file;
 }

@@ -7,26 +7,45 @@
  * A handle is an anonymous-inode file whose private data is a struct
  * mbox_handle.  It holds a reference on its mailbox and on the user entry
  * charged for what is sent through it, and pins the module (fops.owner).
- * Releasing the owner handle - the last close of that struct file anywhere,
- * dup()s and fork()ed copies included - destroys the mailbox.  A handle is
- * never shared between mailboxes and never changes role.
+ * Its role never changes:
+ *
+ * - owner (MBOX_ROLE_OWNER): receives and sends; releasing it - the last
+ *   close of that struct file anywhere, dup()s and fork()ed copies
+ *   included - destroys the mailbox;
+ * - user (MBOX_ROLE_USER): sends only;
+ * - receiver (MBOX_ROLE_RECEIVER), on OS-owned mailboxes: receives, and
+ *   sends if its opener had write permission; on a broadcast mailbox it
+ *   carries its own cursor (@sub).
+ *
+ * @watch moves only forward (none, armed, read) under the mailbox lock.
  */
 #ifndef _MBOX_HANDLE_H
 #define _MBOX_HANDLE_H
 
 #include <linux/types.h>
 
+#include "transfer.h"
+
 struct file;
 struct mbox;
 struct mbox_user;
 
+enum mbox_watch_state {
+	MBOX_WATCH_NONE,
+	MBOX_WATCH_ARMED,
+	MBOX_WATCH_READ,
+};
+
 struct mbox_handle {
 	struct mbox *mb;
 	struct mbox_user *user;
-	bool owner;
+	u32 role;			/* MBOX_ROLE_* */
+	bool may_send;
+	enum mbox_watch_state watch;
+	struct mbox_sub sub;		/* broadcast receivers only */
 };
 
 struct file *mbox_handle_file(struct mbox *mb, struct mbox_user *user,
-			      bool owner, u32 fd_flags);
+			      u32 role, bool may_send, u32 fd_flags);
 
 #endif /* _MBOX_HANDLE_H */

@@ -6,7 +6,10 @@
 #include <linux/cred.h>
 #include <linux/ctype.h>
 #include <linux/err.h>
+#include <linux/ipc_namespace.h>
+#include <linux/nsproxy.h>
 #include <linux/pid.h>
+#include <linux/proc_ns.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -23,14 +26,36 @@ static_assert(sizeof(unsigned long) >= sizeof(u64));
 
 static DEFINE_XARRAY(mbox_ids);
 static atomic64_t mbox_last_id = ATOMIC64_INIT(0);
-static atomic64_t mbox_count = ATOMIC64_INIT(0);	/* registered now */
+static atomic64_t mbox_count = ATOMIC64_INIT(0);	/* announced, not dead */
 
+/* Both trees are keyed by IPC namespace first: see mbox_key_cmp(). */
 static DEFINE_MUTEX(mbox_names_lock);
 static struct rb_root mbox_names = RB_ROOT;
+static struct rb_root mbox_ports = RB_ROOT;
+
+static struct ipc_namespace *mbox_current_ipc_ns(void)
+{
+	return current->nsproxy->ipc_ns;
+}
 
 /*
- * Allocates a mailbox for @args (already validated) owned by the calling
- * task's credentials and charged to @creator.
+ * put_ipc_ns() is not exported before 6.12; the namespace's own operations
+ * drop the reference the same way on every kernel.
+ */
+void mbox_put_ipc_ns(struct ipc_namespace *ns)
+{
+	ns->ns.ops->put(&ns->ns);
+}
+
+/* The caller's IPC namespace, with a reference for mbox_put_ipc_ns(). */
+struct ipc_namespace *mbox_get_ipc_ns(void)
+{
+	return get_ipc_ns(mbox_current_ipc_ns());
+}
+
+/*
+ * Allocates a mailbox for @args (already validated), owned by the calling
+ * task's credentials, in its IPC namespace, and charged to @creator.
  */
 struct mbox *mbox_new(const struct mbox_create *args, const char *name,
 		      struct mbox_user *creator)
@@ -50,6 +75,7 @@ struct mbox *mbox_new(const struct mbox_create *args, const char *name,
 
 	kref_init(&mb->ref);
 	RB_CLEAR_NODE(&mb->name_node);
+	RB_CLEAR_NODE(&mb->port_node);
 	mb->flags = args->flags;
 	mb->capacity_mode = args->capacity_mode;
 	mb->capacity = args->capacity;
@@ -58,6 +84,9 @@ struct mbox *mbox_new(const struct mbox_create *args, const char *name,
 	mb->uid = current_euid();
 	mb->gid = current_egid();
 	mb->creator = mbox_user_ref(creator);
+	mb->ipc_ns = get_ipc_ns(mbox_current_ipc_ns());
+	if (args->flags & MBOX_CREATE_PORT)
+		mb->port_pid = get_pid(task_tgid(current));
 	mb->owner_pid = get_pid(task_tgid(current));
 	strscpy(mb->name, name, sizeof(mb->name));
 
@@ -65,95 +94,140 @@ struct mbox *mbox_new(const struct mbox_create *args, const char *name,
 	mbox_queue_init(&mb->queue);
 	INIT_LIST_HEAD(&mb->senders);
 	INIT_LIST_HEAD(&mb->receivers);
+	INIT_LIST_HEAD(&mb->selectors);
+	INIT_LIST_HEAD(&mb->subs);
 	init_waitqueue_head(&mb->poll_wq);
+	atomic64_set(&mb->rejected, 0);
 	return mb;
 }
 
+/* Orders by namespace, then by @name; the namespace pointer is only a key. */
+static int mbox_key_cmp(const struct ipc_namespace *ns_a, const char *a,
+			const struct ipc_namespace *ns_b, const char *b)
+{
+	if (ns_a != ns_b)
+		return ns_a < ns_b ? -1 : 1;
+	return strcmp(a, b);
+}
+
+struct mbox_name_key {
+	const struct ipc_namespace *ns;
+	const char *name;
+};
+
 static int mbox_name_cmp(const void *key, const struct rb_node *node)
 {
-	return strcmp(key, rb_entry(node, struct mbox, name_node)->name);
+	const struct mbox_name_key *k = key;
+	const struct mbox *mb = rb_entry(node, struct mbox, name_node);
+
+	return mbox_key_cmp(k->ns, k->name, mb->ipc_ns, mb->name);
 }
 
 static int mbox_name_node_cmp(struct rb_node *a, const struct rb_node *b)
 {
-	return mbox_name_cmp(rb_entry(a, struct mbox, name_node)->name, b);
+	const struct mbox *ma = rb_entry(a, struct mbox, name_node);
+	const struct mbox_name_key key = { ma->ipc_ns, ma->name };
+
+	return mbox_name_cmp(&key, b);
 }
 
-/* Gives @mb its id and makes it reachable; -EEXIST if its name is taken. */
-int mbox_register(struct mbox *mb)
+static int mbox_port_cmp(const void *key, const struct rb_node *node)
 {
-	int err;
+	const struct pid *pid = key;
+	const struct pid *other = rb_entry(node, struct mbox, port_node)->port_pid;
 
-	mb->id = atomic64_inc_return(&mbox_last_id);
-
-	if (mb->name[0]) {
-		mutex_lock(&mbox_names_lock);
-		if (rb_find_add(&mb->name_node, &mbox_names,
-				mbox_name_node_cmp)) {
-			mutex_unlock(&mbox_names_lock);
-			return -EEXIST;
-		}
-		mutex_unlock(&mbox_names_lock);
-	}
-
-	err = xa_err(xa_store(&mbox_ids, mb->id, mb, GFP_KERNEL));
-	if (err && mb->name[0]) {
-		mutex_lock(&mbox_names_lock);
-		rb_erase(&mb->name_node, &mbox_names);
-		RB_CLEAR_NODE(&mb->name_node);
-		mutex_unlock(&mbox_names_lock);
-	}
-	if (!err) {
-		atomic64_inc(&mbox_count);
-		mbox_nl_created(mb);
-	}
-	return err;
+	if (pid == other)
+		return 0;
+	return pid < other ? -1 : 1;
 }
 
-/* Returns whether @mb was reachable by id, i.e. had been announced. */
-static bool mbox_unregister(struct mbox *mb)
+static int mbox_port_node_cmp(struct rb_node *a, const struct rb_node *b)
 {
-	bool registered = false;
-
-	if (mb->id && xa_erase(&mbox_ids, mb->id) == mb) {
-		atomic64_dec(&mbox_count);
-		registered = true;
-	}
-	if (!RB_EMPTY_NODE(&mb->name_node)) {
-		mutex_lock(&mbox_names_lock);
-		rb_erase(&mb->name_node, &mbox_names);
-		RB_CLEAR_NODE(&mb->name_node);
-		mutex_unlock(&mbox_names_lock);
-	}
-	return registered;
+	return mbox_port_cmp(rb_entry(a, struct mbox, port_node)->port_pid, b);
 }
 
 /*
- * Ends the mailbox's life: called once, when the owner handle goes.  The
- * name is free for reuse as soon as this returns.
+ * Gives @mb its id and makes it reachable; -EEXIST if its name is taken in
+ * its namespace, or if it is a port and its process already has one.
  */
-void mbox_destroy(struct mbox *mb)
+int mbox_register(struct mbox *mb)
 {
-	/*
-	 * The last owner handle goes from an exiting task when the process
-	 * holding it died (the file is released from exit's task work).
-	 */
-	bool died = current->flags & PF_EXITING;
-	bool registered;
+	int err = 0;
 
-	registered = mbox_unregister(mb);
+	mb->id = atomic64_inc_return(&mbox_last_id);
+
+	mutex_lock(&mbox_names_lock);
+	if (mb->name[0] &&
+	    rb_find_add(&mb->name_node, &mbox_names, mbox_name_node_cmp)) {
+		RB_CLEAR_NODE(&mb->name_node);
+		err = -EEXIST;
+	} else if (mb->port_pid &&
+		   rb_find_add(&mb->port_node, &mbox_ports,
+			       mbox_port_node_cmp)) {
+		RB_CLEAR_NODE(&mb->port_node);
+		err = -EEXIST;
+	}
+	mutex_unlock(&mbox_names_lock);
+	if (err)
+		return err;
+
+	err = xa_err(xa_store(&mbox_ids, mb->id, mb, GFP_KERNEL));
+	if (err)
+		return err;
+
+	/* Under the lock, so that no event about it can come first. */
+	mutex_lock(&mb->lock);
+	if (!mb->dead) {
+		mb->announced = true;
+		atomic64_inc(&mbox_count);
+		mbox_nl_created(mb);
+	}
+	mutex_unlock(&mb->lock);
+	return 0;
+}
+
+static void mbox_unregister(struct mbox *mb)
+{
+	if (mb->id)
+		xa_erase(&mbox_ids, mb->id);
+
+	mutex_lock(&mbox_names_lock);
+	if (!RB_EMPTY_NODE(&mb->name_node)) {
+		rb_erase(&mb->name_node, &mbox_names);
+		RB_CLEAR_NODE(&mb->name_node);
+	}
+	if (!RB_EMPTY_NODE(&mb->port_node)) {
+		rb_erase(&mb->port_node, &mbox_ports);
+		RB_CLEAR_NODE(&mb->port_node);
+	}
+	mutex_unlock(&mbox_names_lock);
+}
+
+/*
+ * Ends the mailbox's life; @reason is what death notices will say.  The
+ * name is free for reuse as soon as this returns.  Safe to call twice.
+ */
+void mbox_destroy(struct mbox *mb, u32 reason)
+{
+	bool was_dead, announced = false;
+
+	mbox_unregister(mb);
 
 	mutex_lock(&mb->lock);
-	mbox_shutdown(mb);
+	was_dead = mb->dead;
+	if (!was_dead) {
+		mb->death_reason = reason;
+		mbox_shutdown(mb);
+		announced = mb->announced;
+	}
 	mutex_unlock(&mb->lock);
 
+	if (was_dead)
+		return;
 	mbox_user_uncharge_mailbox(mb->creator);
-
-	if (registered) {
-		if (died)
-			mbox_nl_owner_died(mb);
-		mbox_nl_destroyed(mb, died ? MBOX_REASON_OWNER_DIED :
-				      MBOX_REASON_OWNER_CLOSED);
+	if (announced) {
+		atomic64_dec(&mbox_count);
+		mbox_nl_destroyed(mb, reason);
 	}
 }
 
@@ -164,8 +238,12 @@ static void mbox_release(struct kref *ref)
 	WARN_ON_ONCE(mb->queue.count);
 	WARN_ON_ONCE(!list_empty(&mb->senders));
 	WARN_ON_ONCE(!list_empty(&mb->receivers));
+	WARN_ON_ONCE(!list_empty(&mb->selectors));
+	WARN_ON_ONCE(!list_empty(&mb->subs));
 	mutex_destroy(&mb->lock);
+	put_pid(mb->port_pid);
 	put_pid(mb->owner_pid);
+	mbox_put_ipc_ns(mb->ipc_ns);
 	mbox_user_put(mb->creator);
 	kfree_rcu(mb, rcu);
 }
@@ -175,14 +253,112 @@ void mbox_put(struct mbox *mb)
 	kref_put(&mb->ref, mbox_release);
 }
 
-/* Returns the live-or-dying mailbox with id @id, with a reference, or NULL. */
+/* CAP_SYS_ADMIN over the caller's IPC namespace. */
+static bool mbox_ns_admin(void)
+{
+	return ns_capable(mbox_current_ipc_ns()->user_ns, CAP_SYS_ADMIN);
+}
+
+/*
+ * Creates a linked OS-owned mailbox in the caller's IPC namespace, charged
+ * to the caller's user.  Returns it with a reference for the caller (the
+ * link holds its own), or an ERR_PTR.  The caller checked @args and may
+ * create OS-owned mailboxes.
+ */
+struct mbox *mbox_os_create(const struct mbox_create *args, const char *name)
+{
+	struct mbox_user *user;
+	struct mbox *mb;
+	int err;
+
+	user = mbox_user_get(current_uid());
+	if (!user)
+		return ERR_PTR(-ENOMEM);
+	mb = mbox_new(args, name, user);
+	mbox_user_put(user);
+	if (IS_ERR(mb))
+		return mb;
+
+	mb->linked = true;
+	kref_get(&mb->ref);		/* the link's reference */
+	err = mbox_register(mb);
+	if (err) {
+		mb->linked = false;
+		mbox_put(mb);
+		mbox_destroy(mb, MBOX_NOTICE_DELETED);
+		mbox_put(mb);
+		return ERR_PTR(err);
+	}
+	return mb;
+}
+
+/*
+ * Unlinks an OS-owned mailbox: it stops resolving now, and dies now or when
+ * its last receiver handle closes.  -EINVAL if it is not OS-owned, -ENOENT if
+ * it was deleted already.
+ */
+int mbox_os_delete(struct mbox *mb)
+{
+	bool destroy;
+
+	if (!(mb->flags & MBOX_CREATE_OS))
+		return -EINVAL;
+
+	mutex_lock(&mb->lock);
+	if (!mb->linked) {
+		mutex_unlock(&mb->lock);
+		return -ENOENT;
+	}
+	mb->linked = false;
+	destroy = !mb->nr_receiver_handles;
+	mutex_unlock(&mb->lock);
+
+	mbox_unregister(mb);
+	if (destroy)
+		mbox_destroy(mb, MBOX_NOTICE_DELETED);
+	mbox_put(mb);			/* the link's reference */
+	return 0;
+}
+
+/* Its creator and namespace administrators may delete an OS mailbox. */
+bool mbox_may_delete(const struct mbox *mb)
+{
+	return uid_eq(current_euid(), mb->uid) || mbox_ns_admin();
+}
+
+void mbox_receiver_opened(struct mbox *mb)
+{
+	mutex_lock(&mb->lock);
+	mb->nr_receiver_handles++;
+	mutex_unlock(&mb->lock);
+}
+
+/* The last receiver of an unlinked OS mailbox takes it down with it. */
+void mbox_receiver_closed(struct mbox *mb)
+{
+	bool destroy;
+
+	mutex_lock(&mb->lock);
+	destroy = !--mb->nr_receiver_handles && !mb->linked;
+	mutex_unlock(&mb->lock);
+	if (destroy)
+		mbox_destroy(mb, MBOX_NOTICE_DELETED);
+}
+
+/* Whether @mb may be seen by the caller: same IPC namespace. */
+static bool mbox_visible(const struct mbox *mb)
+{
+	return mb->ipc_ns == mbox_current_ipc_ns();
+}
+
+/* Returns the mailbox with id @id in the caller's namespace, or NULL. */
 struct mbox *mbox_lookup_id(u64 id)
 {
 	struct mbox *mb;
 
 	rcu_read_lock();
 	mb = xa_load(&mbox_ids, id);
-	if (mb && !kref_get_unless_zero(&mb->ref))
+	if (mb && (!mbox_visible(mb) || !kref_get_unless_zero(&mb->ref)))
 		mb = NULL;
 	rcu_read_unlock();
 	return mb;
@@ -191,7 +367,8 @@ struct mbox *mbox_lookup_id(u64 id)
 /*
  * Returns the registered mailbox with the smallest id not below *@id, with a
  * reference, and sets *@id to that id; NULL when there is none.  Walks that
- * resume from an id (netlink dumps) need no lock across calls.
+ * resume from an id (netlink dumps) need no lock across calls.  Callers
+ * filter by namespace themselves.
  */
 struct mbox *mbox_find_next(u64 *id)
 {
@@ -213,11 +390,12 @@ struct mbox *mbox_find_next(u64 *id)
 
 struct mbox *mbox_lookup_name(const char *name)
 {
+	const struct mbox_name_key key = { mbox_current_ipc_ns(), name };
 	struct rb_node *node;
 	struct mbox *mb = NULL;
 
 	mutex_lock(&mbox_names_lock);
-	node = rb_find(name, &mbox_names, mbox_name_cmp);
+	node = rb_find(&key, &mbox_names, mbox_name_cmp);
 	if (node) {
 		mb = rb_entry(node, struct mbox, name_node);
 		kref_get(&mb->ref);
@@ -226,9 +404,47 @@ struct mbox *mbox_lookup_name(const char *name)
 	return mb;
 }
 
+/*
+ * Returns the port of process @nr (in the caller's pid namespace) with a
+ * reference; ERR_PTR(-ESRCH) if there is no such live process,
+ * ERR_PTR(-ECONNREFUSED) if it has no port visible to the caller.
+ */
+struct mbox *mbox_lookup_port(pid_t nr)
+{
+	struct mbox *mb = ERR_PTR(-ECONNREFUSED);
+	struct rb_node *node;
+	struct pid *pid;
+	bool alive;
+
+	pid = find_get_pid(nr);
+	if (!pid)
+		return ERR_PTR(-ESRCH);
+	rcu_read_lock();
+	alive = pid_task(pid, PIDTYPE_TGID);
+	rcu_read_unlock();
+	if (!alive) {
+		put_pid(pid);
+		return ERR_PTR(-ESRCH);
+	}
+
+	mutex_lock(&mbox_names_lock);
+	node = rb_find(pid, &mbox_ports, mbox_port_cmp);
+	if (node) {
+		mb = rb_entry(node, struct mbox, port_node);
+		if (mbox_visible(mb))
+			kref_get(&mb->ref);
+		else
+			mb = ERR_PTR(-ECONNREFUSED);
+	}
+	mutex_unlock(&mbox_names_lock);
+	put_pid(pid);
+	return mb;
+}
+
 bool mbox_registry_empty(void)
 {
-	return xa_empty(&mbox_ids) && RB_EMPTY_ROOT(&mbox_names);
+	return xa_empty(&mbox_ids) && RB_EMPTY_ROOT(&mbox_names) &&
+	       RB_EMPTY_ROOT(&mbox_ports);
 }
 
 u64 mbox_registry_count(void)
@@ -289,10 +505,12 @@ static bool mbox_cred_in_group(const struct cred *cred, kgid_t gid)
 }
 
 /*
- * Write permission by the mode bits for @cred against the creator's uid and
- * gid, as for SysV IPC objects; no capability overrides it here.
+ * Whether the mode bits grant @cred all of @want (04 read, 02 write)
+ * against the creator's euid and egid, as for SysV IPC objects; no
+ * capability overrides them here.
  */
-bool mbox_mode_permits(const struct mbox *mb, const struct cred *cred)
+bool mbox_mode_permits(const struct mbox *mb, const struct cred *cred,
+		       umode_t want)
 {
 	umode_t granted = mb->mode;
 
@@ -300,11 +518,23 @@ bool mbox_mode_permits(const struct mbox *mb, const struct cred *cred)
 		granted >>= 6;
 	else if (mbox_cred_in_group(cred, mb->gid))
 		granted >>= 3;
-	return granted & 02;
+	return (granted & want) == want;
 }
 
-/* Whether the caller may open a user handle. */
-bool mbox_may_open(const struct mbox *mb)
+/*
+ * Whether the caller may open a handle needing @mask (MAY_READ to receive,
+ * MAY_WRITE to send).
+ */
+bool mbox_may_open(const struct mbox *mb, int mask)
 {
-	return mbox_mode_permits(mb, current_cred()) || capable(CAP_IPC_OWNER);
+	umode_t want = 0;
+
+	if (mask & MAY_READ)
+		want |= 04;
+	if (mask & MAY_WRITE)
+		want |= 02;
+
+	if (mbox_mode_permits(mb, current_cred(), want))
+		return true;
+	return ns_capable(mb->ipc_ns->user_ns, CAP_IPC_OWNER);
 }

@@ -49,7 +49,9 @@ struct mbox_msg *mbox_msg_new(struct mbox_user *user, const void __user *buf,
 	msg->pid = get_pid(task_tgid(current));
 	msg->uid = current_uid();
 	msg->prio = 0;
+	msg->qprio = 0;
 	msg->type = 0;
+	msg->readers = 0;
 	msg->charge = size;
 	msg->len = len;
 	return msg;

@@ -32,7 +32,9 @@ struct mbox_msg {
 	struct pid *pid;		/* sending thread group */
 	kuid_t uid;
 	u32 prio;
+	u32 qprio;			/* queue order key: @prio, 0 for broadcast */
 	u32 type;
+	u32 readers;			/* BROADCAST: receivers yet to read it */
 	size_t charge;
 	u32 len;
 	u8 data[];

@@ -5,6 +5,7 @@
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/ipc_namespace.h>
 #include <linux/limits.h>
 #include <linux/net.h>
 #include <linux/pid.h>
@@ -19,6 +20,7 @@
 #include <linux/mbox_netlink.h>
 
 #include "compat.h"
+#include "device.h"
 #include "mailbox.h"
 #include "netlink.h"
 #include "params.h"
@@ -45,11 +47,12 @@ static struct genl_family mbox_genl_family;
 struct mbox_nl_viewer {
 	const struct cred *cred;
 	struct pid_namespace *pidns;
+	struct ipc_namespace *ipcns;
 	bool all;
 };
 
 /*
- * Called in the requester's context (a doit, or a dump's start).  The
+ * Called in the requester's context (a doit, or a dump's start).  A
  * capability must be held both by the socket's opener and by the sender,
  * so that a privileged program tricked into writing a request to an
  * unprivileged user's socket shows nothing extra; for the same reason the
@@ -60,8 +63,9 @@ static void mbox_nl_viewer_get(struct mbox_nl_viewer *v,
 {
 	const struct socket *sock = NETLINK_CB(skb).sk->sk_socket;
 
+	v->ipcns = mbox_get_ipc_ns();
 	v->all = netlink_capable(skb, CAP_NET_ADMIN) ||
-		 netlink_capable(skb, CAP_IPC_OWNER);
+		 netlink_ns_capable(skb, v->ipcns->user_ns, CAP_IPC_OWNER);
 	v->cred = get_cred(sock && sock->file ? sock->file->f_cred :
 			   current_cred());
 	v->pidns = get_pid_ns(task_active_pid_ns(current));
@@ -71,20 +75,38 @@ static void mbox_nl_viewer_put(struct mbox_nl_viewer *v)
 {
 	put_pid_ns(v->pidns);
 	put_cred(v->cred);
+	mbox_put_ipc_ns(v->ipcns);
 }
 
-/* The rule of "Who sees what" in the uapi header. */
+/*
+ * The rule of "Who sees what" in the uapi header: its IPC namespace, and
+ * there what the viewer created or could open (to send, or to receive from
+ * an OS-owned mailbox).
+ */
 static bool mbox_nl_visible(const struct mbox_nl_viewer *v,
 			    const struct mbox *mb)
 {
+	if (mb->ipc_ns != v->ipcns)
+		return false;
 	return v->all || uid_eq(v->cred->euid, mb->uid) ||
-	       mbox_mode_permits(mb, v->cred);
+	       mbox_mode_permits(mb, v->cred, 02) ||
+	       ((mb->flags & MBOX_CREATE_OS) &&
+		mbox_mode_permits(mb, v->cred, 04));
 }
 
 static u32 mbox_nl_kind(const struct mbox *mb)
 {
-	/* Only process-owned mailboxes exist so far. */
+	if (mb->flags & MBOX_CREATE_OS)
+		return MBOX_KIND_OS;
+	if (mb->flags & MBOX_CREATE_PORT)
+		return MBOX_KIND_DIRECT;
 	return MBOX_KIND_PROCESS;
+}
+
+/* OS-owned mailboxes have no owning process. */
+static struct pid *mbox_nl_owner(const struct mbox *mb)
+{
+	return mbox_nl_kind(mb) == MBOX_KIND_OS ? NULL : mb->owner_pid;
 }
 
 /* The mutable figures, read together under the mailbox lock. */
@@ -160,8 +182,7 @@ static int mbox_nl_fill_mbox(struct sk_buff *skb, struct mbox *mb,
 
 	if (mbox_nl_put_ident(skb, mb) || mbox_nl_put_config(skb, mb) ||
 	    nla_put_u32(skb, MBOX_A_OWNER_PID,
-			mbox_nl_kind(mb) == MBOX_KIND_PROCESS ?
-			pid_nr_ns(mb->owner_pid, v->pidns) : 0) ||
+			pid_nr_ns(mbox_nl_owner(mb), v->pidns)) ||
 	    nla_put_u32(skb, MBOX_A_OWNER_UID,
 			from_kuid_munged(v->cred->user_ns, mb->uid)) ||
 	    nla_put_u32(skb, MBOX_A_QUEUED, c.queued) ||
@@ -259,6 +280,166 @@ static int mbox_nl_mbox_get_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	err = genlmsg_reply(msg, info);
 out_mb:
+	mbox_put(mb);
+out_viewer:
+	mbox_nl_viewer_put(&v);
+	return err;
+}
+
+/* The checks of mbox_check_create(), each with its own message. */
+static int mbox_nl_check_new(const struct mbox_create *args,
+			     struct genl_info *info)
+{
+	struct nlattr **attrs = info->attrs;
+	struct mbox_limits l;
+
+	mbox_limits_get(&l);
+	if (args->msg_size > l.msg_size_max) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[MBOX_A_MSG_SIZE],
+				    "message size above msg_size_max");
+		return -EINVAL;
+	}
+	if (args->capacity_mode == MBOX_CAPACITY_BOUNDED &&
+	    (!args->capacity || args->capacity > l.capacity_max)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "a bounded capacity must be 1 to capacity_max");
+		return -EINVAL;
+	}
+	if (args->capacity_mode != MBOX_CAPACITY_BOUNDED && args->capacity) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[MBOX_A_CAPACITY],
+				    "only a bounded mailbox takes a capacity");
+		return -EINVAL;
+	}
+	if ((args->flags & MBOX_CREATE_BROADCAST) &&
+	    args->capacity_mode == MBOX_CAPACITY_ZERO) {
+		NL_SET_ERR_MSG(info->extack,
+			       "a broadcast mailbox cannot have capacity zero");
+		return -EINVAL;
+	}
+	/* The authority, should the rules above fall behind the ioctl's. */
+	if (mbox_check_create(args)) {
+		NL_SET_ERR_MSG(info->extack, "invalid mailbox parameters");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Creates an OS-owned mailbox in the caller's IPC namespace, with the rules
+ * and the permission of MBOX_IOC_CREATE with MBOX_CREATE_OS, and answers
+ * with its description.  The mailbox lives until MBOX_CMD_MBOX_DEL.
+ */
+static int mbox_nl_mbox_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **attrs = info->attrs;
+	struct mbox_create args = {};
+	struct ipc_namespace *ns;
+	struct mbox_nl_viewer v;
+	struct sk_buff *msg;
+	const char *name;
+	struct mbox *mb;
+	bool allowed;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, MBOX_A_NAME) ||
+	    GENL_REQ_ATTR_CHECK(info, MBOX_A_MSG_SIZE))
+		return -EINVAL;
+	name = nla_data(attrs[MBOX_A_NAME]);
+	err = mbox_name_check(name);
+	if (err) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[MBOX_A_NAME],
+				    "invalid mailbox name");
+		return err;
+	}
+
+	args.flags = MBOX_CREATE_OS;
+	if (attrs[MBOX_A_FLAGS])
+		args.flags |= nla_get_u32(attrs[MBOX_A_FLAGS]);
+	args.capacity_mode = MBOX_CAPACITY_BOUNDED;
+	if (attrs[MBOX_A_CAPACITY_MODE])
+		args.capacity_mode = nla_get_u32(attrs[MBOX_A_CAPACITY_MODE]);
+	if (attrs[MBOX_A_CAPACITY])
+		args.capacity = nla_get_u32(attrs[MBOX_A_CAPACITY]);
+	args.msg_size = nla_get_u32(attrs[MBOX_A_MSG_SIZE]);
+	if (attrs[MBOX_A_MODE])
+		args.mode = nla_get_u32(attrs[MBOX_A_MODE]);
+	err = mbox_nl_check_new(&args, info);
+	if (err)
+		return err;
+
+	ns = mbox_get_ipc_ns();
+	allowed = netlink_ns_capable(skb, ns->user_ns, CAP_SYS_ADMIN);
+	mbox_put_ipc_ns(ns);
+	if (!allowed) {
+		NL_SET_ERR_MSG(info->extack,
+			       "needs CAP_SYS_ADMIN over the IPC namespace");
+		return -EPERM;
+	}
+
+	mb = mbox_os_create(&args, name);
+	if (IS_ERR(mb)) {
+		err = PTR_ERR(mb);
+		if (err == -EEXIST)
+			NL_SET_ERR_MSG_ATTR(info->extack, attrs[MBOX_A_NAME],
+					    "a mailbox of that name exists");
+		return err;
+	}
+
+	mbox_nl_viewer_get(&v, skb);
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	err = msg ? mbox_nl_fill_mbox(msg, mb, &v, info->snd_portid,
+				      info->snd_seq, 0) : -ENOMEM;
+	mbox_nl_viewer_put(&v);
+	if (err) {
+		/* Unreported, so undone: a failed request leaves nothing. */
+		nlmsg_free(msg);
+		mbox_os_delete(mb);
+		mbox_put(mb);
+		return err == -ENOENT ? -ENOMEM : err;
+	}
+	mbox_put(mb);
+	return genlmsg_reply(msg, info);
+}
+
+/*
+ * Its creator and the administrators of its IPC namespace may delete an
+ * OS-owned mailbox, as with MBOX_IOC_DELETE; the creator check holds for
+ * the socket's opener and the sender alike.
+ */
+static bool mbox_nl_may_delete(const struct sk_buff *skb,
+			       const struct mbox_nl_viewer *v,
+			       const struct mbox *mb)
+{
+	if (uid_eq(v->cred->euid, mb->uid) && uid_eq(current_euid(), mb->uid))
+		return true;
+	return netlink_ns_capable(skb, mb->ipc_ns->user_ns, CAP_SYS_ADMIN);
+}
+
+static int mbox_nl_mbox_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct mbox_nl_viewer v;
+	struct mbox *mb;
+	int err;
+
+	mbox_nl_viewer_get(&v, skb);
+	mb = mbox_nl_lookup(info, &v);
+	if (IS_ERR(mb)) {
+		err = PTR_ERR(mb);
+		goto out_viewer;
+	}
+	if (!(mb->flags & MBOX_CREATE_OS)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "not OS-owned: it ends when its owner closes it");
+		err = -EINVAL;
+	} else if (!mbox_nl_may_delete(skb, &v, mb)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "needs CAP_SYS_ADMIN over its IPC namespace, or to be its creator");
+		err = -EPERM;
+	} else {
+		err = mbox_os_delete(mb);
+		if (err == -ENOENT)
+			NL_SET_ERR_MSG(info->extack, "no such mailbox");
+	}
 	mbox_put(mb);
 out_viewer:
 	mbox_nl_viewer_put(&v);
@@ -524,6 +705,17 @@ static struct netlink_range_validation mbox_nl_mailboxes_range __ro_after_init =
 	.max = MBOX_MAILBOXES_CEILING,
 };
 
+static const struct nla_policy mbox_nl_new_policy[MBOX_A_MAX + 1] = {
+	[MBOX_A_NAME] = { .type = NLA_NUL_STRING, .len = MBOX_NAME_MAX - 1 },
+	[MBOX_A_CAPACITY_MODE] = NLA_POLICY_MAX(NLA_U32,
+						MBOX_CAPACITY_UNBOUNDED),
+	[MBOX_A_CAPACITY] = { .type = NLA_U32 },
+	[MBOX_A_MSG_SIZE] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MBOX_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, MBOX_CREATE_FIXED_SIZE |
+					 MBOX_CREATE_BROADCAST),
+	[MBOX_A_MODE] = NLA_POLICY_MAX(NLA_U32, 0777),
+};
+
 static const struct nla_policy mbox_nl_limits_policy[MBOX_A_MAX + 1] = {
 	[MBOX_A_MSG_SIZE_MAX] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &mbox_nl_msg_size_range),
@@ -545,6 +737,20 @@ static const struct genl_ops mbox_nl_ops[] = {
 		.start = mbox_nl_dump_start,
 		.dumpit = mbox_nl_mbox_get_dumpit,
 		.done = mbox_nl_dump_done,
+		.policy = mbox_nl_lookup_policy,
+		.maxattr = MBOX_A_MAX,
+	},
+	{
+		/* Permission as for MBOX_IOC_CREATE: checked inside. */
+		.cmd = MBOX_CMD_MBOX_NEW,
+		.doit = mbox_nl_mbox_new_doit,
+		.policy = mbox_nl_new_policy,
+		.maxattr = MBOX_A_MAX,
+	},
+	{
+		/* Permission as for MBOX_IOC_DELETE: checked inside. */
+		.cmd = MBOX_CMD_MBOX_DEL,
+		.doit = mbox_nl_mbox_del_doit,
 		.policy = mbox_nl_lookup_policy,
 		.maxattr = MBOX_A_MAX,
 	},
@@ -635,9 +841,7 @@ lost:
 static int mbox_nl_put_created(struct sk_buff *skb, struct mbox *mb,
 			       u32 unused)
 {
-	if (nla_put_u32(skb, MBOX_A_OWNER_PID,
-			mbox_nl_kind(mb) == MBOX_KIND_PROCESS ?
-			pid_nr(mb->owner_pid) : 0) ||
+	if (nla_put_u32(skb, MBOX_A_OWNER_PID, pid_nr(mbox_nl_owner(mb))) ||
 	    nla_put_u32(skb, MBOX_A_OWNER_UID,
 			from_kuid_munged(&init_user_ns, mb->uid)))
 		return -EMSGSIZE;
@@ -655,7 +859,7 @@ static int mbox_nl_put_dying(struct sk_buff *skb, struct mbox *mb,
 	return nla_put_u32(skb, MBOX_A_OWNER_PID, task_tgid_nr(current));
 }
 
-void mbox_nl_owner_died(struct mbox *mb)
+static void mbox_nl_owner_died(struct mbox *mb)
 {
 	mbox_nl_event(mb, MBOX_EVENT_OWNER_DIED, mbox_nl_put_dying, 0);
 }
@@ -666,8 +870,21 @@ static int mbox_nl_put_reason(struct sk_buff *skb, struct mbox *mb,
 	return nla_put_u32(skb, MBOX_A_REASON, reason);
 }
 
-void mbox_nl_destroyed(struct mbox *mb, u32 reason)
+/*
+ * @notice is the death notice's reason.  The last owner handle goes from an
+ * exiting task when the process holding it died: the file is released from
+ * exit's task work.
+ */
+void mbox_nl_destroyed(struct mbox *mb, u32 notice)
 {
+	u32 reason = MBOX_REASON_OWNER_CLOSED;
+
+	if (notice == MBOX_NOTICE_DELETED) {
+		reason = MBOX_REASON_DELETED;
+	} else if (current->flags & PF_EXITING) {
+		mbox_nl_owner_died(mb);
+		reason = MBOX_REASON_OWNER_DIED;
+	}
 	mbox_nl_event(mb, MBOX_EVENT_DESTROYED, mbox_nl_put_reason, reason);
 }
 
@@ -684,6 +901,9 @@ static int mbox_nl_put_queue(struct sk_buff *skb, struct mbox *mb,
 void mbox_nl_full_changed(struct mbox *mb)
 	__must_hold(&mb->lock)
 {
+	/* A sender may find a named mailbox before it is announced. */
+	if (!mb->announced)
+		return;
 	mbox_nl_event(mb, mb->full ? MBOX_EVENT_FULL : MBOX_EVENT_NOT_FULL,
 		      mbox_nl_put_queue, 0);
 }

@@ -20,9 +20,11 @@
  * GFP_KERNEL, and only if someone listens.  If the allocation fails the
  * listeners get ENOBUFS (genl_set_err()), so no event is lost silently.
  *
- * - mbox_nl_created(): from mbox_register(), no mbox lock held.
- * - mbox_nl_owner_died(), mbox_nl_destroyed(): from mbox_destroy(), no mbox
- *   lock held, after the mailbox was unregistered and shut down.
+ * - mbox_nl_created(): from mbox_register() once the mailbox is reachable,
+ *   under its mutex, so that no other event about it can come first.
+ * - mbox_nl_destroyed(): from mbox_destroy(), no mbox lock held, after the
+ *   mailbox was unregistered and shut down; it also sends OWNER_DIED first
+ *   when the owner handle went with an exiting process.
  * - mbox_mark_full(), mbox_mark_not_full(): under the mailbox's mutex,
  *   before the caller sets a task state to sleep.  Holding the mutex keeps
  *   FULL and NOT_FULL of one mailbox in the order of the transitions; the
@@ -42,8 +44,7 @@ int mbox_netlink_register(void);
 void mbox_netlink_unregister(void);
 
 void mbox_nl_created(struct mbox *mb);
-void mbox_nl_owner_died(struct mbox *mb);
-void mbox_nl_destroyed(struct mbox *mb, u32 reason);
+void mbox_nl_destroyed(struct mbox *mb, u32 notice);
 void mbox_nl_full_changed(struct mbox *mb);
 
 /* A sender had to wait (or was refused for lack of room or receiver). */

@@ -20,8 +20,8 @@ static bool mbox_msg_before(struct rb_node *a, const struct rb_node *b)
 	const struct mbox_msg *ma = rb_entry(a, struct mbox_msg, node);
 	const struct mbox_msg *mb = rb_entry(b, struct mbox_msg, node);
 
-	if (ma->prio != mb->prio)
-		return ma->prio > mb->prio;
+	if (ma->qprio != mb->qprio)
+		return ma->qprio > mb->qprio;
 	return ma->order < mb->order;
 }
 
@@ -43,6 +43,14 @@ void mbox_queue_del(struct mbox_queue *queue, struct mbox_msg *msg)
 struct mbox_msg *mbox_queue_first(struct mbox_queue *queue)
 {
 	struct rb_node *node = rb_first_cached(&queue->root);
+
+	return node ? rb_entry(node, struct mbox_msg, node) : NULL;
+}
+
+/* The message received after @msg, or NULL. */
+struct mbox_msg *mbox_queue_next(struct mbox_msg *msg)
+{
+	struct rb_node *node = rb_next(&msg->node);
 
 	return node ? rb_entry(node, struct mbox_msg, node) : NULL;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Send and receive.  See transfer.h for how waiters are woken and
- * mailbox.h for the locking rules.
+ * Send and receive.  See transfer.h for how waiters are woken and how
+ * broadcast works, and mailbox.h for the locking rules.
  */
 #include <linux/cred.h>
 #include <linux/err.h>
@@ -16,13 +16,18 @@
 #include "netlink.h"
 #include "transfer.h"
 
+static bool mbox_is_broadcast(const struct mbox *mb)
+{
+	return mb->flags & MBOX_CREATE_BROADCAST;
+}
+
 static void mbox_wake_pollers(struct mbox *mb, __poll_t mask)
 {
 	if (wq_has_sleeper(&mb->poll_wq))
 		wake_up_interruptible_poll(&mb->poll_wq, mask);
 }
 
-/* Claims and wakes the longest-waiting idle receiver, if any. */
+/* Claims and wakes the longest-waiting plain receiver, if any. */
 static void mbox_wake_receiver(struct mbox *mb)
 	__must_hold(&mb->lock)
 {
@@ -38,6 +43,19 @@ static void mbox_wake_receiver(struct mbox *mb)
 	wake_up_process(r->task);
 }
 
+/* Wakes every selective or broadcast receiver: each decides for itself. */
+static void mbox_wake_selectors(struct mbox *mb)
+	__must_hold(&mb->lock)
+{
+	struct mbox_receiver *r, *tmp;
+
+	list_for_each_entry_safe(r, tmp, &mb->selectors, link) {
+		list_del_init(&r->link);
+		r->claimed = true;
+		wake_up_process(r->task);
+	}
+}
+
 static void mbox_resolve_sender(struct mbox_sender *s,
 				enum mbox_wait_state state)
 {
@@ -49,11 +67,25 @@ static void mbox_resolve_sender(struct mbox_sender *s,
 static void mbox_enqueue(struct mbox *mb, struct mbox_msg *msg)
 	__must_hold(&mb->lock)
 {
+	struct mbox_sub *sub;
+
 	msg->order = ++mb->tickets;
+	if (mbox_is_broadcast(mb)) {
+		msg->qprio = 0;
+		msg->readers = 0;
+		list_for_each_entry(sub, &mb->subs, link) {
+			msg->readers++;
+			if (!sub->next)
+				WRITE_ONCE(sub->next, msg);
+		}
+	} else {
+		msg->qprio = msg->prio;
+	}
 	mbox_queue_add(&mb->queue, msg);
 	if (mb->queue.count > mb->high_water)
 		mb->high_water = mb->queue.count;
 	mbox_wake_receiver(mb);
+	mbox_wake_selectors(mb);
 	mbox_wake_pollers(mb, EPOLLIN | EPOLLRDNORM);
 }
 
@@ -107,6 +139,21 @@ static int mbox_sender_sleep(struct mbox *mb, struct mbox_sender *s,
 	return 0;
 }
 
+/* The error a resolved sender returns; -EAGAIN covers a refused hand-off. */
+static int mbox_sender_result(const struct mbox_sender *s)
+{
+	switch (s->state) {
+	case MBOX_WAIT_DONE:
+		return 0;
+	case MBOX_WAIT_DEAD:
+		return -EPIPE;
+	case MBOX_WAIT_UNREACHABLE:
+		return -ENOTCONN;
+	default:
+		return -EAGAIN;
+	}
+}
+
 static int mbox_send_bounded(struct mbox *mb, struct mbox_sender *s,
 			     bool nonblock, ktime_t *deadline)
 	__must_hold(&mb->lock)
@@ -127,15 +174,10 @@ static int mbox_send_bounded(struct mbox *mb, struct mbox_sender *s,
 	err = mbox_sender_sleep(mb, s, deadline);
 	WRITE_ONCE(mb->nr_senders, mb->nr_senders - 1);
 
-	switch (s->state) {
-	case MBOX_WAIT_DONE:
-		return 0;
-	case MBOX_WAIT_DEAD:
-		return -EPIPE;
-	default:
-		list_del(&s->link);
-		return err;
-	}
+	if (s->state != MBOX_WAIT_PENDING)
+		return mbox_sender_result(s);
+	list_del(&s->link);
+	return err;
 }
 
 /*
@@ -166,15 +208,7 @@ static int mbox_send_zero_handoff(struct mbox *mb, struct mbox_sender *s)
 		mutex_lock(&mb->lock);
 	}
 	WRITE_ONCE(mb->nr_senders, mb->nr_senders - 1);
-
-	switch (s->state) {
-	case MBOX_WAIT_DONE:
-		return 0;
-	case MBOX_WAIT_DEAD:
-		return -EPIPE;
-	default:
-		return -EAGAIN;
-	}
+	return mbox_sender_result(s);
 }
 
 static int mbox_send_zero(struct mbox *mb, struct mbox_sender *s,
@@ -187,23 +221,18 @@ static int mbox_send_zero(struct mbox *mb, struct mbox_sender *s,
 	if (nonblock)
 		return mbox_send_zero_handoff(mb, s);
 
-	if (list_empty(&mb->receivers))
+	if (list_empty(&mb->receivers) && list_empty(&mb->selectors))
 		mbox_mark_full(mb);
 	mbox_enqueue(mb, s->msg);
 	WRITE_ONCE(mb->nr_senders, mb->nr_senders + 1);
 	err = mbox_sender_sleep(mb, s, deadline);
 	WRITE_ONCE(mb->nr_senders, mb->nr_senders - 1);
 
-	switch (s->state) {
-	case MBOX_WAIT_DONE:
-		return 0;
-	case MBOX_WAIT_DEAD:
-		return -EPIPE;
-	default:
-		/* Not taken: withdraw it, so it is never delivered. */
-		mbox_queue_del(&mb->queue, s->msg);
-		return err;
-	}
+	if (s->state != MBOX_WAIT_PENDING)
+		return mbox_sender_result(s);
+	/* Not taken: withdraw it, so it is never delivered. */
+	mbox_queue_del(&mb->queue, s->msg);
+	return err;
 }
 
 /*
@@ -245,16 +274,18 @@ int mbox_send(struct mbox *mb, struct mbox_user *user,
 		return -ERESTARTSYS;
 	}
 
-	if (mb->dead) {
+	if (mb->dead)
 		err = -EPIPE;
-	} else if (mb->capacity_mode == MBOX_CAPACITY_UNBOUNDED) {
-		mbox_accept(mb, msg);
+	else if (mbox_is_broadcast(mb) && list_empty(&mb->subs))
+		err = -ENOTCONN;
+	else if (mb->capacity_mode == MBOX_CAPACITY_UNBOUNDED)
 		err = 0;
-	} else if (mb->capacity_mode == MBOX_CAPACITY_BOUNDED) {
+	else if (mb->capacity_mode == MBOX_CAPACITY_BOUNDED)
 		err = mbox_send_bounded(mb, &s, nonblock, deadline);
-	} else {
+	else
 		err = mbox_send_zero(mb, &s, nonblock, deadline);
-	}
+	if (!err && mb->capacity_mode == MBOX_CAPACITY_UNBOUNDED)
+		mbox_accept(mb, msg);
 	if (!err)
 		*seq = msg->seq;
 	mutex_unlock(&mb->lock);
@@ -271,17 +302,89 @@ rejected:
 	return err;
 }
 
+static bool mbox_msg_selected(const struct mbox_msg *msg,
+			      const struct mbox_select *sel)
+{
+	if ((sel->flags & MBOX_RECV_FROM) && pid_vnr(msg->pid) != sel->from_pid)
+		return false;
+	if ((sel->flags & MBOX_RECV_TYPE) && msg->type != sel->want_type)
+		return false;
+	if ((sel->flags & MBOX_RECV_TYPE_EXCEPT) && msg->type == sel->want_type)
+		return false;
+	return true;
+}
+
+/* The next message this receiver may take, or NULL. */
+static struct mbox_msg *mbox_pick(struct mbox *mb, struct mbox_sub *sub,
+				  const struct mbox_select *sel)
+	__must_hold(&mb->lock)
+{
+	struct mbox_msg *msg;
+
+	if (sub)
+		return sub->next;
+	for (msg = mbox_queue_first(&mb->queue); msg;
+	     msg = mbox_queue_next(msg))
+		if (mbox_msg_selected(msg, sel))
+			return msg;
+	return NULL;
+}
+
+/* A BOUNDED queue that has drained completely is no longer full. */
+static void mbox_check_drained(struct mbox *mb)
+	__must_hold(&mb->lock)
+{
+	if (mb->capacity_mode == MBOX_CAPACITY_BOUNDED && !mb->queue.count)
+		mbox_mark_not_full(mb);
+}
+
+/* Frees broadcast messages every receiver has read: always at the head. */
+static void mbox_bcast_trim(struct mbox *mb)
+	__must_hold(&mb->lock)
+{
+	struct mbox_msg *msg;
+
+	while ((msg = mbox_queue_first(&mb->queue)) && !msg->readers) {
+		mbox_queue_del(&mb->queue, msg);
+		mbox_msg_free(msg);
+	}
+	mbox_admit_senders(mb);
+	mbox_check_drained(mb);
+}
+
+/* Removes @msg from the queue once received; frees it unless an offer. */
+static void mbox_consume(struct mbox *mb, struct mbox_msg *msg,
+			 struct mbox_sub *sub)
+	__must_hold(&mb->lock)
+{
+	mb->received++;
+	if (sub) {
+		WRITE_ONCE(sub->next, mbox_queue_next(msg));
+		msg->readers--;
+		mbox_bcast_trim(mb);
+	} else if (msg->sender) {
+		if (!RB_EMPTY_NODE(&msg->node))
+			mbox_queue_del(&mb->queue, msg);
+		msg->seq = ++mb->sent;
+		mbox_resolve_sender(msg->sender, MBOX_WAIT_DONE);
+	} else {
+		mbox_queue_del(&mb->queue, msg);
+		mbox_msg_free(msg);
+		mbox_admit_senders(mb);
+		mbox_check_drained(mb);
+	}
+	mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
+}
+
 /*
  * Copies @msg out to the receiver and, only once everything has reached user
- * space, removes it: a fault leaves the message where it was.
+ * space, consumes it: a fault leaves the message where it was.
  */
 static int mbox_deliver(struct mbox *mb, struct mbox_msg *msg,
-			struct mbox_recv *args,
+			struct mbox_sub *sub, struct mbox_recv *args,
 			struct mbox_recv __user *uargs)
 	__must_hold(&mb->lock)
 {
-	bool offer = msg->sender;
-
 	args->msg_len = msg->len;
 	if (msg->len > args->len)
 		return -EMSGSIZE;
@@ -290,32 +393,26 @@ static int mbox_deliver(struct mbox *mb, struct mbox_msg *msg,
 
 	args->priority = msg->prio;
 	args->type = msg->type;
-	args->seq = offer ? mb->sent + 1 : msg->seq;
+	args->seq = msg->sender ? mb->sent + 1 : msg->seq;
 	args->sender_pid = pid_vnr(msg->pid);
 	args->sender_uid = from_kuid_munged(current_user_ns(), msg->uid);
 	if (copy_to_user(uargs, args, sizeof(*args)))
 		return -EFAULT;
 
-	if (!RB_EMPTY_NODE(&msg->node))
-		mbox_queue_del(&mb->queue, msg);
-	mb->received++;
-	if (offer) {
-		msg->seq = ++mb->sent;
-		mbox_resolve_sender(msg->sender, MBOX_WAIT_DONE);
-	} else {
-		mbox_msg_free(msg);
-		mbox_admit_senders(mb);
-		if (!mb->queue.count)
-			mbox_mark_not_full(mb);
-	}
-	mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
+	mbox_consume(mb, msg, sub);
 	return 0;
 }
 
-/* Receives the next message into @args; the owner handle only. */
-int mbox_recv(struct mbox *mb, struct mbox_recv *args, bool nonblock,
-	      ktime_t *deadline, struct mbox_recv __user *uargs)
+/*
+ * Receives the next message (for a broadcast receiver handle, the next one
+ * its cursor @sub has not read) that @sel allows into @args.
+ */
+int mbox_recv(struct mbox *mb, struct mbox_sub *sub,
+	      const struct mbox_select *sel, struct mbox_recv *args,
+	      bool nonblock, ktime_t *deadline,
+	      struct mbox_recv __user *uargs)
 {
+	bool plain = !sub && !sel->flags;
 	struct mbox_receiver r = {
 		.task = current,
 	};
@@ -328,7 +425,7 @@ int mbox_recv(struct mbox *mb, struct mbox_recv *args, bool nonblock,
 		return -ERESTARTSYS;
 
 	for (;;) {
-		msg = r.handoff ? r.handoff : mbox_queue_first(&mb->queue);
+		msg = r.handoff ? r.handoff : mbox_pick(mb, sub, sel);
 		if (msg)
 			break;
 		if (mb->dead) {
@@ -349,11 +446,16 @@ int mbox_recv(struct mbox *mb, struct mbox_recv *args, bool nonblock,
 		}
 
 		r.claimed = false;
-		list_add_tail(&r.link, &mb->receivers);
-		WRITE_ONCE(mb->nr_receivers, mb->nr_receivers + 1);
-		if (mb->capacity_mode == MBOX_CAPACITY_ZERO) {
-			mbox_mark_not_full(mb);
-			mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
+		if (plain) {
+			list_add_tail(&r.link, &mb->receivers);
+			WRITE_ONCE(mb->nr_receivers, mb->nr_receivers + 1);
+			if (mb->capacity_mode == MBOX_CAPACITY_ZERO) {
+				/* A receiver waits: senders need not. */
+				mbox_mark_not_full(mb);
+				mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
+			}
+		} else {
+			list_add_tail(&r.link, &mb->selectors);
 		}
 
 		set_current_state(TASK_INTERRUPTIBLE);
@@ -365,34 +467,74 @@ int mbox_recv(struct mbox *mb, struct mbox_recv *args, bool nonblock,
 
 		if (!r.claimed) {
 			list_del_init(&r.link);
-			WRITE_ONCE(mb->nr_receivers, mb->nr_receivers - 1);
+			if (plain)
+				WRITE_ONCE(mb->nr_receivers,
+					   mb->nr_receivers - 1);
 		}
 	}
 
-	err = mbox_deliver(mb, msg, args, uargs);
+	err = mbox_deliver(mb, msg, sub, args, uargs);
 	if (err && r.handoff)
 		mbox_resolve_sender(r.handoff->sender, MBOX_WAIT_REFUSED);
 out:
 	/* Leaving a message behind after being woken for one: pass it on. */
-	if (err && r.claimed && mb->queue.count)
+	if (err && plain && r.claimed && mb->queue.count)
 		mbox_wake_receiver(mb);
 	mutex_unlock(&mb->lock);
 	return err;
 }
 
+/* A new broadcast receiver handle: it gets messages sent from now on. */
+void mbox_sub_attach(struct mbox *mb, struct mbox_sub *sub)
+{
+	mutex_lock(&mb->lock);
+	sub->next = NULL;
+	list_add_tail(&sub->link, &mb->subs);
+	mutex_unlock(&mb->lock);
+}
+
+/*
+ * A broadcast receiver handle goes: it no longer holds back the messages it
+ * had not read, and with the last one gone blocked senders have nobody to
+ * reach.
+ */
+void mbox_sub_detach(struct mbox *mb, struct mbox_sub *sub)
+{
+	struct mbox_sender *s, *tmp;
+	struct mbox_msg *msg;
+
+	mutex_lock(&mb->lock);
+	list_del(&sub->link);
+	for (msg = sub->next; msg; msg = mbox_queue_next(msg))
+		msg->readers--;
+	sub->next = NULL;
+	/* Before trimming, which would admit them to a log nobody reads. */
+	if (list_empty(&mb->subs)) {
+		list_for_each_entry_safe(s, tmp, &mb->senders, link) {
+			list_del_init(&s->link);
+			mbox_resolve_sender(s, MBOX_WAIT_UNREACHABLE);
+		}
+	}
+	mbox_bcast_trim(mb);
+	mutex_unlock(&mb->lock);
+}
+
 /*
  * Marks the mailbox dead and releases everything waiting on it: queued
- * messages are freed, offers and blocked senders are told -EPIPE.
+ * messages are freed, offers and blocked senders are told -EPIPE, waiting
+ * receivers wake to find it dead.
  */
 void mbox_shutdown(struct mbox *mb)
 	__must_hold(&mb->lock)
 {
-	struct mbox_receiver *r, *rtmp;
 	struct mbox_sender *s, *stmp;
+	struct mbox_sub *sub;
 	struct mbox_msg *msg;
 
 	WRITE_ONCE(mb->dead, true);
 
+	list_for_each_entry(sub, &mb->subs, link)
+		WRITE_ONCE(sub->next, NULL);
 	while ((msg = mbox_queue_first(&mb->queue))) {
 		mbox_queue_del(&mb->queue, msg);
 		if (msg->sender)
@@ -404,20 +546,19 @@ void mbox_shutdown(struct mbox *mb)
 		list_del_init(&s->link);
 		mbox_resolve_sender(s, MBOX_WAIT_DEAD);
 	}
-	list_for_each_entry_safe(r, rtmp, &mb->receivers, link) {
-		list_del_init(&r->link);
-		WRITE_ONCE(mb->nr_receivers, mb->nr_receivers - 1);
-		r->claimed = true;
-		wake_up_process(r->task);
-	}
-	wake_up_interruptible_poll(&mb->poll_wq, EPOLLHUP | EPOLLERR);
+	while (!list_empty(&mb->receivers))
+		mbox_wake_receiver(mb);
+	mbox_wake_selectors(mb);
+	wake_up_interruptible_poll(&mb->poll_wq, EPOLLHUP | EPOLLERR | EPOLLPRI);
 }
 
 /*
- * Readiness without the lock: each counter is read once, and a waker
- * changes it before waking poll_wq, so a poller never misses a change.
+ * Readiness without the lock: each field is read once, and a waker changes
+ * it before waking poll_wq, so a poller never misses a change.  @receiver
+ * is true for owner and receiver handles; @sub is a broadcast receiver's
+ * cursor.
  */
-__poll_t mbox_poll_mask(struct mbox *mb, bool owner)
+__poll_t mbox_poll_mask(struct mbox *mb, bool receiver, struct mbox_sub *sub)
 {
 	__poll_t mask = 0;
 	bool writable;
@@ -425,8 +566,12 @@ __poll_t mbox_poll_mask(struct mbox *mb, bool owner)
 	if (READ_ONCE(mb->dead))
 		return EPOLLHUP | EPOLLERR;
 
-	if (owner && READ_ONCE(mb->queue.count))
+	if (sub) {
+		if (READ_ONCE(sub->next))
+			mask |= EPOLLIN | EPOLLRDNORM;
+	} else if (receiver && READ_ONCE(mb->queue.count)) {
 		mask |= EPOLLIN | EPOLLRDNORM;
+	}
 
 	switch (mb->capacity_mode) {
 	case MBOX_CAPACITY_UNBOUNDED:

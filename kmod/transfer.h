@@ -5,7 +5,7 @@
  * DOC: Waiters
  *
  * Blocked tasks describe themselves with a struct on their own stack and
- * are woken one by one with wake_up_process(), never in a herd:
+ * are woken with wake_up_process(), never through a shared wait queue:
  *
  * - A struct mbox_sender is a sender waiting for its message to be admitted
  *   (BOUNDED, on mbox->senders in arrival order) or taken (ZERO, reachable
@@ -13,13 +13,26 @@
  *   @state under the mailbox lock and wakes the task; the sender reads
  *   @state under the same lock before it returns, so the struct is never
  *   touched after its frame is gone.
- * - A struct mbox_receiver is a receiver with nothing to take, on
- *   mbox->receivers in arrival order.  Each message that arrives claims and
- *   wakes the longest-waiting one.  A claimed receiver that leaves without
- *   taking a message while one is queued passes the claim on, so a wake-up
- *   is never lost.
+ * - A struct mbox_receiver is a receiver with nothing to take.  Plain
+ *   receivers wait on mbox->receivers in arrival order: each message that
+ *   arrives claims and wakes the longest-waiting one, and a claimed receiver
+ *   that leaves without taking a message while one is queued passes the
+ *   claim on, so a wake-up is never lost.  Selective and broadcast receivers
+ *   may not want a given message, so passing claims among them could go
+ *   round in circles: they wait on mbox->selectors instead, and every
+ *   arrival wakes them all.
  *
- * All of it runs under the mailbox lock; poll reads a few counters without
+ * DOC: Broadcast
+ *
+ * A broadcast mailbox's queue is a log in arrival order.  Each receiver
+ * handle holds a struct mbox_sub whose @next points at the first message it
+ * has not read; each message counts the receivers that have yet to read it
+ * (@readers) and is freed, always from the head of the log, when that count
+ * drops to zero.  Capacity bounds the log, so the slowest receiver sets the
+ * pace.  A message sent when there is no receiver handle would reach nobody:
+ * the send fails with -ENOTCONN instead.
+ *
+ * All of it runs under the mailbox lock; poll reads a few fields without
  * it (mbox_poll_mask()).
  */
 #ifndef _MBOX_TRANSFER_H
@@ -41,6 +54,7 @@ enum mbox_wait_state {
 	MBOX_WAIT_DONE,		/* admitted (BOUNDED) or taken (ZERO) */
 	MBOX_WAIT_REFUSED,	/* handed to a receiver that could not take it */
 	MBOX_WAIT_DEAD,		/* the mailbox was destroyed */
+	MBOX_WAIT_UNREACHABLE,	/* BROADCAST: the last receiver left */
 };
 
 struct mbox_sender {
@@ -50,6 +64,13 @@ struct mbox_sender {
 	enum mbox_wait_state state;
 };
 
+/* What a receive may take: see MBOX_RECV_* in the uapi header. */
+struct mbox_select {
+	u32 flags;
+	pid_t from_pid;
+	u32 want_type;
+};
+
 struct mbox_receiver {
 	struct list_head link;
 	struct task_struct *task;
@@ -57,12 +78,22 @@ struct mbox_receiver {
 	bool claimed;			/* woken for a message */
 };
 
+/* A broadcast receiver handle's cursor in the log. */
+struct mbox_sub {
+	struct list_head link;		/* in mbox->subs */
+	struct mbox_msg *next;		/* first unread message, or NULL */
+};
+
 int mbox_send(struct mbox *mb, struct mbox_user *user,
 	      const struct mbox_send *args, bool nonblock, ktime_t *deadline,
 	      u64 *seq);
-int mbox_recv(struct mbox *mb, struct mbox_recv *args, bool nonblock,
-	      ktime_t *deadline, struct mbox_recv __user *uargs);
+int mbox_recv(struct mbox *mb, struct mbox_sub *sub,
+	      const struct mbox_select *sel, struct mbox_recv *args,
+	      bool nonblock, ktime_t *deadline,
+	      struct mbox_recv __user *uargs);
+void mbox_sub_attach(struct mbox *mb, struct mbox_sub *sub);
+void mbox_sub_detach(struct mbox *mb, struct mbox_sub *sub);
 void mbox_shutdown(struct mbox *mb);
-__poll_t mbox_poll_mask(struct mbox *mb, bool owner);
+__poll_t mbox_poll_mask(struct mbox *mb, bool receiver, struct mbox_sub *sub);
 
 #endif /* _MBOX_TRANSFER_H */

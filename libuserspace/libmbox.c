@@ -279,3 +279,98 @@ int mbox_deadline_in(struct timespec *abs_monotonic, uint64_t rel_ns)
 	abs_monotonic->tv_nsec = (long)(nsec % NSEC_PER_SEC);
 	RETURN(0);
 }
+
+/* Naming: direct ports, OS-owned mailboxes, selective receive, notices. */
+
+static int open_flags(uint64_t id, const char *name, uint32_t flags,
+		      int fd_flags, uint64_t *out_id)
+{
+	struct mbox_open o;
+	int fd, ret;
+
+	fd = device_fd();
+	if (fd < 0)
+		return fd;
+	memset(&o, 0, sizeof(o));
+	o.id = id;
+	o.name = (uintptr_t)name;
+	o.flags = flags;
+	o.fd_flags = (uint32_t)fd_flags;
+	ret = do_ioctl(fd, MBOX_IOC_OPEN, &o);
+	if (ret >= 0 && out_id)
+		*out_id = o.id;
+	return ret;
+}
+
+int mbox_open_pid(pid_t pid, int fd_flags, uint64_t *id)
+{
+	SAVE_ERRNO(int);
+	if (pid <= 0)
+		RETURN(-EINVAL);
+	RETURN(open_flags((uint64_t)pid, NULL, MBOX_OPEN_PID, fd_flags, id));
+}
+
+int mbox_open_receiver(uint64_t id, const char *name, int fd_flags)
+{
+	SAVE_ERRNO(int);
+	RETURN(open_flags(id, name, MBOX_OPEN_RECEIVE, fd_flags, NULL));
+}
+
+int mbox_delete(uint64_t id, const char *name)
+{
+	SAVE_ERRNO(int);
+	struct mbox_delete d;
+	int fd = device_fd();
+
+	if (fd < 0)
+		RETURN(fd);
+	memset(&d, 0, sizeof(d));
+	d.id = id;
+	d.name = (uintptr_t)name;
+	RETURN(do_ioctl(fd, MBOX_IOC_DELETE, &d));
+}
+
+ssize_t mbox_recv_select(int fd, void *buf, size_t len, uint32_t flags,
+			 pid_t from_pid, uint32_t want_type,
+			 struct mbox_msginfo *info)
+{
+	SAVE_ERRNO(ssize_t);
+	struct mbox_recv r;
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	r.buf = (uintptr_t)buf;
+	r.len = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
+	r.flags = flags;
+	r.from_pid = from_pid;
+	r.want_type = want_type;
+	ret = do_ioctl(fd, MBOX_IOC_RECV, &r);
+	if (ret == -EMSGSIZE && info)
+		info->len = r.msg_len;
+	if (ret < 0)
+		RETURN(ret);
+	if (info) {
+		info->seq = r.seq;
+		info->len = r.msg_len;
+		info->priority = r.priority;
+		info->type = r.type;
+		info->sender_pid = r.sender_pid;
+		info->sender_uid = r.sender_uid;
+	}
+	RETURN((ssize_t)r.msg_len);
+}
+
+int mbox_watch(int fd)
+{
+	SAVE_ERRNO(int);
+	struct mbox_watch w;
+
+	memset(&w, 0, sizeof(w));
+	RETURN(do_ioctl(fd, MBOX_IOC_WATCH, &w));
+}
+
+int mbox_notice(int fd, struct mbox_notice *notice)
+{
+	SAVE_ERRNO(int);
+	RETURN(do_ioctl(fd, MBOX_IOC_NOTICE, notice));
+}

@@ -272,4 +272,74 @@ int mbox_deadline_in(struct timespec *abs_monotonic, uint64_t rel_ns);
 }
 #endif
 
+/*
+ * Naming (see the Naming, Ownership and Death notices sections of
+ * <linux/mbox.h>).  A direct port is created with mbox_create() and
+ * MBOX_CREATE_PORT in attr->flags; an OS-owned mailbox with MBOX_CREATE_OS
+ * (returns a receiver handle).
+ */
+
+/**
+ * mbox_open_pid() - open a user handle on process @pid's direct port
+ * @pid: a process id in the caller's pid namespace.
+ * @fd_flags: O_CLOEXEC and/or O_NONBLOCK.
+ * @id: if not NULL, receives the port's mailbox id.
+ *
+ * Return: the handle, or -errno: -ESRCH (no such process), -ECONNREFUSED
+ * (it has no port), -EACCES, -EINVAL (pid not positive).
+ */
+int mbox_open_pid(pid_t pid, int fd_flags, uint64_t *id);
+
+/**
+ * mbox_open_receiver() - open a receiver handle on an OS-owned mailbox
+ * @id: the mailbox id, or 0 when @name is given.
+ * @name: the mailbox name, or NULL to open by @id.
+ * @fd_flags: O_CLOEXEC and/or O_NONBLOCK.
+ *
+ * Return: the handle, or -errno: -ENOENT, -EACCES (no read permission),
+ * -EPERM (not OS-owned), -EINVAL.
+ */
+int mbox_open_receiver(uint64_t id, const char *name, int fd_flags);
+
+/**
+ * mbox_delete() - unlink an OS-owned mailbox (MBOX_IOC_DELETE)
+ * @id: the mailbox id, or 0 when @name is given.
+ * @name: the mailbox name, or NULL to delete by @id.
+ *
+ * Return: 0, or -errno: -ENOENT, -EPERM, -EINVAL.
+ */
+int mbox_delete(uint64_t id, const char *name);
+
+/**
+ * mbox_recv_select() - receive selectively (blocking unless @flags say not)
+ * @flags: MBOX_RECV_FROM, MBOX_RECV_TYPE or MBOX_RECV_TYPE_EXCEPT, possibly
+ *	with MBOX_MSG_NONBLOCK.
+ * @from_pid: with MBOX_RECV_FROM, the sender to take messages from (the
+ *	symmetric receive(Q) of direct communication); otherwise 0.
+ * @want_type: with MBOX_RECV_TYPE or MBOX_RECV_TYPE_EXCEPT, the type tag.
+ *
+ * As mbox_recv(); messages not selected stay queued, in order.
+ */
+ssize_t mbox_recv_select(int fd, void *buf, size_t len, uint32_t flags,
+			 pid_t from_pid, uint32_t want_type,
+			 struct mbox_msginfo *info);
+
+/**
+ * mbox_watch() - arm the death notice of a user or receiver handle
+ *
+ * Return: 0, or -errno: -EALREADY (armed before), -EINVAL (owner handle).
+ */
+int mbox_watch(int fd);
+
+/**
+ * mbox_notice() - read the death notice of an armed handle, without waiting
+ * @notice: filled in on success.
+ *
+ * Poll the handle for POLLPRI to wait for it.
+ *
+ * Return: 0, or -errno: -EAGAIN (mailbox alive), -ENOENT (already read),
+ * -EINVAL (never armed).
+ */
+int mbox_notice(int fd, struct mbox_notice *notice);
+
 #endif /* LIBMBOX_MBOX_H */

@@ -32,21 +32,30 @@ static void *async_recv_fn(void *arg)
 	return NULL;
 }
 
-/* Start a blocking receive and wait until it sleeps in MBOX_IOC_RECV. */
-static int async_recv_start_blocked(struct async_recv *a, int fd)
+/*
+ * Start a blocking receive with a @len byte buffer and wait until it
+ * sleeps in MBOX_IOC_RECV.
+ */
+static int async_recv_start_blocked_len(struct async_recv *a, int fd,
+					uint32_t len)
 {
 	int ret;
 
 	memset(a, 0, sizeof(*a));
 	a->fd = fd;
 	a->req.buf = (uintptr_t)a->buf;
-	a->req.len = sizeof(a->buf);
+	a->req.len = len < sizeof(a->buf) ? len : sizeof(a->buf);
 	if (pthread_create(&a->thread, NULL, async_recv_fn, a))
 		return -EAGAIN;
 	while (!atomic_load(&a->started))
 		sleep_ms(1);
 	ret = wait_blocked_in_ioctl(getpid(), a->tid, MBOX_IOC_RECV);
 	return ret;
+}
+
+static int async_recv_start_blocked(struct async_recv *a, int fd)
+{
+	return async_recv_start_blocked_len(a, fd, MSG_SIZE);
 }
 
 static int async_recv_join(struct async_recv *a, int timeout_ms)
@@ -191,6 +200,47 @@ TEST_F(zero, send_on_o_nonblock_handle_without_receiver_fails_eagain)
 	EXPECT_EQ(0ULL, info.sent);
 }
 
+TEST_F(zero, failed_sends_leave_the_struct_untouched)
+{
+	struct mbox_send s, before;
+
+	/* "Structures are never partially written on error": seq is out. */
+	memset(&s, 0, sizeof(s));
+	s.buf = (uintptr_t)"x";
+	s.len = 1;
+	s.flags = MBOX_MSG_NONBLOCK;
+	s.seq = 0x5e5e5e5e5e5e5e5eULL;
+	before = s;
+	EXPECT_EQ(-EAGAIN, mbox_sendx(self->user, &s));
+	EXPECT_EQ(0, memcmp(&before, &s, sizeof(s)));
+
+	s.flags = MBOX_MSG_TIMEOUT;
+	s.timeout_ns = 1;
+	before = s;
+	EXPECT_EQ(-ETIMEDOUT, mbox_sendx(self->user, &s));
+	EXPECT_EQ(0, memcmp(&before, &s, sizeof(s)));
+}
+
+TEST_F(zero, nonblocking_send_refused_by_a_too_small_receiver_fails_eagain)
+{
+	struct async_recv rx;
+	struct mbox_info info;
+	char in[MSG_SIZE];
+
+	/* The blocked receiver's buffer is too small for the message. */
+	memset(&rx, 0, sizeof(rx));
+	ASSERT_EQ(0, async_recv_start_blocked_len(&rx, self->owner, 4));
+	EXPECT_EQ(-EAGAIN, mbox_send_nb(self->user, "too long", 8, 0));
+	EXPECT_EQ(-EMSGSIZE, async_recv_join(&rx, STATE_WAIT_MS));
+	EXPECT_EQ(8U, rx.req.msg_len);
+	/* Not delivered. */
+	ASSERT_EQ(0, mbox_info(self->owner, &info));
+	EXPECT_EQ(0ULL, info.sent);
+	EXPECT_EQ(0ULL, info.received);
+	EXPECT_EQ(0U, info.waiting_senders);
+	EXPECT_EQ(-EAGAIN, mbox_recv_nb(self->owner, in, sizeof(in), NULL));
+}
+
 TEST_F(zero, nonblocking_send_to_a_blocked_receiver_succeeds)
 {
 	struct async_recv rx;
@@ -305,9 +355,26 @@ TEST_F(bounded, full_queue_nonblocking_send_fails_eagain)
 	ASSERT_EQ(0, mbox_info(self->owner, &info));
 	EXPECT_EQ((__u32)CAP, info.queued);
 	EXPECT_EQ((__u64)CAP, info.sent);
-	for (int i = 0; i < CAP; i++)
+	for (int i = 0; i < CAP; i++) {
 		EXPECT_EQ(i, take_int(self->owner));
+	}
 	EXPECT_EQ(-EAGAIN, take_int(self->owner));
+}
+
+TEST_F(bounded, failed_send_on_full_queue_leaves_the_struct_untouched)
+{
+	struct mbox_send s, before;
+	int v = 99;
+
+	ASSERT_EQ(0, fill_queue(self->user, 0, CAP));
+	memset(&s, 0, sizeof(s));
+	s.buf = (uintptr_t)&v;
+	s.len = sizeof(v);
+	s.flags = MBOX_MSG_NONBLOCK;
+	s.seq = 0x5e5e5e5e5e5e5e5eULL;
+	before = s;
+	EXPECT_EQ(-EAGAIN, mbox_sendx(self->user, &s));
+	EXPECT_EQ(0, memcmp(&before, &s, sizeof(s)));
 }
 
 TEST_F(bounded, full_queue_send_on_o_nonblock_handle_fails_eagain)
@@ -351,8 +418,9 @@ TEST_F(bounded, full_queue_timed_send_times_out_and_queues_nothing)
 	EXPECT_EQ((__u32)CAP, info.queued);
 	EXPECT_EQ(0U, info.waiting_senders);
 	EXPECT_EQ((__u64)CAP, info.sent);
-	for (int i = 0; i < CAP; i++)
+	for (int i = 0; i < CAP; i++) {
 		EXPECT_EQ(i, take_int(self->owner));
+	}
 	EXPECT_EQ(-EAGAIN, take_int(self->owner));
 }
 
@@ -389,8 +457,9 @@ TEST_F(bounded, full_queue_sender_blocks_until_a_receive_frees_a_slot)
 	ASSERT_EQ(0, mbox_info(self->owner, &info));
 	EXPECT_EQ((__u32)CAP, info.queued);
 	EXPECT_EQ(0U, info.waiting_senders);
-	for (int i = 1; i <= CAP; i++)
+	for (int i = 1; i <= CAP; i++) {
 		EXPECT_EQ(i, take_int(self->owner));
+	}
 	close(res[0]);
 }
 
@@ -458,8 +527,9 @@ TEST_F(bounded, newcomer_never_overtakes_a_blocked_sender)
 	ASSERT_EQ(0, async_send_start(&late, self->user, &v, sizeof(v), 0, 0,
 				      0));
 	ASSERT_EQ(0, wait_info(self->owner, INFO_WAITING_SENDERS, 1));
-	for (int i = 1; i < CAP; i++)
+	for (int i = 1; i < CAP; i++) {
 		EXPECT_EQ(i, take_int(self->owner));
+	}
 	EXPECT_EQ(100, take_int(self->owner));
 	EXPECT_EQ(0, async_send_join(&late, STATE_WAIT_MS));
 	EXPECT_EQ(300, take_int(self->owner));
@@ -495,9 +565,10 @@ FIXTURE_TEARDOWN(unbounded)
 	reap_children();
 	close(self->user);
 	close(self->owner);
-	if (self->restore_bytes_max)
+	if (self->restore_bytes_max) {
 		EXPECT_EQ(0, param_write("user_bytes_max",
 					 self->saved_bytes_max));
+	}
 }
 
 static int lower_bytes_max(FIXTURE_DATA(unbounded) *self,

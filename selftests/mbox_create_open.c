@@ -32,9 +32,10 @@ FIXTURE_TEARDOWN(co)
 	for (int i = 0; i < self->nfds; i++)
 		if (self->fds[i] >= 0)
 			close(self->fds[i]);
-	if (self->restore_mbmax)
+	if (self->restore_mbmax) {
 		EXPECT_EQ(0, param_write("user_mailboxes_max",
 					 self->saved_mbmax));
+	}
 	close(self->dev);
 }
 
@@ -143,8 +144,9 @@ TEST_F(co, create_reports_every_attribute_in_owner_info)
 	EXPECT_EQ(0ULL, info.sent);
 	EXPECT_EQ(0ULL, info.received);
 	EXPECT_STREQ(name, info.name);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 4; i++) {
 		EXPECT_EQ(0ULL, info.reserved[i]);
+	}
 }
 
 TEST_F(co, create_mode_zero_selects_0600)
@@ -413,7 +415,8 @@ TEST_F(co, create_unknown_flag_fails_einval)
 {
 	struct mbox_create c = named_req(NULL);
 
-	c.flags = 1U << 1;
+	/* The first bit above MBOX_CREATE_FLAGS. */
+	c.flags = MBOX_CREATE_BROADCAST << 1;
 	EXPECT_EQ(-EINVAL, do_create(self, &c));
 	c.flags = 1U << 31;
 	EXPECT_EQ(-EINVAL, do_create(self, &c));
@@ -668,7 +671,8 @@ TEST_F(co, open_nonzero_flags_fails_einval)
 
 	ASSERT_LE(0, do_create(self, &c));
 	o = open_req_id(c.id);
-	o.flags = 1;
+	/* The first bit above MBOX_OPEN_FLAGS. */
+	o.flags = MBOX_OPEN_PID << 1;
 	EXPECT_EQ(-EINVAL, do_open(self, &o));
 	o.flags = 1U << 31;
 	EXPECT_EQ(-EINVAL, do_open(self, &o));
@@ -953,6 +957,101 @@ TEST_F(co, user_mailboxes_max_counts_per_user)
 		child_exit(fd < 0 ? fd : 0);
 	}
 	EXPECT_EQ(0, child_wait(pid));
+}
+
+/* ------------------------------------------------ descriptor limits */
+
+#include <sys/resource.h>
+
+/* Lower RLIMIT_NOFILE so that no further descriptor can be allocated. */
+static int exhaust_fds(struct rlimit *saved)
+{
+	struct rlimit rl;
+	int next = dup(0);
+
+	if (next < 0)
+		return -errno;
+	close(next);
+	if (getrlimit(RLIMIT_NOFILE, saved))
+		return -errno;
+	rl = *saved;
+	rl.rlim_cur = (rlim_t)next;
+	return setrlimit(RLIMIT_NOFILE, &rl) ? -errno : 0;
+}
+
+TEST_F(co, create_failing_emfile_leaves_no_mailbox_behind)
+{
+	char name[MBOX_NAME_MAX];
+	struct mbox_create c;
+	struct mbox_open o;
+	struct rlimit saved;
+
+	ASSERT_EQ(0, param_read("user_mailboxes_max", &self->saved_mbmax));
+	self->restore_mbmax = true;
+	ASSERT_EQ(0, param_write("user_mailboxes_max", 1));
+	unique_name(name, sizeof(name), "emfile");
+
+	ASSERT_EQ(0, exhaust_fds(&saved));
+	for (int i = 0; i < 3; i++) {
+		c = named_req(name);
+		EXPECT_EQ(-EMFILE, do_create(self, &c));
+	}
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &saved));
+
+	/* No mailbox, no name and no mailbox count were left behind. */
+	o = open_req_name(name);
+	EXPECT_EQ(-ENOENT, do_open(self, &o));
+	c = named_req(name);
+	EXPECT_LE(0, do_create(self, &c));
+}
+
+TEST_F(co, open_failing_emfile_returns_emfile)
+{
+	struct mbox_create c = named_req(NULL);
+	struct mbox_open o;
+	struct rlimit saved;
+
+	ASSERT_LE(0, do_create(self, &c));
+	ASSERT_EQ(0, exhaust_fds(&saved));
+	o = open_req_id(c.id);
+	o.id = c.id;
+	EXPECT_EQ(-EMFILE, do_open(self, &o));
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &saved));
+	o = open_req_id(c.id);
+	EXPECT_LE(0, do_open(self, &o));
+}
+
+TEST_F(co, handle_ioctls_with_unmapped_struct_fail_efault)
+{
+	struct mbox_create c = named_req(NULL);
+	struct mbox_open o;
+	int owner, user;
+
+	owner = do_create(self, &c);
+	ASSERT_LE(0, owner);
+	o = open_req_id(c.id);
+	user = do_open(self, &o);
+	ASSERT_LE(0, user);
+	EXPECT_EQ(-EFAULT, xioctl(owner, MBOX_IOC_INFO, bad_ptr()));
+	EXPECT_EQ(-EFAULT, xioctl(user, MBOX_IOC_INFO, bad_ptr()));
+	EXPECT_EQ(-EFAULT, xioctl(owner, MBOX_IOC_SEND, bad_ptr()));
+	EXPECT_EQ(-EFAULT, xioctl(user, MBOX_IOC_SEND, bad_ptr()));
+	EXPECT_EQ(-EFAULT, xioctl(owner, MBOX_IOC_RECV, bad_ptr()));
+	EXPECT_EQ(0ULL, info_or_zero(owner).sent);
+}
+
+TEST(abi_structures_have_fixed_sizes_multiple_of_8)
+{
+	EXPECT_EQ(0U, sizeof(struct mbox_version) % 8);
+	EXPECT_EQ(0U, sizeof(struct mbox_create) % 8);
+	EXPECT_EQ(0U, sizeof(struct mbox_open) % 8);
+	EXPECT_EQ(0U, sizeof(struct mbox_send) % 8);
+	EXPECT_EQ(0U, sizeof(struct mbox_recv) % 8);
+	EXPECT_EQ(0U, sizeof(struct mbox_info) % 8);
+	/* The sizes the command numbers encode. */
+	EXPECT_EQ(sizeof(struct mbox_version), (size_t)_IOC_SIZE(MBOX_IOC_VERSION));
+	EXPECT_EQ(sizeof(struct mbox_send), (size_t)_IOC_SIZE(MBOX_IOC_SEND));
+	EXPECT_EQ(sizeof(struct mbox_info), (size_t)_IOC_SIZE(MBOX_IOC_INFO));
 }
 
 TEST_HARNESS_MAIN

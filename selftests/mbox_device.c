@@ -26,9 +26,10 @@ FIXTURE_SETUP(dev)
 
 FIXTURE_TEARDOWN(dev)
 {
-	if (self->changed_msg_size_max)
+	if (self->changed_msg_size_max) {
 		EXPECT_EQ(0, param_write("msg_size_max",
 					 self->saved_msg_size_max));
+	}
 	if (self->fd >= 0)
 		close(self->fd);
 	reap_children();
@@ -96,8 +97,9 @@ TEST_F(dev, version_reports_sane_limits_and_zero_reserved)
 	/* Limits of 2^31 and more would be absurd for a kernel queue. */
 	EXPECT_GT(1U << 31, v.max_msg_size);
 	EXPECT_GT(1U << 31, v.max_capacity);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 4; i++) {
 		EXPECT_EQ(0ULL, v.reserved[i]);
+	}
 }
 
 TEST_F(dev, version_limits_match_module_parameters)
@@ -266,15 +268,17 @@ TEST_F(dev, libmbox_concurrent_first_use_keeps_one_cloexec_descriptor)
 	/* Each test runs in a fresh child: the library has not opened yet. */
 	ASSERT_LE(0, before);
 	ASSERT_EQ(0, pthread_barrier_init(&racer_barrier, NULL, RACERS));
-	for (int i = 0; i < RACERS; i++)
+	for (int i = 0; i < RACERS; i++) {
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, racer, &racer_fd[i]));
+	}
 	for (int i = 0; i < RACERS; i++)
 		pthread_join(th[i], NULL);
 	pthread_barrier_destroy(&racer_barrier);
 
 	ASSERT_LE(0, racer_fd[0]);
-	for (int i = 1; i < RACERS; i++)
+	for (int i = 1; i < RACERS; i++) {
 		EXPECT_EQ(racer_fd[0], racer_fd[i]);
+	}
 	EXPECT_EQ(before + 1, count_dev_fds());
 	EXPECT_EQ(FD_CLOEXEC, fcntl(racer_fd[0], F_GETFD) & FD_CLOEXEC);
 	/* Later calls reuse it. */

@@ -156,12 +156,14 @@ TEST_F(msg, round_trip_preserves_payload_and_metadata)
 	EXPECT_EQ(1ULL, a.req.seq);
 	EXPECT_EQ(getpid(), r.sender_pid);
 	EXPECT_EQ((__u32)getuid(), r.sender_uid);
-	EXPECT_EQ(0U, r.reserved0);
+	EXPECT_EQ(0, r.from_pid);
+	EXPECT_EQ(0U, r.want_type);
+	EXPECT_EQ(0U, r.reserved1);
 	EXPECT_EQ(0ULL, r.reserved[0]);
-	EXPECT_EQ(0ULL, r.reserved[1]);
 	/* Nothing beyond the message was written. */
-	for (size_t i = 100; i < sizeof(in); i++)
+	for (size_t i = 100; i < sizeof(in); i++) {
 		ASSERT_EQ(0, in[i]);
+	}
 
 	ASSERT_EQ(0, mbox_info(self->owner, &info));
 	EXPECT_EQ(1ULL, info.sent);
@@ -316,10 +318,11 @@ TEST_F(msg, info_counts_queued_messages_and_bytes)
 	struct mbox_info info;
 	struct mbox_recv r;
 
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 3; i++) {
 		ASSERT_EQ(0, offer(&a[i], self->user, self->owner, data,
 				   (uint32_t)(10 * (i + 1)), 0, 0,
 				   (uint32_t)i + 1));
+	}
 	ASSERT_EQ(0, mbox_info(self->user, &info));
 	EXPECT_EQ(3U, info.queued);
 	if (is_zero(variant)) {
@@ -336,12 +339,15 @@ TEST_F(msg, info_counts_queued_messages_and_bytes)
 	ASSERT_EQ(0, mbox_info(self->user, &info));
 	EXPECT_EQ(2U, info.queued);
 	EXPECT_EQ(1ULL, info.received);
-	if (!is_zero(variant))
+	if (!is_zero(variant)) {
 		EXPECT_EQ(50ULL, info.queued_bytes);
-	for (int i = 1; i < 3; i++)
+	}
+	for (int i = 1; i < 3; i++) {
 		ASSERT_EQ(0, recv_msg(self->owner, in, sizeof(in), 0, &r));
-	for (int i = 0; i < 3; i++)
+	}
+	for (int i = 0; i < 3; i++) {
 		EXPECT_EQ(0, finish(&a[i]));
+	}
 	ASSERT_EQ(0, mbox_info(self->user, &info));
 	EXPECT_EQ(0U, info.queued);
 	EXPECT_EQ(0ULL, info.queued_bytes);
@@ -362,22 +368,25 @@ TEST_F(msg, higher_priority_first_and_fifo_within_a_priority)
 	char in[MSG_SIZE];
 
 	/* Offer one by one so that the acceptance order is known. */
-	for (size_t i = 0; i < ARRAY_SIZE(plan); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(plan); i++) {
 		ASSERT_EQ(0, offer(&a[i], self->user, self->owner,
 				   &plan[i].tag, 1, plan[i].prio, 0,
 				   (uint32_t)i + 1));
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(plan); i++) {
 		struct mbox_recv r;
 
 		ASSERT_EQ(0, recv_msg(self->owner, in, sizeof(in), 0, &r));
 		EXPECT_EQ(expect[i], in[0]) TH_LOG("message #%zu", i);
 		/* Queued messages were numbered as they were accepted. */
-		if (!is_zero(variant))
+		if (!is_zero(variant)) {
 			EXPECT_EQ((__u64)(strchr("abcdefgh", in[0]) -
 					  "abcdefgh") + 1, r.seq);
+		}
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(plan); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(plan); i++) {
 		EXPECT_EQ(0, finish(&a[i]));
+	}
 }
 
 /* ----------------------------------------------------- receive errors */
@@ -415,8 +424,9 @@ TEST_F(msg, small_receive_buffer_fails_emsgsize_and_keeps_message)
 	ASSERT_EQ(0, mbox_info(self->owner, &info));
 	EXPECT_EQ(1U, info.queued);
 	EXPECT_EQ(0ULL, info.received);
-	if (is_zero(variant))
+	if (is_zero(variant)) {
 		EXPECT_FALSE(atomic_load(&a.done));
+	}
 
 	ASSERT_EQ(0, recv_msg(self->owner, in, 100, 0, &r));
 	EXPECT_EQ(100U, r.msg_len);
@@ -506,6 +516,21 @@ TEST_F(msg, receive_waits_again_after_o_nonblock_is_cleared)
 	r.timeout_ns = deadline;
 	EXPECT_EQ(-ETIMEDOUT, mbox_recvx(self->owner, &r));
 	EXPECT_LE(deadline, now_ns());
+}
+
+TEST_F(msg, nonblock_wins_over_timeout_on_receive)
+{
+	char in[MSG_SIZE];
+	struct mbox_recv r;
+	uint64_t start = now_ns();
+
+	memset(&r, 0, sizeof(r));
+	r.buf = (uintptr_t)in;
+	r.len = sizeof(in);
+	r.flags = MBOX_MSG_NONBLOCK | MBOX_MSG_TIMEOUT;
+	r.timeout_ns = start + 20 * NSEC_PER_SEC;
+	EXPECT_EQ(-EAGAIN, mbox_recvx(self->owner, &r));
+	EXPECT_GT(start + 10 * NSEC_PER_SEC, now_ns());
 }
 
 TEST_F(msg, timed_receive_on_empty_times_out_not_before_deadline)
@@ -611,17 +636,21 @@ TEST_F(msg, test_name)							\
 }
 
 RECV_INVALID_TEST(receive_unknown_flag_fails_einval, r.flags = 1U << 2)
+RECV_INVALID_TEST(receive_unknown_select_flag_fails_einval,
+		  r.flags = MBOX_RECV_TYPE_EXCEPT << 1)
 RECV_INVALID_TEST(receive_high_unknown_flag_fails_einval, r.flags = 1U << 31)
 RECV_INVALID_TEST(receive_timeout_ns_without_flag_fails_einval,
 		  r.timeout_ns = now_ns() + NSEC_PER_SEC)
 RECV_INVALID_TEST(receive_timeout_ns_above_ktime_max_fails_einval,
 		  { r.flags = MBOX_MSG_TIMEOUT;
 		    r.timeout_ns = (__u64)INT64_MAX + 1; })
-RECV_INVALID_TEST(receive_nonzero_reserved0_fails_einval, r.reserved0 = 1)
+RECV_INVALID_TEST(receive_from_pid_without_flag_fails_einval,
+		  r.from_pid = 1)
+RECV_INVALID_TEST(receive_want_type_without_flag_fails_einval,
+		  r.want_type = 1)
+RECV_INVALID_TEST(receive_nonzero_reserved1_fails_einval, r.reserved1 = 1)
 RECV_INVALID_TEST(receive_nonzero_reserved_0_fails_einval,
-		  r.reserved[0] = 1)
-RECV_INVALID_TEST(receive_nonzero_reserved_1_fails_einval,
-		  r.reserved[1] = 1ULL << 63)
+		  r.reserved[0] = 1ULL << 63)
 
 /* --------------------------------------------------- send validation */
 
@@ -726,6 +755,72 @@ TEST_F(msg, nonblocking_send_flag_and_handle_flag_are_accepted)
 	EXPECT_EQ(1, mbox_recv_nb(self->owner, in, sizeof(in), NULL));
 }
 
+/* ------------------------------------------- nothing written on error */
+
+#define SEQ_SENTINEL	0x5e5e5e5e5e5e5e5eULL
+
+TEST_F(msg, failed_send_leaves_the_struct_untouched)
+{
+	static char data[MSG_SIZE + 1];
+	struct mbox_send s = send_req(data, MSG_SIZE + 1), before;
+	struct async_send a;
+
+	/* "Structures are never partially written on error": seq is out. */
+	s.seq = SEQ_SENTINEL;
+	before = s;
+	ASSERT_EQ(0, async_send_start_req(&a, self->user, &s));
+	EXPECT_EQ(-EMSGSIZE, async_send_join(&a, QUICK_MS));
+	EXPECT_EQ(SEQ_SENTINEL, a.req.seq);
+	EXPECT_EQ(0, memcmp(&before, &a.req, sizeof(before)));
+}
+
+static struct mbox_recv recv_with_sentinels(void *buf, uint32_t len,
+					    uint32_t flags)
+{
+	struct mbox_recv r;
+
+	memset(&r, 0, sizeof(r));
+	r.buf = (uintptr_t)buf;
+	r.len = len;
+	r.flags = flags;
+	r.msg_len = 0xaaaa;
+	r.priority = 0xbbbb;
+	r.seq = SEQ_SENTINEL;
+	r.sender_pid = -5;
+	r.sender_uid = 0xdddd;
+	r.type = 0xeeee;
+	return r;
+}
+
+TEST_F(msg, failed_receive_leaves_the_struct_untouched)
+{
+	char in[MSG_SIZE];
+	struct mbox_recv r = recv_with_sentinels(in, sizeof(in),
+						 MBOX_MSG_NONBLOCK);
+	struct mbox_recv before = r;
+
+	EXPECT_EQ(-EAGAIN, mbox_recvx(self->owner, &r));
+	EXPECT_EQ(0, memcmp(&before, &r, sizeof(r)));
+}
+
+TEST_F(msg, emsgsize_receive_sets_only_msg_len)
+{
+	char out[100], in[MSG_SIZE];
+	struct async_send a;
+	struct mbox_recv r = recv_with_sentinels(in, 10, 0);
+	struct mbox_recv before = r;
+
+	fill(out, sizeof(out), 5);
+	ASSERT_EQ(0, offer(&a, self->user, self->owner, out, sizeof(out), 3,
+			   4, 1));
+	EXPECT_EQ(-EMSGSIZE, mbox_recvx(self->owner, &r));
+	EXPECT_EQ(100U, r.msg_len);
+	before.msg_len = 100;
+	EXPECT_EQ(0, memcmp(&before, &r, sizeof(r)));
+	EXPECT_EQ(100, mbox_recv(self->owner, in, sizeof(in), NULL));
+	EXPECT_EQ(0, finish(&a));
+}
+
 /* ------------------------------------------------ fixed-size mailbox */
 
 TEST_F(msg, fixed_size_mailbox_accepts_exact_length_only)
@@ -763,6 +858,151 @@ TEST_F(msg, fixed_size_mailbox_accepts_exact_length_only)
 	EXPECT_EQ(32, mbox_recv(owner, in, sizeof(in), NULL));
 	EXPECT_EQ(0, memcmp(data, in, 32));
 	EXPECT_EQ(0, finish(&a));
+}
+
+/* ================================================= other namespaces */
+
+#include <sched.h>
+
+FIXTURE(ns) {
+	int owner;
+	int user;
+};
+
+FIXTURE_SETUP(ns)
+{
+	struct mbox_attr a = MBOX_ATTR_UNBOUNDED(MSG_SIZE);
+	uint64_t id;
+
+	a.fd_flags = O_CLOEXEC;
+	self->owner = mbox_create(&a, NULL, &id);
+	ASSERT_LE(0, self->owner);
+	self->user = mbox_open_id(id, O_CLOEXEC);
+	ASSERT_LE(0, self->user);
+}
+
+FIXTURE_TEARDOWN(ns)
+{
+	reap_children();
+	close(self->user);
+	close(self->owner);
+}
+
+/*
+ * A child that moves into a new pid namespace and runs @fn in its first
+ * process (pid 1 there); returns @fn's result, and the namespaced process's
+ * pid as seen from here in *@outer_pid.
+ */
+static int in_new_pid_ns(int (*fn)(FIXTURE_DATA(ns) *), FIXTURE_DATA(ns) *self,
+			 pid_t *outer_pid)
+{
+	int res[2];
+	pid_t pid;
+	uint64_t v = 0;
+	int ret;
+
+	if (pipe2(res, O_CLOEXEC))
+		return -errno;
+	pid = fork_child();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		pid_t inner;
+
+		close(res[0]);
+		if (unshare(CLONE_NEWPID))
+			child_exit(-errno);
+		inner = fork();
+		if (inner < 0)
+			child_exit(-errno);
+		if (inner == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getpid() != 1)
+				_exit(249);
+			child_exit(fn(self));
+		}
+		pipe_write_u64(res[1], (uint64_t)inner);
+		child_exit(child_wait(inner));
+	}
+	close(res[1]);
+	if (pipe_read_u64(res[0], &v) == 0)
+		*outer_pid = (pid_t)v;
+	close(res[0]);
+	ret = child_wait(pid);
+	return ret;
+}
+
+static int send_from_ns(FIXTURE_DATA(ns) *self)
+{
+	return mbox_send(self->user, "inner", 5, 0);
+}
+
+TEST_F(ns, sender_pid_is_translated_into_the_receiver_pid_namespace)
+{
+	pid_t outer = 0;
+	char in[MSG_SIZE];
+	struct mbox_recv r;
+
+	/* The sender is pid 1 in its namespace; here it has another pid. */
+	ASSERT_EQ(0, in_new_pid_ns(send_from_ns, self, &outer));
+	ASSERT_LT(1, outer);
+	ASSERT_EQ(0, recv_msg(self->owner, in, sizeof(in), 0, &r));
+	EXPECT_EQ(outer, r.sender_pid);
+}
+
+static int recv_in_ns(FIXTURE_DATA(ns) *self)
+{
+	char in[MSG_SIZE];
+	struct mbox_recv r;
+	int ret = recv_msg(self->owner, in, sizeof(in), 0, &r);
+
+	if (ret)
+		return ret;
+	/* Sent from the parent namespace: not visible here. */
+	return r.sender_pid == 0 ? 0 : -EPROTO;
+}
+
+TEST_F(ns, sender_pid_is_zero_when_not_visible_to_the_receiver)
+{
+	pid_t outer = 0;
+
+	ASSERT_EQ(0, mbox_send(self->user, "outer", 5, 0));
+	EXPECT_EQ(0, in_new_pid_ns(recv_in_ns, self, &outer));
+}
+
+TEST_F(ns, uids_are_the_overflow_uid_in_a_user_namespace_without_mapping)
+{
+	pid_t pid;
+	int ret;
+
+	ASSERT_EQ(0, mbox_send(self->user, "root", 4, 0));
+	pid = fork_child();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct mbox_info info;
+		char in[MSG_SIZE];
+		struct mbox_recv r;
+
+		/* A fresh user namespace maps no uid at all. */
+		if (unshare(CLONE_NEWUSER))
+			child_exit(-errno);
+		ret = recv_msg(self->owner, in, sizeof(in), 0, &r);
+		if (ret)
+			child_exit(ret);
+		if (r.sender_uid != NOBODY_ID)
+			_exit(201);
+		ret = mbox_info(self->owner, &info);
+		if (ret)
+			child_exit(ret);
+		if (info.owner_uid != NOBODY_ID)
+			_exit(202);
+		child_exit(0);
+	}
+	ret = child_wait(pid);
+	if (ret == -EPERM || ret == -EINVAL || ret == -ENOSPC)
+		SKIP(return, "cannot create a user namespace here (%s)",
+		     strerror(-ret));
+	EXPECT_EQ(0, ret);
 }
 
 TEST_HARNESS_MAIN

@@ -278,6 +278,38 @@ static inline int wait_blocked_in_ioctl(pid_t pid, pid_t tid,
 	}
 }
 
+/*
+ * Wait until thread @tid of process @pid sleeps interruptibly (state S),
+ * e.g. in poll(2).  0 when seen, -ETIMEDOUT otherwise.
+ */
+static inline int wait_task_sleeping(pid_t pid, pid_t tid)
+{
+	uint64_t deadline = now_ns() + STATE_WAIT_MS * NSEC_PER_MSEC;
+	char path[96], buf[512];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid,
+		 (int)tid);
+	for (;;) {
+		char state = '?';
+		FILE *f = fopen(path, "re");
+
+		if (!f)
+			return -errno;
+		if (fgets(buf, sizeof(buf), f)) {
+			char *p = strrchr(buf, ')');
+
+			if (p && p[1] == ' ')
+				state = p[2];
+		}
+		fclose(f);
+		if (state == 'S')
+			return 0;
+		if (now_ns() > deadline)
+			return -ETIMEDOUT;
+		sleep_ms(1);
+	}
+}
+
 /* Is @fd readable right now (e.g. has a child written its result yet)? */
 static inline bool fd_readable_now(int fd)
 {

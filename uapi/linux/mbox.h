@@ -12,15 +12,21 @@
  *
  * Handles are obtained by ioctls on the misc device /dev/mbox:
  *
- *   MBOX_IOC_CREATE  creates a mailbox; returns its owner handle.
- *   MBOX_IOC_OPEN    opens a user (send-only) handle by id or by name.
+ *   MBOX_IOC_CREATE  creates a mailbox; returns its owner handle (for an
+ *                    OS-owned mailbox, a receiver handle).
+ *   MBOX_IOC_OPEN    opens a user (send-only) handle by id, by name or by
+ *                    process id (direct port), or a receiver handle on an
+ *                    OS-owned mailbox.
+ *   MBOX_IOC_DELETE  unlinks an OS-owned mailbox.
  *   MBOX_IOC_VERSION reports the ABI version, features and limits.
  *
  * Messages move by ioctls on a handle:
  *
- *   MBOX_IOC_SEND    on either handle kind (the owner may message itself).
- *   MBOX_IOC_RECV    on the owner handle only (-EPERM on a user handle).
- *   MBOX_IOC_INFO    on either handle kind.
+ *   MBOX_IOC_SEND    on any handle (the owner may message itself).
+ *   MBOX_IOC_RECV    on owner and receiver handles (-EPERM on a user
+ *                    handle).
+ *   MBOX_IOC_INFO    on any handle.
+ *   MBOX_IOC_WATCH   asks for a death notice; MBOX_IOC_NOTICE reads it.
  *
  * Lifetime: the mailbox lives exactly as long as its owner handle (the
  * struct file; dup() and fork() share it).  When the last reference to the
@@ -29,6 +35,53 @@
  * -EPIPE, later sends on user handles return -EPIPE, user handles poll
  * POLLHUP, and the id and name stop resolving (-ENOENT).  Ids are 64-bit
  * and never reused while the module is loaded.
+ *
+ * DOC: Naming
+ *
+ * Indirect communication: every mailbox has a 64-bit id, and may have a
+ * name.  Ids and names belong to the IPC namespace the mailbox was created
+ * in: opens, deletes and name clashes only consider mailboxes of the
+ * caller's IPC namespace, so containers with their own IPC namespace never
+ * see each other's mailboxes.
+ *
+ * Direct communication: a process may create one *port*, a mailbox created
+ * with MBOX_CREATE_PORT.  Others then reach it by naming the process:
+ * MBOX_IOC_OPEN with MBOX_OPEN_PID and a pid as seen in the opener's pid
+ * namespace.  The port is reachable that way while the creating process
+ * lives and its owner handle is open.  The receiver learns each sender
+ * (&mbox_recv.sender_pid: asymmetric receive), and can take only messages
+ * from one process (MBOX_RECV_FROM: symmetric receive) or of one type tag
+ * (MBOX_RECV_TYPE, MBOX_RECV_TYPE_EXCEPT, like SysV msgrcv); messages not
+ * selected stay queued, in order.
+ *
+ * DOC: Ownership
+ *
+ * A process-owned mailbox has one owner handle; only it receives.
+ * Ownership travels with that handle: a fork()ed child shares it, exec
+ * keeps it unless it is close-on-exec, SCM_RIGHTS passes it to another
+ * process, which may then receive.  The mailbox dies when the last
+ * reference to the owner handle anywhere is closed.
+ *
+ * An OS-owned mailbox (MBOX_CREATE_OS) has no owner: creating one needs
+ * CAP_SYS_ADMIN in the user namespace that owns the caller's IPC namespace,
+ * and it lives, with its queued messages, until deleted.  Any process the
+ * mode bits allow to read may open a receiver handle (MBOX_OPEN_RECEIVE).
+ * With several receivers, each message goes to exactly one of them: the one
+ * that has been waiting longest (FIFO among waiting receivers).  A
+ * MBOX_CREATE_BROADCAST mailbox instead gives every receiver handle its own
+ * copy of each message sent after the handle was opened.
+ *
+ * MBOX_IOC_DELETE works like unlink(2): the id and name stop resolving at
+ * once (and the name may be reused), but handles already open keep working
+ * until the last receiver handle closes, which then destroys the mailbox.
+ * A deleted mailbox with no receiver handle is destroyed at once.
+ *
+ * DOC: Death notices
+ *
+ * A sender that must know when its peer goes away arms a watch on its
+ * handle with MBOX_IOC_WATCH.  When the mailbox is destroyed - or at once, if
+ * it already was - the handle polls EPOLLPRI and MBOX_IOC_NOTICE returns one
+ * &struct mbox_notice.  Each watch yields exactly one notice.
  *
  * DOC: Buffering
  *
@@ -111,11 +164,21 @@
  * enum mbox_feature - bits of &mbox_version.features
  * @MBOX_FEAT_CORE: owner/user mailboxes, the three capacities, priorities,
  *	timed and non-blocking send and receive, MBOX_IOC_INFO.
- * @MBOX_FEAT_NETLINK: the "mbox" generic netlink family for inspection,
- *	administration and events (see linux/mbox_netlink.h).
  */
 #define MBOX_FEAT_CORE		_BITULL(0)
+/*
+ * The "mbox" generic netlink family for inspection, administration and
+ * events (see linux/mbox_netlink.h).
+ */
 #define MBOX_FEAT_NETLINK	_BITULL(3)
+/* Direct ports: MBOX_CREATE_PORT, MBOX_OPEN_PID, selective receive. */
+#define MBOX_FEAT_DIRECT	_BITULL(4)
+/* OS-owned mailboxes: MBOX_CREATE_OS, MBOX_OPEN_RECEIVE, MBOX_IOC_DELETE. */
+#define MBOX_FEAT_OS_OWNED	_BITULL(5)
+/* MBOX_CREATE_BROADCAST. */
+#define MBOX_FEAT_BROADCAST	_BITULL(6)
+/* MBOX_IOC_WATCH and MBOX_IOC_NOTICE. */
+#define MBOX_FEAT_DEATH_NOTICE	_BITULL(7)
 
 /*
  * Command numbers are grouped by feature so that features grow apart:
@@ -153,7 +216,14 @@ struct mbox_version {
 /* Bits of &mbox_create.flags */
 /* Every message must be exactly @msg_size bytes long. */
 #define MBOX_CREATE_FIXED_SIZE	_BITUL(0)
-#define MBOX_CREATE_FLAGS	(MBOX_CREATE_FIXED_SIZE)
+/* The calling process's direct port: anonymous, one per process. */
+#define MBOX_CREATE_PORT	_BITUL(1)
+/* OS-owned: outlives its creator until MBOX_IOC_DELETE. */
+#define MBOX_CREATE_OS		_BITUL(2)
+/* With MBOX_CREATE_OS: every receiver handle gets every message. */
+#define MBOX_CREATE_BROADCAST	_BITUL(3)
+#define MBOX_CREATE_FLAGS	(MBOX_CREATE_FIXED_SIZE | MBOX_CREATE_PORT | \
+				 MBOX_CREATE_OS | MBOX_CREATE_BROADCAST)
 
 /**
  * struct mbox_create - MBOX_IOC_CREATE on /dev/mbox
@@ -164,21 +234,27 @@ struct mbox_version {
  * @msg_size: in: the largest message in bytes, 1 to
  *	&mbox_version.max_msg_size; with MBOX_CREATE_FIXED_SIZE the only size.
  * @fd_flags: in: O_CLOEXEC and/or O_NONBLOCK for the returned handle.
- * @mode: in: permission bits (at most 0777) checked when a user handle is
- *	opened: opening needs write permission for the caller against the
- *	creator's uid and gid; CAP_IPC_OWNER overrides.  0 selects 0600.
+ * @mode: in: permission bits (at most 0777) checked when a handle is
+ *	opened, against the creator's euid and egid: a user handle needs write
+ *	permission, a receiver handle read permission; CAP_IPC_OWNER overrides.
+ *	0 selects 0600.
  * @name: in: pointer to a NUL-terminated name, or 0 for an anonymous
  *	mailbox that can only be opened by id.
  * @id: out: the new mailbox's id.
  * @reserved: in: must be zero.
  *
- * Returns the owner handle (a new file descriptor) on success.
+ * Returns the owner handle (a new file descriptor) on success; with
+ * MBOX_CREATE_OS a receiver handle, which the caller may simply close.
+ * Every create is exclusive: an existing name is never reused or opened.
  *
  * Errors: -EINVAL (unknown flag, bad capacity_mode, capacity, msg_size,
- * fd_flags or mode, non-zero reserved, bad character in name),
- * -ENAMETOOLONG (name of MBOX_NAME_MAX characters or more), -EEXIST (name
- * in use), -ENOSPC (caller's user owns user_mailboxes_max mailboxes),
- * -EFAULT, -ENOMEM, -EMFILE, -ENFILE.
+ * fd_flags or mode, non-zero reserved, bad character in name, a name with
+ * MBOX_CREATE_PORT, PORT with OS, BROADCAST without OS or with ZERO
+ * capacity), -ENAMETOOLONG (name of MBOX_NAME_MAX characters or more),
+ * -EEXIST (name in use in this IPC namespace, or the process already has a
+ * port), -EPERM (MBOX_CREATE_OS without CAP_SYS_ADMIN), -ENOSPC (caller's
+ * user owns user_mailboxes_max mailboxes), -EFAULT, -ENOMEM, -EMFILE,
+ * -ENFILE.
  */
 struct mbox_create {
 	__u32 flags;
@@ -192,20 +268,33 @@ struct mbox_create {
 	__u64 reserved[4];
 };
 
+/* Bits of &mbox_open.flags */
+/* Open a receiver handle on an OS-owned mailbox (needs read permission). */
+#define MBOX_OPEN_RECEIVE	_BITUL(0)
+/* @id is a process id: open that process's direct port. */
+#define MBOX_OPEN_PID		_BITUL(1)
+#define MBOX_OPEN_FLAGS		(MBOX_OPEN_RECEIVE | MBOX_OPEN_PID)
+
 /**
  * struct mbox_open - MBOX_IOC_OPEN on /dev/mbox
- * @id: in: the mailbox to open when @name is 0, otherwise must be 0;
+ * @id: in: the mailbox to open when @name is 0, otherwise must be 0; with
+ *	MBOX_OPEN_PID a process id in the caller's pid namespace instead;
  *	out: the id of the mailbox opened.
  * @name: in: pointer to a NUL-terminated name, or 0 to open by @id.
- * @flags: in: must be 0.
+ * @flags: in: MBOX_OPEN_* bits.
  * @fd_flags: in: O_CLOEXEC and/or O_NONBLOCK for the returned handle.
  * @reserved: in: must be zero.
  *
- * Returns a user (send-only) handle on success.
+ * Returns a user (send-only) handle, or with MBOX_OPEN_RECEIVE a receiver
+ * handle.  Only mailboxes of the caller's IPC namespace are found.
  *
- * Errors: -ENOENT (no such live mailbox), -EACCES (no write permission),
- * -EINVAL (both or neither of id and name, flags, fd_flags, reserved, bad
- * name), -ENAMETOOLONG, -EFAULT, -ENOMEM, -EMFILE, -ENFILE.
+ * Errors: -ENOENT (no such live mailbox), -EACCES (no write permission, or
+ * for MBOX_OPEN_RECEIVE no read permission), -EPERM (MBOX_OPEN_RECEIVE on a
+ * mailbox that is not OS-owned: only its owner receives), -ESRCH (no
+ * process with that pid), -ECONNREFUSED (the process has no port),
+ * -EINVAL (both or neither of id and name, a name with MBOX_OPEN_PID, a pid
+ * that is not positive, unknown flags, fd_flags, reserved, bad name),
+ * -ENAMETOOLONG, -EFAULT, -ENOMEM, -EMFILE, -ENFILE.
  */
 struct mbox_open {
 	__u64 id;
@@ -215,12 +304,45 @@ struct mbox_open {
 	__u64 reserved[2];
 };
 
+/**
+ * struct mbox_delete - MBOX_IOC_DELETE on /dev/mbox
+ * @id: in: the mailbox to delete when @name is 0, otherwise must be 0.
+ * @name: in: pointer to a NUL-terminated name, or 0 to delete by @id.
+ * @flags: in: must be 0.
+ * @reserved0: in: must be 0.
+ * @reserved: in: must be zero.
+ *
+ * Unlinks an OS-owned mailbox of the caller's IPC namespace (see
+ * Ownership).  Allowed to its creator (same euid) and to holders of
+ * CAP_SYS_ADMIN in the user namespace owning the IPC namespace.
+ *
+ * Errors: -ENOENT, -EPERM (not OS-owned, or not allowed), -EINVAL,
+ * -ENAMETOOLONG, -EFAULT.
+ */
+struct mbox_delete {
+	__u64 id;
+	__u64 name;
+	__u32 flags;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
 /* Bits of &mbox_send.flags and &mbox_recv.flags */
 /* Fail with -EAGAIN instead of waiting. */
 #define MBOX_MSG_NONBLOCK	_BITUL(0)
 /* Wait at most until the absolute CLOCK_MONOTONIC time @timeout_ns. */
 #define MBOX_MSG_TIMEOUT	_BITUL(1)
 #define MBOX_MSG_FLAGS		(MBOX_MSG_NONBLOCK | MBOX_MSG_TIMEOUT)
+
+/* Bits of &mbox_recv.flags only: selective receive. */
+/* Only messages sent by process @from_pid. */
+#define MBOX_RECV_FROM		_BITUL(8)
+/* Only messages whose type tag equals @want_type. */
+#define MBOX_RECV_TYPE		_BITUL(9)
+/* Only messages whose type tag differs from @want_type. */
+#define MBOX_RECV_TYPE_EXCEPT	_BITUL(10)
+#define MBOX_RECV_FLAGS		(MBOX_MSG_FLAGS | MBOX_RECV_FROM | \
+				 MBOX_RECV_TYPE | MBOX_RECV_TYPE_EXCEPT)
 
 /**
  * struct mbox_send - MBOX_IOC_SEND on any handle
@@ -257,10 +379,11 @@ struct mbox_send {
 };
 
 /**
- * struct mbox_recv - MBOX_IOC_RECV on the owner handle
+ * struct mbox_recv - MBOX_IOC_RECV on an owner or receiver handle
  * @buf: in: pointer to the receive buffer.
  * @len: in: size of the receive buffer.
- * @flags: in: MBOX_MSG_* bits.
+ * @flags: in: MBOX_MSG_* and MBOX_RECV_* bits; TYPE and TYPE_EXCEPT
+ *	exclude each other.
  * @timeout_ns: in: as for &struct mbox_send.
  * @msg_len: out: length of the message received; also set when the call
  *	fails with -EMSGSIZE, to the length of the message that did not fit.
@@ -271,14 +394,22 @@ struct mbox_send {
  * @sender_uid: out: the sender's uid in the receiver's user namespace
  *	(the overflow uid if unmapped).
  * @type: out: the sender's &mbox_send.type.
+ * @from_pid: in: with MBOX_RECV_FROM, the sending process (pid in the
+ *	receiver's pid namespace, positive); otherwise must be 0.
+ * @want_type: in: with MBOX_RECV_TYPE or MBOX_RECV_TYPE_EXCEPT, the type tag
+ *	to select on; otherwise must be 0.
+ * @reserved1: in: must be zero.
  * @reserved: in: must be zero; out: zero.
  *
- * Takes the next message (see Ordering) and returns 0.
+ * Takes the next message (see Ordering) - with MBOX_RECV_* selection, the
+ * next one that matches - and returns 0.  Selection is not supported on
+ * broadcast mailboxes.
  *
  * Errors: -EPERM (user handle), -EMSGSIZE (@len smaller than the next
- * message: the message stays queued, @msg_len tells its length),
- * -EINVAL (flags, timeout_ns, reserved), -EAGAIN, -ETIMEDOUT, -EINTR,
- * -EFAULT (the message stays queued).
+ * message: the message stays queued, @msg_len tells its length), -EPIPE (a
+ * deleted OS-owned mailbox was destroyed), -EINVAL (flags, timeout_ns,
+ * from_pid, want_type, reserved), -EAGAIN, -ETIMEDOUT, -EINTR, -EFAULT (the
+ * message stays queued).
  */
 struct mbox_recv {
 	__u64 buf;
@@ -291,13 +422,16 @@ struct mbox_recv {
 	__s32 sender_pid;
 	__u32 sender_uid;
 	__u32 type;
-	__u32 reserved0;
-	__u64 reserved[2];
+	__s32 from_pid;
+	__u32 want_type;
+	__u32 reserved1;
+	__u64 reserved[1];
 };
 
 /* Values of &mbox_info.role */
 #define MBOX_ROLE_OWNER		0
 #define MBOX_ROLE_USER		1
+#define MBOX_ROLE_RECEIVER	2
 
 /* Values of &mbox_info.state */
 #define MBOX_STATE_ALIVE	0
@@ -343,11 +477,56 @@ struct mbox_info {
 	__u64 reserved[4];
 };
 
+/* Values of &mbox_notice.reason */
+/* The owner handle of a process-owned mailbox was closed. */
+#define MBOX_NOTICE_OWNER_GONE	1
+/* An OS-owned mailbox was deleted and its last receiver handle closed. */
+#define MBOX_NOTICE_DELETED	2
+
+/**
+ * struct mbox_watch - MBOX_IOC_WATCH on a user or receiver handle
+ * @flags: in: must be 0.
+ * @reserved0: in: must be 0.
+ * @reserved: in: must be zero.
+ *
+ * Arms the handle's death notice (see Death notices).
+ *
+ * Errors: -EALREADY (this handle was armed before), -EINVAL (owner handle,
+ * flags, reserved), -EFAULT.
+ */
+struct mbox_watch {
+	__u32 flags;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+/**
+ * struct mbox_notice - MBOX_IOC_NOTICE on an armed handle
+ * @id: out: the id of the mailbox that died.
+ * @reason: out: MBOX_NOTICE_*.
+ * @reserved0: out: zero.
+ * @reserved: out: zero.
+ *
+ * Returns the notice once, without waiting: poll for EPOLLPRI to wait.
+ *
+ * Errors: -EAGAIN (armed, mailbox alive), -ENOENT (the notice was already
+ * read), -EINVAL (the handle was never armed), -EFAULT.
+ */
+struct mbox_notice {
+	__u64 id;
+	__u32 reason;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
 #define MBOX_IOC_VERSION	_IOR(MBOX_IOC_MAGIC, 0x00, struct mbox_version)
 #define MBOX_IOC_CREATE		_IOWR(MBOX_IOC_MAGIC, 0x01, struct mbox_create)
 #define MBOX_IOC_OPEN		_IOWR(MBOX_IOC_MAGIC, 0x02, struct mbox_open)
+#define MBOX_IOC_DELETE		_IOW(MBOX_IOC_MAGIC, 0x03, struct mbox_delete)
 #define MBOX_IOC_SEND		_IOWR(MBOX_IOC_MAGIC, 0x10, struct mbox_send)
 #define MBOX_IOC_RECV		_IOWR(MBOX_IOC_MAGIC, 0x11, struct mbox_recv)
 #define MBOX_IOC_INFO		_IOR(MBOX_IOC_MAGIC, 0x12, struct mbox_info)
+#define MBOX_IOC_WATCH		_IOW(MBOX_IOC_MAGIC, 0x30, struct mbox_watch)
+#define MBOX_IOC_NOTICE		_IOR(MBOX_IOC_MAGIC, 0x31, struct mbox_notice)
 
 #endif /* _UAPI_LINUX_MBOX_H */
