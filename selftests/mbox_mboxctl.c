@@ -381,16 +381,21 @@ static void mon_collect(struct __test_metadata *_metadata, struct mon *m,
 
 #define MAX_FDS 16
 
+#define MAX_OS 4
+
 FIXTURE(ctl) {
 	int fds[MAX_FDS];
 	int nfds;
 	struct mon mon;
 	bool mon_running;
+	char os_names[MAX_OS][64];	/* OS-owned mailboxes to delete */
+	int nos;
 };
 
 FIXTURE_SETUP(ctl)
 {
 	self->nfds = 0;
+	self->nos = 0;
 	self->mon_running = false;
 	ASSERT_EQ(0, access(tool(), X_OK))
 		TH_LOG("%s: %s (run make userspace)", tool(), strerror(errno));
@@ -404,6 +409,22 @@ FIXTURE_TEARDOWN(ctl)
 	for (int i = 0; i < self->nfds; i++)
 		if (self->fds[i] >= 0)
 			close(self->fds[i]);
+	/* They would outlive the test (and the module's unload would warn). */
+	for (int i = 0; i < self->nos; i++) {
+		struct run r;
+
+		RUN(&r, "mailbox", "delete", "name", self->os_names[i]);
+		run_free(&r);
+	}
+}
+
+/* A name for an OS-owned mailbox the teardown deletes if the test did not. */
+static const char *os_name(FIXTURE_DATA(ctl) *self, const char *tag)
+{
+	char *name = self->os_names[self->nos < MAX_OS - 1 ? self->nos++ :
+				    MAX_OS - 1];
+
+	return unique_name(name, sizeof(self->os_names[0]), tag);
 }
 
 static int track(FIXTURE_DATA(ctl) *self, int fd)
@@ -968,6 +989,139 @@ TEST_F(ctl, unprivileged_sees_its_own_mailbox_and_usage)
 	EXPECT_EQ(0, child_wait(pid));
 }
 
+/* ------------------------------------------------- OS-owned mailboxes */
+
+TEST_F(ctl, create_makes_an_os_owned_mailbox_and_delete_unlinks_it)
+{
+	const char *name = os_name(self, "os");
+	char buf[MSG_SIZE];
+	struct run r;
+	uint64_t id;
+	json_t *j;
+	int fd;
+
+	RUN(&r, "-j", "mailbox", "create", name, "capacity", "8", "msgsize",
+	    "128", "mode", "0622");
+	j = expect_json(_metadata, &r);
+	run_free(&r);
+	id = (uint64_t)jint(j, "id");
+	EXPECT_STREQ(name, jstr(j, "name"));
+	EXPECT_STREQ("os", jstr(j, "kind"));
+	EXPECT_EQ(0, jint(j, "owner_pid"));
+	EXPECT_EQ(0, jint(j, "owner_uid"));
+	EXPECT_STREQ("bounded", jstr(j, "capacity_mode"));
+	EXPECT_EQ(8, jint(j, "capacity"));
+	EXPECT_EQ(128, jint(j, "msg_size"));
+	EXPECT_STREQ("0622", jstr(j, "mode"));
+	json_decref(j);
+
+	/* It is a real mailbox: it takes messages with nobody attached. */
+	fd = track(self, mbox_open_name(name, O_CLOEXEC, NULL));
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, mbox_send_nb(fd, buf, 20, 0));
+	j = show(_metadata, AS_ROOT, id);
+	EXPECT_EQ(1, jint(j, "sent"));
+	EXPECT_EQ(1, jint(j, "queued"));
+	json_decref(j);
+
+	EXPECT_EQ(0, RUN(&r, "mailbox", "delete", name)) TH_LOG("%s", r.err);
+	run_free(&r);
+	j = list(_metadata, AS_ROOT);
+	EXPECT_FALSE(list_has(j, id));
+	json_decref(j);
+	EXPECT_EQ(-EPIPE, mbox_send_nb(fd, buf, 20, 0));
+}
+
+TEST_F(ctl, create_with_a_taken_name_exits_6)
+{
+	const char *name = os_name(self, "taken");
+	struct run r;
+
+	EXPECT_EQ(0, RUN(&r, "mailbox", "create", name, "unbounded"))
+		TH_LOG("%s", r.err);
+	run_free(&r);
+	EXPECT_EQ(6, RUN(&r, "mailbox", "create", name, "zero"));
+	EXPECT_NE(NULL, strstr(r.err, "exists")) TH_LOG("%s", r.err);
+	run_free(&r);
+}
+
+TEST_F(ctl, create_above_msg_size_max_exits_2_and_says_why)
+{
+	const char *name = os_name(self, "big");
+	struct run r;
+
+	EXPECT_EQ(2, RUN(&r, "mailbox", "create", name, "msgsize",
+			 "4294967295"));
+	EXPECT_NE(NULL, strstr(r.err, "msg_size_max")) TH_LOG("%s", r.err);
+	run_free(&r);
+	EXPECT_EQ(4, RUN(&r, "mailbox", "show", "name", name));
+	run_free(&r);
+}
+
+TEST_F(ctl, create_bounded_without_room_exits_2)
+{
+	const char *name = os_name(self, "cap0");
+	struct run r;
+
+	EXPECT_EQ(2, RUN(&r, "mailbox", "create", name, "capacity", "0"));
+	EXPECT_NE(NULL, strstr(r.err, "capacity")) TH_LOG("%s", r.err);
+	run_free(&r);
+}
+
+TEST_F(ctl, delete_of_a_process_owned_mailbox_exits_2)
+{
+	char arg[32];
+	struct run r;
+	uint64_t id;
+
+	ASSERT_LE(0, track(self, make_mailbox(MBOX_CAPACITY_UNBOUNDED, 0,
+					      0600, NULL, &id)));
+	snprintf(arg, sizeof(arg), "%" PRIu64, id);
+	EXPECT_EQ(2, RUN(&r, "mailbox", "delete", arg));
+	EXPECT_NE(NULL, strstr(r.err, "not OS-owned")) TH_LOG("%s", r.err);
+	run_free(&r);
+	/* Still there. */
+	json_decref(show(_metadata, AS_ROOT, id));
+}
+
+TEST_F(ctl, delete_of_an_unknown_mailbox_exits_4)
+{
+	char name[64];
+	struct run r;
+
+	unique_name(name, sizeof(name), "gone");
+	EXPECT_EQ(4, RUN(&r, "mailbox", "delete", name));
+	EXPECT_NE(NULL, strstr(r.err, "no such mailbox")) TH_LOG("%s", r.err);
+	run_free(&r);
+}
+
+TEST_F(ctl, unprivileged_create_is_refused_with_exit_5)
+{
+	const char *name = os_name(self, "nobody");
+	struct run r;
+
+	EXPECT_EQ(5, RUN_NOBODY(&r, "mailbox", "create", name));
+	EXPECT_NE(NULL, strstr(r.err, "CAP_SYS_ADMIN")) TH_LOG("%s", r.err);
+	run_free(&r);
+	EXPECT_EQ(4, RUN(&r, "mailbox", "show", "name", name));
+	run_free(&r);
+}
+
+TEST_F(ctl, unprivileged_delete_of_a_visible_mailbox_is_refused)
+{
+	const char *name = os_name(self, "keep");
+	struct run r;
+
+	ASSERT_EQ(0, RUN(&r, "mailbox", "create", name, "mode", "0666"))
+		TH_LOG("%s", r.err);
+	run_free(&r);
+	EXPECT_EQ(5, RUN_NOBODY(&r, "mailbox", "delete", name));
+	EXPECT_NE(NULL, strstr(r.err, "permission denied")) TH_LOG("%s", r.err);
+	run_free(&r);
+	EXPECT_EQ(0, RUN(&r, "mailbox", "show", "name", name));
+	run_free(&r);
+}
+
 /* ------------------------------------------------------------- monitor */
 
 static void start_monitor(struct __test_metadata *_metadata,
@@ -1084,6 +1238,28 @@ TEST_F(ctl, monitor_reports_one_full_episode_for_a_zero_mailbox)
 	mon_collect(_metadata, &self->mon, id, getpid(), events,
 		    sizeof(events));
 	EXPECT_STREQ("created,full,not-full,destroyed:owner-closed", events);
+	EXPECT_EQ(0, stop_monitor(self));
+}
+
+TEST_F(ctl, monitor_sees_an_os_mailbox_created_and_deleted)
+{
+	const char *name = os_name(self, "mon");
+	char events[256];
+	struct run r;
+	uint64_t id;
+	json_t *j;
+
+	start_monitor(_metadata, self);
+	RUN(&r, "-j", "mailbox", "create", name);
+	j = expect_json(_metadata, &r);
+	run_free(&r);
+	id = (uint64_t)jint(j, "id");
+	json_decref(j);
+	EXPECT_EQ(0, RUN(&r, "mailbox", "delete", name)) TH_LOG("%s", r.err);
+	run_free(&r);
+
+	mon_collect(_metadata, &self->mon, id, 0, events, sizeof(events));
+	EXPECT_STREQ("created,destroyed:deleted", events);
 	EXPECT_EQ(0, stop_monitor(self));
 }
 

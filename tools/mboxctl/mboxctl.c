@@ -228,7 +228,9 @@ static int report(struct mboxctl *c, int err, const char *subject)
 		return EXIT_NOENT;
 	case EPERM:
 	case EACCES:
-		fputs(": permission denied (needs CAP_NET_ADMIN)\n", stderr);
+		/* The kernel says what is needed, except for GENL_ADMIN_PERM. */
+		fprintf(stderr, ": permission denied (%s)\n",
+			c->nl.ack.msg[0] ? c->nl.ack.msg : "needs CAP_NET_ADMIN");
 		return EXIT_PERM;
 	case EEXIST:
 		fputs(": a mailbox of that name exists\n", stderr);
