@@ -1200,9 +1200,13 @@ TEST_F(ctl, monitor_reports_one_full_episode_for_a_bounded_mailbox)
 	/* Refused three times for room: one transition, one event. */
 	for (int i = 0; i < 3; i++)
 		ASSERT_EQ(-EAGAIN, mbox_send_nb(fd, "c", 1, 0));
-	/* Receiving one leaves the queue non-empty: still full. */
+	/*
+	 * Receiving one leaves the queue non-empty: still full, so refusing
+	 * the next sender again is no new episode.
+	 */
 	ASSERT_EQ(1, mbox_recv_nb(fd, buf, sizeof(buf), NULL));
 	ASSERT_EQ(0, mbox_send_nb(fd, "d", 1, 0));
+	ASSERT_EQ(-EAGAIN, mbox_send_nb(fd, "e", 1, 0));
 	ASSERT_EQ(1, mbox_recv_nb(fd, buf, sizeof(buf), NULL));
 	ASSERT_EQ(1, mbox_recv_nb(fd, buf, sizeof(buf), NULL));
 	close(fd);
