@@ -98,6 +98,7 @@ struct mbox *mbox_new(const struct mbox_create *args, const char *name,
 	INIT_LIST_HEAD(&mb->subs);
 	init_waitqueue_head(&mb->poll_wq);
 	atomic64_set(&mb->rejected, 0);
+	mbox_nl_init(mb);
 	return mb;
 }
 
@@ -224,6 +225,7 @@ void mbox_destroy(struct mbox *mb, u32 reason)
 
 	if (was_dead)
 		return;
+	mbox_nl_flush(mb);
 	mbox_user_uncharge_mailbox(mb->creator);
 	if (announced) {
 		atomic64_dec(&mbox_count);

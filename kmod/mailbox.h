@@ -44,6 +44,7 @@
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/mbox.h>
 
 #include "queue.h"
@@ -89,6 +90,9 @@ struct mbox {
 	unsigned int high_water;	/* most messages ever queued at once */
 	bool announced;			/* MBOX_EVENT_CREATED was sent */
 	bool full;			/* see MBOX_EVENT_FULL; netlink.h */
+	bool full_reported;		/* @full as listeners last heard it */
+	unsigned long full_next;	/* jiffies: next FULL/NOT_FULL allowed */
+	struct delayed_work full_work;	/* a throttled FULL/NOT_FULL */
 	wait_queue_head_t poll_wq;
 
 	/* Sends that reached the mailbox but failed: no room, no receiver,

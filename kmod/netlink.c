@@ -12,6 +12,7 @@
 #include <linux/pid_namespace.h>
 #include <linux/sched.h>
 #include <linux/user_namespace.h>
+#include <linux/workqueue.h>
 #include <net/genetlink.h>
 #include <net/net_namespace.h>
 #include <net/netlink.h>
@@ -898,14 +899,82 @@ static int mbox_nl_put_queue(struct sk_buff *skb, struct mbox *mb,
 	return 0;
 }
 
+/*
+ * FULL and NOT_FULL of one mailbox go out at most once per interval: a
+ * producer and a consumer of nearly equal speed can swing a mailbox
+ * between full and empty every few messages, and unthrottled that flood
+ * would overrun listeners and cost them the other mailboxes' events too.
+ */
+#define MBOX_NL_FULL_INTERVAL	(HZ / 10)
+
+static void mbox_nl_report_full(struct mbox *mb)
+	__must_hold(&mb->lock)
+{
+	mb->full_reported = mb->full;
+	mb->full_next = jiffies + MBOX_NL_FULL_INTERVAL;
+	mbox_nl_event(mb, mb->full ? MBOX_EVENT_FULL : MBOX_EVENT_NOT_FULL,
+		      mbox_nl_put_queue, 0);
+}
+
+/*
+ * Reports the state a throttled change left behind, if it still differs.
+ * Also for a mailbox that just died: mbox_nl_flush() waits for this before
+ * DESTROYED goes out.
+ */
+static void mbox_nl_report_pending(struct mbox *mb)
+{
+	mutex_lock(&mb->lock);
+	if (mb->full != mb->full_reported)
+		mbox_nl_report_full(mb);
+	mutex_unlock(&mb->lock);
+}
+
+static void mbox_nl_full_work(struct work_struct *work)
+{
+	struct mbox *mb = container_of(to_delayed_work(work), struct mbox,
+				       full_work);
+
+	mbox_nl_report_pending(mb);
+	mbox_put(mb);
+}
+
+void mbox_nl_init(struct mbox *mb)
+{
+	INIT_DELAYED_WORK(&mb->full_work, mbox_nl_full_work);
+	mb->full_next = jiffies;
+}
+
+/*
+ * Called once the mailbox is dead, before DESTROYED: a report held back by
+ * throttling goes out now, so that the last FULL/NOT_FULL a listener saw
+ * is the mailbox's final state, and none comes after DESTROYED.
+ */
+void mbox_nl_flush(struct mbox *mb)
+{
+	if (!cancel_delayed_work_sync(&mb->full_work))
+		return;
+	mbox_nl_report_pending(mb);
+	mbox_put(mb);	/* the pending work's; never the last */
+}
+
 void mbox_nl_full_changed(struct mbox *mb)
 	__must_hold(&mb->lock)
 {
 	/* A sender may find a named mailbox before it is announced. */
-	if (!mb->announced)
+	if (!mb->announced || mb->dead)
 		return;
-	mbox_nl_event(mb, mb->full ? MBOX_EVENT_FULL : MBOX_EVENT_NOT_FULL,
-		      mbox_nl_put_queue, 0);
+	/* A pending report will look at the state when it runs. */
+	if (delayed_work_pending(&mb->full_work) ||
+	    mb->full == mb->full_reported)
+		return;
+	if (time_before(jiffies, mb->full_next)) {
+		kref_get(&mb->ref);
+		if (!schedule_delayed_work(&mb->full_work,
+					   mb->full_next - jiffies))
+			mbox_put(mb);
+		return;
+	}
+	mbox_nl_report_full(mb);
 }
 
 int mbox_netlink_register(void)

@@ -31,6 +31,17 @@
  *   netlink broadcast takes no lock that the mailbox code ever takes, so the
  *   mutex adds no lock ordering.  @full changes only here, on transitions:
  *   a message sent or received without a transition costs one test.
+ *
+ * DOC: Throttling FULL and NOT_FULL
+ *
+ * At most one of them per mailbox goes out per 100 ms.  A change inside
+ * the interval arms @full_work (a delayed work holding a mailbox
+ * reference), which reports the state as it is when the interval ends, if
+ * it differs from the last one reported; so listeners always learn the
+ * final state, and the reports still alternate.  mbox_destroy() flushes
+ * the work (mbox_nl_flush(), without the mailbox lock, which the work
+ * takes) before DESTROYED goes out, and no work is armed for a dead
+ * mailbox: the last report before DESTROYED is the final state.
  */
 #ifndef _MBOX_NETLINK_H
 #define _MBOX_NETLINK_H
@@ -43,6 +54,8 @@
 int mbox_netlink_register(void);
 void mbox_netlink_unregister(void);
 
+void mbox_nl_init(struct mbox *mb);
+void mbox_nl_flush(struct mbox *mb);
 void mbox_nl_created(struct mbox *mb);
 void mbox_nl_destroyed(struct mbox *mb, u32 notice);
 void mbox_nl_full_changed(struct mbox *mb);
