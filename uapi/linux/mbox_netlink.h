@@ -101,7 +101,12 @@
  * FULL and NOT_FULL alternate, starting with FULL; a mailbox is not full
  * when created.  Because a mailbox leaves the full state only when its
  * receiver has caught up completely, a mailbox under steady pressure
- * reports one FULL, not one per message.  UNBOUNDED mailboxes never report
+ * reports one FULL, not one per message.  A mailbox that swings between
+ * full and empty faster than that reports at most once per 100 ms: a swing
+ * back and forth inside the interval may go unreported, but the state at
+ * the end of the interval is always reported, and the last report before
+ * MBOX_EVENT_DESTROYED is the mailbox's final state.  MBOX_A_FULL in
+ * MBOX_CMD_MBOX_GET gives the state now.  UNBOUNDED mailboxes never report
  * either.
  */
 #ifndef _UAPI_LINUX_MBOX_NETLINK_H
