@@ -982,7 +982,20 @@ int mbox_netlink_register(void)
 	return genl_register_family(&mbox_genl_family);
 }
 
+/*
+ * Handles pin the module, but a linked OS-owned mailbox does not: one
+ * left at unload may still have a report armed, whose timer must not fire
+ * into the unloaded module.
+ */
 void mbox_netlink_unregister(void)
 {
+	struct mbox *mb;
+	u64 id = 1;
+
+	while ((mb = mbox_find_next(&id))) {
+		mbox_nl_flush(mb);
+		mbox_put(mb);
+		id++;
+	}
 	genl_unregister_family(&mbox_genl_family);
 }
