@@ -7,6 +7,7 @@
 #include <linux/ctype.h>
 #include <linux/err.h>
 #include <linux/ipc_namespace.h>
+#include <linux/module.h>
 #include <linux/nsproxy.h>
 #include <linux/pid.h>
 #include <linux/proc_ns.h>
@@ -291,6 +292,12 @@ struct mbox *mbox_os_create(const struct mbox_create *args, const char *name)
 		mbox_put(mb);
 		return ERR_PTR(err);
 	}
+	/*
+	 * A linked OS mailbox has no handle to pin the module: it pins it
+	 * itself, so rmmod is refused until every one is deleted.  The caller
+	 * runs module code, so the module is live.
+	 */
+	__module_get(THIS_MODULE);
 	return mb;
 }
 
@@ -319,6 +326,7 @@ int mbox_os_delete(struct mbox *mb)
 	if (destroy)
 		mbox_destroy(mb, MBOX_NOTICE_DELETED);
 	mbox_put(mb);			/* the link's reference */
+	module_put(THIS_MODULE);	/* and its pin */
 	return 0;
 }
 

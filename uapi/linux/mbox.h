@@ -25,6 +25,8 @@
  *   MBOX_IOC_SEND    on any handle (the owner may message itself).
  *   MBOX_IOC_RECV    on owner and receiver handles (-EPERM on a user
  *                    handle).
+ *   MBOX_IOC_SEND_BATCH, MBOX_IOC_RECV_BATCH
+ *                    move up to MBOX_BATCH_MAX messages in one call.
  *   MBOX_IOC_INFO    on any handle.
  *   MBOX_IOC_WATCH   asks for a death notice; MBOX_IOC_NOTICE reads it.
  *
@@ -53,6 +55,13 @@
  * from one process (MBOX_RECV_FROM: symmetric receive) or of one type tag
  * (MBOX_RECV_TYPE, MBOX_RECV_TYPE_EXCEPT, like SysV msgrcv); messages not
  * selected stay queued, in order.
+ *
+ * DOC: Permissions
+ *
+ * Like open(2) on a file, permission is checked once, against the calling
+ * task's credentials when it opens a handle (and, for MBOX_CREATE_OS and
+ * MBOX_IOC_DELETE, when it calls): a handle passed to another process keeps
+ * the rights it was opened with.
  *
  * DOC: Ownership
  *
@@ -103,7 +112,10 @@
  * of equal priority come out in the order they were accepted.  On a ZERO
  * mailbox the same rule picks among the senders currently offering a
  * message.  Every accepted message gets the next per-mailbox sequence number
- * (starting at 1), so @seq gives the acceptance order.
+ * (starting at 1), so @seq gives the acceptance order; on a ZERO mailbox a
+ * message is accepted when a receiver takes it.  A non-blocking ZERO send
+ * goes straight to the longest-waiting receiver (see Waiting), so it is the
+ * one exception to priority order among offers.
  *
  * DOC: Accounting
  *
@@ -128,7 +140,29 @@
  *
  * A non-blocking send to a ZERO mailbox succeeds only if a receiver is
  * already blocked in MBOX_IOC_RECV; it then waits just for that receiver to
- * copy the message, and returns -EAGAIN if the receiver leaves without it.
+ * copy the message, and returns -EAGAIN if the receiver leaves without it
+ * (for instance because its buffer is too small: that receiver then gets
+ * -EMSGSIZE, and the message is not kept).  A timed ZERO send whose deadline
+ * has already passed behaves the same, with -ETIMEDOUT instead of -EAGAIN.
+ *
+ * DOC: Polling
+ *
+ * poll/epoll readiness of a handle:
+ *   EPOLLIN   owner and receiver handles: a message is queued (on a ZERO
+ *             mailbox, a sender is offering one); a broadcast receiver
+ *             handle: a message it has not read.
+ *   EPOLLOUT  a send would not wait: UNBOUNDED always, BOUNDED while there
+ *             is room and no sender is blocked, ZERO while a receiver is
+ *             blocked in MBOX_IOC_RECV.
+ *   EPOLLPRI  an armed death notice is ready (see Death notices).
+ *   EPOLLHUP | EPOLLERR  the mailbox is destroyed.
+ *
+ * DOC: Limits
+ *
+ * The module parameters (see /sys/module/mbox/parameters) may change at any
+ * time.  A new value applies to the next create or send: existing
+ * mailboxes keep their sizes, and a user already above a lowered
+ * user_bytes_max keeps what is queued but cannot send until below it.
  *
  * DOC: ABI rules
  *
@@ -137,7 +171,9 @@
  * non-zero reserved fields are rejected with -EINVAL, so that they can be
  * given a meaning later; a grown structure gets a new command number.
  * Structures are never partially written on error, except where a field is
- * documented as set on a given error.  Unknown commands fail with -ENOTTY.
+ * documented as set on a given error.  Commands unknown to a descriptor -
+ * including handle commands on /dev/mbox and device commands on a handle -
+ * fail with -ENOTTY.
  */
 #ifndef _UAPI_LINUX_MBOX_H
 #define _UAPI_LINUX_MBOX_H
@@ -166,6 +202,8 @@
  *	timed and non-blocking send and receive, MBOX_IOC_INFO.
  */
 #define MBOX_FEAT_CORE		_BITULL(0)
+/* MBOX_IOC_SEND_BATCH and MBOX_IOC_RECV_BATCH. */
+#define MBOX_FEAT_BATCH		_BITULL(1)
 /*
  * The "mbox" generic netlink family for inspection, administration and
  * events (see linux/mbox_netlink.h).
@@ -248,7 +286,8 @@ struct mbox_version {
  * Every create is exclusive: an existing name is never reused or opened.
  *
  * Errors: -EINVAL (unknown flag, bad capacity_mode, capacity, msg_size,
- * fd_flags or mode, non-zero reserved, bad character in name, a name with
+ * fd_flags or mode, non-zero reserved, empty name or bad character in it,
+ * a name with
  * MBOX_CREATE_PORT, PORT with OS, BROADCAST without OS or with ZERO
  * capacity), -ENAMETOOLONG (name of MBOX_NAME_MAX characters or more),
  * -EEXIST (name in use in this IPC namespace, or the process already has a
@@ -347,8 +386,9 @@ struct mbox_delete {
 /**
  * struct mbox_send - MBOX_IOC_SEND on any handle
  * @buf: in: pointer to the message bytes (may be 0 when @len is 0).
- * @len: in: message length; at most the mailbox's msg_size, and exactly
- *	msg_size for a MBOX_CREATE_FIXED_SIZE mailbox.
+ * @len: in: message length; at most the mailbox's msg_size (longer:
+ *	-EMSGSIZE), and exactly msg_size for a MBOX_CREATE_FIXED_SIZE mailbox
+ *	(shorter: -EINVAL).
  * @flags: in: MBOX_MSG_* bits.
  * @timeout_ns: in: absolute CLOCK_MONOTONIC deadline in nanoseconds when
  *	MBOX_MSG_TIMEOUT is set, otherwise must be 0.
@@ -390,9 +430,10 @@ struct mbox_send {
  * @priority: out: the message's priority.
  * @seq: out: the message's sequence number.
  * @sender_pid: out: the sending process (thread group id) as seen in the
- *	receiver's pid namespace, 0 if it is not visible there.
- * @sender_uid: out: the sender's uid in the receiver's user namespace
- *	(the overflow uid if unmapped).
+ *	receiver's pid namespace, 0 if it is not visible there.  The process
+ *	may have exited since: this is the pid it had.
+ * @sender_uid: out: the sending task's real uid in the receiver's user
+ *	namespace (the overflow uid if unmapped).
  * @type: out: the sender's &mbox_send.type.
  * @from_pid: in: with MBOX_RECV_FROM, the sending process (pid in the
  *	receiver's pid namespace, positive); otherwise must be 0.
@@ -426,6 +467,69 @@ struct mbox_recv {
 	__u32 want_type;
 	__u32 reserved1;
 	__u64 reserved[1];
+};
+
+/* Most messages one batch call moves. */
+#define MBOX_BATCH_MAX		1024
+
+/**
+ * struct mbox_msgvec - one message of a batch
+ * @buf: in: pointer to the message bytes (send) or the receive buffer.
+ * @len: in: message length (send) or buffer size (receive).
+ * @msg_len: out (receive): the message length; for the first entry also
+ *	set when the call fails with -EMSGSIZE.  Send: must be 0.
+ * @priority: in (send) / out (receive).
+ * @type: in (send) / out (receive).
+ * @seq: out: the message's sequence number.
+ * @sender_pid: out (receive), as in &struct mbox_recv.  Send: must be 0.
+ * @sender_uid: out (receive), as in &struct mbox_recv.  Send: must be 0.
+ * @reserved: in: must be zero; out: zero.
+ */
+struct mbox_msgvec {
+	__u64 buf;
+	__u32 len;
+	__u32 msg_len;
+	__u32 priority;
+	__u32 type;
+	__u64 seq;
+	__s32 sender_pid;
+	__u32 sender_uid;
+	__u64 reserved;
+};
+
+/**
+ * struct mbox_batch - MBOX_IOC_SEND_BATCH and MBOX_IOC_RECV_BATCH
+ * @vec: in: pointer to an array of @count &struct mbox_msgvec.
+ * @count: in: 1 to MBOX_BATCH_MAX.
+ * @flags: in: MBOX_MSG_NONBLOCK, MBOX_MSG_TIMEOUT.
+ * @timeout_ns: in: as for &struct mbox_send.
+ * @done: out: how many messages moved, as also returned.
+ * @reserved0: in: must be 0.
+ * @reserved: in: must be zero.
+ *
+ * Like sendmmsg(2) and recvmmsg(2) with MSG_WAITFORONE: only the first
+ * message may wait (as @flags say); the others move only if they can at
+ * once - queued if there is room, received if already there, and on a ZERO
+ * mailbox sent only while receivers are waiting.  The call returns how
+ * many moved (at least 1, in @vec order, consecutive in the mailbox for a
+ * send as far as other senders allow), or fails as the single call would
+ * for the first message, with nothing moved.  A problem with a later
+ * message ends the batch early and is not reported; the next call meets
+ * it.  Every send entry is checked (sizes, reserved fields) before any is
+ * sent: a bad one fails the whole call with nothing sent.
+ *
+ * Errors: those of MBOX_IOC_SEND or MBOX_IOC_RECV, and -EINVAL (count
+ * above MBOX_BATCH_MAX or 0, non-zero reserved or send-side out fields).
+ * Selective receive is not offered in batches.
+ */
+struct mbox_batch {
+	__u64 vec;
+	__u32 count;
+	__u32 flags;
+	__u64 timeout_ns;
+	__u32 done;
+	__u32 reserved0;
+	__u64 reserved[2];
 };
 
 /* Values of &mbox_info.role */
@@ -526,6 +630,8 @@ struct mbox_notice {
 #define MBOX_IOC_SEND		_IOWR(MBOX_IOC_MAGIC, 0x10, struct mbox_send)
 #define MBOX_IOC_RECV		_IOWR(MBOX_IOC_MAGIC, 0x11, struct mbox_recv)
 #define MBOX_IOC_INFO		_IOR(MBOX_IOC_MAGIC, 0x12, struct mbox_info)
+#define MBOX_IOC_SEND_BATCH	_IOWR(MBOX_IOC_MAGIC, 0x13, struct mbox_batch)
+#define MBOX_IOC_RECV_BATCH	_IOWR(MBOX_IOC_MAGIC, 0x14, struct mbox_batch)
 #define MBOX_IOC_WATCH		_IOW(MBOX_IOC_MAGIC, 0x30, struct mbox_watch)
 #define MBOX_IOC_NOTICE		_IOR(MBOX_IOC_MAGIC, 0x31, struct mbox_notice)
 
