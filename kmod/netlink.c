@@ -983,19 +983,10 @@ int mbox_netlink_register(void)
 }
 
 /*
- * Handles pin the module, but a linked OS-owned mailbox does not: one
- * left at unload may still have a report armed, whose timer must not fire
- * into the unloaded module.
+ * Handles and linked OS-owned mailboxes pin the module, so every mailbox
+ * was destroyed - and its armed report flushed - before this runs.
  */
 void mbox_netlink_unregister(void)
 {
-	struct mbox *mb;
-	u64 id = 1;
-
-	while ((mb = mbox_find_next(&id))) {
-		mbox_nl_flush(mb);
-		mbox_put(mb);
-		id++;
-	}
 	genl_unregister_family(&mbox_genl_family);
 }
