@@ -4,7 +4,6 @@
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
-#include <linux/ctype.h>
 #include <linux/err.h>
 #include <linux/ipc_namespace.h>
 #include <linux/module.h>
@@ -45,7 +44,9 @@ static struct ipc_namespace *mbox_current_ipc_ns(void)
  */
 void mbox_put_ipc_ns(struct ipc_namespace *ns)
 {
-	ns->ns.ops->put(&ns->ns);
+	/* Without IPC namespaces there is only init_ipc_ns, never freed. */
+	if (IS_ENABLED(CONFIG_IPC_NS))
+		ns->ns.ops->put(&ns->ns);
 }
 
 /* The caller's IPC namespace, with a reference for mbox_put_ipc_ns(). */
@@ -462,9 +463,11 @@ u64 mbox_registry_count(void)
 	return atomic64_read(&mbox_count);
 }
 
+/* ASCII only: the kernel's isalnum() also accepts Latin-1 letters. */
 static bool mbox_name_char_ok(char c)
 {
-	return isalnum(c) || c == '.' || c == '_' || c == '-';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 }
 
 /*

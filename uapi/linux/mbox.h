@@ -72,8 +72,11 @@
  * reference to the owner handle anywhere is closed.
  *
  * An OS-owned mailbox (MBOX_CREATE_OS) has no owner: creating one needs
- * CAP_SYS_ADMIN in the user namespace that owns the caller's IPC namespace,
- * and it lives, with its queued messages, until deleted.  Any process the
+ * CAP_SYS_ADMIN in the initial user namespace, and it lives, with its
+ * queued messages, until deleted; until then the module cannot be unloaded.
+ * (An OS mailbox pins its IPC namespace, and a module cannot learn when a
+ * namespace dies, so containers may not create them: an administrator who
+ * creates one inside a container's IPC namespace must delete it there.)  Any process the
  * mode bits allow to read may open a receiver handle (MBOX_OPEN_RECEIVE).
  * With several receivers, each message goes to exactly one of them: the one
  * that has been waiting longest (FIFO among waiting receivers).  A
@@ -139,11 +142,18 @@
  * consumed by the interrupted call.
  *
  * A non-blocking send to a ZERO mailbox succeeds only if a receiver is
- * already blocked in MBOX_IOC_RECV; it then waits just for that receiver to
+ * already blocked in MBOX_IOC_RECV without selection (selective receivers
+ * do not count); it then waits just for that receiver to
  * copy the message, and returns -EAGAIN if the receiver leaves without it
  * (for instance because its buffer is too small: that receiver then gets
  * -EMSGSIZE, and the message is not kept).  A timed ZERO send whose deadline
  * has already passed behaves the same, with -ETIMEDOUT instead of -EAGAIN.
+ *
+ * A receiver copies a message out while holding its mailbox, so that the
+ * message is either received or still queued, never lost in between.  A
+ * copy that faults slowly (a buffer backed by userfaultfd or a FUSE file)
+ * delays the other operations on that mailbox for as long - for a
+ * non-blocking ZERO send already handed to that receiver, uninterruptibly.
  *
  * DOC: Polling
  *
@@ -400,7 +410,9 @@ struct mbox_delete {
  * Returns 0 once the message is queued (BOUNDED, UNBOUNDED) or taken by a
  * receiver (ZERO).
  *
- * Errors: -EPIPE (mailbox destroyed, also while waiting), -EMSGSIZE (@len
+ * Errors: -EPERM (a receiver handle opened without write permission),
+ * -ENOTCONN (a broadcast mailbox with no receiver handle, also while
+ * waiting), -EPIPE (mailbox destroyed, also while waiting), -EMSGSIZE (@len
  * above msg_size), -EINVAL (unknown flags, length other than msg_size on a
  * fixed-size mailbox, priority above MBOX_PRIO_MAX, timeout_ns without
  * MBOX_MSG_TIMEOUT or above KTIME_MAX, non-zero reserved), -EAGAIN (would
