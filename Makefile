@@ -6,7 +6,7 @@
 #   make modules-all     W=1 build for every matrix kernel -> build/kernels/<K>/mbox.ko
 #   make sparse          sparse over the module for every matrix kernel
 #   make checkpatch      checkpatch.pl --strict on kmod/ and uapi/
-#   make userspace       libuserspace/, selftests/ (-> build/selftests/), the demo (-> build/demo/)
+#   make userspace       libuserspace/, selftests/ (-> build/selftests/), the demo (-> build/demo/), mboxctl (-> build/tools/)
 #   make check           everything, including the selftests in QEMU guests
 #   make demo            build, boot a 6.1 guest, run the demo
 #
@@ -57,7 +57,8 @@ userspace: ksrc
 	if [ -f tools/mbox-demo/Makefile ]; then \
 		mkdir -p $(BUILD)/demo; \
 		$(MAKE) -C tools/mbox-demo O=$(BUILD)/demo; \
-	fi
+	fi; \
+	$(MAKE) -C tools/mboxctl O=$(BUILD)/tools
 
 check:
 	$(CURDIR)/tools/check
@@ -69,7 +70,7 @@ clean:
 	@if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
 	else echo "clean: $(KDIR) not found, skipping kbuild clean"; fi
 	@if [ -f libuserspace/Makefile ]; then $(MAKE) -C libuserspace clean; fi
-	rm -rf $(BUILD)/kernels $(BUILD)/selftests
+	rm -rf $(BUILD)/kernels $(BUILD)/selftests $(BUILD)/tools
 
 # Also drops the cached guest images and extracted kernel files.
 distclean: clean

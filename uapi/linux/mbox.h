@@ -216,6 +216,11 @@
 #define MBOX_FEAT_BATCH		_BITULL(1)
 /* The shared ring: MBOX_IOC_RING_*, mmap() of MBOX_RING_OFF_* on handles. */
 #define MBOX_FEAT_RING		_BITULL(2)
+/*
+ * The "mbox" generic netlink family for inspection, administration and
+ * events (see linux/mbox_netlink.h).
+ */
+#define MBOX_FEAT_NETLINK	_BITULL(3)
 /* Direct ports: MBOX_CREATE_PORT, MBOX_OPEN_PID, selective receive. */
 #define MBOX_FEAT_DIRECT	_BITULL(4)
 /* OS-owned mailboxes: MBOX_CREATE_OS, MBOX_OPEN_RECEIVE, MBOX_IOC_DELETE. */
