@@ -48,8 +48,8 @@
  * credentials the socket was opened with.
  *
  * - MBOX_CMD_MBOX_NEW works like MBOX_IOC_CREATE with MBOX_CREATE_OS: it
- *   needs CAP_SYS_ADMIN in the user namespace that owns the caller's IPC
- *   namespace, and the mailbox belongs to that namespace.
+ *   needs CAP_SYS_ADMIN in the initial user namespace, and the mailbox
+ *   belongs to the caller's IPC namespace.
  * - MBOX_CMD_MBOX_DEL works like MBOX_IOC_DELETE: the mailbox's creator or
  *   CAP_SYS_ADMIN over its IPC namespace.
  * - MBOX_CMD_LIMITS_SET changes limits shared by every namespace, so it
