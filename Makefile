@@ -6,7 +6,7 @@
 #   make modules-all     W=1 build for every matrix kernel -> build/kernels/<K>/mbox.ko
 #   make sparse          sparse over the module for every matrix kernel
 #   make checkpatch      checkpatch.pl --strict on kmod/ and uapi/
-#   make userspace       libuserspace/, selftests/ (-> build/selftests/), the demo (-> build/demo/)
+#   make userspace       libuserspace/, selftests/ (-> build/selftests/), the demo (-> build/demo/), mboxctl (-> build/tools/)
 #   make check           everything, including the selftests in QEMU guests
 #   make demo            build, boot a 6.1 guest, run the demo
 #   make install         module (KDIR/KVER), libmbox, headers, mboxctl, man pages,
@@ -66,7 +66,8 @@ userspace: ksrc
 	if [ -f tools/mbox-demo/Makefile ]; then \
 		mkdir -p $(BUILD)/demo; \
 		$(MAKE) -C tools/mbox-demo O=$(BUILD)/demo; \
-	fi
+	fi; \
+	$(MAKE) -C tools/mboxctl O=$(BUILD)/tools
 	@$(MAKE) -s host-tests-list
 
 # Host-side tests that tools/check runs (one path per line, relative to the
@@ -90,7 +91,7 @@ clean:
 	@if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean; \
 	else echo "clean: $(KDIR) not found, skipping kbuild clean"; fi
 	@if [ -f libuserspace/Makefile ]; then $(MAKE) -C libuserspace clean; fi
-	rm -rf $(BUILD)/kernels $(BUILD)/selftests
+	rm -rf $(BUILD)/kernels $(BUILD)/selftests $(BUILD)/tools
 
 # Also drops the cached guest images and extracted kernel files.
 distclean: clean
