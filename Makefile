@@ -125,10 +125,11 @@ LIBARGS = -C libuserspace O=$(BUILD)/lib PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) \
 MBOXCTL := $(wildcard tools/mboxctl/Makefile)
 # uapi headers besides <linux/mbox.h> (which libmbox installs), e.g. netlink's.
 UAPI_EXTRA = $(filter-out uapi/linux/mbox.h,$(wildcard uapi/linux/*.h))
-# Public functions of libmbox: each gets a man3 link to libmbox.3.
-# (A variable: make would count the unbalanced parenthesis inside a call.)
-FUNC_SED := s/^(static inline )?[a-z_0-9 ]+[ *](mbox_[a-z0-9_]*[a-z0-9])[(].*/\2/p
-LIBMBOX_FUNCS = $(sort $(shell sed -nE '$(FUNC_SED)' libuserspace/*.h))
+# Manual pages, and "function:page" for each public libmbox function: every
+# function gets a man3 page that sources the page documenting it.
+MAN3 = $(wildcard man/*.3)
+MAN4 = $(wildcard man/*.4)
+MAN_LINKS = $(shell tools/man-links | tr ' ' :)
 MODULE_SOURCES = Kbuild kmod/Kbuild $(filter-out %.mod.c,$(wildcard kmod/*.c)) \
 	$(wildcard kmod/*.h) $(wildcard uapi/linux/*.h)
 # Sign at modules_install only with a key next to the headers (Debian's
@@ -166,11 +167,11 @@ else
 	@echo "install: no tools/mboxctl on this branch yet: mboxctl and mboxctl(8) skipped"
 endif
 	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man4
-	$(INSTALL) -m 0644 man/mbox.4 $(DESTDIR)$(MANDIR)/man4/mbox.4
-	$(INSTALL) -m 0644 man/libmbox.3 $(DESTDIR)$(MANDIR)/man3/libmbox.3
-	@for f in $(LIBMBOX_FUNCS); do \
-		echo '.so man3/libmbox.3' > $(DESTDIR)$(MANDIR)/man3/$$f.3 || exit 1; \
-	done; echo "  man3 links to libmbox.3: $(words $(LIBMBOX_FUNCS)) functions"
+	$(INSTALL) -m 0644 $(MAN4) $(DESTDIR)$(MANDIR)/man4/
+	$(INSTALL) -m 0644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/
+	@for l in $(MAN_LINKS); do \
+		echo ".so man3/$${l#*:}" > $(DESTDIR)$(MANDIR)/man3/$${l%%:*}.3 || exit 1; \
+	done; echo "  man3 links, one per function: $(words $(MAN_LINKS))"
 	$(INSTALL) -d $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(MODPROBEDIR) $(DESTDIR)$(SYSUSERSDIR)
 	$(INSTALL) -m 0644 packaging/udev/60-mbox.rules $(DESTDIR)$(UDEVRULESDIR)/60-mbox.rules
 	$(INSTALL) -m 0644 packaging/modprobe.d/mbox.conf $(DESTDIR)$(MODPROBEDIR)/mbox.conf
@@ -185,8 +186,9 @@ uninstall-userspace:
 	$(MAKE) $(LIBARGS) uninstall
 	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/linux/,$(notdir $(UAPI_EXTRA)))
 	rm -f $(DESTDIR)$(SBINDIR)/mboxctl $(DESTDIR)$(MANDIR)/man8/mboxctl.8
-	rm -f $(DESTDIR)$(MANDIR)/man4/mbox.4 $(DESTDIR)$(MANDIR)/man3/libmbox.3
-	rm -f $(foreach f,$(LIBMBOX_FUNCS),$(DESTDIR)$(MANDIR)/man3/$(f).3)
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man4/,$(notdir $(MAN4))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(MAN3)))
+	rm -f $(foreach l,$(MAN_LINKS),$(DESTDIR)$(MANDIR)/man3/$(firstword $(subst :, ,$(l))).3)
 	rm -f $(DESTDIR)$(UDEVRULESDIR)/60-mbox.rules $(DESTDIR)$(MODPROBEDIR)/mbox.conf \
 		$(DESTDIR)$(SYSUSERSDIR)/mbox.conf
 
