@@ -286,7 +286,7 @@ static long mbox_dev_open(struct mbox_open __user *uargs)
 
 	mutex_lock(&mb->lock);
 	dead = mb->dead;
-	mutex_unlock(&mb->lock);
+	mbox_unlock(mb);
 	if (dead) {
 		err = -ENOENT;
 		goto out_mb;

@@ -367,7 +367,7 @@ static long mbox_ioctl_info(struct mbox_handle *h,
 	info.queued_bytes = mb->queue.bytes;
 	info.sent = mb->sent;
 	info.received = mb->received;
-	mutex_unlock(&mb->lock);
+	mbox_unlock(mb);
 
 	return copy_to_user(uargs, &info, sizeof(info)) ? -EFAULT : 0;
 }
@@ -391,7 +391,7 @@ static long mbox_ioctl_watch(struct mbox_handle *h,
 		err = -EALREADY;
 	else
 		WRITE_ONCE(h->watch, MBOX_WATCH_ARMED);
-	mutex_unlock(&h->mb->lock);
+	mbox_unlock(h->mb);
 
 	/* Already dead: the notice is due now. */
 	if (!err && READ_ONCE(h->mb->dead))
@@ -423,7 +423,7 @@ static long mbox_ioctl_notice(struct mbox_handle *h,
 		else
 			WRITE_ONCE(h->watch, MBOX_WATCH_READ);
 	}
-	mutex_unlock(&mb->lock);
+	mbox_unlock(mb);
 	return err;
 }
 

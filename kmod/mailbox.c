@@ -11,6 +11,7 @@
 #include <linux/pid.h>
 #include <linux/proc_ns.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -188,7 +189,7 @@ int mbox_register(struct mbox *mb)
 		atomic64_inc(&mbox_count);
 		mbox_nl_created(mb);
 	}
-	mutex_unlock(&mb->lock);
+	mbox_unlock(mb);
 	return 0;
 }
 
@@ -227,7 +228,7 @@ void mbox_destroy(struct mbox *mb, u32 reason)
 		mbox_shutdown(mb);
 		announced = mb->announced;
 	}
-	mutex_unlock(&mb->lock);
+	mbox_unlock(mb);
 
 	if (was_dead)
 		return;
@@ -248,6 +249,7 @@ static void mbox_release(struct kref *ref)
 	WARN_ON_ONCE(!list_empty(&mb->receivers));
 	WARN_ON_ONCE(!list_empty(&mb->selectors));
 	WARN_ON_ONCE(!list_empty(&mb->subs));
+	WARN_ON_ONCE(mb->nr_wakes);
 	mutex_destroy(&mb->lock);
 	mbox_ring_free(mb->ring);
 	put_pid(mb->port_pid);
@@ -260,6 +262,38 @@ static void mbox_release(struct kref *ref)
 void mbox_put(struct mbox *mb)
 {
 	kref_put(&mb->ref, mbox_release);
+}
+
+/*
+ * Queues @task to be woken by mbox_unlock(); the reference keeps it valid
+ * although its waiter struct (on its stack) may be gone by then.  The
+ * woken task finds out why under the lock, so an early or extra wake-up is
+ * harmless; past the array, it is woken at once.
+ */
+void mbox_wake_later(struct mbox *mb, struct task_struct *task)
+{
+	if (mb->nr_wakes == ARRAY_SIZE(mb->wakes)) {
+		wake_up_process(task);
+		return;
+	}
+	get_task_struct(task);
+	mb->wakes[mb->nr_wakes++] = task;
+}
+
+/* Drops the mailbox lock, then wakes what was queued under it. */
+void mbox_unlock(struct mbox *mb)
+{
+	struct task_struct *tasks[ARRAY_SIZE(mb->wakes)];
+	unsigned int i, n = mb->nr_wakes;
+
+	for (i = 0; i < n; i++)
+		tasks[i] = mb->wakes[i];
+	mb->nr_wakes = 0;
+	mutex_unlock(&mb->lock);
+	for (i = 0; i < n; i++) {
+		wake_up_process(tasks[i]);
+		put_task_struct(tasks[i]);
+	}
 }
 
 /* CAP_SYS_ADMIN over the caller's IPC namespace. */
@@ -328,12 +362,12 @@ int mbox_os_delete(struct mbox *mb)
 
 	mutex_lock(&mb->lock);
 	if (!mb->linked) {
-		mutex_unlock(&mb->lock);
+		mbox_unlock(mb);
 		return -ENOENT;
 	}
 	mb->linked = false;
 	destroy = !mb->nr_receiver_handles;
-	mutex_unlock(&mb->lock);
+	mbox_unlock(mb);
 
 	mbox_unregister(mb);
 	if (destroy)
@@ -353,7 +387,7 @@ void mbox_receiver_opened(struct mbox *mb)
 {
 	mutex_lock(&mb->lock);
 	mb->nr_receiver_handles++;
-	mutex_unlock(&mb->lock);
+	mbox_unlock(mb);
 }
 
 /* The last receiver of an unlinked OS mailbox takes it down with it. */
@@ -363,7 +397,7 @@ void mbox_receiver_closed(struct mbox *mb)
 
 	mutex_lock(&mb->lock);
 	destroy = !--mb->nr_receiver_handles && !mb->linked;
-	mutex_unlock(&mb->lock);
+	mbox_unlock(mb);
 	if (destroy)
 		mbox_destroy(mb, MBOX_NOTICE_DELETED);
 }

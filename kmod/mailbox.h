@@ -27,7 +27,10 @@
  * step: a message is either fully received or still queued, never lost in
  * between.  No other mbox lock is taken while holding it, except the per-user
  * accounting spinlock; netlink events are sent under it (see netlink.h).
- * Fields read locklessly by poll are written with WRITE_ONCE().
+ * Fields read locklessly by poll are written with WRITE_ONCE().  It is
+ * always released with mbox_unlock(): tasks made runnable under it are woken
+ * only then, so they do not wake into a lock their waker still holds (in an
+ * emulated guest that stalls the wake-up for milliseconds).
  *
  * @owner_pid pins the creating thread group's struct pid (not the task)
  * until the mailbox is freed, so it can be reported after the creator has
@@ -93,6 +96,9 @@ struct mbox {
 	u64 tickets;			/* last arrival ticket handed out */
 	u64 sent;			/* last sequence number handed out */
 	u64 received;
+	/* Tasks to wake once the lock is dropped: see mbox_unlock(). */
+	struct task_struct *wakes[4];
+	unsigned int nr_wakes;
 	unsigned int high_water;	/* most messages ever queued at once */
 	bool announced;			/* MBOX_EVENT_CREATED was sent */
 	bool full;			/* see MBOX_EVENT_FULL; netlink.h */
@@ -118,6 +124,9 @@ int mbox_os_delete(struct mbox *mb);
 bool mbox_may_delete(const struct mbox *mb);
 void mbox_receiver_opened(struct mbox *mb);
 void mbox_receiver_closed(struct mbox *mb);
+
+void mbox_unlock(struct mbox *mb);
+void mbox_wake_later(struct mbox *mb, struct task_struct *task);
 
 struct mbox *mbox_lookup_id(u64 id);
 struct mbox *mbox_find_next(u64 *id);

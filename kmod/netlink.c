@@ -172,7 +172,7 @@ static int mbox_nl_fill_mbox(struct sk_buff *skb, struct mbox *mb,
 	if (mutex_lock_killable(&mb->lock))
 		return -EINTR;
 	mbox_nl_counters(mb, &c);
-	mutex_unlock(&mb->lock);
+	mbox_unlock(mb);
 	if (c.dead)
 		return -ENOENT;
 
@@ -919,7 +919,7 @@ static void mbox_nl_report_pending(struct mbox *mb)
 	mutex_lock(&mb->lock);
 	if (mb->full != mb->full_reported)
 		mbox_nl_report_full(mb);
-	mutex_unlock(&mb->lock);
+	mbox_unlock(mb);
 }
 
 static void mbox_nl_full_work(struct work_struct *work)

@@ -185,7 +185,7 @@ static long mbox_ring_ioctl_setup(struct mbox_handle *h,
 		err = -EPIPE;
 	else	/* publish the initialised ring to mbox_ring_get() */
 		smp_store_release(&mb->ring, ring);
-	mutex_unlock(&mb->lock);
+	mbox_unlock(mb);
 	if (err) {
 		mbox_ring_free(ring);
 		return err;

@@ -42,7 +42,7 @@ static void mbox_wake_receiver(struct mbox *mb)
 	list_del_init(&r->link);
 	WRITE_ONCE(mb->nr_receivers, mb->nr_receivers - 1);
 	r->claimed = true;
-	wake_up_process(r->task);
+	mbox_wake_later(mb, r->task);
 }
 
 /* Wakes every selective or broadcast receiver: each decides for itself. */
@@ -54,15 +54,16 @@ static void mbox_wake_selectors(struct mbox *mb)
 	list_for_each_entry_safe(r, tmp, &mb->selectors, link) {
 		list_del_init(&r->link);
 		r->claimed = true;
-		wake_up_process(r->task);
+		mbox_wake_later(mb, r->task);
 	}
 }
 
-static void mbox_resolve_sender(struct mbox_sender *s,
+static void mbox_resolve_sender(struct mbox *mb, struct mbox_sender *s,
 				enum mbox_wait_state state)
+	__must_hold(&mb->lock)
 {
 	s->state = state;
-	wake_up_process(s->task);
+	mbox_wake_later(mb, s->task);
 }
 
 /* Makes @msg available to receivers, as an accepted message or an offer. */
@@ -120,7 +121,7 @@ static void mbox_admit_senders(struct mbox *mb)
 			break;
 		list_del_init(&s->link);
 		mbox_accept_sender(mb, s);
-		mbox_resolve_sender(s, MBOX_WAIT_DONE);
+		mbox_resolve_sender(mb, s, MBOX_WAIT_DONE);
 	}
 }
 
@@ -142,7 +143,7 @@ static int mbox_sender_sleep(struct mbox *mb, struct mbox_sender *s,
 			return -ETIMEDOUT;
 		trace_mbox_block(mb, true, deadline);
 		set_current_state(TASK_INTERRUPTIBLE);
-		mutex_unlock(&mb->lock);
+		mbox_unlock(mb);
 		timed_out = !schedule_hrtimeout_range(deadline,
 						      current->timer_slack_ns,
 						      HRTIMER_MODE_ABS);
@@ -220,7 +221,7 @@ static int mbox_send_zero_handoff(struct mbox *mb, struct mbox_sender *s)
 	while (s->state == MBOX_WAIT_PENDING) {
 		trace_mbox_block(mb, true, NULL);
 		set_current_state(TASK_UNINTERRUPTIBLE);
-		mutex_unlock(&mb->lock);
+		mbox_unlock(mb);
 		schedule();
 		mutex_lock(&mb->lock);
 		trace_mbox_wake(mb, true, s->state, false);
@@ -344,7 +345,7 @@ int mbox_send(struct mbox *mb, struct mbox_user *user,
 			break;
 		seqs[sent] = s.seq;
 	}
-	mutex_unlock(&mb->lock);
+	mbox_unlock(mb);
 
 out:
 	/*
@@ -433,7 +434,7 @@ static void mbox_consume(struct mbox *mb, struct mbox_msg *msg,
 			mbox_queue_del(&mb->queue, msg);
 		msg->seq = ++mb->sent;
 		msg->sender->seq = msg->seq;
-		mbox_resolve_sender(msg->sender, MBOX_WAIT_DONE);
+		mbox_resolve_sender(mb, msg->sender, MBOX_WAIT_DONE);
 	} else {
 		mbox_queue_del(&mb->queue, msg);
 		mbox_msg_free(msg);
@@ -540,7 +541,7 @@ int mbox_recv(struct mbox *mb, struct mbox_sub *sub,
 
 		trace_mbox_block(mb, false, deadline);
 		set_current_state(TASK_INTERRUPTIBLE);
-		mutex_unlock(&mb->lock);
+		mbox_unlock(mb);
 		timed_out = !schedule_hrtimeout_range(deadline,
 						      current->timer_slack_ns,
 						      HRTIMER_MODE_ABS);
@@ -559,7 +560,7 @@ int mbox_recv(struct mbox *mb, struct mbox_sub *sub,
 
 	err = mbox_deliver(mb, msg, sub, &rx[0], report, 0);
 	if (err && r.handoff)
-		mbox_resolve_sender(r.handoff->sender, MBOX_WAIT_REFUSED);
+		mbox_resolve_sender(mb, r.handoff->sender, MBOX_WAIT_REFUSED);
 	/* The rest of a batch: only what is already there. */
 	for (done = err ? 0 : 1; done && done < count; done++) {
 		msg = mbox_pick(mb, sub, sel);
@@ -570,7 +571,7 @@ out:
 	/* Leaving a message behind after being woken for one: pass it on. */
 	if (!done && plain && r.claimed && mb->queue.count)
 		mbox_wake_receiver(mb);
-	mutex_unlock(&mb->lock);
+	mbox_unlock(mb);
 	return done ? done : err;
 }
 
@@ -580,7 +581,7 @@ void mbox_sub_attach(struct mbox *mb, struct mbox_sub *sub)
 	mutex_lock(&mb->lock);
 	sub->next = NULL;
 	list_add_tail(&sub->link, &mb->subs);
-	mutex_unlock(&mb->lock);
+	mbox_unlock(mb);
 }
 
 /*
@@ -602,11 +603,11 @@ void mbox_sub_detach(struct mbox *mb, struct mbox_sub *sub)
 	if (list_empty(&mb->subs)) {
 		list_for_each_entry_safe(s, tmp, &mb->senders, link) {
 			list_del_init(&s->link);
-			mbox_resolve_sender(s, MBOX_WAIT_UNREACHABLE);
+			mbox_resolve_sender(mb, s, MBOX_WAIT_UNREACHABLE);
 		}
 	}
 	mbox_bcast_trim(mb);
-	mutex_unlock(&mb->lock);
+	mbox_unlock(mb);
 }
 
 /*
@@ -629,13 +630,13 @@ void mbox_shutdown(struct mbox *mb)
 	while ((msg = mbox_queue_first(&mb->queue))) {
 		mbox_queue_del(&mb->queue, msg);
 		if (msg->sender)
-			mbox_resolve_sender(msg->sender, MBOX_WAIT_DEAD);
+			mbox_resolve_sender(mb, msg->sender, MBOX_WAIT_DEAD);
 		else
 			mbox_msg_free(msg);
 	}
 	list_for_each_entry_safe(s, stmp, &mb->senders, link) {
 		list_del_init(&s->link);
-		mbox_resolve_sender(s, MBOX_WAIT_DEAD);
+		mbox_resolve_sender(mb, s, MBOX_WAIT_DEAD);
 	}
 	while (!list_empty(&mb->receivers))
 		mbox_wake_receiver(mb);
