@@ -6,9 +6,12 @@
 #   make modules-all     W=1 build for every matrix kernel -> build/kernels/<K>/mbox.ko
 #   make sparse          sparse over the module for every matrix kernel
 #   make checkpatch      checkpatch.pl --strict on kmod/ and uapi/
-#   make userspace       libuserspace/, selftests/ (-> build/selftests/), the demo (-> build/demo/)
+#   make userspace       libuserspace/, selftests/ (-> build/selftests/), the demo (-> build/demo/),
+#                        mbox-bench (-> build/bench/)
 #   make check           everything, including the selftests in QEMU guests
 #   make demo            build, boot a 6.1 guest, run the demo
+#   make bench           benchmarks in a guest -> build/bench/results.{txt,csv,png}
+#                        (BENCH_KERNEL=6.12 to choose the kernel, default 6.1)
 #
 # KERNELS="6.1 6.12" restricts modules-all and sparse (default: tools/kernels --names).
 
@@ -19,7 +22,7 @@ KERNELS ?= $(shell $(CURDIR)/tools/kernels --names)
 
 CHECKPATCH_FILES = $(wildcard kmod/*.[ch] uapi/linux/*.h)
 
-.PHONY: all modules clean distclean modules-all sparse checkpatch ksrc userspace check demo help
+.PHONY: all modules clean distclean modules-all sparse checkpatch ksrc userspace check demo bench help
 
 all: modules
 
@@ -57,6 +60,9 @@ userspace: ksrc
 	if [ -f tools/mbox-demo/Makefile ]; then \
 		mkdir -p $(BUILD)/demo; \
 		$(MAKE) -C tools/mbox-demo O=$(BUILD)/demo; \
+	fi; \
+	if [ -f tools/bench/Makefile ]; then \
+		$(MAKE) -C tools/bench O=$(BUILD)/bench; \
 	fi
 
 check:
@@ -65,15 +71,19 @@ check:
 demo:
 	$(CURDIR)/tools/demo
 
+BENCH_KERNEL ?= 6.1
+bench:
+	$(CURDIR)/tools/bench/run --kernel $(BENCH_KERNEL)
+
 clean:
 	@if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
 	else echo "clean: $(KDIR) not found, skipping kbuild clean"; fi
 	@if [ -f libuserspace/Makefile ]; then $(MAKE) -C libuserspace clean; fi
-	rm -rf $(BUILD)/kernels $(BUILD)/selftests
+	rm -rf $(BUILD)/kernels $(BUILD)/selftests $(BUILD)/bench
 
 # Also drops the cached guest images and extracted kernel files.
 distclean: clean
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '3,14s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '3,17s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))

@@ -124,7 +124,7 @@ extern volatile int g_abort;	/* the watchdog fired: give up */
 void *msgbuf_alloc(size_t size);
 void msgbuf_free(void *buf);
 uint64_t now_ns(void);
-void cpu_relax(void);
+void cpu_relax(unsigned int *polls);
 int pin_to_cpu(int cpu);
 int write_file(const char *path, const char *val);
 long read_long_file(const char *path);
@@ -148,6 +148,8 @@ struct memory_result {
 	long cycle_residual[4];		/* Slab residual after each cycle */
 	char top_caches[4][64];		/* slab caches that grew the most */
 	long top_bytes[4];		/* their growth, bytes */
+	long top_objs[4];		/* ...in active objects */
+	long top_resid_objs[4];		/* objects left after the last cycle */
 	int ntop;
 	int error;			/* -errno of a failed step, or 0 */
 	char error_what[64];
@@ -158,14 +160,15 @@ int memory_measure(unsigned long n, int cycles, struct memory_result *res);
 
 /* ---------------------------------------------------------------- results */
 
-enum case_kind { K_PINGPONG, K_STREAM, K_SCALE, K_LIFECYCLE };
+/* K_PINGPONG1: both sides on one CPU, so no wake-up crosses CPUs. */
+enum case_kind { K_PINGPONG, K_PINGPONG1, K_STREAM, K_SCALE, K_LIFECYCLE };
 
 #define MAX_REPS	15
 #define NSIZES		2
 extern const size_t msg_sizes[NSIZES];
 
 /*
- * One measured case and its repetitions.  Metrics: ping-pong: round trip
+ * One measured case and its repetitions.  Metrics: ping-pong (either): round trip
  * median and p99 in microseconds; stream and scale: messages per second
  * (and MB/s, derived); lifecycle: create+destroy pairs per second.
  */

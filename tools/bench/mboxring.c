@@ -109,25 +109,27 @@ static long ring_recv(struct chan *c, void *buf, size_t len)
 
 static int ring_send_poll(struct chan *c, const void *buf, size_t len)
 {
+	unsigned int polls = 0;
 	int err;
 
 	while ((err = mbox_ring_send_nb(c->priv, buf, (uint32_t)len, 0)) ==
 	       -EAGAIN) {
 		if (g_abort)
 			return -EINTR;
-		cpu_relax();
+		cpu_relax(&polls);
 	}
 	return err;
 }
 
 static long ring_recv_poll(struct chan *c, void *buf, size_t len)
 {
+	unsigned int polls = 0;
 	long n;
 
 	while ((n = mbox_ring_recv_nb(c->priv, buf, len, NULL)) == -EAGAIN) {
 		if (g_abort)
 			return -EINTR;
-		cpu_relax();
+		cpu_relax(&polls);
 	}
 	return n;
 }

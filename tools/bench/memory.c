@@ -137,6 +137,7 @@ struct slab_snap {
 	int n;
 	char name[MAX_CACHES][64];
 	long bytes[MAX_CACHES];
+	long objs[MAX_CACHES];		/* active objects */
 };
 
 /* Bytes of slab pages per cache (num_slabs * pagesperslab * page size). */
@@ -145,7 +146,7 @@ static int read_slabinfo(struct slab_snap *s)
 	FILE *f = fopen("/proc/slabinfo", "r");
 	long page = sysconf(_SC_PAGESIZE);
 	char line[512], name[64];
-	long ppslab, nslabs;
+	long ppslab, nslabs, active;
 
 	s->n = 0;
 	if (!f)
@@ -153,11 +154,12 @@ static int read_slabinfo(struct slab_snap *s)
 	while (fgets(line, sizeof(line), f) && s->n < MAX_CACHES) {
 		if (line[0] == '#' || !strncmp(line, "slabinfo", 8))
 			continue;
-		if (sscanf(line, "%63s %*d %*d %*d %*d %ld : tunables %*d %*d %*d : slabdata %*d %ld",
-			   name, &ppslab, &nslabs) != 3)
+		if (sscanf(line, "%63s %ld %*d %*d %*d %ld : tunables %*d %*d %*d : slabdata %*d %ld",
+			   name, &active, &ppslab, &nslabs) != 4)
 			continue;
 		snprintf(s->name[s->n], sizeof(s->name[0]), "%s", name);
 		s->bytes[s->n] = nslabs * ppslab * page;
+		s->objs[s->n] = active;
 		s->n++;
 	}
 	fclose(f);
@@ -212,6 +214,16 @@ static int settle(struct meminfo *m)
 	return read_meminfo(m);
 }
 
+static long snap_objs(const struct slab_snap *s, const char *name)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->name[i], name))
+			return s->objs[i];
+	return 0;
+}
+
 static void top_growth(const struct slab_snap *a, const struct slab_snap *b,
 		       struct memory_result *res)
 {
@@ -242,6 +254,7 @@ static void top_growth(const struct slab_snap *a, const struct slab_snap *b,
 		snprintf(res->top_caches[k], sizeof(res->top_caches[k]), "%s",
 			 b->name[idx[k]]);
 		res->top_bytes[k] = best[k];
+		res->top_objs[k] = b->objs[idx[k]] - snap_objs(a, b->name[idx[k]]);
 		res->ntop++;
 	}
 }
@@ -257,7 +270,7 @@ static void memory_child(unsigned long n, int cycles,
 			 struct memory_result *res)
 {
 	struct mbox_attr attr = MBOX_ATTR_BOUNDED(16, 64);
-	static struct slab_snap s0, s1;
+	static struct slab_snap s0, s1, s2;
 	struct meminfo m0, m1, m2;
 	uint64_t t0, t1;
 	unsigned long i, made;
@@ -316,6 +329,12 @@ static void memory_child(unsigned long n, int cycles,
 		res->cycle_residual[cyc] = m2.slab - m0.slab;
 		res->residual_slab = m2.slab - m0.slab;
 		res->cycles = cyc + 1;
+		/* Objects, not pages: what a leak would leave behind. */
+		if (!read_slabinfo(&s2))
+			for (i = 0; i < (unsigned long)res->ntop; i++)
+				res->top_resid_objs[i] =
+					snap_objs(&s2, res->top_caches[i]) -
+					snap_objs(&s0, res->top_caches[i]);
 	}
 out:
 	free(fds);

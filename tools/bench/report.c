@@ -110,14 +110,19 @@ static void header(FILE *f, const struct bench *b)
 		fprintf(f, "\n%s\n", b->ring_status);
 }
 
-static void rtt_table(FILE *f, const struct bench *b)
+static void rtt_table(FILE *f, const struct bench *b, enum case_kind kind)
 {
 	char m[2][16], p[2][16], s[2][16];
 	const struct transport *t;
 	const struct case_res *c;
 	int i, k;
 
-	fprintf(f, "\nRound trip (ping-pong between two processes), microseconds\n");
+	if (kind == K_PINGPONG)
+		fprintf(f, "\nRound trip (ping-pong between two processes on CPUs %d and %d), microseconds\n",
+			b->tx_cpu, b->rx_cpu);
+	else
+		fprintf(f, "\nRound trip with both processes on CPU %d (no wake-up crosses CPUs: the cost of the\ncode paths themselves), microseconds\n",
+			b->tx_cpu);
 	fprintf(f, "%-24s  %-27s  %-27s\n", "", "------------ 64 B ---------",
 		"----------- 4 KiB ---------");
 	fprintf(f, "%-24s  %9s %9s %7s  %9s %9s %7s\n", "mechanism", "median",
@@ -125,11 +130,11 @@ static void rtt_table(FILE *f, const struct bench *b)
 	for (i = 0; (t = transports[i]); i++) {
 		if (t->flags & T_STREAM_ONLY)
 			continue;
-		if (!find_case(b, K_PINGPONG, t->name, msg_sizes[0], 1) &&
-		    !find_case(b, K_PINGPONG, t->name, msg_sizes[1], 1))
+		if (!find_case(b, kind, t->name, msg_sizes[0], 1) &&
+		    !find_case(b, kind, t->name, msg_sizes[1], 1))
 			continue;
 		for (k = 0; k < NSIZES; k++) {
-			c = find_case(b, K_PINGPONG, t->name, msg_sizes[k], 1);
+			c = find_case(b, kind, t->name, msg_sizes[k], 1);
 			strcpy(m[k], "-");
 			strcpy(p[k], "-");
 			strcpy(s[k], "-");
@@ -187,9 +192,11 @@ static void ratio_table(FILE *f, const struct bench *b, enum case_kind kind)
 	int i, k;
 
 	fprintf(f, "\n%s: mbox / anchor, same run (%s)\n",
-		kind == K_PINGPONG ? "Round-trip ratios" : "Throughput ratios",
-		kind == K_PINGPONG ? "below 1: mbox is faster" :
-				     "above 1: mbox is faster");
+		kind == K_PINGPONG ? "Round-trip ratios" :
+		kind == K_PINGPONG1 ? "Round-trip ratios, one CPU" :
+				      "Throughput ratios",
+		kind == K_STREAM ? "above 1: mbox is faster" :
+				   "below 1: mbox is faster");
 	fprintf(f, "%-30s", "");
 	for (a = 0; a < NANCHORS; a++)
 		fprintf(f, " %9s", anchors[a].col);
@@ -298,11 +305,11 @@ static void memory_table(FILE *f, const struct bench *b)
 	}
 	fprintf(f, "  per mailbox: %ld B of slab (/proc/meminfo Slab delta / %lu), of which %ld B unreclaimable\n",
 		m->slab_per_mbox, m->n, m->sunreclaim_per_mbox);
-	fprintf(f, "  slab caches that grew most:");
+	fprintf(f, "  slab caches that grew most (bytes per mailbox, objects per mailbox):\n   ");
 	for (i = 0; i < m->ntop; i++)
-		fprintf(f, "%s %s %+.1f MB (%ld B/mailbox)", i ? "," : "",
-			m->top_caches[i], (double)m->top_bytes[i] / 1e6,
-			m->top_bytes[i] / (long)m->n);
+		fprintf(f, "%s %s %ld B %.2f", i ? "," : "", m->top_caches[i],
+			m->top_bytes[i] / (long)m->n,
+			(double)m->top_objs[i] / (double)m->n);
 	fprintf(f, "\n  outside slab: vmalloc %+.1f MB (the process's descriptor table)\n",
 		(double)m->vmalloc_delta / 1e6);
 	fprintf(f, "  create %s mailboxes/s, destroy (close) %s mailboxes/s\n",
@@ -314,6 +321,11 @@ static void memory_table(FILE *f, const struct bench *b)
 			m->cycle_residual[i]);
 	fprintf(f, "; after the process exited %+ld B\n",
 		m->residual_after_exit);
+	fprintf(f, "  objects left in those caches after the last cycle:");
+	for (i = 0; i < m->ntop; i++)
+		fprintf(f, "%s %s %+ld", i ? "," : "", m->top_caches[i],
+			m->top_resid_objs[i]);
+	fprintf(f, "\n");
 }
 
 /* ---------------------------------------------------------------- targets */
@@ -340,7 +352,7 @@ static int collect_targets(const struct bench *b, struct target *t, int max)
 		{ "mbox-ring-poll", "shm-spin" },
 	};
 	const struct memory_result *m = &b->mem;
-	int n = 0, i;
+	int n = 0, i, k;
 	double v, w;
 
 #define TARGET(met_, ...) do {						\
@@ -364,16 +376,21 @@ static int collect_targets(const struct bench *b, struct target *t, int max)
 		       rings[i][0]);
 		MEASURED("%.2fx", v);
 	}
-	for (i = 0; i < 3; i++) {
-		v = ratio(median_of(b, K_PINGPONG, ioctls[i], 64, 1, 0),
-			  median_of(b, K_PINGPONG, "posix-mq", 64, 1, 0));
-		w = ratio(median_of(b, K_PINGPONG, ioctls[i], 64, 1, 0),
-			  median_of(b, K_PINGPONG, "pipe", 64, 1, 0));
-		TARGET(verdict(v, 0.8, false) == 1 && verdict(w, 0.8, false) == 1 ? 1 :
-		       (isfinite(v) && isfinite(w) ? 0 : -1),
-		       "%s round trip <= 0.8x POSIX mq and <= 0.8x pipe, 64 B",
-		       ioctls[i]);
-		MEASURED("%.2fx mq, %.2fx pipe", v, w);
+	for (k = 0; k < 2; k++) {
+		enum case_kind kind = k ? K_PINGPONG1 : K_PINGPONG;
+
+		for (i = 0; i < 3; i++) {
+			v = ratio(median_of(b, kind, ioctls[i], 64, 1, 0),
+				  median_of(b, kind, "posix-mq", 64, 1, 0));
+			w = ratio(median_of(b, kind, ioctls[i], 64, 1, 0),
+				  median_of(b, kind, "pipe", 64, 1, 0));
+			TARGET(verdict(v, 0.8, false) == 1 &&
+			       verdict(w, 0.8, false) == 1 ? 1 :
+			       (isfinite(v) && isfinite(w) ? 0 : -1),
+			       "%s round trip%s <= 0.8x POSIX mq and pipe, 64 B",
+			       ioctls[i], k ? " (one CPU)" : "");
+			MEASURED("%.2fx mq, %.2fx pipe", v, w);
+		}
 	}
 	for (i = 0; i < 2; i++) {
 		v = ratio(median_of(b, K_STREAM, i ? "mbox-batch-unbounded" :
@@ -398,15 +415,22 @@ static int collect_targets(const struct bench *b, struct target *t, int max)
 		       "memory per idle mailbox <= 1 KiB (all slab)");
 		MEASURED("%ld B (%ld B unreclaimable)", m->slab_per_mbox,
 			 m->sunreclaim_per_mbox);
-		/* "No growth": under 1% of what the mailboxes took. */
+		/*
+		 * "No growth": under 1% of what the mailboxes took, in slab
+		 * bytes and in objects of the caches they grew.
+		 */
 		v = (double)m->alive_slab / 100;
+		w = 0;
+		for (i = 0; i < m->ntop; i++)
+			if (m->top_resid_objs[i] > w)
+				w = (double)m->top_resid_objs[i];
 		TARGET(m->error ? 0 : m->residual_slab <= v &&
-		       m->residual_after_exit <= v,
+		       m->residual_after_exit <= v && w <= (double)m->n / 100,
 		       "%lu mailboxes created and destroyed, no growth left",
 		       m->n);
-		MEASURED("%+ld B after %d cycle%s, %+ld B after exit (limit %.0f B)",
+		MEASURED("%+ld B after %d cycle%s, %+ld B after exit (limit %.0f B), %+.0f objects",
 			 m->residual_slab, m->cycles, m->cycles == 1 ? "" : "s",
-			 m->residual_after_exit, v);
+			 m->residual_after_exit, v, w);
 	}
 #undef TARGET
 #undef MEASURED
@@ -454,9 +478,11 @@ static void failures(FILE *f, const struct bench *b)
 void report_text(FILE *f, const struct bench *b)
 {
 	header(f, b);
-	rtt_table(f, b);
+	rtt_table(f, b, K_PINGPONG);
+	rtt_table(f, b, K_PINGPONG1);
 	stream_table(f, b);
 	ratio_table(f, b, K_PINGPONG);
+	ratio_table(f, b, K_PINGPONG1);
 	ratio_table(f, b, K_STREAM);
 	scale_table(f, b);
 	lifecycle_table(f, b);
@@ -478,8 +504,8 @@ static void csv_row(FILE *f, const char *test, const char *mech,
 
 int report_csv(const struct bench *b, const char *path)
 {
-	static const char *const kinds[] = { "pingpong", "stream", "scale",
-					     "lifecycle" };
+	static const char *const kinds[] = { "pingpong", "pingpong-1cpu",
+					     "stream", "scale", "lifecycle" };
 	const struct memory_result *m = &b->mem;
 	const struct transport *t;
 	const struct case_res *c;
@@ -500,6 +526,7 @@ int report_csv(const struct bench *b, const char *path)
 			continue;
 		switch (c->kind) {
 		case K_PINGPONG:
+		case K_PINGPONG1:
 			csv_row(f, kinds[c->kind], c->t->name, c->size, 1,
 				"rtt_median", "us", case_median(c, 0),
 				case_min(c, 0), case_max(c, 0), c->nrep);
@@ -539,6 +566,12 @@ int report_csv(const struct bench *b, const char *path)
 				v = ratio(median_of(b, K_PINGPONG, t->name, msg_sizes[k], 1, 0),
 					  median_of(b, K_PINGPONG, anchors[a].name, msg_sizes[k], 1, 0));
 				snprintf(metric, sizeof(metric), "rtt_vs_%s", anchors[a].name);
+				if (isfinite(v))
+					csv_row(f, "ratio", t->name, msg_sizes[k], 1, metric,
+						"x", v, v, v, 1);
+				v = ratio(median_of(b, K_PINGPONG1, t->name, msg_sizes[k], 1, 0),
+					  median_of(b, K_PINGPONG1, anchors[a].name, msg_sizes[k], 1, 0));
+				snprintf(metric, sizeof(metric), "rtt_1cpu_vs_%s", anchors[a].name);
 				if (isfinite(v))
 					csv_row(f, "ratio", t->name, msg_sizes[k], 1, metric,
 						"x", v, v, v, 1);
@@ -614,7 +647,7 @@ int report_plot_data(const struct bench *b, const char *dir)
 	f = open_dat(dir, "rtt.dat");
 	if (!f)
 		return -EIO;
-	fprintf(f, "# mechanism rtt_median_64 rtt_p99_64 rtt_median_4096 rtt_p99_4096 (us)\n");
+	fprintf(f, "# mechanism rtt_median_64 rtt_p99_64 rtt_median_4096 rtt_p99_4096 rtt_1cpu_64 rtt_1cpu_4096 (us)\n");
 	for (i = 0; (t = transports[i]); i++) {
 		if (t->flags & T_STREAM_ONLY ||
 		    !find_case(b, K_PINGPONG, t->name, 64, 1))
@@ -624,6 +657,8 @@ int report_plot_data(const struct bench *b, const char *dir)
 			dat_num(f, median_of(b, K_PINGPONG, t->name, msg_sizes[k], 1, 0));
 			dat_num(f, median_of(b, K_PINGPONG, t->name, msg_sizes[k], 1, 1));
 		}
+		for (k = 0; k < NSIZES; k++)
+			dat_num(f, median_of(b, K_PINGPONG1, t->name, msg_sizes[k], 1, 0));
 		fprintf(f, "\n");
 	}
 	fclose(f);
@@ -661,11 +696,25 @@ int report_plot_data(const struct bench *b, const char *dir)
 	}
 	fclose(f);
 
+	f = open_dat(dir, "lifecycle.dat");
+	if (!f)
+		return -EIO;
+	fprintf(f, "# mechanism create_destroy_pairs_per_s\n");
+	for (i = 0; lifecycle_whats[i]; i++) {
+		if (!find_case(b, K_LIFECYCLE, lifecycle_whats[i], 0, 0))
+			continue;
+		fprintf(f, "\"%s\"", lifecycle_whats[i]);
+		dat_num(f, median_of(b, K_LIFECYCLE, lifecycle_whats[i], 0, 0, 0));
+		fprintf(f, "\n");
+	}
+	fclose(f);
+
 	f = open_dat(dir, "plot.info");
 	if (!f)
 		return -EIO;
-	fprintf(f, "kernel %s, %d reps, one run; TCG guest: compare only within this run\n",
-		b->kernel, b->reps);
+	fprintf(f, "kernel %s, %d CPUs, median of %d repetitions%s",
+		b->kernel, b->ncpus, b->reps,
+		b->ring_status ? "; ring not measured" : "");
 	fclose(f);
 	return 0;
 }

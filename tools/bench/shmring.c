@@ -12,7 +12,7 @@
  * acquire, then reads the slot (and the mirror image for head).
  *
  * Two ways to wait:
- * - spin: busy-wait with a pause instruction.  Needs a CPU per side.
+ * - spin: busy-wait (see cpu_relax()).  Needs a CPU per side.
  * - futex: a side that finds nothing to do raises its *_wait flag, issues a
  *   seq_cst fence and looks again before it sleeps in FUTEX_WAIT on the
  *   other side's index (the kernel rechecks the index, so a change after
@@ -130,6 +130,7 @@ static struct shm_slot *shm_slot(struct shm_ring *r, uint32_t i)
 static long shm_wait(const struct shm_side *s, _Atomic uint32_t *idx,
 		     _Atomic uint32_t *flag, uint32_t seen)
 {
+	unsigned int polls = 0;
 	uint32_t v;
 
 	for (;;) {
@@ -139,7 +140,7 @@ static long shm_wait(const struct shm_side *s, _Atomic uint32_t *idx,
 		if (v != seen)
 			return v;
 		if (!s->futex) {
-			cpu_relax();
+			cpu_relax(&polls);
 			continue;
 		}
 		atomic_store_explicit(flag, 1, memory_order_relaxed);
