@@ -697,15 +697,23 @@ static int run_scale(const struct bench *b, struct case_res *c, int rep)
 static bool selected(const struct bench *b, const char *name,
 		     const char *kind)
 {
-	char list[256], *tok, *save;
+	char list[256], *tok, *save, *colon;
 
 	if (!b->only)
 		return true;
 	snprintf(list, sizeof(list), "%s", b->only);
 	for (tok = strtok_r(list, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save))
-		if (!strcmp(tok, name) || !strcmp(tok, kind))
+	     tok = strtok_r(NULL, ",", &save)) {
+		colon = strchr(tok, ':');
+		if (colon) {
+			/* KIND:NAME */
+			*colon = '\0';
+			if (!strcmp(tok, kind) && !strcmp(colon + 1, name))
+				return true;
+		} else if (!strcmp(tok, name) || !strcmp(tok, kind)) {
 			return true;
+		}
+	}
 	return false;
 }
 
@@ -1042,8 +1050,9 @@ static void usage(void)
 		"  --depth N      queue length where one can be chosen (default 64)\n"
 		"  --batch N      messages per batch call (default 64)\n"
 		"  --mailboxes N  mailboxes alive at once for the memory figure (default 100000)\n"
-		"  --only LIST    only these mechanisms (pipe, mbox-bounded, ...) or kinds\n"
+		"  --only LIST    only these mechanisms (pipe, mbox-bounded, ...), kinds\n"
 		"                 (pingpong, pingpong-1cpu, stream, scale, lifecycle, memory)\n"
+		"                 or KIND:MECHANISM pairs\n"
 		"  --no-mbox      only the other mechanisms (no module needed)\n"
 		"  --cpus TX,RX   the CPUs for senders and receivers (default: the first two)\n",
 		MAX_REPS);
