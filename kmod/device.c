@@ -103,13 +103,19 @@ static int mbox_install(struct file *file, u32 fd_flags, u64 id,
 static long mbox_dev_create_os(const struct mbox_create *args,
 			       const char *name, u64 __user *uid)
 {
-	struct ipc_namespace *ns = current->nsproxy->ipc_ns;
 	struct mbox_user *user;
 	struct file *file;
 	struct mbox *mb;
 	int err;
 
-	if (!ns_capable(ns->user_ns, CAP_SYS_ADMIN))
+	/*
+	 * An OS mailbox pins its IPC namespace, and nothing unlinks it when
+	 * that namespace dies (a module has no hook there): were containers
+	 * allowed to create them, an unprivileged user could leak them - and
+	 * the memory charged to them - for good with a throwaway user and IPC
+	 * namespace.  Only the initial namespace's administrator may.
+	 */
+	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 
 	mb = mbox_os_create(args, name);

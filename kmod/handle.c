@@ -228,8 +228,8 @@ static long mbox_batch_send(struct file *file, struct mbox_handle *h,
 	u64 *seqs;
 	int n = -ENOMEM;
 
-	tx = kvmalloc_array(args->count, sizeof(*tx), GFP_KERNEL);
-	seqs = kvmalloc_array(args->count, sizeof(*seqs), GFP_KERNEL);
+	tx = kvmalloc_array(args->count, sizeof(*tx), GFP_KERNEL_ACCOUNT);
+	seqs = kvmalloc_array(args->count, sizeof(*seqs), GFP_KERNEL_ACCOUNT);
 	if (!tx || !seqs)
 		goto out;
 
@@ -271,7 +271,7 @@ static long mbox_batch_recv(struct file *file, struct mbox_handle *h,
 	unsigned int i;
 	int n;
 
-	rx = kvmalloc_array(args->count, sizeof(*rx), GFP_KERNEL);
+	rx = kvmalloc_array(args->count, sizeof(*rx), GFP_KERNEL_ACCOUNT);
 	if (!rx)
 		return -ENOMEM;
 	for (i = 0; i < args->count; i++) {
@@ -315,9 +315,14 @@ static long mbox_ioctl_batch(struct file *file, struct mbox_handle *h,
 		return -EFAULT;
 
 	uvec = u64_to_user_ptr(args.vec);
-	vec = vmemdup_user(uvec, array_size(args.count, sizeof(*vec)));
-	if (IS_ERR(vec))
-		return PTR_ERR(vec);
+	/* Held while the first message waits: charge it to the caller. */
+	vec = kvmalloc_array(args.count, sizeof(*vec), GFP_KERNEL_ACCOUNT);
+	if (!vec)
+		return -ENOMEM;
+	if (copy_from_user(vec, uvec, array_size(args.count, sizeof(*vec)))) {
+		n = -EFAULT;
+		goto out;
+	}
 	for (i = 0; i < args.count; i++) {
 		n = mbox_check_msgvec(&vec[i], send);
 		if (n)
@@ -383,7 +388,7 @@ static long mbox_ioctl_watch(struct mbox_handle *h,
 	if (h->watch != MBOX_WATCH_NONE)
 		err = -EALREADY;
 	else
-		h->watch = MBOX_WATCH_ARMED;
+		WRITE_ONCE(h->watch, MBOX_WATCH_ARMED);
 	mutex_unlock(&h->mb->lock);
 
 	/* Already dead: the notice is due now. */
@@ -414,7 +419,7 @@ static long mbox_ioctl_notice(struct mbox_handle *h,
 		if (copy_to_user(uargs, &notice, sizeof(notice)))
 			err = -EFAULT;
 		else
-			h->watch = MBOX_WATCH_READ;
+			WRITE_ONCE(h->watch, MBOX_WATCH_READ);
 	}
 	mutex_unlock(&mb->lock);
 	return err;
@@ -452,6 +457,8 @@ static __poll_t mbox_handle_poll(struct file *file, poll_table *wait)
 	__poll_t mask;
 
 	poll_wait(file, &h->mb->poll_wq, wait);
+	/* Queued before reading state; pairs with wq_has_sleeper() in wakers. */
+	smp_mb();
 	mask = mbox_poll_mask(h->mb, mbox_handle_receives(h),
 			      mbox_handle_sub(h));
 	if (READ_ONCE(h->watch) == MBOX_WATCH_ARMED && READ_ONCE(h->mb->dead))

@@ -4,9 +4,9 @@
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
-#include <linux/ctype.h>
 #include <linux/err.h>
 #include <linux/ipc_namespace.h>
+#include <linux/module.h>
 #include <linux/nsproxy.h>
 #include <linux/pid.h>
 #include <linux/proc_ns.h>
@@ -42,7 +42,9 @@ static struct ipc_namespace *mbox_current_ipc_ns(void)
  */
 static void mbox_put_ipc_ns(struct ipc_namespace *ns)
 {
-	ns->ns.ops->put(&ns->ns);
+	/* Without IPC namespaces there is only init_ipc_ns, never freed. */
+	if (IS_ENABLED(CONFIG_IPC_NS))
+		ns->ns.ops->put(&ns->ns);
 }
 
 /*
@@ -261,6 +263,12 @@ struct mbox *mbox_os_create(const struct mbox_create *args, const char *name)
 		mbox_put(mb);
 		return ERR_PTR(err);
 	}
+	/*
+	 * A linked OS mailbox has no handle to pin the module: it pins it
+	 * itself, so rmmod is refused until every one is deleted.  The caller
+	 * runs module code, so the module is live.
+	 */
+	__module_get(THIS_MODULE);
 	return mb;
 }
 
@@ -289,6 +297,7 @@ int mbox_os_delete(struct mbox *mb)
 	if (destroy)
 		mbox_destroy(mb, MBOX_NOTICE_DELETED);
 	mbox_put(mb);			/* the link's reference */
+	module_put(THIS_MODULE);	/* and its pin */
 	return 0;
 }
 
@@ -419,9 +428,11 @@ bool mbox_registry_empty(void)
 	       RB_EMPTY_ROOT(&mbox_ports);
 }
 
+/* ASCII only: the kernel's isalnum() also accepts Latin-1 letters. */
 static bool mbox_name_char_ok(char c)
 {
-	return isalnum(c) || c == '.' || c == '_' || c == '-';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 }
 
 /*

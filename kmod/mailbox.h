@@ -6,7 +6,9 @@
  *
  * A mailbox is reference counted: every handle holds one reference, lookups
  * take one, and an OS-owned mailbox holds one for being linked (registered
- * until MBOX_IOC_DELETE).  A process-owned mailbox is *destroyed* - marked
+ * until MBOX_IOC_DELETE).  Handles pin the module through their file
+ * operations; a linked OS mailbox, which may have no handle, pins it
+ * itself until deleted.  A process-owned mailbox is *destroyed* - marked
  * dead, emptied, removed from the registry - when its owner handle is
  * released; an OS-owned one when it is unlinked and has no receiver handle
  * left.  It is *freed* (after an RCU grace period, since id lookups run under

@@ -95,6 +95,14 @@ static void mbox_accept(struct mbox *mb, struct mbox_msg *msg)
 	mbox_enqueue(mb, msg);
 }
 
+/* Accepts a sender's message; from now on only @s->seq may be read. */
+static void mbox_accept_sender(struct mbox *mb, struct mbox_sender *s)
+	__must_hold(&mb->lock)
+{
+	mbox_accept(mb, s->msg);
+	s->seq = s->msg->seq;
+}
+
 /* Admits blocked BOUNDED senders, oldest first, while there is room. */
 static void mbox_admit_senders(struct mbox *mb)
 	__must_hold(&mb->lock)
@@ -107,7 +115,7 @@ static void mbox_admit_senders(struct mbox *mb)
 		if (!s)
 			break;
 		list_del_init(&s->link);
-		mbox_accept(mb, s->msg);
+		mbox_accept_sender(mb, s);
 		mbox_resolve_sender(s, MBOX_WAIT_DONE);
 	}
 }
@@ -161,7 +169,7 @@ static int mbox_send_bounded(struct mbox *mb, struct mbox_sender *s,
 
 	/* Strict FIFO: nobody overtakes a blocked sender. */
 	if (mb->queue.count < mb->capacity && list_empty(&mb->senders)) {
-		mbox_accept(mb, s->msg);
+		mbox_accept_sender(mb, s);
 		return 0;
 	}
 	if (nonblock)
@@ -171,6 +179,9 @@ static int mbox_send_bounded(struct mbox *mb, struct mbox_sender *s,
 	WRITE_ONCE(mb->nr_senders, mb->nr_senders + 1);
 	err = mbox_sender_sleep(mb, s, deadline);
 	WRITE_ONCE(mb->nr_senders, mb->nr_senders - 1);
+	/* EPOLLOUT also waits for the last blocked sender: tell pollers. */
+	if (!mb->nr_senders && mb->queue.count < mb->capacity)
+		mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
 
 	if (s->state != MBOX_WAIT_PENDING)
 		return mbox_sender_result(s);
@@ -216,6 +227,11 @@ static int mbox_send_zero(struct mbox *mb, struct mbox_sender *s,
 	s->msg->sender = s;
 	if (nonblock)
 		return mbox_send_zero_handoff(mb, s);
+	/* A deadline already past: a waiting receiver, or no wait at all. */
+	if (deadline && ktime_compare(*deadline, ktime_get()) <= 0) {
+		err = mbox_send_zero_handoff(mb, s);
+		return err == -EAGAIN ? -ETIMEDOUT : err;
+	}
 
 	mbox_enqueue(mb, s->msg);
 	WRITE_ONCE(mb->nr_senders, mb->nr_senders + 1);
@@ -243,7 +259,7 @@ static int mbox_send_one(struct mbox *mb, struct mbox_sender *s,
 		return -ENOTCONN;
 	switch (mb->capacity_mode) {
 	case MBOX_CAPACITY_UNBOUNDED:
-		mbox_accept(mb, s->msg);
+		mbox_accept_sender(mb, s);
 		return 0;
 	case MBOX_CAPACITY_BOUNDED:
 		return mbox_send_bounded(mb, s, nonblock, deadline);
@@ -287,7 +303,7 @@ int mbox_send(struct mbox *mb, struct mbox_user *user,
 		goto rejected;
 
 	if (count > 1) {
-		msgs = kvmalloc_array(count, sizeof(*msgs), GFP_KERNEL);
+		msgs = kvmalloc_array(count, sizeof(*msgs), GFP_KERNEL_ACCOUNT);
 		if (!msgs)
 			return -ENOMEM;
 	}
@@ -313,7 +329,7 @@ int mbox_send(struct mbox *mb, struct mbox_user *user,
 		err = mbox_send_one(mb, &s, nonblock || sent, deadline);
 		if (err)
 			break;
-		seqs[sent] = s.msg->seq;
+		seqs[sent] = s.seq;
 	}
 	mutex_unlock(&mb->lock);
 
@@ -368,12 +384,16 @@ static void mbox_bcast_trim(struct mbox *mb)
 	__must_hold(&mb->lock)
 {
 	struct mbox_msg *msg;
+	bool freed = false;
 
 	while ((msg = mbox_queue_first(&mb->queue)) && !msg->readers) {
 		mbox_queue_del(&mb->queue, msg);
 		mbox_msg_free(msg);
+		freed = true;
 	}
 	mbox_admit_senders(mb);
+	if (freed)
+		mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
 }
 
 /* Removes @msg from the queue once received; frees it unless an offer. */
@@ -390,6 +410,7 @@ static void mbox_consume(struct mbox *mb, struct mbox_msg *msg,
 		if (!RB_EMPTY_NODE(&msg->node))
 			mbox_queue_del(&mb->queue, msg);
 		msg->seq = ++mb->sent;
+		msg->sender->seq = msg->seq;
 		mbox_resolve_sender(msg->sender, MBOX_WAIT_DONE);
 	} else {
 		mbox_queue_del(&mb->queue, msg);
@@ -473,15 +494,20 @@ int mbox_recv(struct mbox *mb, struct mbox_sub *sub,
 			goto out;
 		}
 
-		r.claimed = false;
-		if (plain) {
+		if (plain && r.claimed) {
+			/* Woken for a message someone else took: keep our turn. */
+			list_add(&r.link, &mb->receivers);
+		} else if (plain) {
 			list_add_tail(&r.link, &mb->receivers);
-			WRITE_ONCE(mb->nr_receivers, mb->nr_receivers + 1);
-			if (mb->capacity_mode == MBOX_CAPACITY_ZERO)
-				mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
 		} else {
 			list_add_tail(&r.link, &mb->selectors);
 		}
+		if (plain) {
+			WRITE_ONCE(mb->nr_receivers, mb->nr_receivers + 1);
+			if (mb->capacity_mode == MBOX_CAPACITY_ZERO)
+				mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
+		}
+		r.claimed = false;
 
 		set_current_state(TASK_INTERRUPTIBLE);
 		mutex_unlock(&mb->lock);

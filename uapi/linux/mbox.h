@@ -56,6 +56,13 @@
  * (MBOX_RECV_TYPE, MBOX_RECV_TYPE_EXCEPT, like SysV msgrcv); messages not
  * selected stay queued, in order.
  *
+ * DOC: Permissions
+ *
+ * Like open(2) on a file, permission is checked once, against the calling
+ * task's credentials when it opens a handle (and, for MBOX_CREATE_OS and
+ * MBOX_IOC_DELETE, when it calls): a handle passed to another process keeps
+ * the rights it was opened with.
+ *
  * DOC: Ownership
  *
  * A process-owned mailbox has one owner handle; only it receives.
@@ -65,8 +72,11 @@
  * reference to the owner handle anywhere is closed.
  *
  * An OS-owned mailbox (MBOX_CREATE_OS) has no owner: creating one needs
- * CAP_SYS_ADMIN in the user namespace that owns the caller's IPC namespace,
- * and it lives, with its queued messages, until deleted.  Any process the
+ * CAP_SYS_ADMIN in the initial user namespace, and it lives, with its
+ * queued messages, until deleted; until then the module cannot be unloaded.
+ * (An OS mailbox pins its IPC namespace, and a module cannot learn when a
+ * namespace dies, so containers may not create them: an administrator who
+ * creates one inside a container's IPC namespace must delete it there.)  Any process the
  * mode bits allow to read may open a receiver handle (MBOX_OPEN_RECEIVE).
  * With several receivers, each message goes to exactly one of them: the one
  * that has been waiting longest (FIFO among waiting receivers).  A
@@ -105,7 +115,10 @@
  * of equal priority come out in the order they were accepted.  On a ZERO
  * mailbox the same rule picks among the senders currently offering a
  * message.  Every accepted message gets the next per-mailbox sequence number
- * (starting at 1), so @seq gives the acceptance order.
+ * (starting at 1), so @seq gives the acceptance order; on a ZERO mailbox a
+ * message is accepted when a receiver takes it.  A non-blocking ZERO send
+ * goes straight to the longest-waiting receiver (see Waiting), so it is the
+ * one exception to priority order among offers.
  *
  * DOC: Accounting
  *
@@ -129,8 +142,37 @@
  * consumed by the interrupted call.
  *
  * A non-blocking send to a ZERO mailbox succeeds only if a receiver is
- * already blocked in MBOX_IOC_RECV; it then waits just for that receiver to
- * copy the message, and returns -EAGAIN if the receiver leaves without it.
+ * already blocked in MBOX_IOC_RECV without selection (selective receivers
+ * do not count); it then waits just for that receiver to
+ * copy the message, and returns -EAGAIN if the receiver leaves without it
+ * (for instance because its buffer is too small: that receiver then gets
+ * -EMSGSIZE, and the message is not kept).  A timed ZERO send whose deadline
+ * has already passed behaves the same, with -ETIMEDOUT instead of -EAGAIN.
+ *
+ * A receiver copies a message out while holding its mailbox, so that the
+ * message is either received or still queued, never lost in between.  A
+ * copy that faults slowly (a buffer backed by userfaultfd or a FUSE file)
+ * delays the other operations on that mailbox for as long - for a
+ * non-blocking ZERO send already handed to that receiver, uninterruptibly.
+ *
+ * DOC: Polling
+ *
+ * poll/epoll readiness of a handle:
+ *   EPOLLIN   owner and receiver handles: a message is queued (on a ZERO
+ *             mailbox, a sender is offering one); a broadcast receiver
+ *             handle: a message it has not read.
+ *   EPOLLOUT  a send would not wait: UNBOUNDED always, BOUNDED while there
+ *             is room and no sender is blocked, ZERO while a receiver is
+ *             blocked in MBOX_IOC_RECV.
+ *   EPOLLPRI  an armed death notice is ready (see Death notices).
+ *   EPOLLHUP | EPOLLERR  the mailbox is destroyed.
+ *
+ * DOC: Limits
+ *
+ * The module parameters (see /sys/module/mbox/parameters) may change at any
+ * time.  A new value applies to the next create or send: existing
+ * mailboxes keep their sizes, and a user already above a lowered
+ * user_bytes_max keeps what is queued but cannot send until below it.
  *
  * DOC: ABI rules
  *
@@ -139,7 +181,9 @@
  * non-zero reserved fields are rejected with -EINVAL, so that they can be
  * given a meaning later; a grown structure gets a new command number.
  * Structures are never partially written on error, except where a field is
- * documented as set on a given error.  Unknown commands fail with -ENOTTY.
+ * documented as set on a given error.  Commands unknown to a descriptor -
+ * including handle commands on /dev/mbox and device commands on a handle -
+ * fail with -ENOTTY.
  */
 #ifndef _UAPI_LINUX_MBOX_H
 #define _UAPI_LINUX_MBOX_H
@@ -247,7 +291,8 @@ struct mbox_version {
  * Every create is exclusive: an existing name is never reused or opened.
  *
  * Errors: -EINVAL (unknown flag, bad capacity_mode, capacity, msg_size,
- * fd_flags or mode, non-zero reserved, bad character in name, a name with
+ * fd_flags or mode, non-zero reserved, empty name or bad character in it,
+ * a name with
  * MBOX_CREATE_PORT, PORT with OS, BROADCAST without OS or with ZERO
  * capacity), -ENAMETOOLONG (name of MBOX_NAME_MAX characters or more),
  * -EEXIST (name in use in this IPC namespace, or the process already has a
@@ -346,8 +391,9 @@ struct mbox_delete {
 /**
  * struct mbox_send - MBOX_IOC_SEND on any handle
  * @buf: in: pointer to the message bytes (may be 0 when @len is 0).
- * @len: in: message length; at most the mailbox's msg_size, and exactly
- *	msg_size for a MBOX_CREATE_FIXED_SIZE mailbox.
+ * @len: in: message length; at most the mailbox's msg_size (longer:
+ *	-EMSGSIZE), and exactly msg_size for a MBOX_CREATE_FIXED_SIZE mailbox
+ *	(shorter: -EINVAL).
  * @flags: in: MBOX_MSG_* bits.
  * @timeout_ns: in: absolute CLOCK_MONOTONIC deadline in nanoseconds when
  *	MBOX_MSG_TIMEOUT is set, otherwise must be 0.
@@ -359,7 +405,9 @@ struct mbox_delete {
  * Returns 0 once the message is queued (BOUNDED, UNBOUNDED) or taken by a
  * receiver (ZERO).
  *
- * Errors: -EPIPE (mailbox destroyed, also while waiting), -EMSGSIZE (@len
+ * Errors: -EPERM (a receiver handle opened without write permission),
+ * -ENOTCONN (a broadcast mailbox with no receiver handle, also while
+ * waiting), -EPIPE (mailbox destroyed, also while waiting), -EMSGSIZE (@len
  * above msg_size), -EINVAL (unknown flags, length other than msg_size on a
  * fixed-size mailbox, priority above MBOX_PRIO_MAX, timeout_ns without
  * MBOX_MSG_TIMEOUT or above KTIME_MAX, non-zero reserved), -EAGAIN (would
@@ -389,9 +437,10 @@ struct mbox_send {
  * @priority: out: the message's priority.
  * @seq: out: the message's sequence number.
  * @sender_pid: out: the sending process (thread group id) as seen in the
- *	receiver's pid namespace, 0 if it is not visible there.
- * @sender_uid: out: the sender's uid in the receiver's user namespace
- *	(the overflow uid if unmapped).
+ *	receiver's pid namespace, 0 if it is not visible there.  The process
+ *	may have exited since: this is the pid it had.
+ * @sender_uid: out: the sending task's real uid in the receiver's user
+ *	namespace (the overflow uid if unmapped).
  * @type: out: the sender's &mbox_send.type.
  * @from_pid: in: with MBOX_RECV_FROM, the sending process (pid in the
  *	receiver's pid namespace, positive); otherwise must be 0.
