@@ -1136,7 +1136,7 @@ static void parse_args(struct bench *b, int argc, char **argv)
 	    !(scale > 0) || b->depth < 1 || b->batch < 1 ||
 	    b->batch > MBOX_BATCH_MAX || b->mailboxes < 1)
 		usage();
-	b->pp_time = 0.25;
+	b->pp_time = 0.3;
 	b->st_time = 0.3;
 	b->scale_time = 0.3;
 	b->warm_time = 0.05;
