@@ -140,7 +140,6 @@ struct memory_result {
 	double destroy_rate;
 	long slab_per_mbox;		/* bytes: Slab delta / n */
 	long sunreclaim_per_mbox;	/* bytes: SUnreclaim delta / n */
-	long vmalloc_delta;		/* bytes: fd table etc., whole run */
 	long residual_slab;		/* bytes left after destroying all */
 	long residual_after_exit;	/* ...and after the process exited */
 	long alive_slab;		/* bytes taken with n alive */

@@ -106,7 +106,6 @@ int lifecycle_rate(const char *what, double seconds, double *rate)
 struct meminfo {
 	long slab;		/* bytes */
 	long sunreclaim;
-	long vmalloc;
 };
 
 static int read_meminfo(struct meminfo *m)
@@ -124,11 +123,9 @@ static int read_meminfo(struct meminfo *m)
 			m->slab = kb * 1024, found++;
 		else if (!strcmp(key, "SUnreclaim:"))
 			m->sunreclaim = kb * 1024, found++;
-		else if (!strcmp(key, "VmallocUsed:"))
-			m->vmalloc = kb * 1024, found++;
 	}
 	fclose(f);
-	return found == 3 ? 0 : -ENODATA;
+	return found == 2 ? 0 : -ENODATA;
 }
 
 #define MAX_CACHES 512
@@ -307,7 +304,6 @@ static void memory_child(unsigned long n, int cycles,
 				res->slab_per_mbox = res->alive_slab / (long)n;
 				res->sunreclaim_per_mbox =
 					(m1.sunreclaim - m0.sunreclaim) / (long)n;
-				res->vmalloc_delta = m1.vmalloc - m0.vmalloc;
 				top_growth(&s0, &s1, res);
 			}
 		}

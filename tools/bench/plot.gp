@@ -42,12 +42,17 @@ set style data linespoints
 unset xtics
 set xtics nomirror
 set logscale x 2
+unset logscale y
+set yrange [0:*]
+set ylabel "messages/s"
 set xlabel "senders (each its own process)"
-set key top right
+set key bottom right
 plot dir . "/scaling.dat" using 1:2 title "bounded" lw 2 pt 7, \
      '' using 1:3 title "unbounded" lw 2 pt 5
 unset xlabel
 unset logscale x
+set logscale y
+set autoscale y
 
 set title "Create + destroy, pairs per second - higher is better"
 set style data histograms

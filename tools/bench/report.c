@@ -310,8 +310,10 @@ static void memory_table(FILE *f, const struct bench *b)
 		fprintf(f, "%s %s %ld B %.2f", i ? "," : "", m->top_caches[i],
 			m->top_bytes[i] / (long)m->n,
 			(double)m->top_objs[i] / (double)m->n);
-	fprintf(f, "\n  outside slab: vmalloc %+.1f MB (the process's descriptor table)\n",
-		(double)m->vmalloc_delta / 1e6);
+	fprintf(f, "\n  (the caches of struct mbox and the handle, then the struct file and dentry every\n"
+		"  descriptor has; the count also includes the process's descriptor table, grown to\n"
+		"  hold %lu descriptors - a large kmalloc, counted as slab, freed when the process exits)\n",
+		m->n);
 	fprintf(f, "  create %s mailboxes/s, destroy (close) %s mailboxes/s\n",
 		si(r1, sizeof(r1), m->create_rate),
 		si(r2, sizeof(r2), m->destroy_rate));
@@ -319,7 +321,7 @@ static void memory_table(FILE *f, const struct bench *b)
 	for (i = 0; i < m->cycles; i++)
 		fprintf(f, "%s cycle %d %+ld B", i ? "," : "", i + 1,
 			m->cycle_residual[i]);
-	fprintf(f, "; after the process exited %+ld B\n",
+	fprintf(f, ";\n  after the process exited (descriptor table freed) %+ld B\n",
 		m->residual_after_exit);
 	fprintf(f, "  objects left in those caches after the last cycle:");
 	for (i = 0; i < m->ntop; i++)
@@ -416,21 +418,26 @@ static int collect_targets(const struct bench *b, struct target *t, int max)
 		MEASURED("%ld B (%ld B unreclaimable)", m->slab_per_mbox,
 			 m->sunreclaim_per_mbox);
 		/*
-		 * "No growth": under 1% of what the mailboxes took, in slab
-		 * bytes and in objects of the caches they grew.
+		 * "No growth": what the mailboxes took is all given back.  While
+		 * the process lives its descriptor table stays grown, so: after
+		 * it exits, under 1% of what the mailboxes took; between the
+		 * first and the last cycle, no more than that either; and in
+		 * objects of the caches the mailboxes grew, under 1% of them.
 		 */
 		v = (double)m->alive_slab / 100;
 		w = 0;
 		for (i = 0; i < m->ntop; i++)
 			if (m->top_resid_objs[i] > w)
 				w = (double)m->top_resid_objs[i];
-		TARGET(m->error ? 0 : m->residual_slab <= v &&
-		       m->residual_after_exit <= v && w <= (double)m->n / 100,
+		TARGET(m->error ? 0 : m->residual_after_exit <= v &&
+		       m->cycle_residual[m->cycles - 1] -
+		       m->cycle_residual[0] <= v && w <= (double)m->n / 100,
 		       "%lu mailboxes created and destroyed, no growth left",
 		       m->n);
-		MEASURED("%+ld B after %d cycle%s, %+ld B after exit (limit %.0f B), %+.0f objects",
-			 m->residual_slab, m->cycles, m->cycles == 1 ? "" : "s",
-			 m->residual_after_exit, v, w);
+		MEASURED("%+ld B after exit, %+ld B cycle %d vs 1, %+.0f objects (limits %.0f B, %lu)",
+			 m->residual_after_exit,
+			 m->cycle_residual[m->cycles - 1] - m->cycle_residual[0],
+			 m->cycles, w, v, m->n / 100);
 	}
 #undef TARGET
 #undef MEASURED
