@@ -505,8 +505,8 @@ static void csv_row(FILE *f, const char *test, const char *mech,
 		    const char *unit, double med, double lo, double hi,
 		    int reps)
 {
-	fprintf(f, "%s,%s,%zu,%u,%s,%s,%.6g,%.6g,%.6g,%d\n", test, mech, size,
-		senders, metric, unit, med, lo, hi, reps);
+	fprintf(f, "%s,%s,%zu,%u,%s,%s,%.6g,%.6g,%.6g,%d,\n", test, mech,
+		size, senders, metric, unit, med, lo, hi, reps);
 }
 
 int report_csv(const struct bench *b, const char *path)
@@ -526,7 +526,7 @@ int report_csv(const struct bench *b, const char *path)
 		fprintf(stderr, "mbox-bench: %s: %s\n", path, strerror(errno));
 		return -errno;
 	}
-	fprintf(f, "test,mechanism,msg_size,senders,metric,unit,median,min,max,reps\n");
+	fprintf(f, "test,mechanism,msg_size,senders,metric,unit,median,min,max,reps,note\n");
 	for (i = 0; i < b->ncases; i++) {
 		c = &b->cases[i];
 		if (c->skipped)
@@ -611,10 +611,11 @@ int report_csv(const struct bench *b, const char *path)
 			(double)m->residual_after_exit, 1);
 	}
 	n = collect_targets(b, tg, 16);
+	/* Targets: the verdict as the metric, what was measured as a note. */
 	for (i = 0; i < n; i++)
-		fprintf(f, "target,\"%s\",0,0,%s,\"%s\",,,,\n", tg[i].what,
+		fprintf(f, "target,\"%s\",0,0,%s,,,,,,\"%s\"\n", tg[i].what,
 			tg[i].met == 1 ? "met" : tg[i].met == 0 ? "missed" :
-			"not_measured", tg[i].measured);
+			"not_measured", tg[i].met < 0 ? "" : tg[i].measured);
 	if (fclose(f)) {
 		fprintf(stderr, "mbox-bench: %s: %s\n", path, strerror(errno));
 		return -errno;
