@@ -6,8 +6,8 @@
 #   make modules-all     W=1 build for every matrix kernel -> build/kernels/<K>/mbox.ko
 #   make sparse          sparse over the module for every matrix kernel
 #   make checkpatch      checkpatch.pl --strict on kmod/ and uapi/
-#   make userspace       libuserspace/, selftests/ (-> build/selftests/), the demo (-> build/demo/),
-#                        mbox-bench (-> build/bench/)
+#   make userspace       libuserspace/, selftests/ (-> build/selftests/), the demo (-> build/demo/), mboxctl (-> build/tools/),
+#                        the benchmarks (-> build/bench/)
 #   make check           everything, including the selftests in QEMU guests
 #   make demo            build, boot a 6.1 guest, run the demo
 #   make bench           benchmarks in a guest -> build/bench/results.{txt,csv,png}
@@ -61,9 +61,8 @@ userspace: ksrc
 		mkdir -p $(BUILD)/demo; \
 		$(MAKE) -C tools/mbox-demo O=$(BUILD)/demo; \
 	fi; \
-	if [ -f tools/bench/Makefile ]; then \
-		$(MAKE) -C tools/bench O=$(BUILD)/bench; \
-	fi
+	$(MAKE) -C tools/mboxctl O=$(BUILD)/tools; \
+	$(MAKE) -C tools/bench O=$(BUILD)/bench
 
 check:
 	$(CURDIR)/tools/check
@@ -79,7 +78,7 @@ clean:
 	@if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
 	else echo "clean: $(KDIR) not found, skipping kbuild clean"; fi
 	@if [ -f libuserspace/Makefile ]; then $(MAKE) -C libuserspace clean; fi
-	rm -rf $(BUILD)/kernels $(BUILD)/selftests $(BUILD)/bench
+	rm -rf $(BUILD)/kernels $(BUILD)/selftests $(BUILD)/tools $(BUILD)/bench
 
 # Also drops the cached guest images and extracted kernel files.
 distclean: clean

@@ -28,14 +28,17 @@ static long mbox_dev_version(struct mbox_version __user *uargs)
 	memset(&v, 0, sizeof(v));
 	v.abi_version = MBOX_ABI_VERSION;
 	v.max_msg_size = READ_ONCE(mbox_msg_size_max);
-	v.features = MBOX_FEAT_CORE | MBOX_FEAT_BATCH | MBOX_FEAT_DIRECT | MBOX_FEAT_OS_OWNED |
+	v.features = MBOX_FEAT_CORE | MBOX_FEAT_BATCH | MBOX_FEAT_RING |
+		     MBOX_FEAT_NETLINK |
+		     MBOX_FEAT_DIRECT | MBOX_FEAT_OS_OWNED |
 		     MBOX_FEAT_BROADCAST | MBOX_FEAT_DEATH_NOTICE;
 	v.max_capacity = READ_ONCE(mbox_capacity_max);
 	v.max_priority = MBOX_PRIO_MAX;
 	return copy_to_user(uargs, &v, sizeof(v)) ? -EFAULT : 0;
 }
 
-static int mbox_check_create(const struct mbox_create *args)
+/* Also checks MBOX_CMD_MBOX_NEW's request (netlink.c). */
+int mbox_check_create(const struct mbox_create *args)
 {
 	unsigned int i;
 

@@ -13,6 +13,7 @@
 
 #include "handle.h"
 #include "mailbox.h"
+#include "ring.h"
 #include "transfer.h"
 #include "user.h"
 
@@ -31,8 +32,8 @@ static struct mbox_sub *mbox_handle_sub(struct mbox_handle *h)
 }
 
 /* Turns the uapi timeout fields into a deadline for the wait helpers. */
-static int mbox_deadline(u32 flags, u64 timeout_ns, ktime_t *deadline,
-			 ktime_t **pdeadline)
+int mbox_deadline(u32 flags, u64 timeout_ns, ktime_t *deadline,
+		  ktime_t **pdeadline)
 {
 	if (!(flags & MBOX_MSG_TIMEOUT)) {
 		*pdeadline = NULL;
@@ -447,7 +448,7 @@ static long mbox_handle_ioctl(struct file *file, unsigned int cmd,
 	case MBOX_IOC_NOTICE:
 		return mbox_ioctl_notice(h, argp);
 	default:
-		return -ENOTTY;
+		return mbox_ring_ioctl(file, h, cmd, arg);
 	}
 }
 
@@ -461,9 +462,16 @@ static __poll_t mbox_handle_poll(struct file *file, poll_table *wait)
 	smp_mb();
 	mask = mbox_poll_mask(h->mb, mbox_handle_receives(h),
 			      mbox_handle_sub(h));
+	if (h->role == MBOX_ROLE_OWNER)
+		mask |= mbox_ring_poll(h->mb);
 	if (READ_ONCE(h->watch) == MBOX_WATCH_ARMED && READ_ONCE(h->mb->dead))
 		mask |= EPOLLPRI;
 	return mask;
+}
+
+static int mbox_handle_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return mbox_ring_mmap(file->private_data, vma);
 }
 
 static int mbox_handle_release(struct inode *inode, struct file *file)
@@ -489,6 +497,7 @@ static const struct file_operations mbox_handle_fops = {
 	.unlocked_ioctl = mbox_handle_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.poll = mbox_handle_poll,
+	.mmap = mbox_handle_mmap,
 	.release = mbox_handle_release,
 };
 

@@ -17,6 +17,8 @@
 #include <linux/xarray.h>
 
 #include "mailbox.h"
+#include "netlink.h"
+#include "ring.h"
 #include "transfer.h"
 #include "user.h"
 
@@ -25,6 +27,7 @@ static_assert(sizeof(unsigned long) >= sizeof(u64));
 
 static DEFINE_XARRAY(mbox_ids);
 static atomic64_t mbox_last_id = ATOMIC64_INIT(0);
+static atomic64_t mbox_count = ATOMIC64_INIT(0);	/* announced, not dead */
 
 /* Both trees are keyed by IPC namespace first: see mbox_key_cmp(). */
 static DEFINE_MUTEX(mbox_names_lock);
@@ -40,11 +43,17 @@ static struct ipc_namespace *mbox_current_ipc_ns(void)
  * put_ipc_ns() is not exported before 6.12; the namespace's own operations
  * drop the reference the same way on every kernel.
  */
-static void mbox_put_ipc_ns(struct ipc_namespace *ns)
+void mbox_put_ipc_ns(struct ipc_namespace *ns)
 {
 	/* Without IPC namespaces there is only init_ipc_ns, never freed. */
 	if (IS_ENABLED(CONFIG_IPC_NS))
 		ns->ns.ops->put(&ns->ns);
+}
+
+/* The caller's IPC namespace, with a reference for mbox_put_ipc_ns(). */
+struct ipc_namespace *mbox_get_ipc_ns(void)
+{
+	return get_ipc_ns(mbox_current_ipc_ns());
 }
 
 /*
@@ -81,6 +90,7 @@ struct mbox *mbox_new(const struct mbox_create *args, const char *name,
 	mb->ipc_ns = get_ipc_ns(mbox_current_ipc_ns());
 	if (args->flags & MBOX_CREATE_PORT)
 		mb->port_pid = get_pid(task_tgid(current));
+	mb->owner_pid = get_pid(task_tgid(current));
 	strscpy(mb->name, name, sizeof(mb->name));
 
 	mutex_init(&mb->lock);
@@ -91,6 +101,7 @@ struct mbox *mbox_new(const struct mbox_create *args, const char *name,
 	INIT_LIST_HEAD(&mb->subs);
 	init_waitqueue_head(&mb->poll_wq);
 	atomic64_set(&mb->rejected, 0);
+	mbox_nl_init(mb);
 	return mb;
 }
 
@@ -164,7 +175,19 @@ int mbox_register(struct mbox *mb)
 	if (err)
 		return err;
 
-	return xa_err(xa_store(&mbox_ids, mb->id, mb, GFP_KERNEL));
+	err = xa_err(xa_store(&mbox_ids, mb->id, mb, GFP_KERNEL));
+	if (err)
+		return err;
+
+	/* Under the lock, so that no event about it can come first. */
+	mutex_lock(&mb->lock);
+	if (!mb->dead) {
+		mb->announced = true;
+		atomic64_inc(&mbox_count);
+		mbox_nl_created(mb);
+	}
+	mutex_unlock(&mb->lock);
+	return 0;
 }
 
 static void mbox_unregister(struct mbox *mb)
@@ -190,7 +213,7 @@ static void mbox_unregister(struct mbox *mb)
  */
 void mbox_destroy(struct mbox *mb, u32 reason)
 {
-	bool was_dead;
+	bool was_dead, announced = false;
 
 	mbox_unregister(mb);
 
@@ -199,11 +222,18 @@ void mbox_destroy(struct mbox *mb, u32 reason)
 	if (!was_dead) {
 		mb->death_reason = reason;
 		mbox_shutdown(mb);
+		announced = mb->announced;
 	}
 	mutex_unlock(&mb->lock);
 
-	if (!was_dead)
-		mbox_user_uncharge_mailbox(mb->creator);
+	if (was_dead)
+		return;
+	mbox_nl_flush(mb);
+	mbox_user_uncharge_mailbox(mb->creator);
+	if (announced) {
+		atomic64_dec(&mbox_count);
+		mbox_nl_destroyed(mb, reason);
+	}
 }
 
 static void mbox_release(struct kref *ref)
@@ -216,7 +246,9 @@ static void mbox_release(struct kref *ref)
 	WARN_ON_ONCE(!list_empty(&mb->selectors));
 	WARN_ON_ONCE(!list_empty(&mb->subs));
 	mutex_destroy(&mb->lock);
+	mbox_ring_free(mb->ring);
 	put_pid(mb->port_pid);
+	put_pid(mb->owner_pid);
 	mbox_put_ipc_ns(mb->ipc_ns);
 	mbox_user_put(mb->creator);
 	kfree_rcu(mb, rcu);
@@ -245,13 +277,25 @@ struct mbox *mbox_os_create(const struct mbox_create *args, const char *name)
 	struct mbox *mb;
 	int err;
 
+	/*
+	 * A linked OS mailbox has no handle to pin the module: it pins it
+	 * itself, so rmmod is refused until every one is deleted.  A create
+	 * racing with rmmod (over netlink) finds the module going and fails.
+	 */
+	if (!try_module_get(THIS_MODULE))
+		return ERR_PTR(-ENODEV);
+
 	user = mbox_user_get(current_uid());
-	if (!user)
+	if (!user) {
+		module_put(THIS_MODULE);
 		return ERR_PTR(-ENOMEM);
+	}
 	mb = mbox_new(args, name, user);
 	mbox_user_put(user);
-	if (IS_ERR(mb))
+	if (IS_ERR(mb)) {
+		module_put(THIS_MODULE);
 		return mb;
+	}
 
 	mb->linked = true;
 	kref_get(&mb->ref);		/* the link's reference */
@@ -261,14 +305,9 @@ struct mbox *mbox_os_create(const struct mbox_create *args, const char *name)
 		mbox_put(mb);
 		mbox_destroy(mb, MBOX_NOTICE_DELETED);
 		mbox_put(mb);
+		module_put(THIS_MODULE);
 		return ERR_PTR(err);
 	}
-	/*
-	 * A linked OS mailbox has no handle to pin the module: it pins it
-	 * itself, so rmmod is refused until every one is deleted.  The caller
-	 * runs module code, so the module is live.
-	 */
-	__module_get(THIS_MODULE);
 	return mb;
 }
 
@@ -428,6 +467,11 @@ bool mbox_registry_empty(void)
 	       RB_EMPTY_ROOT(&mbox_ports);
 }
 
+u64 mbox_registry_count(void)
+{
+	return atomic64_read(&mbox_count);
+}
+
 /* ASCII only: the kernel's isalnum() also accepts Latin-1 letters. */
 static bool mbox_name_char_ok(char c)
 {
@@ -436,18 +480,15 @@ static bool mbox_name_char_ok(char c)
 }
 
 /*
- * Copies a name from user space into @name (MBOX_NAME_MAX bytes) and checks
- * it against the rules in the uapi header.  A leading '-' is refused so that
- * names never look like options to command-line tools.
+ * Checks a NUL-terminated name against the rules in the uapi header.  A
+ * leading '-' is refused so that names never look like options to
+ * command-line tools.
  */
-int mbox_name_from_user(char *name, u64 uptr)
+int mbox_name_check(const char *name)
 {
-	long len;
-	long i;
+	size_t len = strnlen(name, MBOX_NAME_MAX);
+	size_t i;
 
-	len = strncpy_from_user(name, u64_to_user_ptr(uptr), MBOX_NAME_MAX);
-	if (len < 0)
-		return len;
 	if (len == MBOX_NAME_MAX)
 		return -ENAMETOOLONG;
 	if (len == 0 || name[0] == '-')
@@ -458,14 +499,56 @@ int mbox_name_from_user(char *name, u64 uptr)
 	return 0;
 }
 
+/* Copies a name from user space into @name (MBOX_NAME_MAX bytes), checked. */
+int mbox_name_from_user(char *name, u64 uptr)
+{
+	long len;
+
+	len = strncpy_from_user(name, u64_to_user_ptr(uptr), MBOX_NAME_MAX);
+	if (len < 0)
+		return len;
+	if (len == MBOX_NAME_MAX)
+		return -ENAMETOOLONG;
+	return mbox_name_check(name);
+}
+
+/* in_group_p() for any credentials, not only the current task's. */
+static bool mbox_cred_in_group(const struct cred *cred, kgid_t gid)
+{
+	const struct group_info *groups = cred->group_info;
+	int i;
+
+	if (gid_eq(cred->fsgid, gid))
+		return true;
+	for (i = 0; i < groups->ngroups; i++)
+		if (gid_eq(groups->gid[i], gid))
+			return true;
+	return false;
+}
+
+/*
+ * Whether the mode bits grant @cred all of @want (04 read, 02 write)
+ * against the creator's euid and egid, as for SysV IPC objects; no
+ * capability overrides them here.
+ */
+bool mbox_mode_permits(const struct mbox *mb, const struct cred *cred,
+		       umode_t want)
+{
+	umode_t granted = mb->mode;
+
+	if (uid_eq(cred->euid, mb->uid))
+		granted >>= 6;
+	else if (mbox_cred_in_group(cred, mb->gid))
+		granted >>= 3;
+	return (granted & want) == want;
+}
+
 /*
  * Whether the caller may open a handle needing @mask (MAY_READ to receive,
- * MAY_WRITE to send): the mode bits against the creator's euid and egid, as
- * for SysV IPC objects.
+ * MAY_WRITE to send).
  */
 bool mbox_may_open(const struct mbox *mb, int mask)
 {
-	umode_t granted = mb->mode;
 	umode_t want = 0;
 
 	if (mask & MAY_READ)
@@ -473,11 +556,7 @@ bool mbox_may_open(const struct mbox *mb, int mask)
 	if (mask & MAY_WRITE)
 		want |= 02;
 
-	if (uid_eq(current_euid(), mb->uid))
-		granted >>= 6;
-	else if (in_group_p(mb->gid))
-		granted >>= 3;
-	if ((granted & want) == want)
+	if (mbox_mode_permits(mb, current_cred(), want))
 		return true;
 	return ns_capable(mb->ipc_ns->user_ns, CAP_IPC_OWNER);
 }

@@ -26,13 +26,18 @@
  * from user space so that a receiver can take a message and report it in one
  * step: a message is either fully received or still queued, never lost in
  * between.  No other mbox lock is taken while holding it, except the per-user
- * accounting spinlock.  Fields read locklessly by poll are written with
- * WRITE_ONCE().
+ * accounting spinlock; netlink events are sent under it (see netlink.h).
+ * Fields read locklessly by poll are written with WRITE_ONCE().
+ *
+ * @owner_pid pins the creating thread group's struct pid (not the task)
+ * until the mailbox is freed, so it can be reported after the creator has
+ * exited.
  */
 #ifndef _MBOX_MAILBOX_H
 #define _MBOX_MAILBOX_H
 
 #include <linux/atomic.h>
+#include <linux/cred.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -41,10 +46,12 @@
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/mbox.h>
 
 #include "queue.h"
 
+struct mbox_ring;
 struct mbox_user;
 
 struct mbox {
@@ -65,7 +72,11 @@ struct mbox {
 	struct mbox_user *creator;	/* charged for owning this mailbox */
 	struct ipc_namespace *ipc_ns;
 	struct pid *port_pid;		/* the process whose port this is */
+	struct pid *owner_pid;		/* creating thread group */
 	char name[MBOX_NAME_MAX];
+
+	/* Set once under @lock, then read locklessly: see ring.h. */
+	struct mbox_ring *ring;
 
 	struct mutex lock;		/* protects all fields below */
 	bool dead;
@@ -83,6 +94,11 @@ struct mbox {
 	u64 sent;			/* last sequence number handed out */
 	u64 received;
 	unsigned int high_water;	/* most messages ever queued at once */
+	bool announced;			/* MBOX_EVENT_CREATED was sent */
+	bool full;			/* see MBOX_EVENT_FULL; netlink.h */
+	bool full_reported;		/* @full as listeners last heard it */
+	unsigned long full_next;	/* jiffies: next FULL/NOT_FULL allowed */
+	struct delayed_work full_work;	/* a throttled FULL/NOT_FULL */
 	wait_queue_head_t poll_wq;
 
 	/* Sends that reached the mailbox but failed: no room, no receiver,
@@ -108,8 +124,14 @@ struct mbox *mbox_find_next(u64 *id);
 struct mbox *mbox_lookup_name(const char *name);
 struct mbox *mbox_lookup_port(pid_t nr);
 bool mbox_registry_empty(void);
+u64 mbox_registry_count(void);
+struct ipc_namespace *mbox_get_ipc_ns(void);
+void mbox_put_ipc_ns(struct ipc_namespace *ns);
 
+int mbox_name_check(const char *name);
 int mbox_name_from_user(char *name, u64 uptr);
+bool mbox_mode_permits(const struct mbox *mb, const struct cred *cred,
+		       umode_t want);
 bool mbox_may_open(const struct mbox *mb, int mask);
 
 #endif /* _MBOX_MAILBOX_H */

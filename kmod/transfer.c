@@ -13,6 +13,8 @@
 
 #include "mailbox.h"
 #include "message.h"
+#include "netlink.h"
+#include "ring.h"
 #include "transfer.h"
 
 static bool mbox_is_broadcast(const struct mbox *mb)
@@ -172,6 +174,7 @@ static int mbox_send_bounded(struct mbox *mb, struct mbox_sender *s,
 		mbox_accept_sender(mb, s);
 		return 0;
 	}
+	mbox_mark_full(mb);
 	if (nonblock)
 		return -EAGAIN;
 
@@ -201,8 +204,10 @@ static int mbox_send_zero_handoff(struct mbox *mb, struct mbox_sender *s)
 
 	r = list_first_entry_or_null(&mb->receivers, struct mbox_receiver,
 				     link);
-	if (!r)
+	if (!r) {
+		mbox_mark_full(mb);
 		return -EAGAIN;
+	}
 	s->msg->order = ++mb->tickets;
 	r->handoff = s->msg;
 	mbox_wake_receiver(mb);
@@ -233,6 +238,8 @@ static int mbox_send_zero(struct mbox *mb, struct mbox_sender *s,
 		return err == -EAGAIN ? -ETIMEDOUT : err;
 	}
 
+	if (list_empty(&mb->receivers) && list_empty(&mb->selectors))
+		mbox_mark_full(mb);
 	mbox_enqueue(mb, s->msg);
 	WRITE_ONCE(mb->nr_senders, mb->nr_senders + 1);
 	err = mbox_sender_sleep(mb, s, deadline);
@@ -379,6 +386,14 @@ static struct mbox_msg *mbox_pick(struct mbox *mb, struct mbox_sub *sub,
 	return NULL;
 }
 
+/* A BOUNDED queue that has drained completely is no longer full. */
+static void mbox_check_drained(struct mbox *mb)
+	__must_hold(&mb->lock)
+{
+	if (mb->capacity_mode == MBOX_CAPACITY_BOUNDED && !mb->queue.count)
+		mbox_mark_not_full(mb);
+}
+
 /* Frees broadcast messages every receiver has read: always at the head. */
 static void mbox_bcast_trim(struct mbox *mb)
 	__must_hold(&mb->lock)
@@ -392,6 +407,7 @@ static void mbox_bcast_trim(struct mbox *mb)
 		freed = true;
 	}
 	mbox_admit_senders(mb);
+	mbox_check_drained(mb);
 	if (freed)
 		mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
 }
@@ -416,6 +432,7 @@ static void mbox_consume(struct mbox *mb, struct mbox_msg *msg,
 		mbox_queue_del(&mb->queue, msg);
 		mbox_msg_free(msg);
 		mbox_admit_senders(mb);
+		mbox_check_drained(mb);
 	}
 	mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
 }
@@ -504,8 +521,11 @@ int mbox_recv(struct mbox *mb, struct mbox_sub *sub,
 		}
 		if (plain) {
 			WRITE_ONCE(mb->nr_receivers, mb->nr_receivers + 1);
-			if (mb->capacity_mode == MBOX_CAPACITY_ZERO)
+			if (mb->capacity_mode == MBOX_CAPACITY_ZERO) {
+				/* A receiver waits: senders need not. */
+				mbox_mark_not_full(mb);
 				mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
+			}
 		}
 		r.claimed = false;
 
@@ -589,6 +609,7 @@ void mbox_shutdown(struct mbox *mb)
 	struct mbox_msg *msg;
 
 	WRITE_ONCE(mb->dead, true);
+	mbox_ring_shutdown(mb);
 
 	list_for_each_entry(sub, &mb->subs, link)
 		WRITE_ONCE(sub->next, NULL);
