@@ -106,6 +106,12 @@ static void header(FILE *f, const struct bench *b)
 	fprintf(f, "CAVEAT: this machine may be emulated (QEMU TCG).  Emulation slows mechanisms unevenly -\n");
 	fprintf(f, "system calls, atomics, context switches and memory copies are each distorted by a\n");
 	fprintf(f, "different factor - and the host is shared.  Compare figures only within one run.\n");
+	fprintf(f, "Under TCG a cross-CPU wake-up sent while the waker still holds a lock the woken task\n");
+	fprintf(f, "takes next (pipe and socket wait queues, the mailbox mutex, the ring's wait queue) can\n");
+	fprintf(f, "stall for milliseconds: the woken vCPU spins on that lock, every pause instruction takes\n");
+	fprintf(f, "QEMU's global lock, and the waker's APIC write (the IPI) waits for it.  POSIX mq, SysV\n");
+	fprintf(f, "and futex wake after unlocking and are spared.  Hardware has no such stall; the one-CPU\n");
+	fprintf(f, "round trips, with no cross-CPU wake-up, show the cost of the code paths alone.\n");
 	if (b->ring_status)
 		fprintf(f, "\n%s\n", b->ring_status);
 }
