@@ -149,6 +149,7 @@ struct memory_result {
 	long top_bytes[4];		/* their growth, bytes */
 	long top_objs[4];		/* ...in active objects */
 	long top_resid_objs[4];		/* objects left after the last cycle */
+	long top_exit_objs[4];		/* ...and after the process exited */
 	int ntop;
 	int error;			/* -errno of a failed step, or 0 */
 	char error_what[64];

@@ -362,8 +362,10 @@ static int raise_limits(unsigned long n, long *old_max)
 
 int memory_measure(unsigned long n, int cycles, struct memory_result *out)
 {
+	static struct slab_snap s_before, s_after;
 	struct memory_result *res;
 	struct meminfo before, after;
+	int i;
 	long old_max;
 	char buf[32];
 	pid_t pid;
@@ -383,6 +385,8 @@ int memory_measure(unsigned long n, int cycles, struct memory_result *out)
 	memset(res, 0, sizeof(*res));
 	res->n = n;
 	err = settle(&before);
+	if (!err)
+		err = read_slabinfo(&s_before);
 	if (err)
 		goto out;
 	pid = fork();
@@ -406,6 +410,11 @@ int memory_measure(unsigned long n, int cycles, struct memory_result *out)
 	if (err)
 		goto out;
 	res->residual_after_exit = after.slab - before.slab;
+	if (!read_slabinfo(&s_after))
+		for (i = 0; i < res->ntop; i++)
+			res->top_exit_objs[i] =
+				snap_objs(&s_after, res->top_caches[i]) -
+				snap_objs(&s_before, res->top_caches[i]);
 	if (!res->error && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
 		fail_step(res, -ECHILD, "the measuring process died");
 	err = res->error;

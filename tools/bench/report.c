@@ -333,6 +333,10 @@ static void memory_table(FILE *f, const struct bench *b)
 	for (i = 0; i < m->ntop; i++)
 		fprintf(f, "%s %s %+ld", i ? "," : "", m->top_caches[i],
 			m->top_resid_objs[i]);
+	fprintf(f, ";\n  after the process exited:");
+	for (i = 0; i < m->ntop; i++)
+		fprintf(f, "%s %s %+ld", i ? "," : "", m->top_caches[i],
+			m->top_exit_objs[i]);
 	fprintf(f, "\n");
 }
 
@@ -432,9 +436,12 @@ static int collect_targets(const struct bench *b, struct target *t, int max)
 		 */
 		v = (double)m->alive_slab / 100;
 		w = 0;
-		for (i = 0; i < m->ntop; i++)
+		for (i = 0; i < m->ntop; i++) {
 			if (m->top_resid_objs[i] > w)
 				w = (double)m->top_resid_objs[i];
+			if (m->top_exit_objs[i] > w)
+				w = (double)m->top_exit_objs[i];
+		}
 		TARGET(m->error ? 0 : m->residual_after_exit <= v &&
 		       m->cycle_residual[m->cycles - 1] -
 		       m->cycle_residual[0] <= v && w <= (double)m->n / 100,
