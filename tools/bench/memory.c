@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/membarrier.h>
 #include <mqueue.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include <sys/msg.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <signal.h>
 #include <unistd.h>
@@ -190,14 +192,21 @@ static void shrink_slabs(void)
 }
 
 /*
- * Lets RCU-deferred frees finish (Slab stops falling for three readings in
- * a row, at most about 5 s), then releases empty slabs and reads.
+ * Lets RCU-deferred frees (kfree_rcu() of mailboxes) finish - two grace
+ * periods through membarrier(MEMBARRIER_CMD_GLOBAL), which waits for one,
+ * then until Slab stops changing for three readings in a row, at most about
+ * 5 s - then releases empty slabs and reads.
  */
 static int settle(struct meminfo *m)
 {
 	struct timespec ts = { 0, 100 * 1000 * 1000 };
 	long last = -1;
 	int err, same = 0, i;
+
+	for (i = 0; i < 2; i++) {
+		syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+		nanosleep(&ts, NULL);
+	}
 
 	for (i = 0; i < 50 && same < 3; i++) {
 		err = read_meminfo(m);
