@@ -17,13 +17,12 @@ set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
-set key top left
+set key outside right top vertical
 set grid ytics
 set xtics rotate by -35 left nomirror
 set logscale y
 set format y "%g"
 set lmargin 12
-set rmargin 10
 set bmargin 9
 
 set title "Round trip (ping-pong), median, microseconds - lower is better"
@@ -46,7 +45,7 @@ unset logscale y
 set yrange [0:*]
 set ylabel "messages/s"
 set xlabel "senders (each its own process)"
-set key bottom right
+set key inside center right opaque box
 plot dir . "/scaling.dat" using 1:2 title "bounded" lw 2 pt 7, \
      '' using 1:3 title "unbounded" lw 2 pt 5
 unset xlabel
