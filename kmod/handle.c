@@ -14,6 +14,7 @@
 #include "handle.h"
 #include "mailbox.h"
 #include "ring.h"
+#include "trace.h"
 #include "transfer.h"
 #include "user.h"
 
@@ -480,6 +481,7 @@ static int mbox_handle_release(struct inode *inode, struct file *file)
 	struct mbox *mb = h->mb;
 
 	if (h->role == MBOX_ROLE_OWNER) {
+		trace_mbox_owner_death(mb);
 		mbox_destroy(mb, MBOX_NOTICE_OWNER_GONE);
 	} else if (h->role == MBOX_ROLE_RECEIVER) {
 		if (mbox_handle_sub(h))

@@ -19,6 +19,7 @@
 #include "mailbox.h"
 #include "netlink.h"
 #include "ring.h"
+#include "trace.h"
 #include "transfer.h"
 #include "user.h"
 
@@ -159,6 +160,7 @@ int mbox_register(struct mbox *mb)
 	int err = 0;
 
 	mb->id = atomic64_inc_return(&mbox_last_id);
+	trace_mbox_create(mb);
 
 	mutex_lock(&mbox_names_lock);
 	if (mb->name[0] &&
@@ -221,6 +223,7 @@ void mbox_destroy(struct mbox *mb, u32 reason)
 	was_dead = mb->dead;
 	if (!was_dead) {
 		mb->death_reason = reason;
+		trace_mbox_destroy(mb, reason);
 		mbox_shutdown(mb);
 		announced = mb->announced;
 	}

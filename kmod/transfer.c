@@ -15,6 +15,7 @@
 #include "message.h"
 #include "netlink.h"
 #include "ring.h"
+#include "trace.h"
 #include "transfer.h"
 
 static bool mbox_is_broadcast(const struct mbox *mb)
@@ -94,6 +95,7 @@ static void mbox_accept(struct mbox *mb, struct mbox_msg *msg)
 	__must_hold(&mb->lock)
 {
 	msg->seq = ++mb->sent;
+	trace_mbox_send(mb, msg, msg->seq);
 	mbox_enqueue(mb, msg);
 }
 
@@ -138,12 +140,14 @@ static int mbox_sender_sleep(struct mbox *mb, struct mbox_sender *s,
 			return -ERESTARTSYS;
 		if (timed_out)
 			return -ETIMEDOUT;
+		trace_mbox_block(mb, true, deadline);
 		set_current_state(TASK_INTERRUPTIBLE);
 		mutex_unlock(&mb->lock);
 		timed_out = !schedule_hrtimeout_range(deadline,
 						      current->timer_slack_ns,
 						      HRTIMER_MODE_ABS);
 		mutex_lock(&mb->lock);
+		trace_mbox_wake(mb, true, s->state, timed_out);
 	}
 	return 0;
 }
@@ -214,10 +218,12 @@ static int mbox_send_zero_handoff(struct mbox *mb, struct mbox_sender *s)
 
 	WRITE_ONCE(mb->nr_senders, mb->nr_senders + 1);
 	while (s->state == MBOX_WAIT_PENDING) {
+		trace_mbox_block(mb, true, NULL);
 		set_current_state(TASK_UNINTERRUPTIBLE);
 		mutex_unlock(&mb->lock);
 		schedule();
 		mutex_lock(&mb->lock);
+		trace_mbox_wake(mb, true, s->state, false);
 	}
 	WRITE_ONCE(mb->nr_senders, mb->nr_senders - 1);
 	return mbox_sender_result(s);
@@ -461,6 +467,9 @@ static int mbox_deliver(struct mbox *mb, struct mbox_msg *msg,
 	if (report->fn(report->ctx, i, rx))
 		return -EFAULT;
 
+	if (msg->sender)
+		trace_mbox_send(mb, msg, rx->seq);
+	trace_mbox_recv(mb, msg, rx->seq);
 	mbox_consume(mb, msg, sub);
 	return 0;
 }
@@ -529,12 +538,16 @@ int mbox_recv(struct mbox *mb, struct mbox_sub *sub,
 		}
 		r.claimed = false;
 
+		trace_mbox_block(mb, false, deadline);
 		set_current_state(TASK_INTERRUPTIBLE);
 		mutex_unlock(&mb->lock);
 		timed_out = !schedule_hrtimeout_range(deadline,
 						      current->timer_slack_ns,
 						      HRTIMER_MODE_ABS);
 		mutex_lock(&mb->lock);
+		trace_mbox_wake(mb, false, mb->dead ? MBOX_WAIT_DEAD :
+				r.claimed ? MBOX_WAIT_DONE : MBOX_WAIT_PENDING,
+				timed_out);
 
 		if (!r.claimed) {
 			list_del_init(&r.link);
