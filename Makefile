@@ -6,9 +6,12 @@
 #   make modules-all     W=1 build for every matrix kernel -> build/kernels/<K>/mbox.ko
 #   make sparse          sparse over the module for every matrix kernel
 #   make checkpatch      checkpatch.pl --strict on kmod/ and uapi/
-#   make userspace       libuserspace/, selftests/ (-> build/selftests/), the demo (-> build/demo/), mboxctl (-> build/tools/)
+#   make userspace       libuserspace/, selftests/ (-> build/selftests/), the demo (-> build/demo/), mboxctl (-> build/tools/),
+#                        the benchmarks (-> build/bench/)
 #   make check           everything, including the selftests in QEMU guests
 #   make demo            build, boot a 6.1 guest, run the demo
+#   make bench           benchmarks in a guest -> build/bench/results.{txt,csv,png}
+#                        (BENCH_KERNEL=6.12 to choose the kernel, default 6.1)
 #   make install         module (KDIR/KVER), libmbox, headers, mboxctl, man pages,
 #                        udev rule, modprobe.d example, sysusers.d group [DESTDIR, PREFIX]
 #   make uninstall       remove all of that again (same variables)
@@ -26,7 +29,7 @@ KERNELS ?= $(shell $(CURDIR)/tools/kernels --names)
 
 CHECKPATCH_FILES = $(filter-out %.mod.c,$(wildcard kmod/*.[ch] uapi/linux/*.h))
 
-.PHONY: all modules clean distclean modules-all sparse checkpatch ksrc userspace check demo help \
+.PHONY: all modules clean distclean modules-all sparse checkpatch ksrc userspace check demo bench help \
 	install uninstall install-module install-userspace uninstall-module uninstall-userspace \
 	dkms-src dkms-install dkms-uninstall host-tests-list post-install
 
@@ -67,7 +70,8 @@ userspace: ksrc
 		mkdir -p $(BUILD)/demo; \
 		$(MAKE) -C tools/mbox-demo O=$(BUILD)/demo; \
 	fi; \
-	$(MAKE) -C tools/mboxctl O=$(BUILD)/tools
+	$(MAKE) -C tools/mboxctl O=$(BUILD)/tools; \
+	$(MAKE) -C tools/bench O=$(BUILD)/bench
 	@$(MAKE) -s host-tests-list
 
 # Host-side tests that tools/check runs (one path per line, relative to the
@@ -87,11 +91,15 @@ check:
 demo:
 	$(CURDIR)/tools/demo
 
+BENCH_KERNEL ?= 6.1
+bench:
+	$(CURDIR)/tools/bench/run --kernel $(BENCH_KERNEL)
+
 clean:
 	@if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean; \
 	else echo "clean: $(KDIR) not found, skipping kbuild clean"; fi
 	@if [ -f libuserspace/Makefile ]; then $(MAKE) -C libuserspace clean; fi
-	rm -rf $(BUILD)/kernels $(BUILD)/selftests $(BUILD)/tools
+	rm -rf $(BUILD)/kernels $(BUILD)/selftests $(BUILD)/tools $(BUILD)/bench
 
 # Also drops the cached guest images and extracted kernel files.
 distclean: clean
@@ -233,4 +241,4 @@ dkms-uninstall:
 	rm -rf $(DKMS_DIR)
 
 help:
-	@sed -n '3,20s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '3,23s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
