@@ -173,32 +173,6 @@ void mbox_ring_corrupt_(struct mbox_ring *r)
 	mbox_ring_wait(r, NULL, 1);
 }
 
-/*
- * The consumer found the slot at its head not committed.  Check the tail,
- * then ask producers for a wake-up before looking once more: 0 means the
- * message arrived meanwhile, -EAGAIN that the ring is empty and any commit
- * from now on will wake us.
- */
-int mbox_ring_empty_(struct mbox_ring *r)
-{
-	uint32_t h = r->head;
-	uint32_t t = MBOX_RING_LOAD(&r->prod->tail, memory_order_relaxed);
-
-	if (t - h > r->nslots) {
-		mbox_ring_corrupt_(r);
-		return -EBADMSG;
-	}
-	if (MBOX_RING_LOAD(&r->cons->need_wake, memory_order_relaxed))
-		return -EAGAIN;
-	MBOX_RING_STORE(&r->cons->need_wake, 1, memory_order_relaxed);
-	/* need_wake before the slot (the producer commits, then looks). */
-	atomic_thread_fence(memory_order_seq_cst);
-	if (MBOX_RING_LOAD(&mbox_ring_slot_(r, h)->seq, memory_order_relaxed) ==
-	    h + 1)
-		return 0;
-	return -EAGAIN;
-}
-
 int mbox_ring_send_timed(struct mbox_ring *r, const void *buf, uint32_t len,
 			 uint32_t type, const struct timespec *abs_monotonic)
 {

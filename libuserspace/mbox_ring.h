@@ -163,7 +163,6 @@ int mbox_ring_wake(struct mbox_ring *r);
 
 /* Slow paths of the inline functions (library internals). */
 void mbox_ring_corrupt_(struct mbox_ring *r);
-int mbox_ring_empty_(struct mbox_ring *r);
 
 /**
  * mbox_ring_send() - send a copy of @buf, sleeping while the ring is full
@@ -386,10 +385,20 @@ static inline int mbox_ring_peek(struct mbox_ring *r, struct mbox_ring_msg *m)
 				mbox_ring_corrupt_(r);
 				return -EBADMSG;
 			}
-			err = mbox_ring_empty_(r);
-			if (err)
-				return err;
-			continue;
+			/*
+			 * Empty.  Producers are not asked for a wake-up here:
+			 * a consumer that only polls the ring would make every
+			 * commit cost a MBOX_IOC_RING_WAKE for nothing.  The
+			 * kernel raises need_wake itself, before its last
+			 * look, when the consumer sleeps or polls its handle.
+			 */
+			if (MBOX_RING_LOAD(&r->prod->tail,
+					   memory_order_relaxed) - r->head >
+			    r->nslots) {
+				mbox_ring_corrupt_(r);
+				return -EBADMSG;
+			}
+			return -EAGAIN;
 		}
 		/* Busy: producers need not wake us until we run dry. */
 		if (MBOX_RING_LOAD(&r->cons->need_wake, memory_order_relaxed))
