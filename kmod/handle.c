@@ -50,11 +50,17 @@ static bool mbox_nonblock(struct file *file, u32 flags)
 	return (flags & MBOX_MSG_NONBLOCK) || (file->f_flags & O_NONBLOCK);
 }
 
+static int mbox_check_priority(u32 priority)
+{
+	return priority > MBOX_PRIO_MAX ? -EINVAL : 0;
+}
+
 static long mbox_ioctl_send(struct file *file, struct mbox_handle *h,
 			    struct mbox_send __user *uargs)
 {
 	struct mbox_send args;
 	ktime_t deadline, *pdeadline;
+	struct mbox_tx tx;
 	u64 seq = 0;
 	int err;
 
@@ -64,7 +70,7 @@ static long mbox_ioctl_send(struct file *file, struct mbox_handle *h,
 		return -EFAULT;
 	if (args.flags & ~MBOX_MSG_FLAGS)
 		return -EINVAL;
-	if (args.priority > MBOX_PRIO_MAX)
+	if (mbox_check_priority(args.priority))
 		return -EINVAL;
 	if (args.reserved[0] || args.reserved[1])
 		return -EINVAL;
@@ -81,9 +87,13 @@ static long mbox_ioctl_send(struct file *file, struct mbox_handle *h,
 	if (put_user(args.seq, &uargs->seq))
 		return -EFAULT;
 
-	err = mbox_send(h->mb, h->user, &args, mbox_nonblock(file, args.flags),
+	tx.buf = args.buf;
+	tx.len = args.len;
+	tx.priority = args.priority;
+	tx.type = args.type;
+	err = mbox_send(h->mb, h->user, &tx, 1, mbox_nonblock(file, args.flags),
 			pdeadline, &seq);
-	if (err)
+	if (err < 0)
 		return err;
 
 	/* Only a concurrent unmap can fail this; the message is sent anyway. */
@@ -118,12 +128,38 @@ static int mbox_recv_select(const struct mbox_handle *h,
 	return 0;
 }
 
+struct mbox_recv_report {
+	struct mbox_recv *args;
+	struct mbox_recv __user *uargs;
+};
+
+static int mbox_report_recv(void *ctx, unsigned int i,
+			    const struct mbox_rx *rx)
+{
+	struct mbox_recv_report *rep = ctx;
+	struct mbox_recv *args = rep->args;
+
+	args->msg_len = rx->msg_len;
+	args->priority = rx->priority;
+	args->seq = rx->seq;
+	args->sender_pid = rx->sender_pid;
+	args->sender_uid = rx->sender_uid;
+	args->type = rx->type;
+	return copy_to_user(rep->uargs, args, sizeof(*args)) ? -EFAULT : 0;
+}
+
 static long mbox_ioctl_recv(struct file *file, struct mbox_handle *h,
 			    struct mbox_recv __user *uargs)
 {
+	struct mbox_recv_report rep = { .uargs = uargs };
+	struct mbox_rx_report report = {
+		.fn = mbox_report_recv,
+		.ctx = &rep,
+	};
 	struct mbox_select sel;
 	struct mbox_recv args;
 	ktime_t deadline, *pdeadline;
+	struct mbox_rx rx = {};
 	int err;
 
 	if (!mbox_handle_receives(h))
@@ -141,18 +177,163 @@ static long mbox_ioctl_recv(struct file *file, struct mbox_handle *h,
 	if (err)
 		return err;
 
-	args.msg_len = 0;
-	args.priority = 0;
-	args.seq = 0;
-	args.sender_pid = 0;
-	args.sender_uid = 0;
-	args.type = 0;
-
-	err = mbox_recv(h->mb, mbox_handle_sub(h), &sel, &args,
-			mbox_nonblock(file, args.flags), pdeadline, uargs);
-	if (err == -EMSGSIZE && put_user(args.msg_len, &uargs->msg_len))
+	rep.args = &args;
+	rx.buf = args.buf;
+	rx.len = args.len;
+	err = mbox_recv(h->mb, mbox_handle_sub(h), &sel, &rx, 1,
+			mbox_nonblock(file, args.flags), pdeadline, &report);
+	if (err == -EMSGSIZE && put_user(rx.msg_len, &uargs->msg_len))
 		return -EFAULT;
-	return err;
+	return err < 0 ? err : 0;
+}
+
+struct mbox_batch_report {
+	struct mbox_msgvec *vec;
+	struct mbox_msgvec __user *uvec;
+};
+
+static int mbox_report_batch(void *ctx, unsigned int i,
+			     const struct mbox_rx *rx)
+{
+	struct mbox_batch_report *rep = ctx;
+	struct mbox_msgvec *v = &rep->vec[i];
+
+	v->msg_len = rx->msg_len;
+	v->priority = rx->priority;
+	v->type = rx->type;
+	v->seq = rx->seq;
+	v->sender_pid = rx->sender_pid;
+	v->sender_uid = rx->sender_uid;
+	return copy_to_user(&rep->uvec[i], v, sizeof(*v)) ? -EFAULT : 0;
+}
+
+/* Checks one entry of a batch: reserved fields, and send-side outs. */
+static int mbox_check_msgvec(const struct mbox_msgvec *v, bool send)
+{
+	if (v->reserved)
+		return -EINVAL;
+	if (send && (v->msg_len || v->sender_pid || v->sender_uid ||
+		     mbox_check_priority(v->priority)))
+		return -EINVAL;
+	return 0;
+}
+
+static long mbox_batch_send(struct file *file, struct mbox_handle *h,
+			    const struct mbox_batch *args,
+			    struct mbox_msgvec *vec,
+			    struct mbox_msgvec __user *uvec, ktime_t *deadline)
+{
+	struct mbox_tx *tx;
+	unsigned int i;
+	u64 *seqs;
+	int n = -ENOMEM;
+
+	tx = kvmalloc_array(args->count, sizeof(*tx), GFP_KERNEL);
+	seqs = kvmalloc_array(args->count, sizeof(*seqs), GFP_KERNEL);
+	if (!tx || !seqs)
+		goto out;
+
+	/* As for a single send: the results must have somewhere to go. */
+	for (i = 0; i < args->count; i++) {
+		n = -EFAULT;
+		if (put_user(vec[i].seq, &uvec[i].seq))
+			goto out;
+		tx[i].buf = vec[i].buf;
+		tx[i].len = vec[i].len;
+		tx[i].priority = vec[i].priority;
+		tx[i].type = vec[i].type;
+	}
+
+	n = mbox_send(h->mb, h->user, tx, args->count,
+		      mbox_nonblock(file, args->flags), deadline, seqs);
+	/* Only a concurrent unmap can fail these; the messages are sent. */
+	for (i = 0; n > 0 && i < n; i++)
+		if (put_user(seqs[i], &uvec[i].seq))
+			break;
+out:
+	kvfree(seqs);
+	kvfree(tx);
+	return n;
+}
+
+static long mbox_batch_recv(struct file *file, struct mbox_handle *h,
+			    const struct mbox_batch *args,
+			    struct mbox_msgvec *vec,
+			    struct mbox_msgvec __user *uvec, ktime_t *deadline)
+{
+	struct mbox_batch_report rep = { .vec = vec, .uvec = uvec };
+	struct mbox_rx_report report = {
+		.fn = mbox_report_batch,
+		.ctx = &rep,
+	};
+	struct mbox_select sel = {};
+	struct mbox_rx *rx;
+	unsigned int i;
+	int n;
+
+	rx = kvmalloc_array(args->count, sizeof(*rx), GFP_KERNEL);
+	if (!rx)
+		return -ENOMEM;
+	for (i = 0; i < args->count; i++) {
+		memset(&rx[i], 0, sizeof(rx[i]));
+		rx[i].buf = vec[i].buf;
+		rx[i].len = vec[i].len;
+	}
+	n = mbox_recv(h->mb, mbox_handle_sub(h), &sel, rx, args->count,
+		      mbox_nonblock(file, args->flags), deadline, &report);
+	if (n == -EMSGSIZE && put_user(rx[0].msg_len, &uvec[0].msg_len))
+		n = -EFAULT;
+	kvfree(rx);
+	return n;
+}
+
+static long mbox_ioctl_batch(struct file *file, struct mbox_handle *h,
+			     struct mbox_batch __user *uargs, bool send)
+{
+	struct mbox_msgvec __user *uvec;
+	ktime_t deadline, *pdeadline;
+	struct mbox_msgvec *vec;
+	struct mbox_batch args;
+	unsigned int i;
+	int n;
+
+	if (send ? !h->may_send : !mbox_handle_receives(h))
+		return -EPERM;
+	if (copy_from_user(&args, uargs, sizeof(args)))
+		return -EFAULT;
+	if (!args.count || args.count > MBOX_BATCH_MAX)
+		return -EINVAL;
+	if (args.flags & ~MBOX_MSG_FLAGS)
+		return -EINVAL;
+	if (args.reserved0 || args.reserved[0] || args.reserved[1])
+		return -EINVAL;
+	n = mbox_deadline(args.flags, args.timeout_ns, &deadline, &pdeadline);
+	if (n)
+		return n;
+	/* The count is the return value; probe where it is also reported. */
+	if (put_user(args.done, &uargs->done))
+		return -EFAULT;
+
+	uvec = u64_to_user_ptr(args.vec);
+	vec = vmemdup_user(uvec, array_size(args.count, sizeof(*vec)));
+	if (IS_ERR(vec))
+		return PTR_ERR(vec);
+	for (i = 0; i < args.count; i++) {
+		n = mbox_check_msgvec(&vec[i], send);
+		if (n)
+			goto out;
+	}
+
+	if (send)
+		n = mbox_batch_send(file, h, &args, vec, uvec, pdeadline);
+	else
+		n = mbox_batch_recv(file, h, &args, vec, uvec, pdeadline);
+out:
+	kvfree(vec);
+	/* Moved anyway if this faults: the count is the return value too. */
+	if (n > 0 && put_user((u32)n, &uargs->done))
+		return n;
+	return n;
 }
 
 static long mbox_ioctl_info(struct mbox_handle *h,
@@ -252,6 +433,10 @@ static long mbox_handle_ioctl(struct file *file, unsigned int cmd,
 		return mbox_ioctl_recv(file, h, argp);
 	case MBOX_IOC_INFO:
 		return mbox_ioctl_info(h, argp);
+	case MBOX_IOC_SEND_BATCH:
+		return mbox_ioctl_batch(file, h, argp, true);
+	case MBOX_IOC_RECV_BATCH:
+		return mbox_ioctl_batch(file, h, argp, false);
 	case MBOX_IOC_WATCH:
 		return mbox_ioctl_watch(h, argp);
 	case MBOX_IOC_NOTICE:

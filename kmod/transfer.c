@@ -229,69 +229,108 @@ static int mbox_send_zero(struct mbox *mb, struct mbox_sender *s,
 	return err;
 }
 
-/*
- * Sends @args through a handle charged to @user.  On success *@seq is the
- * message's sequence number.
- */
-int mbox_send(struct mbox *mb, struct mbox_user *user,
-	      const struct mbox_send *args, bool nonblock, ktime_t *deadline,
-	      u64 *seq)
+/* Sends one message whose lock is held; nothing is freed here. */
+static int mbox_send_one(struct mbox *mb, struct mbox_sender *s,
+			 bool nonblock, ktime_t *deadline)
+	__must_hold(&mb->lock)
 {
-	struct mbox_sender s = {
-		.task = current,
-		.state = MBOX_WAIT_PENDING,
-	};
-	struct mbox_msg *msg;
-	int err;
-
-	if (args->len > mb->msg_size) {
-		err = -EMSGSIZE;
-		goto rejected;
-	}
-	if ((mb->flags & MBOX_CREATE_FIXED_SIZE) && args->len != mb->msg_size) {
-		err = -EINVAL;
-		goto rejected;
-	}
-
-	msg = mbox_msg_new(user, u64_to_user_ptr(args->buf), args->len);
-	if (IS_ERR(msg)) {
-		err = PTR_ERR(msg);
-		goto rejected;
-	}
-	msg->prio = args->priority;
-	msg->type = args->type;
-	s.msg = msg;
-	INIT_LIST_HEAD(&s.link);
-
-	if (mutex_lock_interruptible(&mb->lock)) {
-		mbox_msg_free(msg);
-		return -ERESTARTSYS;
-	}
+	s->state = MBOX_WAIT_PENDING;
+	INIT_LIST_HEAD(&s->link);
 
 	if (mb->dead)
-		err = -EPIPE;
-	else if (mbox_is_broadcast(mb) && list_empty(&mb->subs))
-		err = -ENOTCONN;
-	else if (mb->capacity_mode == MBOX_CAPACITY_UNBOUNDED)
-		err = 0;
-	else if (mb->capacity_mode == MBOX_CAPACITY_BOUNDED)
-		err = mbox_send_bounded(mb, &s, nonblock, deadline);
-	else
-		err = mbox_send_zero(mb, &s, nonblock, deadline);
-	if (!err && mb->capacity_mode == MBOX_CAPACITY_UNBOUNDED)
-		mbox_accept(mb, msg);
-	if (!err)
-		*seq = msg->seq;
+		return -EPIPE;
+	if (mbox_is_broadcast(mb) && list_empty(&mb->subs))
+		return -ENOTCONN;
+	switch (mb->capacity_mode) {
+	case MBOX_CAPACITY_UNBOUNDED:
+		mbox_accept(mb, s->msg);
+		return 0;
+	case MBOX_CAPACITY_BOUNDED:
+		return mbox_send_bounded(mb, s, nonblock, deadline);
+	default:
+		return mbox_send_zero(mb, s, nonblock, deadline);
+	}
+}
+
+static int mbox_check_tx(const struct mbox *mb, const struct mbox_tx *tx)
+{
+	if (tx->len > mb->msg_size)
+		return -EMSGSIZE;
+	if ((mb->flags & MBOX_CREATE_FIXED_SIZE) && tx->len != mb->msg_size)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Sends @count messages through a handle charged to @user, in order, under
+ * one hold of the lock.  Only the first may wait (as @nonblock and
+ * @deadline say); the others go only if they can at once, like a
+ * non-blocking send.  Returns how many were sent, their sequence numbers in
+ * @seqs, or -errno if the first was not.  Every message is checked before
+ * any is sent: a bad size fails the whole call.  An error after the first
+ * message only shortens the batch.
+ */
+int mbox_send(struct mbox *mb, struct mbox_user *user,
+	      const struct mbox_tx *tx, unsigned int count, bool nonblock,
+	      ktime_t *deadline, u64 *seqs)
+{
+	struct mbox_msg *one, **msgs = &one;
+	struct mbox_sender s = {
+		.task = current,
+	};
+	unsigned int i, ready, sent = 0;
+	int err = 0;
+
+	for (i = 0; i < count && !err; i++)
+		err = mbox_check_tx(mb, &tx[i]);
+	if (err)
+		goto rejected;
+
+	if (count > 1) {
+		msgs = kvmalloc_array(count, sizeof(*msgs), GFP_KERNEL);
+		if (!msgs)
+			return -ENOMEM;
+	}
+	for (ready = 0; ready < count; ready++) {
+		msgs[ready] = mbox_msg_new(user, u64_to_user_ptr(tx[ready].buf),
+					   tx[ready].len);
+		if (IS_ERR(msgs[ready])) {
+			err = PTR_ERR(msgs[ready]);
+			break;
+		}
+		msgs[ready]->prio = tx[ready].priority;
+		msgs[ready]->type = tx[ready].type;
+	}
+	if (!ready)
+		goto out;
+
+	if (mutex_lock_interruptible(&mb->lock)) {
+		err = -ERESTARTSYS;
+		goto out;
+	}
+	for (sent = 0; sent < ready; sent++) {
+		s.msg = msgs[sent];
+		err = mbox_send_one(mb, &s, nonblock || sent, deadline);
+		if (err)
+			break;
+		seqs[sent] = s.msg->seq;
+	}
 	mutex_unlock(&mb->lock);
 
+out:
 	/*
-	 * An accepted message belongs to the mailbox (and may be gone by now);
-	 * a ZERO offer always stays ours.
+	 * Accepted messages belong to the mailbox (and may be gone by now);
+	 * ZERO offers, and whatever was not sent, stay ours.
 	 */
-	if (err || mb->capacity_mode == MBOX_CAPACITY_ZERO)
-		mbox_msg_free(msg);
+	for (i = mb->capacity_mode == MBOX_CAPACITY_ZERO ? 0 : sent;
+	     i < ready; i++)
+		mbox_msg_free(msgs[i]);
+	if (msgs != &one)
+		kvfree(msgs);
+	if (sent)
+		return sent;
 rejected:
-	if (err && err != -ERESTARTSYS && err != -EFAULT && err != -EPIPE)
+	if (err != -ERESTARTSYS && err != -EFAULT && err != -EPIPE)
 		atomic64_inc(&mb->rejected);
 	return err;
 }
@@ -361,26 +400,27 @@ static void mbox_consume(struct mbox *mb, struct mbox_msg *msg,
 }
 
 /*
- * Copies @msg out to the receiver and, only once everything has reached user
- * space, consumes it: a fault leaves the message where it was.
+ * Copies @msg out into @rx and, only once everything - payload and, through
+ * @report, its description - has reached user space, consumes it: a fault
+ * leaves the message where it was.
  */
 static int mbox_deliver(struct mbox *mb, struct mbox_msg *msg,
-			struct mbox_sub *sub, struct mbox_recv *args,
-			struct mbox_recv __user *uargs)
+			struct mbox_sub *sub, struct mbox_rx *rx,
+			const struct mbox_rx_report *report, unsigned int i)
 	__must_hold(&mb->lock)
 {
-	args->msg_len = msg->len;
-	if (msg->len > args->len)
+	rx->msg_len = msg->len;
+	if (msg->len > rx->len)
 		return -EMSGSIZE;
-	if (copy_to_user(u64_to_user_ptr(args->buf), msg->data, msg->len))
+	if (copy_to_user(u64_to_user_ptr(rx->buf), msg->data, msg->len))
 		return -EFAULT;
 
-	args->priority = msg->prio;
-	args->type = msg->type;
-	args->seq = msg->sender ? mb->sent + 1 : msg->seq;
-	args->sender_pid = pid_vnr(msg->pid);
-	args->sender_uid = from_kuid_munged(current_user_ns(), msg->uid);
-	if (copy_to_user(uargs, args, sizeof(*args)))
+	rx->priority = msg->prio;
+	rx->type = msg->type;
+	rx->seq = msg->sender ? mb->sent + 1 : msg->seq;
+	rx->sender_pid = pid_vnr(msg->pid);
+	rx->sender_uid = from_kuid_munged(current_user_ns(), msg->uid);
+	if (report->fn(report->ctx, i, rx))
 		return -EFAULT;
 
 	mbox_consume(mb, msg, sub);
@@ -388,18 +428,22 @@ static int mbox_deliver(struct mbox *mb, struct mbox_msg *msg,
 }
 
 /*
- * Receives the next message (for a broadcast receiver handle, the next one
- * its cursor @sub has not read) that @sel allows into @args.
+ * Receives into @rx[0..@count) the next messages (for a broadcast receiver
+ * handle, the next ones its cursor @sub has not read) that @sel allows.
+ * Only the first may be waited for; the others are taken if already there.
+ * Returns how many were received, or -errno if none was; -EMSGSIZE sets
+ * @rx[0].msg_len.
  */
 int mbox_recv(struct mbox *mb, struct mbox_sub *sub,
-	      const struct mbox_select *sel, struct mbox_recv *args,
-	      bool nonblock, ktime_t *deadline,
-	      struct mbox_recv __user *uargs)
+	      const struct mbox_select *sel, struct mbox_rx *rx,
+	      unsigned int count, bool nonblock, ktime_t *deadline,
+	      const struct mbox_rx_report *report)
 {
 	bool plain = !sub && !sel->flags;
 	struct mbox_receiver r = {
 		.task = current,
 	};
+	unsigned int done = 0;
 	struct mbox_msg *msg;
 	bool timed_out = false;
 	int err;
@@ -454,15 +498,21 @@ int mbox_recv(struct mbox *mb, struct mbox_sub *sub,
 		}
 	}
 
-	err = mbox_deliver(mb, msg, sub, args, uargs);
+	err = mbox_deliver(mb, msg, sub, &rx[0], report, 0);
 	if (err && r.handoff)
 		mbox_resolve_sender(r.handoff->sender, MBOX_WAIT_REFUSED);
+	/* The rest of a batch: only what is already there. */
+	for (done = err ? 0 : 1; done && done < count; done++) {
+		msg = mbox_pick(mb, sub, sel);
+		if (!msg || mbox_deliver(mb, msg, sub, &rx[done], report, done))
+			break;
+	}
 out:
 	/* Leaving a message behind after being woken for one: pass it on. */
-	if (err && plain && r.claimed && mb->queue.count)
+	if (!done && plain && r.claimed && mb->queue.count)
 		mbox_wake_receiver(mb);
 	mutex_unlock(&mb->lock);
-	return err;
+	return done ? done : err;
 }
 
 /* A new broadcast receiver handle: it gets messages sent from now on. */

@@ -84,13 +84,42 @@ struct mbox_sub {
 	struct mbox_msg *next;		/* first unread message, or NULL */
 };
 
+/* One message to send: where its bytes are and how it is tagged. */
+struct mbox_tx {
+	u64 buf;
+	u32 len;
+	u32 priority;
+	u32 type;
+};
+
+/* One message to receive: the buffer, then what delivery fills in. */
+struct mbox_rx {
+	u64 buf;
+	u32 len;
+	u32 msg_len;
+	u32 priority;
+	u32 type;
+	u64 seq;
+	s32 sender_pid;
+	u32 sender_uid;
+};
+
+/*
+ * Writes the description of received message @i to user space, under the
+ * mailbox lock, before the message is consumed; 0 or -EFAULT.
+ */
+struct mbox_rx_report {
+	int (*fn)(void *ctx, unsigned int i, const struct mbox_rx *rx);
+	void *ctx;
+};
+
 int mbox_send(struct mbox *mb, struct mbox_user *user,
-	      const struct mbox_send *args, bool nonblock, ktime_t *deadline,
-	      u64 *seq);
+	      const struct mbox_tx *tx, unsigned int count, bool nonblock,
+	      ktime_t *deadline, u64 *seqs);
 int mbox_recv(struct mbox *mb, struct mbox_sub *sub,
-	      const struct mbox_select *sel, struct mbox_recv *args,
-	      bool nonblock, ktime_t *deadline,
-	      struct mbox_recv __user *uargs);
+	      const struct mbox_select *sel, struct mbox_rx *rx,
+	      unsigned int count, bool nonblock, ktime_t *deadline,
+	      const struct mbox_rx_report *report);
 void mbox_sub_attach(struct mbox *mb, struct mbox_sub *sub);
 void mbox_sub_detach(struct mbox *mb, struct mbox_sub *sub);
 void mbox_shutdown(struct mbox *mb);

@@ -338,6 +338,9 @@ ssize_t mbox_recv_select(int fd, void *buf, size_t len, uint32_t flags,
 	struct mbox_recv r;
 	int ret;
 
+	/* No deadline parameter: a zero timeout_ns would be in the past. */
+	if (flags & MBOX_MSG_TIMEOUT)
+		RETURN(-EINVAL);
 	memset(&r, 0, sizeof(r));
 	r.buf = (uintptr_t)buf;
 	r.len = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
@@ -373,4 +376,42 @@ int mbox_notice(int fd, struct mbox_notice *notice)
 {
 	SAVE_ERRNO(int);
 	RETURN(do_ioctl(fd, MBOX_IOC_NOTICE, notice));
+}
+
+/* Batches: many messages per call, see struct mbox_batch. */
+
+static int batch_common(int fd, unsigned long cmd, struct mbox_msgvec *vec,
+			unsigned int count, uint32_t flags,
+			const struct timespec *abs)
+{
+	struct mbox_batch b;
+	int ret;
+
+	memset(&b, 0, sizeof(b));
+	b.vec = (uintptr_t)vec;
+	b.count = count;
+	b.flags = flags;
+	if (abs) {
+		b.flags |= MBOX_MSG_TIMEOUT;
+		ret = timespec_to_ns(abs, &b.timeout_ns);
+		if (ret)
+			return ret;
+	}
+	return do_ioctl(fd, cmd, &b);
+}
+
+int mbox_send_batch(int fd, struct mbox_msgvec *vec, unsigned int count,
+		    uint32_t flags, const struct timespec *abs_monotonic)
+{
+	SAVE_ERRNO(int);
+	RETURN(batch_common(fd, MBOX_IOC_SEND_BATCH, vec, count, flags,
+			    abs_monotonic));
+}
+
+int mbox_recv_batch(int fd, struct mbox_msgvec *vec, unsigned int count,
+		    uint32_t flags, const struct timespec *abs_monotonic)
+{
+	SAVE_ERRNO(int);
+	RETURN(batch_common(fd, MBOX_IOC_RECV_BATCH, vec, count, flags,
+			    abs_monotonic));
 }

@@ -268,10 +268,6 @@ int mbox_close(int fd);
  */
 int mbox_deadline_in(struct timespec *abs_monotonic, uint64_t rel_ns);
 
-#ifdef __cplusplus
-}
-#endif
-
 /*
  * Naming (see the Naming, Ownership and Death notices sections of
  * <linux/mbox.h>).  A direct port is created with mbox_create() and
@@ -318,7 +314,9 @@ int mbox_delete(uint64_t id, const char *name);
  *	symmetric receive(Q) of direct communication); otherwise 0.
  * @want_type: with MBOX_RECV_TYPE or MBOX_RECV_TYPE_EXCEPT, the type tag.
  *
- * As mbox_recv(); messages not selected stay queued, in order.
+ * As mbox_recv(); messages not selected stay queued, in order.  A deadline
+ * cannot be given here: MBOX_MSG_TIMEOUT in @flags fails with -EINVAL (use
+ * mbox_recvx() for a timed selective receive).
  */
 ssize_t mbox_recv_select(int fd, void *buf, size_t len, uint32_t flags,
 			 pid_t from_pid, uint32_t want_type,
@@ -341,5 +339,40 @@ int mbox_watch(int fd);
  * -EINVAL (never armed).
  */
 int mbox_notice(int fd, struct mbox_notice *notice);
+
+/**
+ * mbox_send_batch() - send up to MBOX_BATCH_MAX messages in one call
+ * @vec: the messages: buf, len, priority and type set, every other field 0;
+ *	each entry's seq is filled in when it is sent.
+ * @count: entries in @vec.
+ * @flags: 0 or MBOX_MSG_NONBLOCK.
+ * @abs_monotonic: NULL, or a deadline for the first message.
+ *
+ * Only the first message may wait; the rest go only if they can at once.
+ *
+ * Return: how many were sent (at least 1), or -errno as mbox_send() for the
+ * first message.
+ */
+int mbox_send_batch(int fd, struct mbox_msgvec *vec, unsigned int count,
+		    uint32_t flags, const struct timespec *abs_monotonic);
+
+/**
+ * mbox_recv_batch() - receive up to MBOX_BATCH_MAX messages in one call
+ * @vec: buf and len set for each entry, every other field 0; filled in for
+ *	each message received.
+ *
+ * Waits (unless @flags say not) for the first message only, then takes what
+ * is already there.
+ *
+ * Return: how many were received (at least 1), or -errno as mbox_recv();
+ * after -EMSGSIZE, vec[0].msg_len holds the length of the message that did
+ * not fit.
+ */
+int mbox_recv_batch(int fd, struct mbox_msgvec *vec, unsigned int count,
+		    uint32_t flags, const struct timespec *abs_monotonic);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* LIBMBOX_MBOX_H */

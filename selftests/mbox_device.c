@@ -133,13 +133,18 @@ TEST_F(dev, version_with_unmapped_struct_fails_efault)
 	EXPECT_EQ(-EFAULT, xioctl(self->fd, MBOX_IOC_VERSION, bad_ptr()));
 }
 
+/*
+ * Unknown commands use numbers above the ranges the header reserves for
+ * features (0x00-0x3f), so that new commands do not turn them into known
+ * ones.
+ */
 TEST_F(dev, unknown_command_number_on_device_fails_enotty)
 {
 	char buf[64] = { 0 };
 
 	EXPECT_EQ(-ENOTTY, xioctl(self->fd, _IO(MBOX_IOC_MAGIC, 0x7f), NULL));
 	EXPECT_EQ(-ENOTTY, xioctl(self->fd,
-				  _IOWR(MBOX_IOC_MAGIC, 0x03, char[64]), buf));
+				  _IOWR(MBOX_IOC_MAGIC, 0x7e, char[64]), buf));
 }
 
 TEST_F(dev, foreign_magic_on_device_fails_enotty)
@@ -171,7 +176,7 @@ TEST_F(dev, unknown_command_on_owner_handle_fails_enotty)
 
 	ASSERT_LE(0, owner);
 	EXPECT_EQ(-ENOTTY, xioctl(owner, _IO(MBOX_IOC_MAGIC, 0x7f), NULL));
-	EXPECT_EQ(-ENOTTY, xioctl(owner, _IOWR(MBOX_IOC_MAGIC, 0x13, char[64]),
+	EXPECT_EQ(-ENOTTY, xioctl(owner, _IOWR(MBOX_IOC_MAGIC, 0x7d, char[64]),
 				  buf));
 	EXPECT_EQ(-ENOTTY, xioctl(owner, _IOR(MBOX_IOC_MAGIC, 0x12, char[64]),
 				  buf));
@@ -192,9 +197,40 @@ TEST_F(dev, unknown_command_on_user_handle_fails_enotty)
 	user = xioctl(self->fd, MBOX_IOC_OPEN, &o);
 	ASSERT_LE(0, user);
 	EXPECT_EQ(-ENOTTY, xioctl(user, _IO(MBOX_IOC_MAGIC, 0x7f), NULL));
-	EXPECT_EQ(-ENOTTY, xioctl(user, _IOWR(MBOX_IOC_MAGIC, 0x13, char[64]),
+	EXPECT_EQ(-ENOTTY, xioctl(user, _IOWR(MBOX_IOC_MAGIC, 0x7d, char[64]),
 				  buf));
 	close(user);
+	close(owner);
+}
+
+TEST_F(dev, handle_commands_on_the_device_fail_enotty)
+{
+	struct mbox_send s;
+	struct mbox_recv r;
+	struct mbox_info info;
+
+	/* /dev/mbox is not a handle: these commands are not its own. */
+	memset(&s, 0, sizeof(s));
+	memset(&r, 0, sizeof(r));
+	EXPECT_EQ(-ENOTTY, xioctl(self->fd, MBOX_IOC_SEND, &s));
+	EXPECT_EQ(-ENOTTY, xioctl(self->fd, MBOX_IOC_RECV, &r));
+	EXPECT_EQ(-ENOTTY, xioctl(self->fd, MBOX_IOC_INFO, &info));
+}
+
+TEST_F(dev, device_commands_on_a_handle_fail_enotty)
+{
+	struct mbox_version v;
+	struct mbox_create c = create_req(MBOX_CAPACITY_BOUNDED, 4, 64);
+	struct mbox_open o;
+	uint64_t id;
+	int owner = make_owner(self->fd, &id);
+
+	ASSERT_LE(0, owner);
+	memset(&o, 0, sizeof(o));
+	o.id = id;
+	EXPECT_EQ(-ENOTTY, xioctl(owner, MBOX_IOC_VERSION, &v));
+	EXPECT_EQ(-ENOTTY, xioctl(owner, MBOX_IOC_CREATE, &c));
+	EXPECT_EQ(-ENOTTY, xioctl(owner, MBOX_IOC_OPEN, &o));
 	close(owner);
 }
 

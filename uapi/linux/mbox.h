@@ -25,6 +25,8 @@
  *   MBOX_IOC_SEND    on any handle (the owner may message itself).
  *   MBOX_IOC_RECV    on owner and receiver handles (-EPERM on a user
  *                    handle).
+ *   MBOX_IOC_SEND_BATCH, MBOX_IOC_RECV_BATCH
+ *                    move up to MBOX_BATCH_MAX messages in one call.
  *   MBOX_IOC_INFO    on any handle.
  *   MBOX_IOC_WATCH   asks for a death notice; MBOX_IOC_NOTICE reads it.
  *
@@ -166,6 +168,8 @@
  *	timed and non-blocking send and receive, MBOX_IOC_INFO.
  */
 #define MBOX_FEAT_CORE		_BITULL(0)
+/* MBOX_IOC_SEND_BATCH and MBOX_IOC_RECV_BATCH. */
+#define MBOX_FEAT_BATCH		_BITULL(1)
 /* Direct ports: MBOX_CREATE_PORT, MBOX_OPEN_PID, selective receive. */
 #define MBOX_FEAT_DIRECT	_BITULL(4)
 /* OS-owned mailboxes: MBOX_CREATE_OS, MBOX_OPEN_RECEIVE, MBOX_IOC_DELETE. */
@@ -423,6 +427,69 @@ struct mbox_recv {
 	__u64 reserved[1];
 };
 
+/* Most messages one batch call moves. */
+#define MBOX_BATCH_MAX		1024
+
+/**
+ * struct mbox_msgvec - one message of a batch
+ * @buf: in: pointer to the message bytes (send) or the receive buffer.
+ * @len: in: message length (send) or buffer size (receive).
+ * @msg_len: out (receive): the message length; for the first entry also
+ *	set when the call fails with -EMSGSIZE.  Send: must be 0.
+ * @priority: in (send) / out (receive).
+ * @type: in (send) / out (receive).
+ * @seq: out: the message's sequence number.
+ * @sender_pid: out (receive), as in &struct mbox_recv.  Send: must be 0.
+ * @sender_uid: out (receive), as in &struct mbox_recv.  Send: must be 0.
+ * @reserved: in: must be zero; out: zero.
+ */
+struct mbox_msgvec {
+	__u64 buf;
+	__u32 len;
+	__u32 msg_len;
+	__u32 priority;
+	__u32 type;
+	__u64 seq;
+	__s32 sender_pid;
+	__u32 sender_uid;
+	__u64 reserved;
+};
+
+/**
+ * struct mbox_batch - MBOX_IOC_SEND_BATCH and MBOX_IOC_RECV_BATCH
+ * @vec: in: pointer to an array of @count &struct mbox_msgvec.
+ * @count: in: 1 to MBOX_BATCH_MAX.
+ * @flags: in: MBOX_MSG_NONBLOCK, MBOX_MSG_TIMEOUT.
+ * @timeout_ns: in: as for &struct mbox_send.
+ * @done: out: how many messages moved, as also returned.
+ * @reserved0: in: must be 0.
+ * @reserved: in: must be zero.
+ *
+ * Like sendmmsg(2) and recvmmsg(2) with MSG_WAITFORONE: only the first
+ * message may wait (as @flags say); the others move only if they can at
+ * once - queued if there is room, received if already there, and on a ZERO
+ * mailbox sent only while receivers are waiting.  The call returns how
+ * many moved (at least 1, in @vec order, consecutive in the mailbox for a
+ * send as far as other senders allow), or fails as the single call would
+ * for the first message, with nothing moved.  A problem with a later
+ * message ends the batch early and is not reported; the next call meets
+ * it.  Every send entry is checked (sizes, reserved fields) before any is
+ * sent: a bad one fails the whole call with nothing sent.
+ *
+ * Errors: those of MBOX_IOC_SEND or MBOX_IOC_RECV, and -EINVAL (count
+ * above MBOX_BATCH_MAX or 0, non-zero reserved or send-side out fields).
+ * Selective receive is not offered in batches.
+ */
+struct mbox_batch {
+	__u64 vec;
+	__u32 count;
+	__u32 flags;
+	__u64 timeout_ns;
+	__u32 done;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
 /* Values of &mbox_info.role */
 #define MBOX_ROLE_OWNER		0
 #define MBOX_ROLE_USER		1
@@ -521,6 +588,8 @@ struct mbox_notice {
 #define MBOX_IOC_SEND		_IOWR(MBOX_IOC_MAGIC, 0x10, struct mbox_send)
 #define MBOX_IOC_RECV		_IOWR(MBOX_IOC_MAGIC, 0x11, struct mbox_recv)
 #define MBOX_IOC_INFO		_IOR(MBOX_IOC_MAGIC, 0x12, struct mbox_info)
+#define MBOX_IOC_SEND_BATCH	_IOWR(MBOX_IOC_MAGIC, 0x13, struct mbox_batch)
+#define MBOX_IOC_RECV_BATCH	_IOWR(MBOX_IOC_MAGIC, 0x14, struct mbox_batch)
 #define MBOX_IOC_WATCH		_IOW(MBOX_IOC_MAGIC, 0x30, struct mbox_watch)
 #define MBOX_IOC_NOTICE		_IOR(MBOX_IOC_MAGIC, 0x31, struct mbox_notice)
 

@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mbox batches: MBOX_IOC_SEND_BATCH and MBOX_IOC_RECV_BATCH over the three
+ * capacities, what waits and what does not, partial batches, and every
+ * error path.
+ */
+#include "kselftest_harness.h"
+#include "mbox_util.h"
+
+#define MSG	64
+#define N	16
+
+FIXTURE(batch) {
+	uint64_t id;
+	int owner;
+	int tx;
+	char out[N][MSG];
+	char in[N][MSG];
+	struct mbox_msgvec vec[N];
+};
+
+FIXTURE_VARIANT(batch) {
+	uint32_t capacity_mode;
+	uint32_t capacity;
+};
+
+FIXTURE_VARIANT_ADD(batch, bounded) {
+	.capacity_mode = MBOX_CAPACITY_BOUNDED,
+	.capacity = 2 * N,
+};
+
+FIXTURE_VARIANT_ADD(batch, unbounded) {
+	.capacity_mode = MBOX_CAPACITY_UNBOUNDED,
+};
+
+FIXTURE_SETUP(batch)
+{
+	struct mbox_attr attr = MBOX_ATTR_UNBOUNDED(MSG);
+
+	attr.capacity_mode = variant->capacity_mode;
+	attr.capacity = variant->capacity;
+	attr.mode = 0600;
+	attr.fd_flags = O_CLOEXEC;
+	self->owner = mbox_create(&attr, NULL, &self->id);
+	ASSERT_LE(0, self->owner);
+	self->tx = mbox_open_id(self->id, O_CLOEXEC);
+	ASSERT_LE(0, self->tx);
+	for (int i = 0; i < N; i++)
+		snprintf(self->out[i], MSG, "message %02d", i);
+}
+
+FIXTURE_TEARDOWN(batch)
+{
+	reap_children();
+	close(self->tx);
+	close(self->owner);
+}
+
+/* Fills vec[0..n) for sending out[0..n) with priority @prio. */
+static void send_vec(FIXTURE_DATA(batch) *self, int n, uint32_t prio)
+{
+	memset(self->vec, 0, sizeof(self->vec));
+	for (int i = 0; i < n; i++) {
+		self->vec[i].buf = (uintptr_t)self->out[i];
+		self->vec[i].len = (uint32_t)strlen(self->out[i]);
+		self->vec[i].priority = prio;
+		self->vec[i].type = (uint32_t)(100 + i);
+	}
+}
+
+static void recv_vec(FIXTURE_DATA(batch) *self, int n)
+{
+	memset(self->vec, 0, sizeof(self->vec));
+	memset(self->in, 0, sizeof(self->in));
+	for (int i = 0; i < n; i++) {
+		self->vec[i].buf = (uintptr_t)self->in[i];
+		self->vec[i].len = MSG;
+	}
+}
+
+TEST_F(batch, send_batch_queues_all_in_order_with_consecutive_seqs)
+{
+	send_vec(self, N, 0);
+	ASSERT_EQ(N, mbox_send_batch(self->tx, self->vec, N, 0, NULL));
+	for (int i = 0; i < N; i++)
+		EXPECT_EQ((uint64_t)i + 1, self->vec[i].seq);
+	EXPECT_EQ((uint32_t)N, info_or_zero(self->owner).queued);
+
+	recv_vec(self, N);
+	ASSERT_EQ(N, mbox_recv_batch(self->owner, self->vec, N,
+				     MBOX_MSG_NONBLOCK, NULL));
+	for (int i = 0; i < N; i++) {
+		EXPECT_STREQ(self->out[i], self->in[i]);
+		EXPECT_EQ(strlen(self->out[i]), self->vec[i].msg_len);
+		EXPECT_EQ((uint64_t)i + 1, self->vec[i].seq);
+		EXPECT_EQ((uint32_t)(100 + i), self->vec[i].type);
+		EXPECT_EQ(getpid(), self->vec[i].sender_pid);
+		EXPECT_EQ(getuid(), self->vec[i].sender_uid);
+		EXPECT_EQ(0ULL, self->vec[i].reserved);
+	}
+	EXPECT_EQ(0U, info_or_zero(self->owner).queued);
+}
+
+TEST_F(batch, recv_batch_takes_only_what_is_there)
+{
+	send_vec(self, 5, 0);
+	ASSERT_EQ(5, mbox_send_batch(self->tx, self->vec, 5, 0, NULL));
+	recv_vec(self, N);
+	ASSERT_EQ(5, mbox_recv_batch(self->owner, self->vec, N, 0, NULL));
+	for (int i = 5; i < N; i++)
+		EXPECT_EQ(0U, self->vec[i].msg_len);
+	EXPECT_EQ(-EAGAIN, mbox_recv_batch(self->owner, self->vec, N,
+					   MBOX_MSG_NONBLOCK, NULL));
+}
+
+TEST_F(batch, recv_batch_honours_priorities_across_the_batch)
+{
+	send_vec(self, 3, 1);
+	ASSERT_EQ(3, mbox_send_batch(self->tx, self->vec, 3, 0, NULL));
+	ASSERT_EQ(0, mbox_send(self->tx, "urgent", 6, 9));
+	recv_vec(self, 4);
+	ASSERT_EQ(4, mbox_recv_batch(self->owner, self->vec, 4, 0, NULL));
+	EXPECT_STREQ("urgent", self->in[0]);
+	EXPECT_EQ(9U, self->vec[0].priority);
+	EXPECT_STREQ(self->out[0], self->in[1]);
+}
+
+TEST_F(batch, recv_batch_waits_for_the_first_message_only)
+{
+	pid_t child;
+
+	recv_vec(self, N);
+	child = fork_child();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		int n = mbox_recv_batch(self->owner, self->vec, N, 0, NULL);
+
+		/* One message arrived while it waited; it did not wait more. */
+		child_exit(n == 1 && !strcmp(self->in[0], "late") ? 0 :
+			   (n < 0 ? n : -EBADMSG));
+	}
+	ASSERT_EQ(0, wait_blocked_in_ioctl(child, child, MBOX_IOC_RECV_BATCH));
+	ASSERT_EQ(0, mbox_send(self->tx, "late", 4, 0));
+	EXPECT_EQ(0, child_wait(child));
+}
+
+TEST_F(batch, recv_batch_timeout_with_nothing_fails_etimedout)
+{
+	struct timespec deadline;
+
+	recv_vec(self, N);
+	ASSERT_EQ(0, mbox_deadline_in(&deadline, 50 * NSEC_PER_MSEC));
+	EXPECT_EQ(-ETIMEDOUT, mbox_recv_batch(self->owner, self->vec, N, 0,
+					      &deadline));
+}
+
+TEST_F(batch, first_buffer_too_small_fails_emsgsize_and_keeps_the_message)
+{
+	send_vec(self, 2, 0);
+	ASSERT_EQ(2, mbox_send_batch(self->tx, self->vec, 2, 0, NULL));
+	recv_vec(self, 2);
+	self->vec[0].len = 3;
+	EXPECT_EQ(-EMSGSIZE, mbox_recv_batch(self->owner, self->vec, 2, 0,
+					     NULL));
+	EXPECT_EQ(strlen(self->out[0]), self->vec[0].msg_len);
+	EXPECT_EQ(2U, info_or_zero(self->owner).queued);
+}
+
+TEST_F(batch, later_buffer_too_small_ends_the_batch_early)
+{
+	send_vec(self, 3, 0);
+	ASSERT_EQ(3, mbox_send_batch(self->tx, self->vec, 3, 0, NULL));
+	recv_vec(self, 3);
+	self->vec[1].len = 3;
+	EXPECT_EQ(1, mbox_recv_batch(self->owner, self->vec, 3, 0, NULL));
+	EXPECT_EQ(2U, info_or_zero(self->owner).queued);
+	recv_vec(self, 3);
+	EXPECT_EQ(2, mbox_recv_batch(self->owner, self->vec, 3, 0, NULL));
+	EXPECT_STREQ(self->out[1], self->in[0]);
+}
+
+TEST_F(batch, later_bad_receive_buffer_ends_the_batch_and_keeps_the_message)
+{
+	send_vec(self, 3, 0);
+	ASSERT_EQ(3, mbox_send_batch(self->tx, self->vec, 3, 0, NULL));
+	recv_vec(self, 3);
+	self->vec[1].buf = bad_uptr();
+	EXPECT_EQ(1, mbox_recv_batch(self->owner, self->vec, 3, 0, NULL));
+	EXPECT_EQ(2U, info_or_zero(self->owner).queued);
+}
+
+TEST_F(batch, send_batch_on_a_full_bounded_mailbox_stops_at_capacity)
+{
+	uint32_t cap = variant->capacity;
+
+	if (variant->capacity_mode != MBOX_CAPACITY_BOUNDED)
+		SKIP(return, "bounded mailboxes only");
+	send_vec(self, N, 0);
+	ASSERT_EQ(N, mbox_send_batch(self->tx, self->vec, N, 0, NULL));
+	ASSERT_EQ(N, mbox_send_batch(self->tx, self->vec, N,
+				     MBOX_MSG_NONBLOCK, NULL));
+	EXPECT_EQ(cap, info_or_zero(self->owner).queued);
+	EXPECT_EQ(-EAGAIN, mbox_send_batch(self->tx, self->vec, N,
+					   MBOX_MSG_NONBLOCK, NULL));
+	/* Room for three: a batch of N sends three. */
+	recv_vec(self, 3);
+	ASSERT_EQ(3, mbox_recv_batch(self->owner, self->vec, 3, 0, NULL));
+	send_vec(self, N, 0);
+	EXPECT_EQ(3, mbox_send_batch(self->tx, self->vec, N,
+				     MBOX_MSG_NONBLOCK, NULL));
+}
+
+TEST_F(batch, oversized_entry_fails_emsgsize_and_sends_nothing)
+{
+	static char big[MSG + 1];
+
+	send_vec(self, 4, 0);
+	self->vec[2].buf = (uintptr_t)big;
+	self->vec[2].len = sizeof(big);
+	EXPECT_EQ(-EMSGSIZE, mbox_send_batch(self->tx, self->vec, 4, 0, NULL));
+	EXPECT_EQ(0ULL, info_or_zero(self->owner).sent);
+}
+
+TEST_F(batch, bad_payload_pointer_in_a_later_entry_shortens_the_batch)
+{
+	send_vec(self, 4, 0);
+	self->vec[2].buf = bad_uptr();
+	EXPECT_EQ(2, mbox_send_batch(self->tx, self->vec, 4, 0, NULL));
+	EXPECT_EQ(2ULL, info_or_zero(self->owner).sent);
+	self->vec[0].buf = bad_uptr();
+	EXPECT_EQ(-EFAULT, mbox_send_batch(self->tx, self->vec, 1, 0, NULL));
+	EXPECT_EQ(2ULL, info_or_zero(self->owner).sent);
+}
+
+TEST_F(batch, bad_vector_pointer_fails_efault)
+{
+	struct mbox_batch b;
+
+	memset(&b, 0, sizeof(b));
+	b.vec = bad_uptr();
+	b.count = 2;
+	EXPECT_EQ(-EFAULT, xioctl(self->tx, MBOX_IOC_SEND_BATCH, &b));
+	EXPECT_EQ(-EFAULT, xioctl(self->owner, MBOX_IOC_RECV_BATCH, &b));
+	EXPECT_EQ(-EFAULT, xioctl(self->tx, MBOX_IOC_SEND_BATCH, bad_ptr()));
+}
+
+TEST_F(batch, invalid_batch_fields_fail_einval)
+{
+	struct mbox_batch b;
+
+	send_vec(self, 2, 0);
+	memset(&b, 0, sizeof(b));
+	b.vec = (uintptr_t)self->vec;
+	b.count = 0;
+	EXPECT_EQ(-EINVAL, xioctl(self->tx, MBOX_IOC_SEND_BATCH, &b));
+	b.count = MBOX_BATCH_MAX + 1;
+	EXPECT_EQ(-EINVAL, xioctl(self->tx, MBOX_IOC_SEND_BATCH, &b));
+	b.count = 2;
+	b.flags = 1U << 5;
+	EXPECT_EQ(-EINVAL, xioctl(self->tx, MBOX_IOC_SEND_BATCH, &b));
+	b.flags = 0;
+	b.reserved0 = 1;
+	EXPECT_EQ(-EINVAL, xioctl(self->tx, MBOX_IOC_SEND_BATCH, &b));
+	b.reserved0 = 0;
+	b.reserved[1] = 1;
+	EXPECT_EQ(-EINVAL, xioctl(self->owner, MBOX_IOC_RECV_BATCH, &b));
+	b.reserved[1] = 0;
+	b.timeout_ns = 1;
+	EXPECT_EQ(-EINVAL, xioctl(self->tx, MBOX_IOC_SEND_BATCH, &b));
+	EXPECT_EQ(0ULL, info_or_zero(self->owner).sent);
+}
+
+TEST_F(batch, invalid_entry_fields_fail_einval_and_send_nothing)
+{
+	send_vec(self, 3, 0);
+	self->vec[1].reserved = 1;
+	EXPECT_EQ(-EINVAL, mbox_send_batch(self->tx, self->vec, 3, 0, NULL));
+	send_vec(self, 3, 0);
+	self->vec[2].msg_len = 1;
+	EXPECT_EQ(-EINVAL, mbox_send_batch(self->tx, self->vec, 3, 0, NULL));
+	send_vec(self, 3, 0);
+	self->vec[2].sender_pid = 1;
+	EXPECT_EQ(-EINVAL, mbox_send_batch(self->tx, self->vec, 3, 0, NULL));
+	send_vec(self, 3, MBOX_PRIO_MAX + 1);
+	EXPECT_EQ(-EINVAL, mbox_send_batch(self->tx, self->vec, 3, 0, NULL));
+	EXPECT_EQ(0ULL, info_or_zero(self->owner).sent);
+	recv_vec(self, 2);
+	self->vec[1].reserved = 1;
+	EXPECT_EQ(-EINVAL, mbox_recv_batch(self->owner, self->vec, 2,
+					   MBOX_MSG_NONBLOCK, NULL));
+}
+
+TEST_F(batch, user_handle_cannot_receive_a_batch)
+{
+	recv_vec(self, 2);
+	EXPECT_EQ(-EPERM, mbox_recv_batch(self->tx, self->vec, 2,
+					  MBOX_MSG_NONBLOCK, NULL));
+}
+
+TEST_F(batch, dead_mailbox_send_batch_fails_epipe)
+{
+	close(self->owner);
+	self->owner = -1;
+	send_vec(self, 2, 0);
+	EXPECT_EQ(-EPIPE, mbox_send_batch(self->tx, self->vec, 2, 0, NULL));
+}
+
+TEST(zero_capacity_batch_send_is_a_rendezvous_for_the_first)
+{
+	struct mbox_attr attr = MBOX_ATTR_ZERO(MSG);
+	struct mbox_msgvec vec[2];
+	uint64_t id;
+	pid_t child;
+	int owner, tx;
+
+	attr.fd_flags = O_CLOEXEC;
+	owner = mbox_create(&attr, NULL, &id);
+	ASSERT_LE(0, owner);
+	tx = mbox_open_id(id, O_CLOEXEC);
+	ASSERT_LE(0, tx);
+	memset(vec, 0, sizeof(vec));
+	vec[0].buf = (uintptr_t)"one";
+	vec[0].len = 3;
+	vec[1].buf = (uintptr_t)"two";
+	vec[1].len = 3;
+	/* Nobody receives: a non-blocking batch sends nothing. */
+	EXPECT_EQ(-EAGAIN, mbox_send_batch(tx, vec, 2, MBOX_MSG_NONBLOCK,
+					   NULL));
+	child = fork_child();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		char buf[MSG];
+		ssize_t n = mbox_recv(owner, buf, sizeof(buf), NULL);
+
+		child_exit(n == 3 && !memcmp(buf, "one", 3) ? 0 : -EBADMSG);
+	}
+	/* The first waits for the receiver; the second finds none waiting. */
+	EXPECT_EQ(1, mbox_send_batch(tx, vec, 2, 0, NULL));
+	EXPECT_EQ(1ULL, vec[0].seq);
+	EXPECT_EQ(0, child_wait(child));
+	EXPECT_EQ(0U, info_or_zero(owner).queued);
+	close(tx);
+	close(owner);
+}
+
+TEST(broadcast_receivers_read_batches)
+{
+	struct mbox_create c = create_req(MBOX_CAPACITY_UNBOUNDED, 0, MSG);
+	struct mbox_msgvec vec[4];
+	char bufs[4][MSG];
+	int dev, rx1, rx2, tx;
+
+	c.flags = MBOX_CREATE_OS | MBOX_CREATE_BROADCAST;
+	dev = dev_open();
+	ASSERT_LE(0, dev);
+	rx1 = xioctl(dev, MBOX_IOC_CREATE, &c);
+	close(dev);
+	ASSERT_LE(0, rx1);
+	rx2 = mbox_open_receiver(c.id, NULL, O_CLOEXEC);
+	ASSERT_LE(0, rx2);
+	tx = mbox_open_id(c.id, O_CLOEXEC);
+	ASSERT_LE(0, tx);
+	memset(vec, 0, sizeof(vec));
+	for (int i = 0; i < 3; i++) {
+		vec[i].buf = (uintptr_t)"abc";
+		vec[i].len = (uint32_t)(i + 1);
+	}
+	ASSERT_EQ(3, mbox_send_batch(tx, vec, 3, 0, NULL));
+	for (int k = 0; k < 2; k++) {
+		memset(vec, 0, sizeof(vec));
+		for (int i = 0; i < 4; i++) {
+			vec[i].buf = (uintptr_t)bufs[i];
+			vec[i].len = MSG;
+		}
+		ASSERT_EQ(3, mbox_recv_batch(k ? rx2 : rx1, vec, 4,
+					     MBOX_MSG_NONBLOCK, NULL));
+		for (int i = 0; i < 3; i++)
+			EXPECT_EQ((uint32_t)(i + 1), vec[i].msg_len);
+	}
+	EXPECT_EQ(0U, info_or_zero(tx).queued);
+	close(tx);
+	close(rx2);
+	close(rx1);
+	ASSERT_EQ(0, mbox_delete(c.id, NULL));
+}
+
+TEST_HARNESS_MAIN
