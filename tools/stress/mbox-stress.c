@@ -46,13 +46,13 @@
  *  - every process ends when told to (a process stuck in a wait is a lost
  *    wake-up), and every mailbox's death notice arrives.
  *
- * Transports: how messages move is behind struct transport.  Only the ioctl
- * path (MBOX_IOC_SEND, MBOX_IOC_RECV) exists today; a batch transport
- * (several messages per call, per-message results) or a shared-ring
- * transport plugs in as another entry of transports[] without touching the
- * bookkeeping: a transport only has to report, for each message handed to
- * it, whether it was accepted, and for each message it receives, the
- * metadata the kernel gave.
+ * Transports: how messages move is behind struct transport: "ioctl"
+ * (MBOX_IOC_SEND, MBOX_IOC_RECV) and "batch" (MBOX_IOC_SEND_BATCH,
+ * MBOX_IOC_RECV_BATCH, when the module has MBOX_FEAT_BATCH); by default
+ * every call picks one at random.  The shared ring plugs in as another entry
+ * of transports[] without touching the bookkeeping: a transport only has to
+ * report, for each message handed to it, whether it was accepted, and for
+ * each message it receives, the metadata the kernel gave.
  *
  * Usage: mbox-stress [-p PROCS] [-d SECONDS] [-s SEED] [-o OWNERS]
  *                    [-k KILL_MS] [-g SIGNAL_MS] [-m MSGS] [-t TRANSPORT]
@@ -108,7 +108,7 @@ static struct {
 	unsigned int max_boxes;
 	bool kill_senders;
 	bool verbose;
-	const struct transport *tp;
+	const char *transport;
 } opt = {
 	.procs = 64,
 	.duration = 10,
@@ -182,6 +182,7 @@ struct slot {
 	_Atomic uint32_t claimed_box;	/* the box being created or served */
 	_Atomic uint32_t cur_box;	/* published box senders may use */
 	_Atomic uint32_t in_recv_box;	/* inside a receive on this box */
+	_Atomic uint32_t in_recv_n;	/* of at most this many messages */
 	/* senders */
 	_Atomic uint32_t fl_box;	/* inside a send to this box */
 	_Atomic uint64_t fl_lo, fl_hi;	/* records of that send */
@@ -369,6 +370,7 @@ struct in_msg {
 
 struct transport {
 	const char *name;
+	uint64_t feature;		/* MBOX_FEAT_* it needs */
 	unsigned int max_batch;		/* messages per send/recv call */
 	/*
 	 * Sends @m[0..n) in order with MBOX_MSG_* @flags and deadline; sets
@@ -424,13 +426,93 @@ static int ioctl_recv(int fd, struct in_msg *m, unsigned int n,
 	return (int)n;
 }
 
+static void batch_send(int fd, struct out_msg *m, unsigned int n,
+		       uint32_t flags, uint64_t deadline)
+{
+	struct mbox_msgvec v[MAX_BATCH];
+	struct mbox_batch b = {
+		.vec = (uintptr_t)v, .count = n, .flags = flags,
+		.timeout_ns = deadline,
+	};
+	unsigned int i;
+	int ret;
+
+	memset(v, 0, sizeof(v));
+	for (i = 0; i < n; i++) {
+		v[i].buf = (uintptr_t)m[i].buf;
+		v[i].len = m[i].len;
+		v[i].priority = m[i].prio;
+		v[i].type = m[i].type;
+		m[i].err = -ECANCELED;
+	}
+	ret = xioctl_fd(fd, MBOX_IOC_SEND_BATCH, &b);
+	if (ret < 0) {
+		m[0].err = ret;
+		return;
+	}
+	if (ret == 0 || (unsigned int)ret > n || b.done != (uint32_t)ret)
+		violation("MBOX_IOC_SEND_BATCH of %u returned %d, done %u", n, ret, b.done);
+	for (i = 0; i < (unsigned int)ret && i < n; i++) {
+		m[i].err = 0;
+		m[i].kseq = v[i].seq;
+	}
+}
+
+static int batch_recv(int fd, struct in_msg *m, unsigned int n,
+		      uint32_t flags, uint64_t deadline)
+{
+	struct mbox_msgvec v[MAX_BATCH];
+	struct mbox_batch b = {
+		.vec = (uintptr_t)v, .count = n, .flags = flags,
+		.timeout_ns = deadline,
+	};
+	int ret;
+
+	memset(v, 0, sizeof(v));
+	for (unsigned int i = 0; i < n; i++) {
+		v[i].buf = (uintptr_t)m[i].buf;
+		v[i].len = m[i].cap;
+		memset(&m[i].r, 0, sizeof(m[i].r));
+	}
+	ret = xioctl_fd(fd, MBOX_IOC_RECV_BATCH, &b);
+	if (ret == -EMSGSIZE)
+		m[0].r.msg_len = v[0].msg_len;
+	if (ret <= 0)
+		return ret ? ret : -EPROTO;
+	if ((unsigned int)ret > n || b.done != (uint32_t)ret) {
+		violation("MBOX_IOC_RECV_BATCH of %u returned %d, done %u", n, ret, b.done);
+		return -EPROTO;
+	}
+	for (int i = 0; i < ret; i++) {
+		m[i].r.msg_len = v[i].msg_len;
+		m[i].r.priority = v[i].priority;
+		m[i].r.type = v[i].type;
+		m[i].r.seq = v[i].seq;
+		m[i].r.sender_pid = v[i].sender_pid;
+		m[i].r.sender_uid = v[i].sender_uid;
+	}
+	return ret;
+}
+
 /*
- * Extension point: MBOX_IOC_SEND_BATCH / MBOX_IOC_RECV_BATCH and the shared
- * ring add entries here (set max_batch to what one call carries).
+ * Extension point: the shared ring adds an entry here (with the feature
+ * bit it needs and max_batch what one call carries).
  */
 static const struct transport transports[] = {
 	{ .name = "ioctl", .max_batch = 1, .send = ioctl_send, .recv = ioctl_recv },
+	{ .name = "batch", .feature = MBOX_FEAT_BATCH, .max_batch = MAX_BATCH,
+	  .send = batch_send, .recv = batch_recv },
 };
+#define NR_TRANSPORTS	(sizeof(transports) / sizeof(transports[0]))
+
+/* The transports this run uses: -t, or all the module supports. */
+static const struct transport *use_tp[NR_TRANSPORTS];
+static unsigned int nr_use_tp;
+
+static const struct transport *pick_transport(void)
+{
+	return use_tp[rnd_below(nr_use_tp)];
+}
 
 /* ------------------------------------------------------------ signals */
 
@@ -454,6 +536,8 @@ static void child_setup(unsigned int slot, uint32_t gen, enum role role)
 	sigaction(SIGUSR1, &sa, NULL);		/* interrupts: -EINTR */
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGUSR2, &sa, NULL);		/* restarts transparently */
+	/* Blocked by the supervisor until the handlers were in place. */
+	sigprocmask(SIG_SETMASK, &sa.sa_mask, NULL);
 	rng_state = seed_for(slot, gen);
 	snprintf(name, sizeof(name), "%s %u gen %u (seed %#" PRIx64 ")",
 		 role == ROLE_OWNER ? "owner" : "sender", slot, gen, rng_state);
@@ -550,17 +634,19 @@ static int owner_recv_once(unsigned int slot, uint32_t bi, int fd, void *buf,
 			   uint32_t bufsize, uint32_t flags, uint64_t deadline,
 			   struct order_check *oc)
 {
+	const struct transport *tp = pick_transport();
 	struct slot *me = &sh->slots[slot];
 	struct in_msg m[MAX_BATCH];
-	unsigned int n = opt.tp->max_batch;
+	unsigned int n = 1 + rnd_below(tp->max_batch);
 	int got;
 
 	for (unsigned int i = 0; i < n; i++) {
 		m[i].buf = (uint8_t *)buf + (size_t)i * boxes[bi].msg_size;
 		m[i].cap = bufsize;
 	}
+	atomic_store(&me->in_recv_n, n);
 	atomic_store(&me->in_recv_box, bi);
-	got = opt.tp->recv(fd, m, n, flags, deadline);
+	got = tp->recv(fd, m, n, flags, deadline);
 	for (int i = 0; i < got; i++)
 		account_received(bi, &m[i], oc);
 	atomic_store(&me->in_recv_box, 0);
@@ -744,6 +830,7 @@ static void sender_main(unsigned int slot)
 		struct out_msg m[MAX_BATCH];
 		unsigned int cell = rnd_below(opt.owners), n, i;
 		struct cached_handle *h = &cache[cell];
+		const struct transport *tp;
 		uint64_t lo, deadline = 0;
 		uint32_t bi, flags = 0;
 		struct box *b;
@@ -786,7 +873,8 @@ static void sender_main(unsigned int slot)
 			h->box = bi;
 		}
 
-		n = 1 + rnd_below(opt.tp->max_batch);
+		tp = pick_transport();
+		n = 1 + rnd_below(tp->max_batch);
 		for (i = 0; i < n; i++) {
 			uint32_t len = b->flags & MBOX_CREATE_FIXED_SIZE ? b->msg_size :
 				(uint32_t)sizeof(struct payload) +
@@ -821,7 +909,7 @@ static void sender_main(unsigned int slot)
 		for (i = 0; i < n; i++)
 			atomic_store(&rec_of(slot, lo + i)->state, REC_INFLIGHT);
 
-		opt.tp->send(h->fd, m, n, flags, deadline);
+		tp->send(h->fd, m, n, flags, deadline);
 
 		for (i = 0; i < n; i++) {
 			struct rec *rec = rec_of(slot, lo + i);
@@ -926,7 +1014,7 @@ static void settle_dead(unsigned int slot, int status)
 		}
 		bi = atomic_load(&s->in_recv_box);
 		if (bi)
-			atomic_fetch_add(&boxes[bi].recv_indoubt, 1);
+			atomic_fetch_add(&boxes[bi].recv_indoubt, atomic_load(&s->in_recv_n));
 		atomic_store(&s->claimed_box, 0);
 		atomic_store(&s->cur_box, 0);
 		atomic_store(&s->in_recv_box, 0);
@@ -1017,9 +1105,9 @@ static void read_notice(uint32_t bi)
 	err = xioctl(fd, MBOX_IOC_INFO, &info);
 	if (err)
 		violation("MBOX_IOC_INFO on dead box %u: %s", bi, strerror(-err));
-	else if (info.state != MBOX_STATE_DEAD || info.queued || info.waiting_senders)
-		violation("box %u after its notice: state %u, %u queued, %u waiting senders",
-			  bi, info.state, info.queued, info.waiting_senders);
+	else if (info.state != MBOX_STATE_DEAD || info.queued)
+		violation("box %u after its notice: state %u, %u queued",
+			  bi, info.state, info.queued);
 	b->k_sent = info.sent;
 	b->k_received = info.received;
 	b->notice_reason = nt.reason;
@@ -1242,7 +1330,7 @@ static void usage(void)
 		"  -k  mean milliseconds between SIGKILLs (default 40, 0: none)\n"
 		"  -g  mean milliseconds between SIGUSR1/SIGUSR2 (default 10, 0: none)\n"
 		"  -m  message records per sender (default 1048576)\n"
-		"  -t  transport (default ioctl)\n"
+		"  -t  transport: ioctl or batch (default: each call picks one the module has)\n"
 		"  -K  kill only owners, never senders\n"
 		"  -v  print per-process counters\n");
 	exit(2);
@@ -1253,7 +1341,6 @@ static void parse_args(int argc, char **argv)
 	int c;
 
 	opt.seed = now_ns() ^ ((uint64_t)getpid() << 32);
-	opt.tp = &transports[0];
 	while ((c = getopt(argc, argv, "p:o:d:s:k:g:m:t:Kvh")) != -1) {
 		switch (c) {
 		case 'p': opt.procs = (unsigned int)strtoul(optarg, NULL, 0); break;
@@ -1263,14 +1350,7 @@ static void parse_args(int argc, char **argv)
 		case 'k': opt.kill_ms = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 'g': opt.signal_ms = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 'm': opt.msgs = strtoull(optarg, NULL, 0); break;
-		case 't':
-			opt.tp = NULL;
-			for (size_t i = 0; i < sizeof(transports) / sizeof(transports[0]); i++)
-				if (!strcmp(optarg, transports[i].name))
-					opt.tp = &transports[i];
-			if (!opt.tp)
-				fatal("unknown transport '%s'", optarg);
-			break;
+		case 't': opt.transport = optarg; break;
 		case 'K': opt.kill_senders = false; break;
 		case 'v': opt.verbose = true; break;
 		default: usage();
@@ -1301,6 +1381,8 @@ int main(int argc, char **argv)
 	struct totals t = { 0 };
 	uint64_t eagain = 0, etimedout = 0, eintr = 0, enobufs = 0, emsgsize = 0;
 	uint64_t opens = 0, enoent = 0, violations;
+	char tp_names[64];
+	sigset_t sigs;
 	unsigned int i;
 
 	parse_args(argc, argv);
@@ -1318,6 +1400,24 @@ int main(int argc, char **argv)
 		fatal("MBOX_IOC_VERSION: %s", strerror(errno));
 	if (v.max_msg_size < 4096)
 		fatal("msg_size_max is %u; the stress test needs 4096", v.max_msg_size);
+	for (i = 0; i < NR_TRANSPORTS; i++) {
+		const struct transport *tp = &transports[i];
+
+		if (opt.transport ? !strcmp(opt.transport, tp->name) :
+		    (v.features & tp->feature) == tp->feature)
+			use_tp[nr_use_tp++] = tp;
+	}
+	if (!nr_use_tp)
+		fatal("no transport '%s' (or the module lacks its feature)", opt.transport);
+	tp_names[0] = 0;
+	for (i = 0; i < nr_use_tp; i++)
+		snprintf(tp_names + strlen(tp_names), sizeof(tp_names) - strlen(tp_names),
+			 "%s%s", i ? "+" : "", use_tp[i]->name);
+	/* Children unblock these once their handlers are installed. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGUSR1);
+	sigaddset(&sigs, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	sv.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (sv.epfd < 0)
 		fatal("epoll_create1: %s", strerror(errno));
@@ -1326,7 +1426,7 @@ int main(int argc, char **argv)
 
 	printf(PROG ": seed %#" PRIx64 " (rerun with -s %#" PRIx64 "), %u processes (%u owners, %u senders), %u s, transport %s, kill every ~%u ms (%s), signal every ~%u ms\n",
 	       opt.seed, opt.seed, opt.procs, opt.owners, opt.procs - opt.owners,
-	       opt.duration, opt.tp->name, opt.kill_ms,
+	       opt.duration, tp_names, opt.kill_ms,
 	       opt.kill_senders ? "owners and senders" : "owners only", opt.signal_ms);
 
 	for (i = 0; i < opt.procs; i++)
