@@ -88,11 +88,16 @@ static void mbox_enqueue(struct mbox *mb, struct mbox_msg *msg)
 	mbox_wake_pollers(mb, EPOLLIN | EPOLLRDNORM);
 }
 
-static void mbox_accept(struct mbox *mb, struct mbox_msg *msg)
+/*
+ * Queues @s's message.  Its sequence number is kept in @s: once queued, the
+ * message may be received and freed before its sender runs again.
+ */
+static void mbox_accept(struct mbox *mb, struct mbox_sender *s)
 	__must_hold(&mb->lock)
 {
-	msg->seq = ++mb->sent;
-	mbox_enqueue(mb, msg);
+	s->seq = ++mb->sent;
+	s->msg->seq = s->seq;
+	mbox_enqueue(mb, s->msg);
 }
 
 /* Admits blocked BOUNDED senders, oldest first, while there is room. */
@@ -107,7 +112,7 @@ static void mbox_admit_senders(struct mbox *mb)
 		if (!s)
 			break;
 		list_del_init(&s->link);
-		mbox_accept(mb, s->msg);
+		mbox_accept(mb, s);
 		mbox_resolve_sender(s, MBOX_WAIT_DONE);
 	}
 }
@@ -161,7 +166,7 @@ static int mbox_send_bounded(struct mbox *mb, struct mbox_sender *s,
 
 	/* Strict FIFO: nobody overtakes a blocked sender. */
 	if (mb->queue.count < mb->capacity && list_empty(&mb->senders)) {
-		mbox_accept(mb, s->msg);
+		mbox_accept(mb, s);
 		return 0;
 	}
 	if (nonblock)
@@ -243,7 +248,7 @@ static int mbox_send_one(struct mbox *mb, struct mbox_sender *s,
 		return -ENOTCONN;
 	switch (mb->capacity_mode) {
 	case MBOX_CAPACITY_UNBOUNDED:
-		mbox_accept(mb, s->msg);
+		mbox_accept(mb, s);
 		return 0;
 	case MBOX_CAPACITY_BOUNDED:
 		return mbox_send_bounded(mb, s, nonblock, deadline);
@@ -313,7 +318,7 @@ int mbox_send(struct mbox *mb, struct mbox_user *user,
 		err = mbox_send_one(mb, &s, nonblock || sent, deadline);
 		if (err)
 			break;
-		seqs[sent] = s.msg->seq;
+		seqs[sent] = s.seq;
 	}
 	mutex_unlock(&mb->lock);
 
@@ -390,6 +395,7 @@ static void mbox_consume(struct mbox *mb, struct mbox_msg *msg,
 		if (!RB_EMPTY_NODE(&msg->node))
 			mbox_queue_del(&mb->queue, msg);
 		msg->seq = ++mb->sent;
+		msg->sender->seq = msg->seq;
 		mbox_resolve_sender(msg->sender, MBOX_WAIT_DONE);
 	} else {
 		mbox_queue_del(&mb->queue, msg);

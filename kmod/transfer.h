@@ -10,9 +10,11 @@
  * - A struct mbox_sender is a sender waiting for its message to be admitted
  *   (BOUNDED, on mbox->senders in arrival order) or taken (ZERO, reachable
  *   through the offered message in the queue).  Whoever resolves it sets
- *   @state under the mailbox lock and wakes the task; the sender reads
- *   @state under the same lock before it returns, so the struct is never
- *   touched after its frame is gone.
+ *   @state (and @seq) under the mailbox lock and wakes the task; the sender
+ *   reads them under the same lock before it returns, so the struct is never
+ *   touched after its frame is gone.  An admitted BOUNDED message belongs
+ *   to the mailbox at once and may be received and freed before its sender
+ *   wakes: the sender learns its sequence number from @seq, never from it.
  * - A struct mbox_receiver is a receiver with nothing to take.  Plain
  *   receivers wait on mbox->receivers in arrival order: each message that
  *   arrives claims and wakes the longest-waiting one, and a claimed receiver
@@ -62,6 +64,7 @@ struct mbox_sender {
 	struct task_struct *task;
 	struct mbox_msg *msg;
 	enum mbox_wait_state state;
+	u64 seq;			/* the message's, once accepted */
 };
 
 /* What a receive may take: see MBOX_RECV_* in the uapi header. */
