@@ -7,6 +7,7 @@
 #include <linux/ctype.h>
 #include <linux/err.h>
 #include <linux/ipc_namespace.h>
+#include <linux/module.h>
 #include <linux/nsproxy.h>
 #include <linux/pid.h>
 #include <linux/proc_ns.h>
@@ -261,6 +262,8 @@ struct mbox *mbox_os_create(const struct mbox_create *args, const char *name)
 		mbox_put(mb);
 		return ERR_PTR(err);
 	}
+	/* No handle may be left to pin the module: the link pins it. */
+	__module_get(THIS_MODULE);
 	return mb;
 }
 
@@ -289,6 +292,8 @@ int mbox_os_delete(struct mbox *mb)
 	if (destroy)
 		mbox_destroy(mb, MBOX_NOTICE_DELETED);
 	mbox_put(mb);			/* the link's reference */
+	/* The caller runs from a file of ours, which still pins the module. */
+	module_put(THIS_MODULE);
 	return 0;
 }
 

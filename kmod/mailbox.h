@@ -14,7 +14,9 @@
  * dead mailbox: sends fail with -EPIPE, poll reports POLLHUP.
  *
  * Every mailbox pins the IPC namespace it was created in; ids, names and
- * ports resolve only for callers of that namespace.
+ * ports resolve only for callers of that namespace.  Handles pin the module;
+ * a linked OS-owned mailbox may have none, so the link pins it too: the
+ * module cannot be removed while one exists.
  *
  * DOC: Locking
  *

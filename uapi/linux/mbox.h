@@ -66,8 +66,9 @@
  *
  * An OS-owned mailbox (MBOX_CREATE_OS) has no owner: creating one needs
  * CAP_SYS_ADMIN in the user namespace that owns the caller's IPC namespace,
- * and it lives, with its queued messages, until deleted.  Any process the
- * mode bits allow to read may open a receiver handle (MBOX_OPEN_RECEIVE).
+ * and it lives, with its queued messages, until deleted (the module cannot
+ * be unloaded meanwhile).  Any process the mode bits allow to read may open
+ * a receiver handle (MBOX_OPEN_RECEIVE).
  * With several receivers, each message goes to exactly one of them: the one
  * that has been waiting longest (FIFO among waiting receivers).  A
  * MBOX_CREATE_BROADCAST mailbox instead gives every receiver handle its own
