@@ -116,12 +116,35 @@ FIXTURE(module) {
 	char ko[PATH_MAX];
 };
 
+/* References held on the module: handles, /dev/mbox opens, links. */
+static long module_refs(void)
+{
+	long n = -1;
+	FILE *f = fopen("/sys/module/mbox/refcnt", "re");
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	fclose(f);
+	return n;
+}
+
 FIXTURE_SETUP(module)
 {
+	long refs;
+
 	if (find_ko(self->ko, sizeof(self->ko)))
 		SKIP(return, "not in a test guest and MBOX_MODULE_KO not set: not unloading the module");
 	if (!module_live())
 		ASSERT_EQ(0, load(self->ko));
+	/* Processes of an earlier suite may still be on their way out. */
+	for (int i = 0; i < 300 && (refs = module_refs()) > 0; i++)
+		sleep_ms(100);
+	if (refs > 0) {
+		self->ko[0] = 0;
+		SKIP(return, "the module is still used (%ld references) by something else", refs);
+	}
 }
 
 FIXTURE_TEARDOWN(module)
