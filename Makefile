@@ -6,16 +6,25 @@
 #   make modules-all     W=1 build for every matrix kernel -> build/kernels/<K>/mbox.ko
 #   make sparse          sparse over the module for every matrix kernel
 #   make checkpatch      checkpatch.pl --strict on kmod/ and uapi/
-#   make userspace       libuserspace/, selftests/ (-> build/selftests/), the demo
-#                        (-> build/demo/), mbox-stress and mbox-fuzz (-> build/{stress,fuzz}/)
+#   make userspace       libuserspace/, selftests/ (-> build/selftests/), the demo (-> build/demo/), mboxctl (-> build/tools/),
+#                        the benchmarks (-> build/bench/), mbox-stress and mbox-fuzz (-> build/{stress,fuzz}/)
 #   make check           everything, including the selftests in QEMU guests
 #   make demo            build, boot a 6.1 guest, run the demo
+#   make bench           benchmarks in a guest -> build/bench/results.{txt,csv,png}
+#                        (BENCH_KERNEL=6.12 to choose the kernel, default 6.1)
 #   make debug-kernel    build (or find cached) the debug kernel (tools/vm/debug-kernel)
 #   make stress          mbox-stress in a guest: KERNEL=6.1 DURATION=30 PROCS=64 STRESS_ARGS=
 #   make fuzz            mbox-fuzz in a guest: KERNEL=6.1 DURATION=30 WORKERS=4 FUZZ_ARGS=
+#   make install         module (KDIR/KVER), libmbox, headers, mboxctl, man pages,
+#                        udev rule, modprobe.d example, sysusers.d group [DESTDIR, PREFIX]
+#   make uninstall       remove all of that again (same variables)
+#   make dkms-install    module sources to /usr/src/mbox-VERSION, dkms add/build/install
+#   make dkms-uninstall  dkms remove, and the sources from /usr/src
 #
 # KERNELS="6.1 6.12" restricts modules-all and sparse (default: tools/kernels --names,
 # which includes the debug kernel: modules-all builds it first if it is not cached).
+# install: PREFIX=/usr/local, DESTDIR= (staging root), KVER= (default from KDIR);
+# install-module, install-userspace (everything else) are available alone.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 BUILD := $(CURDIR)/build
@@ -28,9 +37,11 @@ PROCS ?= 64
 WORKERS ?= 4
 VM_TIMEOUT = $(shell echo $$(( $(DURATION) * 3 + 300 )))
 
-CHECKPATCH_FILES = $(wildcard kmod/*.[ch] uapi/linux/*.h)
+CHECKPATCH_FILES = $(filter-out %.mod.c,$(wildcard kmod/*.[ch] uapi/linux/*.h))
 
-.PHONY: all modules clean distclean modules-all sparse checkpatch ksrc userspace check demo help \
+.PHONY: all modules clean distclean modules-all sparse checkpatch ksrc userspace check demo bench help \
+	install uninstall install-module install-userspace uninstall-module uninstall-userspace \
+	dkms-src dkms-install dkms-uninstall host-tests-list post-install \
 	debug-kernel stress fuzz stress-build fuzz-build
 
 all: modules
@@ -38,7 +49,7 @@ all: modules
 modules:
 	@if [ ! -d $(KDIR) ]; then echo "modules: $(KDIR) not found: install the headers" \
 		"for this kernel or set KDIR (make modules-all builds for the matrix kernels)"; exit 1; fi
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod modules
 
 modules-all:
 	$(CURDIR)/tools/kbuild modules $(KERNELS)
@@ -69,9 +80,23 @@ userspace: ksrc
 	if [ -f tools/mbox-demo/Makefile ]; then \
 		mkdir -p $(BUILD)/demo; \
 		$(MAKE) -C tools/mbox-demo O=$(BUILD)/demo; \
-	fi
+	fi; \
+	$(MAKE) -C tools/mboxctl O=$(BUILD)/tools; \
+	$(MAKE) -C tools/bench O=$(BUILD)/bench
 	$(MAKE) -C tools/stress O=$(BUILD)/stress
 	$(MAKE) -C tools/fuzz O=$(BUILD)/fuzz
+	@$(MAKE) -s host-tests-list
+
+# Host-side tests that tools/check runs (one path per line, relative to the
+# repo): build/ is never committed, so the list is written here.
+HOST_TESTS := tools/tests/install tools/tests/man
+
+host-tests-list:
+	@mkdir -p $(BUILD)
+	@printf '%s\n' $(HOST_TESTS) > $(BUILD)/host-tests.list.tmp
+	@if cmp -s $(BUILD)/host-tests.list.tmp $(BUILD)/host-tests.list; then \
+		rm -f $(BUILD)/host-tests.list.tmp; \
+	else mv $(BUILD)/host-tests.list.tmp $(BUILD)/host-tests.list; fi
 
 debug-kernel:
 	$(CURDIR)/tools/vm/debug-kernel build
@@ -98,15 +123,154 @@ check:
 demo:
 	$(CURDIR)/tools/demo
 
+BENCH_KERNEL ?= 6.1
+bench:
+	$(CURDIR)/tools/bench/run --kernel $(BENCH_KERNEL)
+
 clean:
-	@if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
+	@if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean; \
 	else echo "clean: $(KDIR) not found, skipping kbuild clean"; fi
 	@if [ -f libuserspace/Makefile ]; then $(MAKE) -C libuserspace clean; fi
-	rm -rf $(BUILD)/kernels $(BUILD)/selftests $(BUILD)/stress $(BUILD)/fuzz
+	rm -rf $(BUILD)/kernels $(BUILD)/selftests $(BUILD)/tools $(BUILD)/bench $(BUILD)/stress $(BUILD)/fuzz
 
 # Also drops the cached guest images and extracted kernel files.
 distclean: clean
 	rm -rf $(BUILD)
 
+# ---------------------------------------------------------------- install
+#
+# Where things go.  udev, kmod and systemd-sysusers read both /usr/lib/X.d
+# and /usr/local/lib/X.d (systemd 252, kmod 30 on Debian 12), so the rule,
+# the modprobe.d example and the group follow PREFIX; with any other PREFIX
+# they are installed but not read, and install says so.  The module always
+# goes to /lib/modules/KVER/extra (under DESTDIR).
+VERSION := 1.0.0
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
+MODPROBEDIR ?= $(PREFIX)/lib/modprobe.d
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+DKMS_SRCDIR ?= /usr/src
+# Debian's 6.1 headers report an upstream version as their kernelrelease, so
+# take the version from a /lib/modules/VERSION/build path when KDIR is one.
+KVER ?= $(if $(filter /lib/modules/%/build,$(KDIR)),$(patsubst /lib/modules/%/build,%,$(KDIR)),$(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null))
+INSTALL ?= install
+
+MODDIR = /lib/modules/$(KVER)/extra
+LIBARGS = -C libuserspace O=$(BUILD)/lib PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) \
+	INCLUDEDIR=$(INCLUDEDIR) DESTDIR=$(DESTDIR)
+MBOXCTL := $(wildcard tools/mboxctl/Makefile)
+# uapi headers besides <linux/mbox.h> (which libmbox installs), e.g. netlink's.
+UAPI_EXTRA = $(filter-out uapi/linux/mbox.h,$(wildcard uapi/linux/*.h))
+# Manual pages, and "function:page" for each public libmbox function: every
+# function gets a man3 page that sources the page documenting it.
+MAN3 = $(wildcard man/*.3)
+MAN4 = $(wildcard man/*.4)
+MAN_LINKS = $(shell tools/man-links | tr ' ' :)
+MODULE_SOURCES = Kbuild kmod/Kbuild $(filter-out %.mod.c,$(wildcard kmod/*.c)) \
+	$(wildcard kmod/*.h) $(wildcard uapi/linux/*.h)
+# Sign at modules_install only with a key next to the headers (Debian's
+# headers have none: DKMS signs with its MOK key instead).
+NOSIGN = $(if $(wildcard $(KDIR)/certs/signing_key.x509),,CONFIG_MODULE_SIG_ALL=)
+
+install: install-module install-userspace
+	@$(MAKE) -s post-install
+
+uninstall: uninstall-module uninstall-userspace
+	@$(MAKE) -s post-install
+
+install-module:
+	@if [ ! -d $(KDIR) ]; then echo "install: $(KDIR) not found: install the headers" \
+		"for this kernel or set KDIR (or use make dkms-install, or install-userspace alone)"; exit 1; fi
+	@[ -n "$(KVER)" ] || { echo "install: cannot tell the kernel version of $(KDIR): set KVER"; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=extra KERNELRELEASE=$(KVER) $(NOSIGN) modules_install
+
+uninstall-module:
+	@[ -n "$(KVER)" ] || { echo "uninstall: cannot tell the kernel version of $(KDIR): set KVER"; exit 1; }
+	rm -f $(foreach e,.ko .ko.xz .ko.zst .ko.gz,$(DESTDIR)$(MODDIR)/mbox$(e))
+	-@rmdir $(DESTDIR)$(MODDIR) 2>/dev/null || true
+
+install-userspace:
+	$(MAKE) $(LIBARGS) install
+	$(if $(UAPI_EXTRA),$(INSTALL) -m 0644 $(UAPI_EXTRA) $(DESTDIR)$(INCLUDEDIR)/linux/)
+ifneq ($(MBOXCTL),)
+	$(MAKE) -C tools/mboxctl O=$(BUILD)/tools
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	$(INSTALL) -m 0755 $(BUILD)/tools/mboxctl $(DESTDIR)$(SBINDIR)/mboxctl
+	$(INSTALL) -m 0644 tools/mboxctl/mboxctl.8 $(DESTDIR)$(MANDIR)/man8/mboxctl.8
+else
+	@echo "install: no tools/mboxctl on this branch yet: mboxctl and mboxctl(8) skipped"
+endif
+	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man4
+	$(INSTALL) -m 0644 $(MAN4) $(DESTDIR)$(MANDIR)/man4/
+	$(INSTALL) -m 0644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/
+	@for l in $(MAN_LINKS); do \
+		echo ".so man3/$${l#*:}" > $(DESTDIR)$(MANDIR)/man3/$${l%%:*}.3 || exit 1; \
+	done; echo "  man3 links, one per function: $(words $(MAN_LINKS))"
+	$(INSTALL) -d $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(MODPROBEDIR) $(DESTDIR)$(SYSUSERSDIR)
+	$(INSTALL) -m 0644 packaging/udev/60-mbox.rules $(DESTDIR)$(UDEVRULESDIR)/60-mbox.rules
+	$(INSTALL) -m 0644 packaging/modprobe.d/mbox.conf $(DESTDIR)$(MODPROBEDIR)/mbox.conf
+	$(INSTALL) -m 0644 packaging/sysusers.d/mbox.conf $(DESTDIR)$(SYSUSERSDIR)/mbox.conf
+	@case "$(UDEVRULESDIR) $(MODPROBEDIR) $(SYSUSERSDIR)" in \
+	"/usr/lib/"*" /usr/lib/"*" /usr/lib/"* | "/usr/local/lib/"*" /usr/local/lib/"*" /usr/local/lib/"*) ;; \
+	*) echo "install: note: udev, modprobe and systemd-sysusers read /usr/lib/X.d," \
+		"/usr/local/lib/X.d and /etc/X.d, not $(PREFIX)/lib: link or copy the files there";; \
+	esac
+
+uninstall-userspace:
+	$(MAKE) $(LIBARGS) uninstall
+	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/linux/,$(notdir $(UAPI_EXTRA)))
+	rm -f $(DESTDIR)$(SBINDIR)/mboxctl $(DESTDIR)$(MANDIR)/man8/mboxctl.8
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man4/,$(notdir $(MAN4))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(MAN3)))
+	rm -f $(foreach l,$(MAN_LINKS),$(DESTDIR)$(MANDIR)/man3/$(firstword $(subst :, ,$(l))).3)
+	rm -f $(DESTDIR)$(UDEVRULESDIR)/60-mbox.rules $(DESTDIR)$(MODPROBEDIR)/mbox.conf \
+		$(DESTDIR)$(SYSUSERSDIR)/mbox.conf
+
+# What the running system needs after files changed: module index, linker
+# cache, the group, udev's rules.  Skipped for a staging install.
+post-install:
+	@if [ -n "$(DESTDIR)" ]; then \
+		echo "install: DESTDIR set: skipping depmod, ldconfig, the mbox group and udev reload"; \
+		exit 0; fi; \
+	if [ -d /lib/modules/$(KVER) ] && command -v depmod >/dev/null; then \
+		echo "  DEPMOD  $(KVER)"; depmod -a $(KVER); fi; \
+	if command -v ldconfig >/dev/null; then ldconfig; fi; \
+	if [ -f $(SYSUSERSDIR)/mbox.conf ]; then \
+		if command -v systemd-sysusers >/dev/null; then systemd-sysusers $(SYSUSERSDIR)/mbox.conf; \
+		elif ! getent group mbox >/dev/null; then groupadd --system mbox; fi; fi; \
+	if [ -S /run/udev/control ]; then udevadm control --reload; \
+		if [ -e /sys/class/misc/mbox ]; then udevadm trigger --action=change /sys/class/misc/mbox; fi; fi
+
+# ------------------------------------------------------------------- DKMS
+#
+# dkms-src copies what DKMS builds from to $(DESTDIR)$(DKMS_SRCDIR)/mbox-VERSION;
+# DKMS_FLAGS passes e.g. --dkmstree/--sourcetree/--installtree to dkms
+# (tools/dkms-check builds in a private tree that way).
+DKMS_FLAGS ?=
+DKMS_DIR = $(DESTDIR)$(DKMS_SRCDIR)/mbox-$(VERSION)
+
+dkms-src:
+	rm -rf $(DKMS_DIR)
+	$(INSTALL) -d $(DKMS_DIR)
+	@for f in $(MODULE_SOURCES); do \
+		$(INSTALL) -D -m 0644 $$f $(DKMS_DIR)/$$f || exit 1; done
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf > $(DKMS_DIR)/dkms.conf
+	@echo "  DKMS    sources in $(DKMS_DIR)"
+
+dkms-install: dkms-src
+	dkms add -m mbox -v $(VERSION) $(DKMS_FLAGS)
+	dkms build -m mbox -v $(VERSION) -k $(KVER) $(DKMS_FLAGS)
+	dkms install -m mbox -v $(VERSION) -k $(KVER) $(DKMS_FLAGS)
+
+dkms-uninstall:
+	-dkms remove -m mbox -v $(VERSION) --all $(DKMS_FLAGS)
+	rm -rf $(DKMS_DIR)
+
 help:
-	@sed -n '3,20s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '3,27s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))

@@ -28,14 +28,17 @@ static long mbox_dev_version(struct mbox_version __user *uargs)
 	memset(&v, 0, sizeof(v));
 	v.abi_version = MBOX_ABI_VERSION;
 	v.max_msg_size = READ_ONCE(mbox_msg_size_max);
-	v.features = MBOX_FEAT_CORE | MBOX_FEAT_BATCH | MBOX_FEAT_DIRECT | MBOX_FEAT_OS_OWNED |
+	v.features = MBOX_FEAT_CORE | MBOX_FEAT_BATCH | MBOX_FEAT_RING |
+		     MBOX_FEAT_NETLINK |
+		     MBOX_FEAT_DIRECT | MBOX_FEAT_OS_OWNED |
 		     MBOX_FEAT_BROADCAST | MBOX_FEAT_DEATH_NOTICE;
 	v.max_capacity = READ_ONCE(mbox_capacity_max);
 	v.max_priority = MBOX_PRIO_MAX;
 	return copy_to_user(uargs, &v, sizeof(v)) ? -EFAULT : 0;
 }
 
-static int mbox_check_create(const struct mbox_create *args)
+/* Also checks MBOX_CMD_MBOX_NEW's request (netlink.c). */
+int mbox_check_create(const struct mbox_create *args)
 {
 	unsigned int i;
 
@@ -103,13 +106,19 @@ static int mbox_install(struct file *file, u32 fd_flags, u64 id,
 static long mbox_dev_create_os(const struct mbox_create *args,
 			       const char *name, u64 __user *uid)
 {
-	struct ipc_namespace *ns = current->nsproxy->ipc_ns;
 	struct mbox_user *user;
 	struct file *file;
 	struct mbox *mb;
 	int err;
 
-	if (!ns_capable(ns->user_ns, CAP_SYS_ADMIN))
+	/*
+	 * An OS mailbox pins its IPC namespace, and nothing unlinks it when
+	 * that namespace dies (a module has no hook there): were containers
+	 * allowed to create them, an unprivileged user could leak them - and
+	 * the memory charged to them - for good with a throwaway user and IPC
+	 * namespace.  Only the initial namespace's administrator may.
+	 */
+	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 
 	mb = mbox_os_create(args, name);
@@ -277,7 +286,7 @@ static long mbox_dev_open(struct mbox_open __user *uargs)
 
 	mutex_lock(&mb->lock);
 	dead = mb->dead;
-	mutex_unlock(&mb->lock);
+	mbox_unlock(mb);
 	if (dead) {
 		err = -ENOENT;
 		goto out_mb;

@@ -13,6 +13,8 @@
 
 #include "handle.h"
 #include "mailbox.h"
+#include "ring.h"
+#include "trace.h"
 #include "transfer.h"
 #include "user.h"
 
@@ -31,8 +33,8 @@ static struct mbox_sub *mbox_handle_sub(struct mbox_handle *h)
 }
 
 /* Turns the uapi timeout fields into a deadline for the wait helpers. */
-static int mbox_deadline(u32 flags, u64 timeout_ns, ktime_t *deadline,
-			 ktime_t **pdeadline)
+int mbox_deadline(u32 flags, u64 timeout_ns, ktime_t *deadline,
+		  ktime_t **pdeadline)
 {
 	if (!(flags & MBOX_MSG_TIMEOUT)) {
 		*pdeadline = NULL;
@@ -228,8 +230,8 @@ static long mbox_batch_send(struct file *file, struct mbox_handle *h,
 	u64 *seqs;
 	int n = -ENOMEM;
 
-	tx = kvmalloc_array(args->count, sizeof(*tx), GFP_KERNEL);
-	seqs = kvmalloc_array(args->count, sizeof(*seqs), GFP_KERNEL);
+	tx = kvmalloc_array(args->count, sizeof(*tx), GFP_KERNEL_ACCOUNT);
+	seqs = kvmalloc_array(args->count, sizeof(*seqs), GFP_KERNEL_ACCOUNT);
 	if (!tx || !seqs)
 		goto out;
 
@@ -271,7 +273,7 @@ static long mbox_batch_recv(struct file *file, struct mbox_handle *h,
 	unsigned int i;
 	int n;
 
-	rx = kvmalloc_array(args->count, sizeof(*rx), GFP_KERNEL);
+	rx = kvmalloc_array(args->count, sizeof(*rx), GFP_KERNEL_ACCOUNT);
 	if (!rx)
 		return -ENOMEM;
 	for (i = 0; i < args->count; i++) {
@@ -315,9 +317,14 @@ static long mbox_ioctl_batch(struct file *file, struct mbox_handle *h,
 		return -EFAULT;
 
 	uvec = u64_to_user_ptr(args.vec);
-	vec = vmemdup_user(uvec, array_size(args.count, sizeof(*vec)));
-	if (IS_ERR(vec))
-		return PTR_ERR(vec);
+	/* Held while the first message waits: charge it to the caller. */
+	vec = kvmalloc_array(args.count, sizeof(*vec), GFP_KERNEL_ACCOUNT);
+	if (!vec)
+		return -ENOMEM;
+	if (copy_from_user(vec, uvec, array_size(args.count, sizeof(*vec)))) {
+		n = -EFAULT;
+		goto out;
+	}
 	for (i = 0; i < args.count; i++) {
 		n = mbox_check_msgvec(&vec[i], send);
 		if (n)
@@ -360,7 +367,7 @@ static long mbox_ioctl_info(struct mbox_handle *h,
 	info.queued_bytes = mb->queue.bytes;
 	info.sent = mb->sent;
 	info.received = mb->received;
-	mutex_unlock(&mb->lock);
+	mbox_unlock(mb);
 
 	return copy_to_user(uargs, &info, sizeof(info)) ? -EFAULT : 0;
 }
@@ -383,8 +390,8 @@ static long mbox_ioctl_watch(struct mbox_handle *h,
 	if (h->watch != MBOX_WATCH_NONE)
 		err = -EALREADY;
 	else
-		h->watch = MBOX_WATCH_ARMED;
-	mutex_unlock(&h->mb->lock);
+		WRITE_ONCE(h->watch, MBOX_WATCH_ARMED);
+	mbox_unlock(h->mb);
 
 	/* Already dead: the notice is due now. */
 	if (!err && READ_ONCE(h->mb->dead))
@@ -414,9 +421,9 @@ static long mbox_ioctl_notice(struct mbox_handle *h,
 		if (copy_to_user(uargs, &notice, sizeof(notice)))
 			err = -EFAULT;
 		else
-			h->watch = MBOX_WATCH_READ;
+			WRITE_ONCE(h->watch, MBOX_WATCH_READ);
 	}
-	mutex_unlock(&mb->lock);
+	mbox_unlock(mb);
 	return err;
 }
 
@@ -442,7 +449,7 @@ static long mbox_handle_ioctl(struct file *file, unsigned int cmd,
 	case MBOX_IOC_NOTICE:
 		return mbox_ioctl_notice(h, argp);
 	default:
-		return -ENOTTY;
+		return mbox_ring_ioctl(file, h, cmd, arg);
 	}
 }
 
@@ -452,11 +459,20 @@ static __poll_t mbox_handle_poll(struct file *file, poll_table *wait)
 	__poll_t mask;
 
 	poll_wait(file, &h->mb->poll_wq, wait);
+	/* Queued before reading state; pairs with wq_has_sleeper() in wakers. */
+	smp_mb();
 	mask = mbox_poll_mask(h->mb, mbox_handle_receives(h),
 			      mbox_handle_sub(h));
+	if (h->role == MBOX_ROLE_OWNER)
+		mask |= mbox_ring_poll(h->mb);
 	if (READ_ONCE(h->watch) == MBOX_WATCH_ARMED && READ_ONCE(h->mb->dead))
 		mask |= EPOLLPRI;
 	return mask;
+}
+
+static int mbox_handle_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return mbox_ring_mmap(file->private_data, vma);
 }
 
 static int mbox_handle_release(struct inode *inode, struct file *file)
@@ -465,6 +481,7 @@ static int mbox_handle_release(struct inode *inode, struct file *file)
 	struct mbox *mb = h->mb;
 
 	if (h->role == MBOX_ROLE_OWNER) {
+		trace_mbox_owner_death(mb);
 		mbox_destroy(mb, MBOX_NOTICE_OWNER_GONE);
 	} else if (h->role == MBOX_ROLE_RECEIVER) {
 		if (mbox_handle_sub(h))
@@ -482,6 +499,7 @@ static const struct file_operations mbox_handle_fops = {
 	.unlocked_ioctl = mbox_handle_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.poll = mbox_handle_poll,
+	.mmap = mbox_handle_mmap,
 	.release = mbox_handle_release,
 };
 

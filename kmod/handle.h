@@ -22,6 +22,7 @@
 #ifndef _MBOX_HANDLE_H
 #define _MBOX_HANDLE_H
 
+#include <linux/ktime.h>
 #include <linux/types.h>
 
 #include "transfer.h"
@@ -45,6 +46,8 @@ struct mbox_handle {
 	struct mbox_sub sub;		/* broadcast receivers only */
 };
 
+int mbox_deadline(u32 flags, u64 timeout_ns, ktime_t *deadline,
+		  ktime_t **pdeadline);
 struct file *mbox_handle_file(struct mbox *mb, struct mbox_user *user,
 			      u32 role, bool may_send, u32 fd_flags);
 

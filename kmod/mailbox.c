@@ -4,7 +4,6 @@
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
-#include <linux/ctype.h>
 #include <linux/err.h>
 #include <linux/ipc_namespace.h>
 #include <linux/module.h>
@@ -12,12 +11,16 @@
 #include <linux/pid.h>
 #include <linux/proc_ns.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 
 #include "mailbox.h"
+#include "netlink.h"
+#include "ring.h"
+#include "trace.h"
 #include "transfer.h"
 #include "user.h"
 
@@ -26,6 +29,7 @@ static_assert(sizeof(unsigned long) >= sizeof(u64));
 
 static DEFINE_XARRAY(mbox_ids);
 static atomic64_t mbox_last_id = ATOMIC64_INIT(0);
+static atomic64_t mbox_count = ATOMIC64_INIT(0);	/* announced, not dead */
 
 /* Both trees are keyed by IPC namespace first: see mbox_key_cmp(). */
 static DEFINE_MUTEX(mbox_names_lock);
@@ -41,9 +45,17 @@ static struct ipc_namespace *mbox_current_ipc_ns(void)
  * put_ipc_ns() is not exported before 6.12; the namespace's own operations
  * drop the reference the same way on every kernel.
  */
-static void mbox_put_ipc_ns(struct ipc_namespace *ns)
+void mbox_put_ipc_ns(struct ipc_namespace *ns)
 {
-	ns->ns.ops->put(&ns->ns);
+	/* Without IPC namespaces there is only init_ipc_ns, never freed. */
+	if (IS_ENABLED(CONFIG_IPC_NS))
+		ns->ns.ops->put(&ns->ns);
+}
+
+/* The caller's IPC namespace, with a reference for mbox_put_ipc_ns(). */
+struct ipc_namespace *mbox_get_ipc_ns(void)
+{
+	return get_ipc_ns(mbox_current_ipc_ns());
 }
 
 /*
@@ -80,6 +92,7 @@ struct mbox *mbox_new(const struct mbox_create *args, const char *name,
 	mb->ipc_ns = get_ipc_ns(mbox_current_ipc_ns());
 	if (args->flags & MBOX_CREATE_PORT)
 		mb->port_pid = get_pid(task_tgid(current));
+	mb->owner_pid = get_pid(task_tgid(current));
 	strscpy(mb->name, name, sizeof(mb->name));
 
 	mutex_init(&mb->lock);
@@ -90,6 +103,7 @@ struct mbox *mbox_new(const struct mbox_create *args, const char *name,
 	INIT_LIST_HEAD(&mb->subs);
 	init_waitqueue_head(&mb->poll_wq);
 	atomic64_set(&mb->rejected, 0);
+	mbox_nl_init(mb);
 	return mb;
 }
 
@@ -147,6 +161,7 @@ int mbox_register(struct mbox *mb)
 	int err = 0;
 
 	mb->id = atomic64_inc_return(&mbox_last_id);
+	trace_mbox_create(mb);
 
 	mutex_lock(&mbox_names_lock);
 	if (mb->name[0] &&
@@ -163,7 +178,19 @@ int mbox_register(struct mbox *mb)
 	if (err)
 		return err;
 
-	return xa_err(xa_store(&mbox_ids, mb->id, mb, GFP_KERNEL));
+	err = xa_err(xa_store(&mbox_ids, mb->id, mb, GFP_KERNEL));
+	if (err)
+		return err;
+
+	/* Under the lock, so that no event about it can come first. */
+	mutex_lock(&mb->lock);
+	if (!mb->dead) {
+		mb->announced = true;
+		atomic64_inc(&mbox_count);
+		mbox_nl_created(mb);
+	}
+	mbox_unlock(mb);
+	return 0;
 }
 
 static void mbox_unregister(struct mbox *mb)
@@ -189,7 +216,7 @@ static void mbox_unregister(struct mbox *mb)
  */
 void mbox_destroy(struct mbox *mb, u32 reason)
 {
-	bool was_dead;
+	bool was_dead, announced = false;
 
 	mbox_unregister(mb);
 
@@ -197,12 +224,20 @@ void mbox_destroy(struct mbox *mb, u32 reason)
 	was_dead = mb->dead;
 	if (!was_dead) {
 		mb->death_reason = reason;
+		trace_mbox_destroy(mb, reason);
 		mbox_shutdown(mb);
+		announced = mb->announced;
 	}
-	mutex_unlock(&mb->lock);
+	mbox_unlock(mb);
 
-	if (!was_dead)
-		mbox_user_uncharge_mailbox(mb->creator);
+	if (was_dead)
+		return;
+	mbox_nl_flush(mb);
+	mbox_user_uncharge_mailbox(mb->creator);
+	if (announced) {
+		atomic64_dec(&mbox_count);
+		mbox_nl_destroyed(mb, reason);
+	}
 }
 
 static void mbox_release(struct kref *ref)
@@ -214,8 +249,11 @@ static void mbox_release(struct kref *ref)
 	WARN_ON_ONCE(!list_empty(&mb->receivers));
 	WARN_ON_ONCE(!list_empty(&mb->selectors));
 	WARN_ON_ONCE(!list_empty(&mb->subs));
+	WARN_ON_ONCE(mb->nr_wakes);
 	mutex_destroy(&mb->lock);
+	mbox_ring_free(mb->ring);
 	put_pid(mb->port_pid);
+	put_pid(mb->owner_pid);
 	mbox_put_ipc_ns(mb->ipc_ns);
 	mbox_user_put(mb->creator);
 	kfree_rcu(mb, rcu);
@@ -224,6 +262,38 @@ static void mbox_release(struct kref *ref)
 void mbox_put(struct mbox *mb)
 {
 	kref_put(&mb->ref, mbox_release);
+}
+
+/*
+ * Queues @task to be woken by mbox_unlock(); the reference keeps it valid
+ * although its waiter struct (on its stack) may be gone by then.  The
+ * woken task finds out why under the lock, so an early or extra wake-up is
+ * harmless; past the array, it is woken at once.
+ */
+void mbox_wake_later(struct mbox *mb, struct task_struct *task)
+{
+	if (mb->nr_wakes == ARRAY_SIZE(mb->wakes)) {
+		wake_up_process(task);
+		return;
+	}
+	get_task_struct(task);
+	mb->wakes[mb->nr_wakes++] = task;
+}
+
+/* Drops the mailbox lock, then wakes what was queued under it. */
+void mbox_unlock(struct mbox *mb)
+{
+	struct task_struct *tasks[ARRAY_SIZE(mb->wakes)];
+	unsigned int i, n = mb->nr_wakes;
+
+	for (i = 0; i < n; i++)
+		tasks[i] = mb->wakes[i];
+	mb->nr_wakes = 0;
+	mutex_unlock(&mb->lock);
+	for (i = 0; i < n; i++) {
+		wake_up_process(tasks[i]);
+		put_task_struct(tasks[i]);
+	}
 }
 
 /* CAP_SYS_ADMIN over the caller's IPC namespace. */
@@ -244,13 +314,25 @@ struct mbox *mbox_os_create(const struct mbox_create *args, const char *name)
 	struct mbox *mb;
 	int err;
 
+	/*
+	 * A linked OS mailbox has no handle to pin the module: it pins it
+	 * itself, so rmmod is refused until every one is deleted.  A create
+	 * racing with rmmod (over netlink) finds the module going and fails.
+	 */
+	if (!try_module_get(THIS_MODULE))
+		return ERR_PTR(-ENODEV);
+
 	user = mbox_user_get(current_uid());
-	if (!user)
+	if (!user) {
+		module_put(THIS_MODULE);
 		return ERR_PTR(-ENOMEM);
+	}
 	mb = mbox_new(args, name, user);
 	mbox_user_put(user);
-	if (IS_ERR(mb))
+	if (IS_ERR(mb)) {
+		module_put(THIS_MODULE);
 		return mb;
+	}
 
 	mb->linked = true;
 	kref_get(&mb->ref);		/* the link's reference */
@@ -260,10 +342,9 @@ struct mbox *mbox_os_create(const struct mbox_create *args, const char *name)
 		mbox_put(mb);
 		mbox_destroy(mb, MBOX_NOTICE_DELETED);
 		mbox_put(mb);
+		module_put(THIS_MODULE);
 		return ERR_PTR(err);
 	}
-	/* No handle may be left to pin the module: the link pins it. */
-	__module_get(THIS_MODULE);
 	return mb;
 }
 
@@ -281,19 +362,18 @@ int mbox_os_delete(struct mbox *mb)
 
 	mutex_lock(&mb->lock);
 	if (!mb->linked) {
-		mutex_unlock(&mb->lock);
+		mbox_unlock(mb);
 		return -ENOENT;
 	}
 	mb->linked = false;
 	destroy = !mb->nr_receiver_handles;
-	mutex_unlock(&mb->lock);
+	mbox_unlock(mb);
 
 	mbox_unregister(mb);
 	if (destroy)
 		mbox_destroy(mb, MBOX_NOTICE_DELETED);
 	mbox_put(mb);			/* the link's reference */
-	/* The caller runs from a file of ours, which still pins the module. */
-	module_put(THIS_MODULE);
+	module_put(THIS_MODULE);	/* and its pin */
 	return 0;
 }
 
@@ -307,7 +387,7 @@ void mbox_receiver_opened(struct mbox *mb)
 {
 	mutex_lock(&mb->lock);
 	mb->nr_receiver_handles++;
-	mutex_unlock(&mb->lock);
+	mbox_unlock(mb);
 }
 
 /* The last receiver of an unlinked OS mailbox takes it down with it. */
@@ -317,7 +397,7 @@ void mbox_receiver_closed(struct mbox *mb)
 
 	mutex_lock(&mb->lock);
 	destroy = !--mb->nr_receiver_handles && !mb->linked;
-	mutex_unlock(&mb->lock);
+	mbox_unlock(mb);
 	if (destroy)
 		mbox_destroy(mb, MBOX_NOTICE_DELETED);
 }
@@ -424,24 +504,28 @@ bool mbox_registry_empty(void)
 	       RB_EMPTY_ROOT(&mbox_ports);
 }
 
+u64 mbox_registry_count(void)
+{
+	return atomic64_read(&mbox_count);
+}
+
+/* ASCII only: the kernel's isalnum() also accepts Latin-1 letters. */
 static bool mbox_name_char_ok(char c)
 {
-	return isalnum(c) || c == '.' || c == '_' || c == '-';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 }
 
 /*
- * Copies a name from user space into @name (MBOX_NAME_MAX bytes) and checks
- * it against the rules in the uapi header.  A leading '-' is refused so that
- * names never look like options to command-line tools.
+ * Checks a NUL-terminated name against the rules in the uapi header.  A
+ * leading '-' is refused so that names never look like options to
+ * command-line tools.
  */
-int mbox_name_from_user(char *name, u64 uptr)
+int mbox_name_check(const char *name)
 {
-	long len;
-	long i;
+	size_t len = strnlen(name, MBOX_NAME_MAX);
+	size_t i;
 
-	len = strncpy_from_user(name, u64_to_user_ptr(uptr), MBOX_NAME_MAX);
-	if (len < 0)
-		return len;
 	if (len == MBOX_NAME_MAX)
 		return -ENAMETOOLONG;
 	if (len == 0 || name[0] == '-')
@@ -452,14 +536,56 @@ int mbox_name_from_user(char *name, u64 uptr)
 	return 0;
 }
 
+/* Copies a name from user space into @name (MBOX_NAME_MAX bytes), checked. */
+int mbox_name_from_user(char *name, u64 uptr)
+{
+	long len;
+
+	len = strncpy_from_user(name, u64_to_user_ptr(uptr), MBOX_NAME_MAX);
+	if (len < 0)
+		return len;
+	if (len == MBOX_NAME_MAX)
+		return -ENAMETOOLONG;
+	return mbox_name_check(name);
+}
+
+/* in_group_p() for any credentials, not only the current task's. */
+static bool mbox_cred_in_group(const struct cred *cred, kgid_t gid)
+{
+	const struct group_info *groups = cred->group_info;
+	int i;
+
+	if (gid_eq(cred->fsgid, gid))
+		return true;
+	for (i = 0; i < groups->ngroups; i++)
+		if (gid_eq(groups->gid[i], gid))
+			return true;
+	return false;
+}
+
+/*
+ * Whether the mode bits grant @cred all of @want (04 read, 02 write)
+ * against the creator's euid and egid, as for SysV IPC objects; no
+ * capability overrides them here.
+ */
+bool mbox_mode_permits(const struct mbox *mb, const struct cred *cred,
+		       umode_t want)
+{
+	umode_t granted = mb->mode;
+
+	if (uid_eq(cred->euid, mb->uid))
+		granted >>= 6;
+	else if (mbox_cred_in_group(cred, mb->gid))
+		granted >>= 3;
+	return (granted & want) == want;
+}
+
 /*
  * Whether the caller may open a handle needing @mask (MAY_READ to receive,
- * MAY_WRITE to send): the mode bits against the creator's euid and egid, as
- * for SysV IPC objects.
+ * MAY_WRITE to send).
  */
 bool mbox_may_open(const struct mbox *mb, int mask)
 {
-	umode_t granted = mb->mode;
 	umode_t want = 0;
 
 	if (mask & MAY_READ)
@@ -467,11 +593,7 @@ bool mbox_may_open(const struct mbox *mb, int mask)
 	if (mask & MAY_WRITE)
 		want |= 02;
 
-	if (uid_eq(current_euid(), mb->uid))
-		granted >>= 6;
-	else if (in_group_p(mb->gid))
-		granted >>= 3;
-	if ((granted & want) == want)
+	if (mbox_mode_permits(mb, current_cred(), want))
 		return true;
 	return ns_capable(mb->ipc_ns->user_ns, CAP_IPC_OWNER);
 }

@@ -6,7 +6,9 @@
  *
  * A mailbox is reference counted: every handle holds one reference, lookups
  * take one, and an OS-owned mailbox holds one for being linked (registered
- * until MBOX_IOC_DELETE).  A process-owned mailbox is *destroyed* - marked
+ * until MBOX_IOC_DELETE).  Handles pin the module through their file
+ * operations; a linked OS mailbox, which may have no handle, pins it
+ * itself until deleted.  A process-owned mailbox is *destroyed* - marked
  * dead, emptied, removed from the registry - when its owner handle is
  * released; an OS-owned one when it is unlinked and has no receiver handle
  * left.  It is *freed* (after an RCU grace period, since id lookups run under
@@ -14,9 +16,7 @@
  * dead mailbox: sends fail with -EPIPE, poll reports POLLHUP.
  *
  * Every mailbox pins the IPC namespace it was created in; ids, names and
- * ports resolve only for callers of that namespace.  Handles pin the module;
- * a linked OS-owned mailbox may have none, so the link pins it too: the
- * module cannot be removed while one exists.
+ * ports resolve only for callers of that namespace.
  *
  * DOC: Locking
  *
@@ -26,13 +26,21 @@
  * from user space so that a receiver can take a message and report it in one
  * step: a message is either fully received or still queued, never lost in
  * between.  No other mbox lock is taken while holding it, except the per-user
- * accounting spinlock.  Fields read locklessly by poll are written with
- * WRITE_ONCE().
+ * accounting spinlock; netlink events are sent under it (see netlink.h).
+ * Fields read locklessly by poll are written with WRITE_ONCE().  It is
+ * always released with mbox_unlock(): tasks made runnable under it are woken
+ * only then, so they do not wake into a lock their waker still holds (in an
+ * emulated guest that stalls the wake-up for milliseconds).
+ *
+ * @owner_pid pins the creating thread group's struct pid (not the task)
+ * until the mailbox is freed, so it can be reported after the creator has
+ * exited.
  */
 #ifndef _MBOX_MAILBOX_H
 #define _MBOX_MAILBOX_H
 
 #include <linux/atomic.h>
+#include <linux/cred.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -41,10 +49,12 @@
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/mbox.h>
 
 #include "queue.h"
 
+struct mbox_ring;
 struct mbox_user;
 
 struct mbox {
@@ -65,7 +75,11 @@ struct mbox {
 	struct mbox_user *creator;	/* charged for owning this mailbox */
 	struct ipc_namespace *ipc_ns;
 	struct pid *port_pid;		/* the process whose port this is */
+	struct pid *owner_pid;		/* creating thread group */
 	char name[MBOX_NAME_MAX];
+
+	/* Set once under @lock, then read locklessly: see ring.h. */
+	struct mbox_ring *ring;
 
 	struct mutex lock;		/* protects all fields below */
 	bool dead;
@@ -82,7 +96,15 @@ struct mbox {
 	u64 tickets;			/* last arrival ticket handed out */
 	u64 sent;			/* last sequence number handed out */
 	u64 received;
+	/* Tasks to wake once the lock is dropped: see mbox_unlock(). */
+	struct task_struct *wakes[4];
+	unsigned int nr_wakes;
 	unsigned int high_water;	/* most messages ever queued at once */
+	bool announced;			/* MBOX_EVENT_CREATED was sent */
+	bool full;			/* see MBOX_EVENT_FULL; netlink.h */
+	bool full_reported;		/* @full as listeners last heard it */
+	unsigned long full_next;	/* jiffies: next FULL/NOT_FULL allowed */
+	struct delayed_work full_work;	/* a throttled FULL/NOT_FULL */
 	wait_queue_head_t poll_wq;
 
 	/* Sends that reached the mailbox but failed: no room, no receiver,
@@ -103,13 +125,22 @@ bool mbox_may_delete(const struct mbox *mb);
 void mbox_receiver_opened(struct mbox *mb);
 void mbox_receiver_closed(struct mbox *mb);
 
+void mbox_unlock(struct mbox *mb);
+void mbox_wake_later(struct mbox *mb, struct task_struct *task);
+
 struct mbox *mbox_lookup_id(u64 id);
 struct mbox *mbox_find_next(u64 *id);
 struct mbox *mbox_lookup_name(const char *name);
 struct mbox *mbox_lookup_port(pid_t nr);
 bool mbox_registry_empty(void);
+u64 mbox_registry_count(void);
+struct ipc_namespace *mbox_get_ipc_ns(void);
+void mbox_put_ipc_ns(struct ipc_namespace *ns);
 
+int mbox_name_check(const char *name);
 int mbox_name_from_user(char *name, u64 uptr);
+bool mbox_mode_permits(const struct mbox *mb, const struct cred *cred,
+		       umode_t want);
 bool mbox_may_open(const struct mbox *mb, int mask);
 
 #endif /* _MBOX_MAILBOX_H */

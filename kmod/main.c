@@ -12,14 +12,25 @@
 
 #include "device.h"
 #include "mailbox.h"
+#include "netlink.h"
 
+/*
+ * The netlink family exists before the first mailbox can and outlives the
+ * last, so that every mailbox event has a family to go out on.
+ */
 static int __init mbox_init(void)
 {
 	int err;
 
+	err = mbox_netlink_register();
+	if (err) {
+		pr_err("cannot register the netlink family: %d\n", err);
+		return err;
+	}
 	err = mbox_device_register();
 	if (err) {
 		pr_err("cannot register /dev/mbox: %d\n", err);
+		mbox_netlink_unregister();
 		return err;
 	}
 	pr_info("mailbox IPC loaded, ABI %d\n", MBOX_ABI_VERSION);
@@ -30,6 +41,7 @@ static void __exit mbox_exit(void)
 {
 	mbox_device_unregister();
 	WARN_ON(!mbox_registry_empty());
+	mbox_netlink_unregister();
 }
 
 module_init(mbox_init);

@@ -22,22 +22,24 @@ struct mbox_msg *mbox_msg_new(struct mbox_user *user, const void __user *buf,
 			      u32 len)
 {
 	size_t size = struct_size_t(struct mbox_msg, data, len);
+	/* Charge what the allocator really takes, not just what we asked. */
+	size_t charge = kmalloc_size_roundup(size);
 	struct mbox_msg *msg;
 	int err;
 
-	err = mbox_user_charge_bytes(user, size);
+	err = mbox_user_charge_bytes(user, charge);
 	if (err)
 		return ERR_PTR(err);
 
 	/* Queued messages are user-controlled memory: charge the memcg. */
 	msg = kvmalloc(size, GFP_KERNEL_ACCOUNT);
 	if (!msg) {
-		mbox_user_uncharge_bytes(user, size);
+		mbox_user_uncharge_bytes(user, charge);
 		return ERR_PTR(-ENOMEM);
 	}
 	if (copy_from_user(msg->data, buf, len)) {
 		kvfree(msg);
-		mbox_user_uncharge_bytes(user, size);
+		mbox_user_uncharge_bytes(user, charge);
 		return ERR_PTR(-EFAULT);
 	}
 
@@ -52,7 +54,7 @@ struct mbox_msg *mbox_msg_new(struct mbox_user *user, const void __user *buf,
 	msg->qprio = 0;
 	msg->type = 0;
 	msg->readers = 0;
-	msg->charge = size;
+	msg->charge = charge;
 	msg->len = len;
 	return msg;
 }

@@ -4,14 +4,11 @@
  * careless administrator from allowing allocations the allocator refuses.
  */
 #include <linux/bits.h>
+#include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/sizes.h>
 
 #include "params.h"
-
-#define MBOX_MSG_SIZE_CEILING	SZ_4M
-#define MBOX_CAPACITY_CEILING	BIT(20)
-#define MBOX_MAILBOXES_CEILING	BIT(24)
 
 unsigned int mbox_msg_size_max = SZ_64K;
 unsigned int mbox_capacity_max = 65536;
@@ -67,3 +64,30 @@ module_param_cb(user_mailboxes_max, &mbox_mailboxes_ops,
 		&mbox_user_mailboxes_max, 0644);
 MODULE_PARM_DESC(user_mailboxes_max,
 		 "Mailboxes one user may own at once (default 4096, 1..16777216)");
+
+void mbox_limits_get(struct mbox_limits *limits)
+{
+	limits->msg_size_max = READ_ONCE(mbox_msg_size_max);
+	limits->capacity_max = READ_ONCE(mbox_capacity_max);
+	limits->user_bytes_max = READ_ONCE(mbox_user_bytes_max);
+	limits->user_mailboxes_max = READ_ONCE(mbox_user_mailboxes_max);
+}
+
+/*
+ * Applies the limits selected by @mask (MBOX_LIMIT_* bits), which the
+ * caller has checked against the MBOX_*_CEILING ranges.  The parameter lock
+ * orders this against writes through sysfs.
+ */
+void mbox_limits_set(const struct mbox_limits *limits, unsigned int mask)
+{
+	kernel_param_lock(THIS_MODULE);
+	if (mask & MBOX_LIMIT_MSG_SIZE)
+		WRITE_ONCE(mbox_msg_size_max, limits->msg_size_max);
+	if (mask & MBOX_LIMIT_CAPACITY)
+		WRITE_ONCE(mbox_capacity_max, limits->capacity_max);
+	if (mask & MBOX_LIMIT_USER_BYTES)
+		WRITE_ONCE(mbox_user_bytes_max, limits->user_bytes_max);
+	if (mask & MBOX_LIMIT_USER_MAILBOXES)
+		WRITE_ONCE(mbox_user_mailboxes_max, limits->user_mailboxes_max);
+	kernel_param_unlock(THIS_MODULE);
+}

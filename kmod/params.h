@@ -13,7 +13,17 @@
 #ifndef _MBOX_PARAMS_H
 #define _MBOX_PARAMS_H
 
+#include <linux/bits.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
+
+/*
+ * The ranges the parameters accept (the lower bound is 1); the netlink
+ * interface checks against the same values.  user_bytes_max takes any value.
+ */
+#define MBOX_MSG_SIZE_CEILING	SZ_4M
+#define MBOX_CAPACITY_CEILING	BIT(20)
+#define MBOX_MAILBOXES_CEILING	BIT(24)
 
 /* Largest message size a mailbox may be created with. */
 extern unsigned int mbox_msg_size_max;
@@ -23,5 +33,20 @@ extern unsigned int mbox_capacity_max;
 extern unsigned long mbox_user_bytes_max;
 /* Mailboxes one user may own at once. */
 extern unsigned int mbox_user_mailboxes_max;
+
+struct mbox_limits {
+	u32 msg_size_max;
+	u32 capacity_max;
+	u64 user_bytes_max;
+	u32 user_mailboxes_max;
+};
+
+#define MBOX_LIMIT_MSG_SIZE		BIT(0)
+#define MBOX_LIMIT_CAPACITY		BIT(1)
+#define MBOX_LIMIT_USER_BYTES		BIT(2)
+#define MBOX_LIMIT_USER_MAILBOXES	BIT(3)
+
+void mbox_limits_get(struct mbox_limits *limits);
+void mbox_limits_set(const struct mbox_limits *limits, unsigned int mask);
 
 #endif /* _MBOX_PARAMS_H */

@@ -28,7 +28,7 @@ static bool mbox_msg_before(struct rb_node *a, const struct rb_node *b)
 void mbox_queue_add(struct mbox_queue *queue, struct mbox_msg *msg)
 {
 	rb_add_cached(&msg->node, &queue->root, mbox_msg_before);
-	queue->count++;
+	WRITE_ONCE(queue->count, queue->count + 1);
 	queue->bytes += msg->len;
 }
 
@@ -36,7 +36,7 @@ void mbox_queue_del(struct mbox_queue *queue, struct mbox_msg *msg)
 {
 	rb_erase_cached(&msg->node, &queue->root);
 	RB_CLEAR_NODE(&msg->node);
-	queue->count--;
+	WRITE_ONCE(queue->count, queue->count - 1);
 	queue->bytes -= msg->len;
 }
 

@@ -13,6 +13,9 @@
 
 #include "mailbox.h"
 #include "message.h"
+#include "netlink.h"
+#include "ring.h"
+#include "trace.h"
 #include "transfer.h"
 
 static bool mbox_is_broadcast(const struct mbox *mb)
@@ -39,7 +42,7 @@ static void mbox_wake_receiver(struct mbox *mb)
 	list_del_init(&r->link);
 	WRITE_ONCE(mb->nr_receivers, mb->nr_receivers - 1);
 	r->claimed = true;
-	wake_up_process(r->task);
+	mbox_wake_later(mb, r->task);
 }
 
 /* Wakes every selective or broadcast receiver: each decides for itself. */
@@ -51,15 +54,16 @@ static void mbox_wake_selectors(struct mbox *mb)
 	list_for_each_entry_safe(r, tmp, &mb->selectors, link) {
 		list_del_init(&r->link);
 		r->claimed = true;
-		wake_up_process(r->task);
+		mbox_wake_later(mb, r->task);
 	}
 }
 
-static void mbox_resolve_sender(struct mbox_sender *s,
+static void mbox_resolve_sender(struct mbox *mb, struct mbox_sender *s,
 				enum mbox_wait_state state)
+	__must_hold(&mb->lock)
 {
 	s->state = state;
-	wake_up_process(s->task);
+	mbox_wake_later(mb, s->task);
 }
 
 /* Makes @msg available to receivers, as an accepted message or an offer. */
@@ -88,16 +92,20 @@ static void mbox_enqueue(struct mbox *mb, struct mbox_msg *msg)
 	mbox_wake_pollers(mb, EPOLLIN | EPOLLRDNORM);
 }
 
-/*
- * Queues @s's message.  Its sequence number is kept in @s: once queued, the
- * message may be received and freed before its sender runs again.
- */
-static void mbox_accept(struct mbox *mb, struct mbox_sender *s)
+static void mbox_accept(struct mbox *mb, struct mbox_msg *msg)
 	__must_hold(&mb->lock)
 {
-	s->seq = ++mb->sent;
-	s->msg->seq = s->seq;
-	mbox_enqueue(mb, s->msg);
+	msg->seq = ++mb->sent;
+	trace_mbox_send(mb, msg, msg->seq);
+	mbox_enqueue(mb, msg);
+}
+
+/* Accepts a sender's message; from now on only @s->seq may be read. */
+static void mbox_accept_sender(struct mbox *mb, struct mbox_sender *s)
+	__must_hold(&mb->lock)
+{
+	mbox_accept(mb, s->msg);
+	s->seq = s->msg->seq;
 }
 
 /* Admits blocked BOUNDED senders, oldest first, while there is room. */
@@ -112,8 +120,8 @@ static void mbox_admit_senders(struct mbox *mb)
 		if (!s)
 			break;
 		list_del_init(&s->link);
-		mbox_accept(mb, s);
-		mbox_resolve_sender(s, MBOX_WAIT_DONE);
+		mbox_accept_sender(mb, s);
+		mbox_resolve_sender(mb, s, MBOX_WAIT_DONE);
 	}
 }
 
@@ -133,12 +141,14 @@ static int mbox_sender_sleep(struct mbox *mb, struct mbox_sender *s,
 			return -ERESTARTSYS;
 		if (timed_out)
 			return -ETIMEDOUT;
+		trace_mbox_block(mb, true, deadline);
 		set_current_state(TASK_INTERRUPTIBLE);
-		mutex_unlock(&mb->lock);
+		mbox_unlock(mb);
 		timed_out = !schedule_hrtimeout_range(deadline,
 						      current->timer_slack_ns,
 						      HRTIMER_MODE_ABS);
 		mutex_lock(&mb->lock);
+		trace_mbox_wake(mb, true, s->state, timed_out);
 	}
 	return 0;
 }
@@ -166,9 +176,10 @@ static int mbox_send_bounded(struct mbox *mb, struct mbox_sender *s,
 
 	/* Strict FIFO: nobody overtakes a blocked sender. */
 	if (mb->queue.count < mb->capacity && list_empty(&mb->senders)) {
-		mbox_accept(mb, s);
+		mbox_accept_sender(mb, s);
 		return 0;
 	}
+	mbox_mark_full(mb);
 	if (nonblock)
 		return -EAGAIN;
 
@@ -176,6 +187,9 @@ static int mbox_send_bounded(struct mbox *mb, struct mbox_sender *s,
 	WRITE_ONCE(mb->nr_senders, mb->nr_senders + 1);
 	err = mbox_sender_sleep(mb, s, deadline);
 	WRITE_ONCE(mb->nr_senders, mb->nr_senders - 1);
+	/* EPOLLOUT also waits for the last blocked sender: tell pollers. */
+	if (!mb->nr_senders && mb->queue.count < mb->capacity)
+		mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
 
 	if (s->state != MBOX_WAIT_PENDING)
 		return mbox_sender_result(s);
@@ -195,18 +209,22 @@ static int mbox_send_zero_handoff(struct mbox *mb, struct mbox_sender *s)
 
 	r = list_first_entry_or_null(&mb->receivers, struct mbox_receiver,
 				     link);
-	if (!r)
+	if (!r) {
+		mbox_mark_full(mb);
 		return -EAGAIN;
+	}
 	s->msg->order = ++mb->tickets;
 	r->handoff = s->msg;
 	mbox_wake_receiver(mb);
 
 	WRITE_ONCE(mb->nr_senders, mb->nr_senders + 1);
 	while (s->state == MBOX_WAIT_PENDING) {
+		trace_mbox_block(mb, true, NULL);
 		set_current_state(TASK_UNINTERRUPTIBLE);
-		mutex_unlock(&mb->lock);
+		mbox_unlock(mb);
 		schedule();
 		mutex_lock(&mb->lock);
+		trace_mbox_wake(mb, true, s->state, false);
 	}
 	WRITE_ONCE(mb->nr_senders, mb->nr_senders - 1);
 	return mbox_sender_result(s);
@@ -221,7 +239,14 @@ static int mbox_send_zero(struct mbox *mb, struct mbox_sender *s,
 	s->msg->sender = s;
 	if (nonblock)
 		return mbox_send_zero_handoff(mb, s);
+	/* A deadline already past: a waiting receiver, or no wait at all. */
+	if (deadline && ktime_compare(*deadline, ktime_get()) <= 0) {
+		err = mbox_send_zero_handoff(mb, s);
+		return err == -EAGAIN ? -ETIMEDOUT : err;
+	}
 
+	if (list_empty(&mb->receivers) && list_empty(&mb->selectors))
+		mbox_mark_full(mb);
 	mbox_enqueue(mb, s->msg);
 	WRITE_ONCE(mb->nr_senders, mb->nr_senders + 1);
 	err = mbox_sender_sleep(mb, s, deadline);
@@ -248,7 +273,7 @@ static int mbox_send_one(struct mbox *mb, struct mbox_sender *s,
 		return -ENOTCONN;
 	switch (mb->capacity_mode) {
 	case MBOX_CAPACITY_UNBOUNDED:
-		mbox_accept(mb, s);
+		mbox_accept_sender(mb, s);
 		return 0;
 	case MBOX_CAPACITY_BOUNDED:
 		return mbox_send_bounded(mb, s, nonblock, deadline);
@@ -292,7 +317,7 @@ int mbox_send(struct mbox *mb, struct mbox_user *user,
 		goto rejected;
 
 	if (count > 1) {
-		msgs = kvmalloc_array(count, sizeof(*msgs), GFP_KERNEL);
+		msgs = kvmalloc_array(count, sizeof(*msgs), GFP_KERNEL_ACCOUNT);
 		if (!msgs)
 			return -ENOMEM;
 	}
@@ -320,7 +345,7 @@ int mbox_send(struct mbox *mb, struct mbox_user *user,
 			break;
 		seqs[sent] = s.seq;
 	}
-	mutex_unlock(&mb->lock);
+	mbox_unlock(mb);
 
 out:
 	/*
@@ -368,17 +393,30 @@ static struct mbox_msg *mbox_pick(struct mbox *mb, struct mbox_sub *sub,
 	return NULL;
 }
 
+/* A BOUNDED queue that has drained completely is no longer full. */
+static void mbox_check_drained(struct mbox *mb)
+	__must_hold(&mb->lock)
+{
+	if (mb->capacity_mode == MBOX_CAPACITY_BOUNDED && !mb->queue.count)
+		mbox_mark_not_full(mb);
+}
+
 /* Frees broadcast messages every receiver has read: always at the head. */
 static void mbox_bcast_trim(struct mbox *mb)
 	__must_hold(&mb->lock)
 {
 	struct mbox_msg *msg;
+	bool freed = false;
 
 	while ((msg = mbox_queue_first(&mb->queue)) && !msg->readers) {
 		mbox_queue_del(&mb->queue, msg);
 		mbox_msg_free(msg);
+		freed = true;
 	}
 	mbox_admit_senders(mb);
+	mbox_check_drained(mb);
+	if (freed)
+		mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
 }
 
 /* Removes @msg from the queue once received; frees it unless an offer. */
@@ -396,11 +434,12 @@ static void mbox_consume(struct mbox *mb, struct mbox_msg *msg,
 			mbox_queue_del(&mb->queue, msg);
 		msg->seq = ++mb->sent;
 		msg->sender->seq = msg->seq;
-		mbox_resolve_sender(msg->sender, MBOX_WAIT_DONE);
+		mbox_resolve_sender(mb, msg->sender, MBOX_WAIT_DONE);
 	} else {
 		mbox_queue_del(&mb->queue, msg);
 		mbox_msg_free(msg);
 		mbox_admit_senders(mb);
+		mbox_check_drained(mb);
 	}
 	mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
 }
@@ -429,6 +468,9 @@ static int mbox_deliver(struct mbox *mb, struct mbox_msg *msg,
 	if (report->fn(report->ctx, i, rx))
 		return -EFAULT;
 
+	if (msg->sender)
+		trace_mbox_send(mb, msg, rx->seq);
+	trace_mbox_recv(mb, msg, rx->seq);
 	mbox_consume(mb, msg, sub);
 	return 0;
 }
@@ -479,22 +521,34 @@ int mbox_recv(struct mbox *mb, struct mbox_sub *sub,
 			goto out;
 		}
 
-		r.claimed = false;
-		if (plain) {
+		if (plain && r.claimed) {
+			/* Woken for a message someone else took: keep our turn. */
+			list_add(&r.link, &mb->receivers);
+		} else if (plain) {
 			list_add_tail(&r.link, &mb->receivers);
-			WRITE_ONCE(mb->nr_receivers, mb->nr_receivers + 1);
-			if (mb->capacity_mode == MBOX_CAPACITY_ZERO)
-				mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
 		} else {
 			list_add_tail(&r.link, &mb->selectors);
 		}
+		if (plain) {
+			WRITE_ONCE(mb->nr_receivers, mb->nr_receivers + 1);
+			if (mb->capacity_mode == MBOX_CAPACITY_ZERO) {
+				/* A receiver waits: senders need not. */
+				mbox_mark_not_full(mb);
+				mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
+			}
+		}
+		r.claimed = false;
 
+		trace_mbox_block(mb, false, deadline);
 		set_current_state(TASK_INTERRUPTIBLE);
-		mutex_unlock(&mb->lock);
+		mbox_unlock(mb);
 		timed_out = !schedule_hrtimeout_range(deadline,
 						      current->timer_slack_ns,
 						      HRTIMER_MODE_ABS);
 		mutex_lock(&mb->lock);
+		trace_mbox_wake(mb, false, mb->dead ? MBOX_WAIT_DEAD :
+				r.claimed ? MBOX_WAIT_DONE : MBOX_WAIT_PENDING,
+				timed_out);
 
 		if (!r.claimed) {
 			list_del_init(&r.link);
@@ -506,7 +560,7 @@ int mbox_recv(struct mbox *mb, struct mbox_sub *sub,
 
 	err = mbox_deliver(mb, msg, sub, &rx[0], report, 0);
 	if (err && r.handoff)
-		mbox_resolve_sender(r.handoff->sender, MBOX_WAIT_REFUSED);
+		mbox_resolve_sender(mb, r.handoff->sender, MBOX_WAIT_REFUSED);
 	/* The rest of a batch: only what is already there. */
 	for (done = err ? 0 : 1; done && done < count; done++) {
 		msg = mbox_pick(mb, sub, sel);
@@ -517,7 +571,7 @@ out:
 	/* Leaving a message behind after being woken for one: pass it on. */
 	if (!done && plain && r.claimed && mb->queue.count)
 		mbox_wake_receiver(mb);
-	mutex_unlock(&mb->lock);
+	mbox_unlock(mb);
 	return done ? done : err;
 }
 
@@ -527,7 +581,7 @@ void mbox_sub_attach(struct mbox *mb, struct mbox_sub *sub)
 	mutex_lock(&mb->lock);
 	sub->next = NULL;
 	list_add_tail(&sub->link, &mb->subs);
-	mutex_unlock(&mb->lock);
+	mbox_unlock(mb);
 }
 
 /*
@@ -549,11 +603,11 @@ void mbox_sub_detach(struct mbox *mb, struct mbox_sub *sub)
 	if (list_empty(&mb->subs)) {
 		list_for_each_entry_safe(s, tmp, &mb->senders, link) {
 			list_del_init(&s->link);
-			mbox_resolve_sender(s, MBOX_WAIT_UNREACHABLE);
+			mbox_resolve_sender(mb, s, MBOX_WAIT_UNREACHABLE);
 		}
 	}
 	mbox_bcast_trim(mb);
-	mutex_unlock(&mb->lock);
+	mbox_unlock(mb);
 }
 
 /*
@@ -569,19 +623,20 @@ void mbox_shutdown(struct mbox *mb)
 	struct mbox_msg *msg;
 
 	WRITE_ONCE(mb->dead, true);
+	mbox_ring_shutdown(mb);
 
 	list_for_each_entry(sub, &mb->subs, link)
 		WRITE_ONCE(sub->next, NULL);
 	while ((msg = mbox_queue_first(&mb->queue))) {
 		mbox_queue_del(&mb->queue, msg);
 		if (msg->sender)
-			mbox_resolve_sender(msg->sender, MBOX_WAIT_DEAD);
+			mbox_resolve_sender(mb, msg->sender, MBOX_WAIT_DEAD);
 		else
 			mbox_msg_free(msg);
 	}
 	list_for_each_entry_safe(s, stmp, &mb->senders, link) {
 		list_del_init(&s->link);
-		mbox_resolve_sender(s, MBOX_WAIT_DEAD);
+		mbox_resolve_sender(mb, s, MBOX_WAIT_DEAD);
 	}
 	while (!list_empty(&mb->receivers))
 		mbox_wake_receiver(mb);

@@ -11,10 +11,10 @@
  *   (BOUNDED, on mbox->senders in arrival order) or taken (ZERO, reachable
  *   through the offered message in the queue).  Whoever resolves it sets
  *   @state (and @seq) under the mailbox lock and wakes the task; the sender
- *   reads them under the same lock before it returns, so the struct is never
- *   touched after its frame is gone.  An admitted BOUNDED message belongs
- *   to the mailbox at once and may be received and freed before its sender
- *   wakes: the sender learns its sequence number from @seq, never from it.
+ *   reads them under the same lock before it returns, so the struct is
+ *   never touched after its frame is gone.  An admitted message belongs to
+ *   the mailbox at once and may be received and freed before its sender
+ *   runs again: the sender never touches it after admission.
  * - A struct mbox_receiver is a receiver with nothing to take.  Plain
  *   receivers wait on mbox->receivers in arrival order: each message that
  *   arrives claims and wakes the longest-waiting one, and a claimed receiver
@@ -63,8 +63,8 @@ struct mbox_sender {
 	struct list_head link;
 	struct task_struct *task;
 	struct mbox_msg *msg;
+	u64 seq;			/* once DONE: @msg may be gone by then */
 	enum mbox_wait_state state;
-	u64 seq;			/* the message's, once accepted */
 };
 
 /* What a receive may take: see MBOX_RECV_* in the uapi header. */

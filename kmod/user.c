@@ -115,3 +115,46 @@ void mbox_user_uncharge_mailbox(struct mbox_user *user)
 {
 	atomic_dec(&user->mailboxes);
 }
+
+/*
+ * Calls @fn on a snapshot of each user entry, resuming at the position
+ * *@pos (0 to start).  Stops at the first entry for which @fn returns
+ * non-zero and leaves *@pos there, so that a later call - a netlink dump
+ * that ran out of room - starts with that entry again; returns @fn's value,
+ * or 0 once every entry has been seen.  Entries added or removed between
+ * two calls may be missed or seen twice, never any other one.
+ *
+ * @fn runs under mbox_users_lock, a spinlock: it must not sleep.
+ */
+int mbox_users_walk(unsigned long *pos,
+		    int (*fn)(const struct mbox_user_usage *usage, void *arg),
+		    void *arg)
+{
+	unsigned long bkt = *pos >> 32;
+	unsigned long skip = *pos & U32_MAX;
+	struct mbox_user_usage usage;
+	struct mbox_user *user;
+	unsigned long i;
+	int ret = 0;
+
+	spin_lock(&mbox_users_lock);
+	for (; bkt < HASH_SIZE(mbox_users); bkt++, skip = 0) {
+		i = 0;
+		hlist_for_each_entry(user, &mbox_users[bkt], node) {
+			if (i++ < skip)
+				continue;
+			usage.uid = user->uid;
+			usage.bytes = atomic_long_read(&user->bytes);
+			usage.mailboxes = atomic_read(&user->mailboxes);
+			ret = fn(&usage, arg);
+			if (ret) {
+				*pos = bkt << 32 | (i - 1);
+				goto out;
+			}
+		}
+	}
+	*pos = bkt << 32;
+out:
+	spin_unlock(&mbox_users_lock);
+	return ret;
+}

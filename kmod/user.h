@@ -37,4 +37,15 @@ void mbox_user_uncharge_bytes(struct mbox_user *user, size_t bytes);
 int mbox_user_charge_mailbox(struct mbox_user *user);
 void mbox_user_uncharge_mailbox(struct mbox_user *user);
 
+/* What one user has charged, as seen at one moment. */
+struct mbox_user_usage {
+	kuid_t uid;
+	unsigned long bytes;
+	unsigned int mailboxes;
+};
+
+int mbox_users_walk(unsigned long *pos,
+		    int (*fn)(const struct mbox_user_usage *usage, void *arg),
+		    void *arg);
+
 #endif /* _MBOX_USER_H */

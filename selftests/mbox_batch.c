@@ -7,6 +7,8 @@
 #include "kselftest_harness.h"
 #include "mbox_util.h"
 
+#include <sched.h>
+
 #define MSG	64
 #define N	16
 
@@ -343,45 +345,186 @@ TEST(zero_capacity_batch_send_is_a_rendezvous_for_the_first)
 	close(owner);
 }
 
-TEST(broadcast_receivers_read_batches)
+/*
+ * A blocked BOUNDED sender whose message is admitted and received in one
+ * batch before it runs again must report the seq the receiver saw (the
+ * message itself may be freed by then).
+ */
+TEST(admitted_sender_reports_its_seq_after_its_message_is_gone)
+{
+	struct mbox_attr attr = MBOX_ATTR_BOUNDED(1, MSG);
+	struct mbox_msgvec vec[2];
+	char bufs[2][MSG];
+	int owner, tx, res[2];
+	uint64_t id, seq;
+	pid_t child;
+
+	attr.fd_flags = O_CLOEXEC;
+	owner = mbox_create(&attr, NULL, &id);
+	ASSERT_LE(0, owner);
+	tx = mbox_open_id(id, O_CLOEXEC);
+	ASSERT_LE(0, tx);
+	ASSERT_EQ(0, mbox_send(tx, "first", 5, 0));
+	ASSERT_EQ(0, pipe(res));
+	child = fork_child();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		struct mbox_send s;
+
+		memset(&s, 0, sizeof(s));
+		s.buf = (uintptr_t)"second";
+		s.len = 6;
+		if (mbox_sendx(tx, &s) || pipe_write_u64(res[1], s.seq))
+			child_exit(-EIO);
+		child_exit(0);
+	}
+	ASSERT_EQ(0, wait_info(owner, INFO_WAITING_SENDERS, 1));
+	memset(vec, 0, sizeof(vec));
+	for (int i = 0; i < 2; i++) {
+		vec[i].buf = (uintptr_t)bufs[i];
+		vec[i].len = MSG;
+	}
+	/* Takes "first", which admits "second", then takes that too. */
+	ASSERT_EQ(2, mbox_recv_batch(owner, vec, 2, 0, NULL));
+	EXPECT_EQ(0, child_wait(child));
+	ASSERT_EQ(0, pipe_read_u64(res[0], &seq));
+	EXPECT_EQ(vec[1].seq, seq);
+	EXPECT_EQ(2ULL, seq);
+	close(res[0]);
+	close(res[1]);
+	close(tx);
+	close(owner);
+}
+
+/*
+ * EPOLLOUT needs room and no blocked sender: when the last blocked sender
+ * is admitted and its message received, a poller must be woken.
+ */
+/* Runs the caller on CPU 0 only, at SCHED_FIFO @prio if @prio > 0. */
+static int pin_cpu0(int prio)
+{
+	struct sched_param sp = { .sched_priority = prio };
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		return -errno;
+	if (prio && sched_setscheduler(0, SCHED_FIFO, &sp))
+		return -errno;
+	return 0;
+}
+
+TEST(poller_wakes_when_the_last_blocked_sender_leaves)
+{
+	struct mbox_attr attr = MBOX_ATTR_BOUNDED(1, MSG);
+	struct mbox_msgvec vec[2];
+	char bufs[2][MSG];
+	pid_t sender, poller;
+	int owner, tx;
+	uint64_t id;
+
+	attr.fd_flags = O_CLOEXEC;
+	owner = mbox_create(&attr, NULL, &id);
+	ASSERT_LE(0, owner);
+	tx = mbox_open_id(id, O_CLOEXEC);
+	ASSERT_LE(0, tx);
+	ASSERT_EQ(0, mbox_send(tx, "first", 5, 0));
+	/*
+	 * One CPU: the poller (highest priority) looks each time it is woken,
+	 * before the admitted sender (lowest) runs again.  So the receive
+	 * leaves it seeing a blocked sender, and only the sender's own leaving
+	 * can tell it the mailbox became writable.
+	 */
+	sender = fork_child();
+	ASSERT_LE(0, sender);
+	if (sender == 0)
+		child_exit(pin_cpu0(0) ? : mbox_send(tx, "second", 6, 0));
+	ASSERT_EQ(0, wait_info(owner, INFO_WAITING_SENDERS, 1));
+	poller = fork_child();
+	ASSERT_LE(0, poller);
+	if (poller == 0) {
+		int r = pin_cpu0(20);
+
+		/* Generous: only a lost wake-up makes it wait this long. */
+		if (!r)
+			r = poll_one(tx, POLLOUT, STATE_WAIT_MS);
+		child_exit(r > 0 && (r & POLLOUT) ? 0 : -ETIMEDOUT);
+	}
+	ASSERT_EQ(0, wait_blocked_in_poll(poller, poller));
+	ASSERT_EQ(0, pin_cpu0(10));
+	memset(vec, 0, sizeof(vec));
+	for (int i = 0; i < 2; i++) {
+		vec[i].buf = (uintptr_t)bufs[i];
+		vec[i].len = MSG;
+	}
+	ASSERT_EQ(2, mbox_recv_batch(owner, vec, 2, 0, NULL));
+	EXPECT_EQ(0, child_wait(sender));
+	EXPECT_EQ(0, child_wait_ms(poller, STATE_WAIT_MS / 2));
+	close(tx);
+	close(owner);
+}
+
+/* The OS-owned mailbox is deleted in the teardown, even if a check fails. */
+FIXTURE(bcast) {
+	uint64_t id;
+	int rx1, rx2, tx;
+};
+
+FIXTURE_SETUP(bcast)
 {
 	struct mbox_create c = create_req(MBOX_CAPACITY_UNBOUNDED, 0, MSG);
-	struct mbox_msgvec vec[4];
-	char bufs[4][MSG];
-	int dev, rx1, rx2, tx;
+	int dev;
 
+	self->rx1 = self->rx2 = self->tx = -1;
 	c.flags = MBOX_CREATE_OS | MBOX_CREATE_BROADCAST;
 	dev = dev_open();
 	ASSERT_LE(0, dev);
-	rx1 = xioctl(dev, MBOX_IOC_CREATE, &c);
+	self->rx1 = xioctl(dev, MBOX_IOC_CREATE, &c);
 	close(dev);
-	ASSERT_LE(0, rx1);
-	rx2 = mbox_open_receiver(c.id, NULL, O_CLOEXEC);
-	ASSERT_LE(0, rx2);
-	tx = mbox_open_id(c.id, O_CLOEXEC);
-	ASSERT_LE(0, tx);
+	ASSERT_LE(0, self->rx1);
+	self->id = c.id;
+	self->rx2 = mbox_open_receiver(c.id, NULL, O_CLOEXEC);
+	ASSERT_LE(0, self->rx2);
+	self->tx = mbox_open_id(c.id, O_CLOEXEC);
+	ASSERT_LE(0, self->tx);
+}
+
+FIXTURE_TEARDOWN(bcast)
+{
+	if (self->tx >= 0)
+		close(self->tx);
+	if (self->rx2 >= 0)
+		close(self->rx2);
+	if (self->rx1 >= 0)
+		close(self->rx1);
+	if (self->id)
+		mbox_delete(self->id, NULL);
+}
+
+TEST_F(bcast, broadcast_receivers_read_batches)
+{
+	struct mbox_msgvec vec[4];
+	char bufs[4][MSG];
+
 	memset(vec, 0, sizeof(vec));
 	for (int i = 0; i < 3; i++) {
 		vec[i].buf = (uintptr_t)"abc";
 		vec[i].len = (uint32_t)(i + 1);
 	}
-	ASSERT_EQ(3, mbox_send_batch(tx, vec, 3, 0, NULL));
+	ASSERT_EQ(3, mbox_send_batch(self->tx, vec, 3, 0, NULL));
 	for (int k = 0; k < 2; k++) {
 		memset(vec, 0, sizeof(vec));
 		for (int i = 0; i < 4; i++) {
 			vec[i].buf = (uintptr_t)bufs[i];
 			vec[i].len = MSG;
 		}
-		ASSERT_EQ(3, mbox_recv_batch(k ? rx2 : rx1, vec, 4,
+		ASSERT_EQ(3, mbox_recv_batch(k ? self->rx2 : self->rx1, vec, 4,
 					     MBOX_MSG_NONBLOCK, NULL));
 		for (int i = 0; i < 3; i++)
 			EXPECT_EQ((uint32_t)(i + 1), vec[i].msg_len);
 	}
-	EXPECT_EQ(0U, info_or_zero(tx).queued);
-	close(tx);
-	close(rx2);
-	close(rx1);
-	ASSERT_EQ(0, mbox_delete(c.id, NULL));
+	EXPECT_EQ(0U, info_or_zero(self->tx).queued);
 }
 
 TEST_HARNESS_MAIN

@@ -791,6 +791,43 @@ TEST_F(bcast, slowest_receiver_sets_the_pace_when_bounded)
 	EXPECT_EQ(0, send_msg(self->tx, "y", 1, 0, 0, MBOX_MSG_NONBLOCK));
 }
 
+TEST_F(bcast, closing_the_lagging_receiver_wakes_a_poller_for_room)
+{
+	char buf[MSG];
+	pid_t poller;
+
+	if (variant->capacity_mode != MBOX_CAPACITY_BOUNDED)
+		SKIP(return, "bounded mailboxes only");
+	for (uint32_t i = 0; i < variant->capacity; i++)
+		ASSERT_EQ(0, send_str(self->tx, "x", 0));
+	for (int k = 0; k < 2; k++)
+		for (uint32_t i = 0; i < variant->capacity; i++)
+			ASSERT_EQ(1, recv_str(self->rx[k], buf,
+					      MBOX_MSG_NONBLOCK, 0, 0, NULL));
+	EXPECT_EQ(0, poll_one(self->tx, POLLOUT, 0) & POLLOUT);
+	poller = fork_child();
+	ASSERT_LE(0, poller);
+	if (poller == 0) {
+		/* Only the parent's receiver handles may keep the log full. */
+		for (int k = 0; k < 3; k++)
+			close(self->rx[k]);
+		child_exit(poll_one(self->tx, POLLOUT, STATE_WAIT_MS) & POLLOUT ?
+			   0 : -ETIMEDOUT);
+	}
+	ASSERT_EQ(0, wait_blocked_in_poll(poller, poller));
+	close(self->rx[2]);
+	self->rx[2] = -1;
+	EXPECT_EQ(0, child_wait_ms(poller, STATE_WAIT_MS / 2));
+}
+
+TEST(names_are_ascii_only)
+{
+	struct mbox_create c = create_req(MBOX_CAPACITY_UNBOUNDED, 0, MSG);
+
+	/* Latin-1 letters are alphanumeric to the kernel's ctype, not here. */
+	EXPECT_EQ(-EINVAL, create_box(&c, "caf\xe9", NULL));
+}
+
 TEST(broadcast_needs_os_and_a_queue)
 {
 	struct mbox_create c = create_req(MBOX_CAPACITY_UNBOUNDED, 0, MSG);

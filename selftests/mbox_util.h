@@ -235,8 +235,31 @@ static inline int wait_info(int fd, enum info_field field, uint64_t value)
  * with request @cmd, i.e. it is blocked in that mbox call.  Uses
  * /proc/PID/task/TID/syscall; 0 when seen, -ETIMEDOUT otherwise.
  */
+static inline int wait_blocked_in_syscall(pid_t pid, pid_t tid, long nr1,
+					  long nr2, bool check_cmd,
+					  unsigned long cmd);
+
 static inline int wait_blocked_in_ioctl(pid_t pid, pid_t tid,
 					unsigned long cmd)
+{
+	return wait_blocked_in_syscall(pid, tid, SYS_ioctl, SYS_ioctl, true,
+				       cmd);
+}
+
+/* Like wait_blocked_in_ioctl(), for a task sleeping in poll(2)/ppoll(2). */
+static inline int wait_blocked_in_poll(pid_t pid, pid_t tid)
+{
+	return wait_blocked_in_syscall(pid, tid, SYS_poll, SYS_ppoll, false, 0);
+}
+
+/*
+ * Waits until the task sleeps (state S) in system call @nr1 or @nr2 (with
+ * second argument @cmd if @check_cmd); 0, or -ETIMEDOUT.  A task merely
+ * sleeping - in a page fault on the 9p root, say - does not count.
+ */
+static inline int wait_blocked_in_syscall(pid_t pid, pid_t tid, long nr1,
+					  long nr2, bool check_cmd,
+					  unsigned long cmd)
 {
 	uint64_t deadline = now_ns() + STATE_WAIT_MS * NSEC_PER_MSEC;
 	char path[96], buf[512];
@@ -270,7 +293,8 @@ static inline int wait_blocked_in_ioctl(pid_t pid, pid_t tid,
 		}
 		fclose(f);
 
-		if (nr == SYS_ioctl && a1 == cmd && state == 'S')
+		if ((nr == nr1 || nr == nr2) && (!check_cmd || a1 == cmd) &&
+		    state == 'S')
 			return 0;
 		if (now_ns() > deadline)
 			return -ETIMEDOUT;

@@ -56,6 +56,13 @@
  * (MBOX_RECV_TYPE, MBOX_RECV_TYPE_EXCEPT, like SysV msgrcv); messages not
  * selected stay queued, in order.
  *
+ * DOC: Permissions
+ *
+ * Like open(2) on a file, permission is checked once, against the calling
+ * task's credentials when it opens a handle (and, for MBOX_CREATE_OS and
+ * MBOX_IOC_DELETE, when it calls): a handle passed to another process keeps
+ * the rights it was opened with.
+ *
  * DOC: Ownership
  *
  * A process-owned mailbox has one owner handle; only it receives.
@@ -65,10 +72,12 @@
  * reference to the owner handle anywhere is closed.
  *
  * An OS-owned mailbox (MBOX_CREATE_OS) has no owner: creating one needs
- * CAP_SYS_ADMIN in the user namespace that owns the caller's IPC namespace,
- * and it lives, with its queued messages, until deleted (the module cannot
- * be unloaded meanwhile).  Any process the mode bits allow to read may open
- * a receiver handle (MBOX_OPEN_RECEIVE).
+ * CAP_SYS_ADMIN in the initial user namespace, and it lives, with its
+ * queued messages, until deleted; until then the module cannot be unloaded.
+ * (An OS mailbox pins its IPC namespace, and a module cannot learn when a
+ * namespace dies, so containers may not create them: an administrator who
+ * creates one inside a container's IPC namespace must delete it there.)  Any process the
+ * mode bits allow to read may open a receiver handle (MBOX_OPEN_RECEIVE).
  * With several receivers, each message goes to exactly one of them: the one
  * that has been waiting longest (FIFO among waiting receivers).  A
  * MBOX_CREATE_BROADCAST mailbox instead gives every receiver handle its own
@@ -106,7 +115,10 @@
  * of equal priority come out in the order they were accepted.  On a ZERO
  * mailbox the same rule picks among the senders currently offering a
  * message.  Every accepted message gets the next per-mailbox sequence number
- * (starting at 1), so @seq gives the acceptance order.
+ * (starting at 1), so @seq gives the acceptance order; on a ZERO mailbox a
+ * message is accepted when a receiver takes it.  A non-blocking ZERO send
+ * goes straight to the longest-waiting receiver (see Waiting), so it is the
+ * one exception to priority order among offers.
  *
  * DOC: Accounting
  *
@@ -130,8 +142,37 @@
  * consumed by the interrupted call.
  *
  * A non-blocking send to a ZERO mailbox succeeds only if a receiver is
- * already blocked in MBOX_IOC_RECV; it then waits just for that receiver to
- * copy the message, and returns -EAGAIN if the receiver leaves without it.
+ * already blocked in MBOX_IOC_RECV without selection (selective receivers
+ * do not count); it then waits just for that receiver to
+ * copy the message, and returns -EAGAIN if the receiver leaves without it
+ * (for instance because its buffer is too small: that receiver then gets
+ * -EMSGSIZE, and the message is not kept).  A timed ZERO send whose deadline
+ * has already passed behaves the same, with -ETIMEDOUT instead of -EAGAIN.
+ *
+ * A receiver copies a message out while holding its mailbox, so that the
+ * message is either received or still queued, never lost in between.  A
+ * copy that faults slowly (a buffer backed by userfaultfd or a FUSE file)
+ * delays the other operations on that mailbox for as long - for a
+ * non-blocking ZERO send already handed to that receiver, uninterruptibly.
+ *
+ * DOC: Polling
+ *
+ * poll/epoll readiness of a handle:
+ *   EPOLLIN   owner and receiver handles: a message is queued (on a ZERO
+ *             mailbox, a sender is offering one); a broadcast receiver
+ *             handle: a message it has not read.
+ *   EPOLLOUT  a send would not wait: UNBOUNDED always, BOUNDED while there
+ *             is room and no sender is blocked, ZERO while a receiver is
+ *             blocked in MBOX_IOC_RECV.
+ *   EPOLLPRI  an armed death notice is ready (see Death notices).
+ *   EPOLLHUP | EPOLLERR  the mailbox is destroyed.
+ *
+ * DOC: Limits
+ *
+ * The module parameters (see /sys/module/mbox/parameters) may change at any
+ * time.  A new value applies to the next create or send: existing
+ * mailboxes keep their sizes, and a user already above a lowered
+ * user_bytes_max keeps what is queued but cannot send until below it.
  *
  * DOC: ABI rules
  *
@@ -140,7 +181,9 @@
  * non-zero reserved fields are rejected with -EINVAL, so that they can be
  * given a meaning later; a grown structure gets a new command number.
  * Structures are never partially written on error, except where a field is
- * documented as set on a given error.  Unknown commands fail with -ENOTTY.
+ * documented as set on a given error.  Commands unknown to a descriptor -
+ * including handle commands on /dev/mbox and device commands on a handle -
+ * fail with -ENOTTY.
  */
 #ifndef _UAPI_LINUX_MBOX_H
 #define _UAPI_LINUX_MBOX_H
@@ -171,6 +214,13 @@
 #define MBOX_FEAT_CORE		_BITULL(0)
 /* MBOX_IOC_SEND_BATCH and MBOX_IOC_RECV_BATCH. */
 #define MBOX_FEAT_BATCH		_BITULL(1)
+/* The shared ring: MBOX_IOC_RING_*, mmap() of MBOX_RING_OFF_* on handles. */
+#define MBOX_FEAT_RING		_BITULL(2)
+/*
+ * The "mbox" generic netlink family for inspection, administration and
+ * events (see linux/mbox_netlink.h).
+ */
+#define MBOX_FEAT_NETLINK	_BITULL(3)
 /* Direct ports: MBOX_CREATE_PORT, MBOX_OPEN_PID, selective receive. */
 #define MBOX_FEAT_DIRECT	_BITULL(4)
 /* OS-owned mailboxes: MBOX_CREATE_OS, MBOX_OPEN_RECEIVE, MBOX_IOC_DELETE. */
@@ -248,7 +298,8 @@ struct mbox_version {
  * Every create is exclusive: an existing name is never reused or opened.
  *
  * Errors: -EINVAL (unknown flag, bad capacity_mode, capacity, msg_size,
- * fd_flags or mode, non-zero reserved, bad character in name, a name with
+ * fd_flags or mode, non-zero reserved, empty name or bad character in it,
+ * a name with
  * MBOX_CREATE_PORT, PORT with OS, BROADCAST without OS or with ZERO
  * capacity), -ENAMETOOLONG (name of MBOX_NAME_MAX characters or more),
  * -EEXIST (name in use in this IPC namespace, or the process already has a
@@ -347,8 +398,9 @@ struct mbox_delete {
 /**
  * struct mbox_send - MBOX_IOC_SEND on any handle
  * @buf: in: pointer to the message bytes (may be 0 when @len is 0).
- * @len: in: message length; at most the mailbox's msg_size, and exactly
- *	msg_size for a MBOX_CREATE_FIXED_SIZE mailbox.
+ * @len: in: message length; at most the mailbox's msg_size (longer:
+ *	-EMSGSIZE), and exactly msg_size for a MBOX_CREATE_FIXED_SIZE mailbox
+ *	(shorter: -EINVAL).
  * @flags: in: MBOX_MSG_* bits.
  * @timeout_ns: in: absolute CLOCK_MONOTONIC deadline in nanoseconds when
  *	MBOX_MSG_TIMEOUT is set, otherwise must be 0.
@@ -360,12 +412,16 @@ struct mbox_delete {
  * Returns 0 once the message is queued (BOUNDED, UNBOUNDED) or taken by a
  * receiver (ZERO).
  *
- * Errors: -EPIPE (mailbox destroyed, also while waiting), -EMSGSIZE (@len
+ * Errors: -EPERM (a receiver handle opened without write permission),
+ * -ENOTCONN (a broadcast mailbox with no receiver handle, also while
+ * waiting), -EPIPE (mailbox destroyed, also while waiting), -EMSGSIZE (@len
  * above msg_size), -EINVAL (unknown flags, length other than msg_size on a
  * fixed-size mailbox, priority above MBOX_PRIO_MAX, timeout_ns without
  * MBOX_MSG_TIMEOUT or above KTIME_MAX, non-zero reserved), -EAGAIN (would
  * wait, non-blocking), -ETIMEDOUT, -EINTR, -ENOBUFS (user_bytes_max
- * reached), -EFAULT, -ENOMEM.
+ * reached), -EPERM (a receiver handle opened without write permission),
+ * -ENOTCONN (a broadcast mailbox with no receiver handle, also when the
+ * last one closes while the sender waits), -EFAULT, -ENOMEM.
  */
 struct mbox_send {
 	__u64 buf;
@@ -390,9 +446,10 @@ struct mbox_send {
  * @priority: out: the message's priority.
  * @seq: out: the message's sequence number.
  * @sender_pid: out: the sending process (thread group id) as seen in the
- *	receiver's pid namespace, 0 if it is not visible there.
- * @sender_uid: out: the sender's uid in the receiver's user namespace
- *	(the overflow uid if unmapped).
+ *	receiver's pid namespace, 0 if it is not visible there.  The process
+ *	may have exited since: this is the pid it had.
+ * @sender_uid: out: the sending task's real uid in the receiver's user
+ *	namespace (the overflow uid if unmapped).
  * @type: out: the sender's &mbox_send.type.
  * @from_pid: in: with MBOX_RECV_FROM, the sending process (pid in the
  *	receiver's pid namespace, positive); otherwise must be 0.
@@ -540,6 +597,289 @@ struct mbox_info {
 	__u64 reserved[4];
 };
 
+/*
+ * DOC: Shared ring
+ *
+ * A mailbox may be given one shared ring: a circular array of fixed-size
+ * slots in pages the module allocates, mapped with mmap(2) on a handle by
+ * the owner (the consumer) and by users (the producers).  While the ring is
+ * neither empty nor full, a message crosses with no system call on either
+ * side; a system call is needed only to sleep (MBOX_IOC_RING_WAIT) and to
+ * wake a side that sleeps (MBOX_IOC_RING_WAKE).
+ *
+ * Set-up.  Only the owner decides whether a mailbox has a ring: once, with
+ * MBOX_IOC_RING_SETUP, before anything can be mapped.  A mailbox without an
+ * owner handle (MBOX_CREATE_OS) cannot have one.  The ring's bytes
+ * are charged to the owner's user like queued messages (user_bytes_max)
+ * until the mailbox is freed.  The ring's capacity (@nslots) is its own,
+ * whatever the mailbox's capacity mode.
+ *
+ * Slots, not a byte ring.  Every slot holds one message of up to
+ * @slot_size - sizeof(struct mbox_ring_slot) bytes.  Fixed slots let many
+ * producers reserve concurrently with one compare-and-swap, commit in any
+ * order with a per-slot sequence word, and let every reader check an index
+ * with a mask instead of walking length prefixes that a hostile writer could
+ * forge.  The price is the unused tail of slots holding short messages.
+ *
+ * The three parts, each mapped separately (offset MBOX_RING_OFF_*, length
+ * exactly the part's size, MAP_SHARED, never PROT_EXEC):
+ *
+ *   part   contents                   owner handle   user handle
+ *   CTRL   struct mbox_ring_ctrl       read-only      read-only
+ *   CONS   struct mbox_ring_cons       read-write     read-only
+ *   PROD   struct mbox_ring_prod,      read-only      read-write
+ *          then the slots
+ *
+ * CTRL is one page and written only by the kernel: geometry, the sizes of
+ * the other parts, state flags, and the count of producers asleep.  A part
+ * mapped read-only cannot be made writable later (no VM_MAYWRITE:
+ * mprotect() fails with EACCES).  mmap() fails with ENODEV (the mailbox
+ * has no ring), EINVAL (unknown offset, length other than the part's size,
+ * MAP_PRIVATE), EACCES (PROT_WRITE on a part that is read-only for this
+ * handle, PROT_EXEC), EPIPE (the mailbox is destroyed).  The mappings
+ * cannot grow with mremap() and are left out of core dumps.
+ *
+ * Indices.  @tail (in PROD) counts slots ever reserved, @head (in CONS)
+ * slots ever consumed; both are free-running __u32 that wrap, slot i is at
+ * index i & (@nslots - 1).  Always 0 <= tail - head <= nslots (mod 2^32).
+ * Slot i's @seq is i + 1 once message i is committed and i + 1 - nslots
+ * before (the kernel initialises every slot that way), so the consumer at
+ * head h sees either h + 1 (ready) or h + 1 - nslots (not yet); any other
+ * value is corruption.
+ *
+ * Producer (memory orders as C11; libmbox's mbox_ring.h implements this):
+ *   1. t = load(tail, relaxed); h = load(head, acquire).
+ *      If (__s32)(t - h) < 0, reload (the consumer moved after t was read).
+ *      If t - h == nslots the ring is full; if t - h > nslots it is corrupt.
+ *   2. compare_exchange(tail, t, t + 1, relaxed): on failure go to 1.
+ *      The acquire on head orders the slot writes below after the
+ *      consumer's release of that slot.
+ *   3. Write the payload, @len, @type, @flags of slot t.
+ *   4. store(seq, t + 1, release): publishes the slot.
+ *   5. atomic_thread_fence(seq_cst); if load(need_wake, relaxed) != 0,
+ *      MBOX_IOC_RING_WAKE on a user handle.
+ * Consumer (one at a time; several consumer threads must serialise):
+ *   1. h = its own head; s = load(slot h's seq, acquire).
+ *      s == h + 1: go to 2.  s == h + 1 - nslots: empty; to sleep, see
+ *      "Sleeping".  Otherwise corrupt.
+ *   2. Read @len, @type, @flags and the payload; check @len <= the
+ *      payload size and @flags (unknown bits: a bad record).
+ *   3. store(head, h + 1, release): hands the slot back to producers.
+ *   4. atomic_thread_fence(seq_cst); if load(prod_waiters, relaxed) != 0,
+ *      MBOX_IOC_RING_WAKE on the owner handle.
+ *
+ * Sleeping.  Each side sleeps in the kernel, never on a futex: the kernel
+ * then decides readiness from the indices itself, so a writer of shared
+ * memory cannot make the other side miss a wake-up, and owner death and
+ * corruption end every sleep.  The flags that tell a waker to make the wake
+ * system call are each writable only by the side that sleeps or by the
+ * kernel:
+ *   - @need_wake (in CONS) is set by the consumer, and by the kernel when
+ *     the consumer sleeps in MBOX_IOC_RING_WAIT or polls its handle, before
+ *     it looks at the ring a last time (seq_cst fence in between).  The
+ *     consumer may clear it when it takes a message, and must set it again
+ *     (fence, look again) before it sleeps or polls.
+ *   - @prod_waiters (in CTRL) is kept by the kernel: producers asleep in
+ *     MBOX_IOC_RING_WAIT.
+ * Store-fence-load on both sides (Dekker) means that either the sleeper
+ * sees the new message/slot or the waker sees the flag and wakes it.
+ *
+ * Polling.  The owner handle polls EPOLLIN while the slot at @head is
+ * committed (or the ring is corrupt), as well as for queued MBOX_IOC_SEND
+ * messages, so one epoll loop serves both paths; polling sets @need_wake.
+ * User handles' EPOLLOUT describes MBOX_IOC_SEND only: producers wait for
+ * ring space with MBOX_IOC_RING_WAIT.
+ *
+ * Ordering with MBOX_IOC_SEND.  The ring and the ioctl queue are two
+ * independent queues into the same owner.  Ring messages come out in
+ * reservation order (so per producer in the order sent); MBOX_IOC_RECV
+ * never returns ring messages, the ring never returns MBOX_IOC_SEND ones,
+ * and nothing orders one path against the other.  Ring messages have no
+ * priority and no sequence number, are not counted by MBOX_IOC_INFO, and
+ * carry no sender identity the kernel vouches for: @type is whatever the
+ * producer wrote.
+ *
+ * Several producers share one ring safely (step 2 reserves atomically,
+ * @seq commits each slot on its own).  A reserved slot must be committed -
+ * with MBOX_RING_SLOT_SKIP to cancel it - because the consumer takes slots
+ * in order: a producer that reserves and never commits stalls the consumer
+ * at that slot, the same power to deny service that any sender has over a
+ * bounded mailbox by filling it.
+ *
+ * Hostile writers.  Anyone with a user handle can write anything into
+ * PROD, and the owner anything into CONS.  The kernel reads only @head,
+ * @tail and the @seq of the slot at @head, masks every index before use,
+ * never reads or writes payloads after set-up, and never trusts a value for
+ * more than one decision.  When it sees indices that a correct ring cannot
+ * have (tail - head > nslots, a @seq that is neither value above) it sets
+ * MBOX_RING_CORRUPT in CTRL for good and wakes every sleeper: from then on
+ * MBOX_IOC_RING_WAIT fails with -EBADMSG on every handle (MBOX_IOC_SEND
+ * and MBOX_IOC_RECV go on working).  A consumer that finds a bad record
+ * (@len or @flags) drops that one record and reports -EBADMSG.  Payloads
+ * in a slot may change under the consumer's feet if a producer is hostile:
+ * copy before validating them.
+ *
+ * Owner death.  When the mailbox is destroyed the kernel sets
+ * MBOX_RING_DEAD in CTRL and wakes every sleeper; producers' waits and
+ * wakes then fail with -EPIPE.  Existing mappings stay valid (the pages
+ * live until the last one is unmapped); new mmap() calls fail with EPIPE.
+ * A ring mapping holds its handle open like a dup(): the mailbox is
+ * destroyed when the owner handle is closed and the owner's ring mappings
+ * are unmapped.
+ *
+ * fork().  Ring mappings are not inherited (VM_DONTCOPY): in the child the
+ * addresses are unmapped, and the child may map the ring again through its
+ * inherited handle.  (madvise(MADV_DOFORK) lifts this; the pages are then
+ * shared like any MAP_SHARED mapping.)
+ */
+
+/* mmap() offsets of the ring's parts. */
+#define MBOX_RING_OFF_CTRL	0x00000000ULL
+#define MBOX_RING_OFF_CONS	0x10000000ULL
+#define MBOX_RING_OFF_PROD	0x20000000ULL
+
+/* Limits of &mbox_ring_setup. */
+#define MBOX_RING_SLOTS_MAX	65536
+#define MBOX_RING_SLOT_SIZE_MIN	24
+#define MBOX_RING_BYTES_MAX	(16 << 20)
+
+/* Bits of &mbox_ring_ctrl.flags; once set, never cleared. */
+/* The mailbox is destroyed: producers get -EPIPE. */
+#define MBOX_RING_DEAD		_BITUL(0)
+/* The kernel saw impossible indices: the ring is unusable (-EBADMSG). */
+#define MBOX_RING_CORRUPT	_BITUL(1)
+
+/* Bits of &mbox_ring_slot.flags */
+/* A cancelled reservation: the consumer discards the slot silently. */
+#define MBOX_RING_SLOT_SKIP	_BITUL(0)
+#define MBOX_RING_SLOT_FLAGS	(MBOX_RING_SLOT_SKIP)
+
+/*
+ * Layout alignment: each independently written index or flag starts its
+ * own 64-byte cache line, so that the producer and consumer sides do not
+ * write to the same line.
+ */
+#define MBOX_RING_CACHELINE	64
+
+/**
+ * struct mbox_ring_ctrl - the CTRL part (one page, read-only, kernel-written)
+ * @nslots: number of slots, a power of two.
+ * @slot_size: bytes per slot, header included; a multiple of 8.
+ * @flags: MBOX_RING_DEAD, MBOX_RING_CORRUPT.
+ * @slots_offset: byte offset of slot 0 in the PROD part.
+ * @prod_size: length to map at MBOX_RING_OFF_PROD (a page multiple).
+ * @cons_size: length to map at MBOX_RING_OFF_CONS (a page multiple).
+ * @prod_waiters: producers asleep in MBOX_IOC_RING_WAIT; its own line.
+ *
+ * Fields without "own line" never change after set-up, except @flags.
+ */
+struct mbox_ring_ctrl {
+	__u32 nslots;
+	__u32 slot_size;
+	__u32 flags;
+	__u32 slots_offset;
+	__u64 prod_size;
+	__u64 cons_size;
+	__u8 pad0[MBOX_RING_CACHELINE - 32];
+	__u32 prod_waiters;
+	__u8 pad1[MBOX_RING_CACHELINE - 4];
+};
+
+/**
+ * struct mbox_ring_cons - start of the CONS part (consumer-written)
+ * @head: slots consumed; written by the consumer only (release).
+ * @need_wake: non-zero asks producers to MBOX_IOC_RING_WAKE after a
+ *	commit; its own line.
+ */
+struct mbox_ring_cons {
+	__u32 head;
+	__u8 pad0[MBOX_RING_CACHELINE - 4];
+	__u32 need_wake;
+	__u8 pad1[MBOX_RING_CACHELINE - 4];
+};
+
+/**
+ * struct mbox_ring_prod - start of the PROD part (producer-written)
+ * @tail: slots reserved; advanced by compare-and-swap.
+ *
+ * The slots follow at &mbox_ring_ctrl.slots_offset.
+ */
+struct mbox_ring_prod {
+	__u32 tail;
+	__u8 pad0[MBOX_RING_CACHELINE - 4];
+};
+
+/**
+ * struct mbox_ring_slot - header of every slot; the payload follows
+ * @seq: commit word, see "Indices".
+ * @len: payload length, at most @slot_size - sizeof(struct mbox_ring_slot).
+ * @type: an opaque tag for the consumer (not checked by anyone).
+ * @flags: MBOX_RING_SLOT_* bits.
+ */
+struct mbox_ring_slot {
+	__u32 seq;
+	__u32 len;
+	__u32 type;
+	__u32 flags;
+};
+
+/**
+ * struct mbox_ring_setup - MBOX_IOC_RING_SETUP on the owner handle
+ * @nslots: in: a power of two, 1 to MBOX_RING_SLOTS_MAX.
+ * @slot_size: in: a multiple of 8 from MBOX_RING_SLOT_SIZE_MIN; the payload
+ *	room, @slot_size - sizeof(struct mbox_ring_slot), may not exceed the
+ *	mailbox's msg_size.
+ * @flags: in: must be 0.
+ * @reserved0: in: must be 0.
+ * @prod_size: out: as &mbox_ring_ctrl.prod_size.
+ * @reserved: in: must be zero.
+ *
+ * Gives the mailbox its ring, once.  @nslots * @slot_size may not exceed
+ * MBOX_RING_BYTES_MAX.
+ *
+ * Errors: -EPERM (user handle), -EBUSY (the ring exists already),
+ * -EINVAL (sizes, flags, reserved), -ENOBUFS (user_bytes_max reached),
+ * -ENOMEM, -EFAULT (nothing is set up then), -EINTR.
+ */
+struct mbox_ring_setup {
+	__u32 nslots;
+	__u32 slot_size;
+	__u32 flags;
+	__u32 reserved0;
+	__u64 prod_size;
+	__u64 reserved[3];
+};
+
+/**
+ * struct mbox_ring_wait - MBOX_IOC_RING_WAIT on any handle
+ * @flags: in: MBOX_MSG_NONBLOCK and/or MBOX_MSG_TIMEOUT.
+ * @reserved0: in: must be 0.
+ * @timeout_ns: in: as for &struct mbox_send.
+ * @reserved: in: must be zero.
+ *
+ * On the owner handle, waits until the slot at @head is committed; on a
+ * user handle, until the ring has a free slot (tail - head < nslots).  The
+ * kernel sets @need_wake (owner) or counts the caller in @prod_waiters
+ * (user) before it looks at the ring, so a waker that follows the protocol
+ * is never missed.  Returns 0 when the condition holds (the caller then
+ * retries its fast path; another producer may win the slot).  With
+ * MBOX_MSG_NONBLOCK, or on an O_NONBLOCK handle, it only checks: 0 or
+ * -EAGAIN.  Deadlines, signals and restarts are as for MBOX_IOC_RECV.
+ * A producer that gets 0 must try to reserve again: it may have been
+ * handed the wake-up for a released slot, and a producer that leaves with
+ * an error while there is room passes its wake-up on to the next sleeper.
+ *
+ * Errors: -ENODEV (no ring), -EPIPE (user handle, mailbox destroyed),
+ * -EBADMSG (ring corrupt, see "Hostile writers"), -EINVAL (flags,
+ * timeout_ns, reserved), -EAGAIN, -ETIMEDOUT, -EINTR, -EFAULT.
+ */
+struct mbox_ring_wait {
+	__u32 flags;
+	__u32 reserved0;
+	__u64 timeout_ns;
+	__u64 reserved[2];
+};
+
 /* Values of &mbox_notice.reason */
 /* The owner handle of a process-owned mailbox was closed. */
 #define MBOX_NOTICE_OWNER_GONE	1
@@ -591,6 +931,19 @@ struct mbox_notice {
 #define MBOX_IOC_INFO		_IOR(MBOX_IOC_MAGIC, 0x12, struct mbox_info)
 #define MBOX_IOC_SEND_BATCH	_IOWR(MBOX_IOC_MAGIC, 0x13, struct mbox_batch)
 #define MBOX_IOC_RECV_BATCH	_IOWR(MBOX_IOC_MAGIC, 0x14, struct mbox_batch)
+#define MBOX_IOC_RING_SETUP	_IOWR(MBOX_IOC_MAGIC, 0x20, struct mbox_ring_setup)
+#define MBOX_IOC_RING_WAIT	_IOW(MBOX_IOC_MAGIC, 0x21, struct mbox_ring_wait)
+/*
+ * MBOX_IOC_RING_WAKE - wake the other side of the ring; the argument must
+ * be 0.  On a user handle it wakes the consumer (sleeping in
+ * MBOX_IOC_RING_WAIT or polling the owner handle); on the owner handle one
+ * producer asleep in MBOX_IOC_RING_WAIT - one per released slot, so that
+ * producers do not stampede for a single slot.  Sleepers re-check the ring,
+ * so a wake that is not needed costs only the call.
+ * Errors: -ENODEV (no ring), -EPIPE (user handle, mailbox destroyed),
+ * -EINVAL (non-zero argument).
+ */
+#define MBOX_IOC_RING_WAKE	_IO(MBOX_IOC_MAGIC, 0x22)
 #define MBOX_IOC_WATCH		_IOW(MBOX_IOC_MAGIC, 0x30, struct mbox_watch)
 #define MBOX_IOC_NOTICE		_IOR(MBOX_IOC_MAGIC, 0x31, struct mbox_notice)
 

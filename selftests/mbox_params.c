@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mbox module parameters: present under /sys/module/mbox/parameters with
+ * the defaults documented in mbox(4) and modprobe.d/mbox.conf, writable by
+ * root only, and every out-of-range write refused with the value kept.
+ * Every test puts back what it changed.
+ */
+#include "kselftest_harness.h"
+#include "mbox_util.h"
+
+/* Before 6.4, kselftest_harness.h runs the test even after a SKIP in setup. */
+#define RETURN_IF_SKIPPED() do { if (_metadata->skip) return; } while (0)
+
+#include <dirent.h>
+
+/* The documented defaults (mbox(4), MODULE_PARM_DESC). */
+#define DEF_MSG_SIZE_MAX	65536ULL
+#define DEF_CAPACITY_MAX	65536ULL
+#define DEF_USER_BYTES_MAX	67108864ULL
+#define DEF_USER_MAILBOXES_MAX	4096ULL
+
+/* Writes @text as is; 0 or -errno. */
+static int param_write_str(const char *name, const char *text)
+{
+	char path[128];
+	ssize_t n;
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	if (n < 0)
+		ret = -errno;
+	else if ((size_t)n != strlen(text))
+		ret = -EIO;
+	close(fd);
+	return ret;
+}
+
+struct saved_params {
+	unsigned long long value[4];
+	bool have[4];
+};
+
+static void save_params(struct saved_params *p)
+{
+	for (size_t i = 0; i < 4; i++)
+		p->have[i] = param_read(mbox_param_names[i], &p->value[i]) == 0;
+}
+
+/* Puts back every parameter that changed; 0 or the first failure. */
+static int restore_params(const struct saved_params *p)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < 4; i++) {
+		unsigned long long now;
+
+		if (p->have[i] && param_read(mbox_param_names[i], &now) == 0 &&
+		    now != p->value[i] && !ret)
+			ret = param_write(mbox_param_names[i], p->value[i]);
+	}
+	return ret;
+}
+
+FIXTURE(params) {
+	struct saved_params saved;
+};
+
+FIXTURE_SETUP(params)
+{
+	if (geteuid() != 0)
+		SKIP(return, "writing module parameters needs root");
+	save_params(&self->saved);
+}
+
+FIXTURE_TEARDOWN(params)
+{
+	reap_children();
+	EXPECT_EQ(0, restore_params(&self->saved));
+}
+
+TEST_F(params, exactly_the_four_documented_parameters_exist_mode_0644)
+{
+	const char *found[8];
+	struct dirent *d;
+	struct stat st;
+	char path[128];
+	int n = 0;
+	DIR *dir;
+
+	RETURN_IF_SKIPPED();
+
+	dir = opendir(PARAM_DIR);
+	ASSERT_NE(NULL, dir);
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		ASSERT_LT(n, 8);
+		found[n++] = strdup(d->d_name);
+	}
+	closedir(dir);
+	EXPECT_EQ(4, n);
+	for (int i = 0; i < n; i++) {
+		bool known = false;
+
+		for (size_t j = 0; j < 4; j++)
+			known |= !strcmp(found[i], mbox_param_names[j]);
+		EXPECT_TRUE(known) TH_LOG("undocumented parameter %s", found[i]);
+		snprintf(path, sizeof(path), PARAM_DIR "%s", found[i]);
+		ASSERT_EQ(0, stat(path, &st));
+		EXPECT_EQ(0644, st.st_mode & 07777) TH_LOG("%s", path);
+		free((void *)found[i]);
+	}
+}
+
+TEST_F(params, defaults_are_the_documented_values)
+{
+	static const unsigned long long want[4] = {
+		DEF_MSG_SIZE_MAX, DEF_CAPACITY_MAX, DEF_USER_BYTES_MAX,
+		DEF_USER_MAILBOXES_MAX,
+	};
+	unsigned long long v;
+
+	RETURN_IF_SKIPPED();
+
+	for (size_t i = 0; i < 4; i++) {
+		ASSERT_EQ(0, param_read(mbox_param_names[i], &v));
+		EXPECT_EQ(want[i], v) TH_LOG("%s", mbox_param_names[i]);
+	}
+}
+
+TEST_F(params, version_reports_the_current_message_and_capacity_limits)
+{
+	struct mbox_version v;
+
+	RETURN_IF_SKIPPED();
+
+	ASSERT_EQ(0, param_write("capacity_max", 100));
+	ASSERT_EQ(0, param_write("msg_size_max", 200));
+	ASSERT_EQ(0, mbox_version(&v));
+	EXPECT_EQ(100, v.max_capacity);
+	EXPECT_EQ(200, v.max_msg_size);
+}
+
+TEST_F(params, lowered_capacity_max_refuses_a_larger_mailbox_einval)
+{
+	struct mbox_attr attr = MBOX_ATTR_BOUNDED(101, 64);
+	int fd;
+
+	RETURN_IF_SKIPPED();
+
+	ASSERT_EQ(0, param_write("capacity_max", 100));
+	EXPECT_EQ(-EINVAL, mbox_create(&attr, NULL, NULL));
+	attr.capacity = 100;
+	fd = mbox_create(&attr, NULL, NULL);
+	ASSERT_LE(0, fd);
+	close(fd);
+}
+
+TEST_F(params, unprivileged_write_is_refused_eacces)
+{
+	pid_t child = fork_child();
+
+	RETURN_IF_SKIPPED();
+
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		int ret = drop_privileges();
+
+		if (ret)
+			child_exit(ret);
+		child_exit(param_write_str("capacity_max", "5\n"));
+	}
+	EXPECT_EQ(-EACCES, child_wait(child));
+}
+
+/* The three parameters with a range: below it, above it, at its ends. */
+FIXTURE(range) {
+	struct saved_params saved;
+};
+
+FIXTURE_VARIANT(range) {
+	const char *name;
+	unsigned long long min;
+	unsigned long long max;
+};
+
+FIXTURE_VARIANT_ADD(range, msg_size_max) {
+	.name = "msg_size_max", .min = 1, .max = 4194304,
+};
+
+FIXTURE_VARIANT_ADD(range, capacity_max) {
+	.name = "capacity_max", .min = 1, .max = 1048576,
+};
+
+FIXTURE_VARIANT_ADD(range, user_mailboxes_max) {
+	.name = "user_mailboxes_max", .min = 1, .max = 16777216,
+};
+
+FIXTURE_SETUP(range)
+{
+	if (geteuid() != 0)
+		SKIP(return, "writing module parameters needs root");
+	save_params(&self->saved);
+}
+
+FIXTURE_TEARDOWN(range)
+{
+	EXPECT_EQ(0, restore_params(&self->saved));
+}
+
+TEST_F(range, value_below_the_range_is_refused_einval_and_kept)
+{
+	unsigned long long before, after;
+	char text[32];
+
+	RETURN_IF_SKIPPED();
+
+	ASSERT_EQ(0, param_read(variant->name, &before));
+	snprintf(text, sizeof(text), "%llu\n", variant->min - 1);
+	EXPECT_EQ(-EINVAL, param_write_str(variant->name, text));
+	ASSERT_EQ(0, param_read(variant->name, &after));
+	EXPECT_EQ(before, after);
+}
+
+TEST_F(range, value_above_the_range_is_refused_einval_and_kept)
+{
+	unsigned long long before, after;
+	char text[32];
+
+	RETURN_IF_SKIPPED();
+
+	ASSERT_EQ(0, param_read(variant->name, &before));
+	snprintf(text, sizeof(text), "%llu\n", variant->max + 1);
+	EXPECT_EQ(-EINVAL, param_write_str(variant->name, text));
+	ASSERT_EQ(0, param_read(variant->name, &after));
+	EXPECT_EQ(before, after);
+}
+
+TEST_F(range, both_ends_of_the_range_are_accepted)
+{
+	unsigned long long v;
+
+	RETURN_IF_SKIPPED();
+
+	ASSERT_EQ(0, param_write(variant->name, variant->min));
+	ASSERT_EQ(0, param_read(variant->name, &v));
+	EXPECT_EQ(variant->min, v);
+	ASSERT_EQ(0, param_write(variant->name, variant->max));
+	ASSERT_EQ(0, param_read(variant->name, &v));
+	EXPECT_EQ(variant->max, v);
+}
+
+TEST_F(range, negative_or_non_numeric_values_are_refused_and_kept)
+{
+	static const char *const bad[] = { "-1\n", "many\n", "12abc\n", "\n" };
+	unsigned long long before, after;
+
+	RETURN_IF_SKIPPED();
+
+	ASSERT_EQ(0, param_read(variant->name, &before));
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		EXPECT_EQ(-EINVAL, param_write_str(variant->name, bad[i]))
+			TH_LOG("%s <- '%s'", variant->name, bad[i]);
+	}
+	ASSERT_EQ(0, param_read(variant->name, &after));
+	EXPECT_EQ(before, after);
+}
+
+/* user_bytes_max takes any unsigned long; only malformed text is refused. */
+TEST_F(params, user_bytes_max_refuses_malformed_and_overflowing_values)
+{
+	static const struct {
+		const char *text;
+		int err;
+	} bad[] = {
+		{ "-1\n", -EINVAL },
+		{ "lots\n", -EINVAL },
+		{ "18446744073709551616\n", -ERANGE },
+	};
+	unsigned long long before, after;
+
+	RETURN_IF_SKIPPED();
+
+	ASSERT_EQ(0, param_read("user_bytes_max", &before));
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		EXPECT_EQ(bad[i].err, param_write_str("user_bytes_max",
+						      bad[i].text))
+			TH_LOG("user_bytes_max <- '%s'", bad[i].text);
+	}
+	ASSERT_EQ(0, param_read("user_bytes_max", &after));
+	EXPECT_EQ(before, after);
+}
+
+TEST_HARNESS_MAIN
