@@ -9,6 +9,7 @@
  *    carries on, and the budget comes back as messages are received;
  *  - mailboxes (user_mailboxes_max): creation beyond the count fails with
  *    -ENOSPC and leaves nothing behind (no descriptor, no name, no count);
+ *  - shared rings count against the byte cap too (-ENOBUFS at set-up);
  *  - memory cgroups: queued messages are charged to the sending task's
  *    memory cgroup and uncharged when received.
  *
@@ -65,6 +66,19 @@ static int set_boxes_cap(FIXTURE_DATA(exhaust) *self, unsigned long long v)
 		return ret;
 	self->restore_boxes = true;
 	return param_write("user_mailboxes_max", v);
+}
+
+static uint64_t mbox_features(void)
+{
+	struct mbox_version v;
+	int dev = dev_open();
+
+	memset(&v, 0, sizeof(v));
+	if (dev < 0 || xioctl(dev, MBOX_IOC_VERSION, &v))
+		v.features = 0;
+	if (dev >= 0)
+		close(dev);
+	return v.features;
 }
 
 static int create_on(int dev, uint32_t mode, uint32_t cap, uint32_t size,
@@ -318,6 +332,45 @@ TEST_F(exhaust, creating_beyond_user_mailboxes_max_fails_enospc_and_leaves_nothi
 	EXPECT_EQ(0, child_wait(pid));
 	close(rep[0]);
 	close(rep[1]);
+}
+
+/*
+ * A ring's pages are charged like queued messages: a set-up that would pass
+ * the cap fails with -ENOBUFS, sets nothing up and leaves its structure as
+ * it was (prod_size is an out field only on success).
+ */
+TEST_F(exhaust, ring_setup_beyond_the_byte_cap_fails_enobufs_and_changes_nothing)
+{
+	struct mbox_ring_setup rs, before;
+	struct mbox_ring_wait w;
+	int dev, owner;
+
+	if (!(mbox_features() & MBOX_FEAT_RING))
+		SKIP(return, "no shared ring in this module");
+	ASSERT_EQ(0, set_bytes_cap(self, 64 * 1024));
+	dev = dev_open();
+	ASSERT_LE(0, dev);
+	owner = create_on(dev, MBOX_CAPACITY_BOUNDED, 4, 4096, NULL, NULL);
+	ASSERT_LE(0, owner);
+	memset(&rs, 0, sizeof(rs));
+	rs.nslots = 64;
+	rs.slot_size = 4096;		/* 256 KiB of slots: beyond the cap */
+	rs.prod_size = 0x1234;		/* not ours to look at, not theirs to change */
+	before = rs;
+	EXPECT_EQ(-ENOBUFS, xioctl(owner, MBOX_IOC_RING_SETUP, &rs));
+	EXPECT_EQ(0, memcmp(&before, &rs, sizeof(rs)))
+		TH_LOG("prod_size became %llu", (unsigned long long)rs.prod_size);
+	/* No ring came of it. */
+	memset(&w, 0, sizeof(w));
+	w.flags = MBOX_MSG_NONBLOCK;
+	EXPECT_EQ(-ENODEV, xioctl(owner, MBOX_IOC_RING_WAIT, &w));
+	/* A ring that fits the cap can still be set up. */
+	rs.nslots = 4;
+	rs.prod_size = 0;
+	EXPECT_EQ(0, xioctl(owner, MBOX_IOC_RING_SETUP, &rs));
+	EXPECT_LT(0U, rs.prod_size);
+	close(owner);
+	close(dev);
 }
 
 /* ------------------------------------------------------ memory cgroups */
