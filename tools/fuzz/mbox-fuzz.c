@@ -19,6 +19,11 @@
  *  - module parameters set to odd values (root workers; restored at exit);
  *  - generic netlink requests to the "mbox" family (when the module has
  *    one): random commands, flags and attributes, malformed lengths;
+ *  - the shared ring (MBOX_FEAT_RING): set-up with odd geometry, mmap() of
+ *    every part with odd lengths, offsets and protections from handles of
+ *    every role, and hostile writes - random head, tail, need_wake, slot
+ *    seq, len and flags - interleaved with well-formed produce/consume
+ *    steps, ring waits and wakes;
  *  - on kernels with fault injection (the debug kernel), an allocation made
  *    to fail now and then (/proc/thread-self/fail-nth), so error paths run.
  *
@@ -33,10 +38,6 @@
  * Reproduce a failure with the printed seed: -s SEED (and -w 1 for a
  * single deterministic worker: the sequence of operations depends only on
  * the seed, though the kernel's answers may depend on timing).
- *
- * Extension point: fuzz_ring() (the shared ring) does nothing until the
- * ring lands: it should map the ring of random handles and scribble over
- * head, tail and slots while the other side works.
  *
  * Usage: mbox-fuzz [-d SECONDS | -n OPS] [-w WORKERS] [-s SEED] [-F] [-v]
  */
@@ -97,7 +98,7 @@ enum op {
 	OP_DEV_OPEN, OP_CREATE, OP_OPEN, OP_DELETE, OP_VERSION, OP_SEND,
 	OP_RECV, OP_INFO, OP_WATCH, OP_NOTICE, OP_SEND_BATCH, OP_RECV_BATCH,
 	OP_BAD_CMD, OP_CLOSE, OP_DUP, OP_FORK, OP_POLL, OP_FILEOPS, OP_PARAM,
-	OP_NETLINK, OP_RING, OP_UNSHARE,
+	OP_NETLINK, OP_RING, OP_RING_WAIT, OP_UNSHARE,
 	NR_OPS
 };
 
@@ -105,7 +106,7 @@ static const char *const op_names[NR_OPS] = {
 	"dev_open", "create", "open", "delete", "version", "send", "recv",
 	"info", "watch", "notice", "send_batch", "recv_batch", "bad_cmd",
 	"close", "dup", "fork", "poll", "fileops", "param", "netlink", "ring",
-	"unshare",
+	"ring_wait", "unshare",
 };
 
 /* Relative weights. */
@@ -115,7 +116,7 @@ static const unsigned int op_weight[NR_OPS] = {
 	[OP_WATCH] = 3, [OP_NOTICE] = 3, [OP_SEND_BATCH] = 6,
 	[OP_RECV_BATCH] = 5, [OP_BAD_CMD] = 3, [OP_CLOSE] = 8, [OP_DUP] = 2,
 	[OP_FORK] = 1, [OP_POLL] = 3, [OP_FILEOPS] = 2, [OP_PARAM] = 1,
-	[OP_NETLINK] = 4, [OP_RING] = 1, [OP_UNSHARE] = 0,
+	[OP_NETLINK] = 4, [OP_RING] = 8, [OP_RING_WAIT] = 3, [OP_UNSHARE] = 0,
 };
 
 struct worker_state {
@@ -465,6 +466,9 @@ static const int e_send[] = { EPIPE, EMSGSIZE, EINVAL, EAGAIN, ETIMEDOUT, ENOBUF
 static const int e_recv[] = { EPERM, EMSGSIZE, EPIPE, EINVAL, EAGAIN, ETIMEDOUT, 0 };
 static const int e_watch[] = { EALREADY, EINVAL, 0 };
 static const int e_notice[] = { EAGAIN, ENOENT, EINVAL, 0 };
+static const int e_ring_setup[] = { EPERM, EBUSY, EINVAL, ENOBUFS, 0 };
+static const int e_ring_wait[] = { ENODEV, EPIPE, EBADMSG, EINVAL, EAGAIN, ETIMEDOUT, 0 };
+static const int e_ring_wake[] = { ENODEV, EPIPE, EINVAL, 0 };
 static const int e_none[] = { 0 };
 
 static bool in_list(const int *l, int err)
@@ -487,6 +491,8 @@ static bool error_documented(enum op op, int err)
 	case OP_RECV: case OP_RECV_BATCH: l = e_recv; break;
 	case OP_WATCH: l = e_watch; break;
 	case OP_NOTICE: l = e_notice; break;
+	case OP_RING: l = e_ring_setup; break;
+	case OP_RING_WAIT: l = e_ring_wait; break;
 	case OP_VERSION: case OP_INFO: case OP_BAD_CMD: l = e_none; break;
 	default: return true;
 	}
@@ -799,12 +805,14 @@ static void op_batch(bool send)
 		      stage(&b, sizeof(b)), sizeof(b), offsetof(struct mbox_batch, done), 4);
 }
 
-static const uint32_t used_nr[11] = { 0, 1, 2, 3, 0x10, 0x11, 0x12, 0x13, 0x14, 0x30, 0x31 };
+static const uint32_t used_nr[14] = { 0, 1, 2, 3, 0x10, 0x11, 0x12, 0x13, 0x14, 0x20, 0x21, 0x22,
+				      0x30, 0x31 };
 
 static const unsigned long real_cmds[] = {
 	MBOX_IOC_VERSION, MBOX_IOC_CREATE, MBOX_IOC_OPEN, MBOX_IOC_DELETE,
 	MBOX_IOC_SEND, MBOX_IOC_RECV, MBOX_IOC_INFO, MBOX_IOC_SEND_BATCH,
 	MBOX_IOC_RECV_BATCH, MBOX_IOC_WATCH, MBOX_IOC_NOTICE,
+	MBOX_IOC_RING_SETUP, MBOX_IOC_RING_WAIT, MBOX_IOC_RING_WAKE,
 };
 
 static void op_bad_cmd(void)
@@ -813,10 +821,10 @@ static void op_bad_cmd(void)
 
 	switch (rnd_below(3)) {
 	case 0:	/* our magic, an unused number */
-		cmd = _IOC(rnd_below(4), MBOX_IOC_MAGIC, 0x15 + rnd_below(0xea), rnd_below(256));
+		cmd = _IOC(rnd_below(4), MBOX_IOC_MAGIC, 0x23 + rnd_below(0xdc), rnd_below(256));
 		break;
 	case 1:	/* a used number with the wrong size or direction */
-		cmd = _IOC(rnd_below(4), MBOX_IOC_MAGIC, used_nr[rnd_below(11)], rnd_below(512));
+		cmd = _IOC(rnd_below(4), MBOX_IOC_MAGIC, used_nr[rnd_below(14)], rnd_below(512));
 		break;
 	default:
 		cmd = (unsigned long)(uint32_t)rnd();
@@ -1107,11 +1115,180 @@ static void op_netlink(void)
 	}
 }
 
-/* Extension point: hostile writes into the shared ring (see the top). */
+/* ------------------------------------------------------- shared ring */
+
+/* Ring parts this worker has mapped (and may scribble on). */
+#define MAX_MAPS	12
+static struct ring_map {
+	void *addr;
+	size_t len;
+	uint64_t off;	/* MBOX_RING_OFF_* */
+	bool writable;
+	struct mbox_ring_ctrl *ctrl;	/* the CTRL mapped with it, if any */
+} maps[MAX_MAPS];
+
+static void unmap_one(unsigned int i)
+{
+	if (maps[i].addr)
+		munmap(maps[i].addr, maps[i].len);
+	maps[i].addr = NULL;
+}
+
+static void ring_setup(void)
+{
+	struct mbox_ring_setup rs = { 0 };
+
+	rs.nslots = chance(85) ? 1u << rnd_below(8) : (uint32_t)pick_interesting();
+	rs.slot_size = chance(85) ? 24 + 8 * rnd_below(40) : (uint32_t)pick_interesting();
+	if (chance(20))
+		mutate(&rs, sizeof(rs));
+	checked_ioctl(OP_RING, pick_fd(K_OWNER), MBOX_IOC_RING_SETUP,
+		      stage(&rs, sizeof(rs)), sizeof(rs), 0, 0);
+}
+
+/* Maps a part of the ring of a random handle, usually the right way. */
+static void ring_map(void)
+{
+	static const uint64_t offs[3] = { MBOX_RING_OFF_CTRL, MBOX_RING_OFF_CONS, MBOX_RING_OFF_PROD };
+	struct mbox_ring_ctrl *ctrl;
+	unsigned int i = rnd_below(MAX_MAPS);
+	int fd = pick_handle(), prot, flags = MAP_SHARED;
+	uint64_t off = offs[rnd_below(3)];
+	size_t len;
+	void *p;
+
+	/* The CTRL page tells the sizes of the other parts. */
+	ctrl = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, MBOX_RING_OFF_CTRL);
+	if (ctrl == MAP_FAILED)
+		return;
+	len = off == MBOX_RING_OFF_CTRL ? PAGE :
+	      off == MBOX_RING_OFF_CONS ? ctrl->cons_size : ctrl->prod_size;
+	prot = PROT_READ | ((off == MBOX_RING_OFF_CONS) == (kind_of(fd) == K_OWNER) &&
+			    off != MBOX_RING_OFF_CTRL ? PROT_WRITE : 0);
+	if (chance(10))
+		len = chance(50) ? len + PAGE : (len > PAGE ? len - PAGE : 1);
+	if (chance(10))
+		off += PAGE * rnd_below(4);
+	if (chance(10))
+		prot ^= PROT_WRITE;
+	if (chance(3))
+		prot |= PROT_EXEC;
+	if (chance(5))
+		flags = MAP_PRIVATE;
+	p = mmap(NULL, len, prot, flags, fd, (off_t)off);
+	if (p == MAP_FAILED) {
+		munmap(ctrl, PAGE);
+		return;
+	}
+	if (chance(10))
+		mprotect(p, len, PROT_READ | PROT_WRITE);	/* EACCES if read-only */
+	if (chance(5))
+		mremap(p, len, len + PAGE, 0);		/* may not grow */
+	unmap_one(i);
+	if (maps[i].ctrl)
+		munmap(maps[i].ctrl, PAGE);
+	maps[i] = (struct ring_map){ .addr = p, .len = len, .off = off,
+				     .writable = prot & PROT_WRITE, .ctrl = ctrl };
+}
+
+/*
+ * Writes into a mapped writable part: mostly what a correct producer or
+ * consumer would, sometimes garbage in the indices or the slot headers.
+ */
+static void ring_scribble(void)
+{
+	struct ring_map *m = &maps[rnd_below(MAX_MAPS)];
+	struct mbox_ring_ctrl *c = m->ctrl;
+	uint32_t nslots, slot_size;
+
+	if (!m->addr || !m->writable || !c)
+		return;
+	nslots = c->nslots;
+	slot_size = c->slot_size;
+	if (!nslots || !slot_size || nslots > MBOX_RING_SLOTS_MAX)
+		return;
+	if (m->off == MBOX_RING_OFF_CONS && m->len >= sizeof(struct mbox_ring_cons)) {
+		_Atomic uint32_t *head = (_Atomic uint32_t *)&((struct mbox_ring_cons *)m->addr)->head;
+		_Atomic uint32_t *nw = (_Atomic uint32_t *)&((struct mbox_ring_cons *)m->addr)->need_wake;
+
+		switch (rnd_below(4)) {
+		case 0:
+			atomic_store(head, (uint32_t)rnd());
+			break;
+		case 1:
+			atomic_store(nw, (uint32_t)rnd_below(3));
+			break;
+		default:	/* consume one, as a consumer would, unchecked */
+			atomic_fetch_add(head, 1);
+			break;
+		}
+	} else if (m->off == MBOX_RING_OFF_PROD && m->len >= c->slots_offset + (uint64_t)nslots * slot_size) {
+		_Atomic uint32_t *tail = (_Atomic uint32_t *)&((struct mbox_ring_prod *)m->addr)->tail;
+		uint32_t t = atomic_load(tail);
+		struct mbox_ring_slot *sl = (struct mbox_ring_slot *)((uint8_t *)m->addr + c->slots_offset +
+								      (size_t)(t & (nslots - 1)) * slot_size);
+
+		switch (rnd_below(6)) {
+		case 0:
+			atomic_store(tail, (uint32_t)rnd());
+			break;
+		case 1:
+			sl->seq = (uint32_t)rnd();
+			break;
+		case 2:
+			sl->len = (uint32_t)pick_interesting();
+			sl->flags = (uint32_t)rnd();
+			break;
+		default:	/* produce one the proper way, unless full */
+			if (atomic_compare_exchange_strong(tail, &t, t + 1)) {
+				sl->len = rnd_below(slot_size - sizeof(*sl) + 1);
+				sl->type = (uint32_t)rnd();
+				sl->flags = chance(10) ? MBOX_RING_SLOT_SKIP : 0;
+				atomic_store((_Atomic uint32_t *)&sl->seq, t + 1);
+			}
+			break;
+		}
+	}
+}
+
 static void op_ring(void)
 {
-	if (!(features & (1ULL << 2)))
+	unsigned int r;
+
+	if (!(features & MBOX_FEAT_RING))
 		return;
+	r = rnd_below(100);
+	if (r < 20)
+		ring_setup();
+	else if (r < 45)
+		ring_map();
+	else if (r < 55)
+		unmap_one(rnd_below(MAX_MAPS));
+	else
+		ring_scribble();
+}
+
+static void op_ring_wait(void)
+{
+	struct mbox_ring_wait w = { 0 };
+
+	if (!(features & MBOX_FEAT_RING))
+		return;
+	if (chance(40)) {
+		unsigned long arg = chance(90) ? 0 : (unsigned long)rnd();
+		int fd = pick_handle(), ret;
+
+		ret = ioctl(fd, MBOX_IOC_RING_WAKE, arg);
+		if (ret < 0 && is_mbox_fd(fd) && !in_list(e_any, errno) && !in_list(e_ring_wake, errno))
+			violation("ring_wake returned undocumented -%s", strerrorname_np(errno));
+		return;
+	}
+	w.flags = chance(50) ? MBOX_MSG_NONBLOCK : MBOX_MSG_TIMEOUT;
+	if (w.flags & MBOX_MSG_TIMEOUT)
+		w.timeout_ns = now_ns() + rnd_below(2000000);
+	if (chance(20))
+		mutate(&w, sizeof(w));
+	checked_ioctl(OP_RING_WAIT, pick_handle(), MBOX_IOC_RING_WAIT, stage(&w, sizeof(w)), sizeof(w), 0, 0);
 }
 
 /* ------------------------------------------------------ the workers */
@@ -1237,6 +1414,7 @@ static void do_op(enum op op)
 	case OP_PARAM: op_param(); break;
 	case OP_NETLINK: op_netlink(); break;
 	case OP_RING: op_ring(); break;
+	case OP_RING_WAIT: op_ring_wait(); break;
 	case OP_UNSHARE: op_unshare(); break;
 	default: break;
 	}
