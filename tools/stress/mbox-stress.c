@@ -49,10 +49,21 @@
  * Transports: how messages move is behind struct transport: "ioctl"
  * (MBOX_IOC_SEND, MBOX_IOC_RECV) and "batch" (MBOX_IOC_SEND_BATCH,
  * MBOX_IOC_RECV_BATCH, when the module has MBOX_FEAT_BATCH); by default
- * every call picks one at random.  The shared ring plugs in as another entry
- * of transports[] without touching the bookkeeping: a transport only has to
- * report, for each message handed to it, whether it was accepted, and for
- * each message it receives, the metadata the kernel gave.
+ * every call picks one at random.  A transport only has to report, for each
+ * message handed to it, whether it was accepted, and for each message it
+ * receives, the metadata the kernel gave.
+ *
+ * The shared ring (MBOX_FEAT_RING) is the third path: some owners give
+ * their mailbox a ring and drain it between receive calls; senders that
+ * see a ring map it and send half of their messages through it (reserve,
+ * write, commit, wake; MBOX_IOC_RING_WAIT when it is full).  Ring messages
+ * are checked like the others except for what the ring does not carry
+ * (sequence numbers, priorities, a sender pid the kernel vouches for) and
+ * are kept out of the comparison with the kernel's counters, which do not
+ * count them.  Their order per sender is checked instead.  A sender killed
+ * between reserving a slot and committing it stalls the ring at that slot
+ * for good (as the ABI says): the ring messages behind it are then counted
+ * as lost with the stalled ring, not as violations.
  *
  * Usage: mbox-stress [-p PROCS] [-d SECONDS] [-s SEED] [-o OWNERS]
  *                    [-k KILL_MS] [-g SIGNAL_MS] [-m MSGS] [-t TRANSPORT]
@@ -136,7 +147,8 @@ struct rec {
 	_Atomic uint32_t box;		/* index of the target mailbox */
 	_Atomic uint8_t state;		/* enum rec_state, written by the sender */
 	_Atomic uint8_t rcount;		/* times received */
-	uint16_t pad;
+	_Atomic uint8_t via_ring;	/* sent through the shared ring */
+	uint8_t pad;
 	_Atomic uint32_t kseq;		/* seq the sender was told */
 	_Atomic uint32_t rseq;		/* seq the receiver was told */
 };
@@ -165,12 +177,19 @@ struct box {
 	_Atomic uint64_t epipe;
 	_Atomic uint32_t send_indoubt;	/* senders killed inside a send */
 	_Atomic uint32_t recv_indoubt;	/* owners killed inside a receive */
+	/* The shared ring, if the owner gave it one (nslots 0: none). */
+	uint32_t ring_nslots;
+	uint32_t ring_slot_size;
+	_Atomic uint32_t ring_stalled;	/* a sender died holding a slot */
+	_Atomic uint64_t ring_success;	/* committed ring messages */
+	_Atomic uint64_t ring_received;
 	/* The supervisor's alone. */
 	uint32_t watch;			/* enum box_watch */
 	uint32_t notice_reason;
 	uint64_t k_sent;
 	uint64_t k_received;
 	uint64_t unreceived_ok;		/* audit */
+	uint64_t unreceived_ring;
 };
 
 enum role { ROLE_OWNER, ROLE_SENDER };
@@ -186,6 +205,7 @@ struct slot {
 	_Atomic uint32_t in_recv_n;	/* of at most this many messages */
 	/* senders */
 	_Atomic uint32_t fl_box;	/* inside a send to this box */
+	_Atomic uint32_t fl_ring;	/* ... through its ring */
 	_Atomic uint64_t fl_lo, fl_hi;	/* records of that send */
 	_Atomic uint64_t next_rec;	/* records used so far */
 	/* counters */
@@ -201,12 +221,14 @@ struct shared {
 	char reports[MAX_REPORTS][256];
 	_Atomic uint64_t boxes_by_mode[3];
 	_Atomic uint64_t signals_seen;
+	_Atomic uint64_t rings;		/* mailboxes given a ring */
 	struct slot slots[MAX_PROCS];
 };
 
 static struct shared *sh;
 static struct box *boxes;
 static struct rec *recs;
+static uint64_t features;	/* MBOX_FEAT_* of the module */
 
 static struct rec *rec_of(unsigned int slot, uint64_t n)
 {
@@ -515,6 +537,127 @@ static const struct transport *pick_transport(void)
 	return use_tp[rnd_below(nr_use_tp)];
 }
 
+/* ------------------------------------------------------------ the ring */
+
+/* One handle's mappings of a mailbox's ring. */
+struct ring_view {
+	struct mbox_ring_ctrl *ctrl;
+	struct mbox_ring_cons *cons;
+	uint8_t *prod;
+	size_t page, cons_size, prod_size;
+	uint32_t nslots, slot_size, slots_offset;
+};
+
+static void ring_unmap(struct ring_view *v)
+{
+	if (v->ctrl)
+		munmap(v->ctrl, v->page);
+	if (v->cons)
+		munmap(v->cons, v->cons_size);
+	if (v->prod)
+		munmap(v->prod, v->prod_size);
+	memset(v, 0, sizeof(*v));
+}
+
+/* Maps the three parts: the consumer may write CONS, a producer PROD. */
+static int ring_map(struct ring_view *v, int fd, bool consumer)
+{
+	void *p;
+
+	memset(v, 0, sizeof(*v));
+	v->page = (size_t)sysconf(_SC_PAGESIZE);
+	p = mmap(NULL, v->page, PROT_READ, MAP_SHARED, fd, MBOX_RING_OFF_CTRL);
+	if (p == MAP_FAILED)
+		return -errno;
+	v->ctrl = p;
+	v->nslots = v->ctrl->nslots;
+	v->slot_size = v->ctrl->slot_size;
+	v->slots_offset = v->ctrl->slots_offset;
+	v->cons_size = v->ctrl->cons_size;
+	v->prod_size = v->ctrl->prod_size;
+	p = mmap(NULL, v->cons_size, PROT_READ | (consumer ? PROT_WRITE : 0), MAP_SHARED, fd,
+		 MBOX_RING_OFF_CONS);
+	if (p == MAP_FAILED)
+		goto fail;
+	v->cons = p;
+	p = mmap(NULL, v->prod_size, PROT_READ | (consumer ? 0 : PROT_WRITE), MAP_SHARED, fd,
+		 MBOX_RING_OFF_PROD);
+	if (p == MAP_FAILED)
+		goto fail;
+	v->prod = p;
+	return 0;
+fail:
+	{
+		int err = -errno;
+
+		ring_unmap(v);
+		return err;
+	}
+}
+
+static struct mbox_ring_slot *ring_slot(const struct ring_view *v, uint32_t i)
+{
+	return (struct mbox_ring_slot *)(v->prod + v->slots_offset +
+					 (size_t)(i & (v->nslots - 1)) * v->slot_size);
+}
+
+#define RING_U32(p)	((_Atomic uint32_t *)(void *)(p))
+
+/*
+ * Sends one message through the ring as the ABI's producer protocol says:
+ * 0 once committed, or -errno with nothing reserved.
+ */
+static int ring_produce(const struct ring_view *v, int fd, const void *buf, uint32_t len,
+			uint32_t type, uint32_t flags, uint64_t deadline)
+{
+	_Atomic uint32_t *tailp = RING_U32(&((struct mbox_ring_prod *)v->prod)->tail);
+	_Atomic uint32_t *headp = RING_U32(&v->cons->head);
+
+	for (;;) {
+		uint32_t cf = atomic_load_explicit(RING_U32(&v->ctrl->flags), memory_order_acquire);
+		struct mbox_ring_wait w;
+		struct mbox_ring_slot *sl;
+		uint32_t t, h;
+		int err;
+
+		if (cf & MBOX_RING_DEAD)
+			return -EPIPE;
+		if (cf & MBOX_RING_CORRUPT)
+			return -EBADMSG;
+		t = atomic_load_explicit(tailp, memory_order_relaxed);
+		h = atomic_load_explicit(headp, memory_order_acquire);
+		if ((int32_t)(t - h) < 0)
+			continue;
+		if (t - h > v->nslots)
+			return -EBADMSG;
+		if (t - h == v->nslots) {
+			if (flags & MBOX_MSG_NONBLOCK)
+				return -EAGAIN;
+			memset(&w, 0, sizeof(w));
+			w.flags = flags;
+			w.timeout_ns = deadline;
+			err = xioctl(fd, MBOX_IOC_RING_WAIT, &w);
+			if (err)
+				return err;
+			continue;
+		}
+		if (!atomic_compare_exchange_weak_explicit(tailp, &t, t + 1, memory_order_relaxed,
+							   memory_order_relaxed))
+			continue;
+		sl = ring_slot(v, t);
+		memcpy(sl + 1, buf, len);
+		sl->len = len;
+		sl->type = type;
+		sl->flags = 0;
+		atomic_store_explicit(RING_U32(&sl->seq), t + 1, memory_order_release);
+		atomic_thread_fence(memory_order_seq_cst);
+		if (atomic_load_explicit(RING_U32(&v->cons->need_wake), memory_order_relaxed) &&
+		    ioctl(fd, MBOX_IOC_RING_WAKE, 0) && errno != EPIPE)
+			violation("MBOX_IOC_RING_WAKE on a user handle: %s", strerror(errno));
+		return 0;
+	}
+}
+
 /* ------------------------------------------------------------ signals */
 
 static void on_signal(int sig)
@@ -574,9 +717,12 @@ static int prio_index(uint32_t prio)
 	return -1;
 }
 
-/* Checks and records one received message of box @bi. */
+/*
+ * Checks and records one received message of box @bi; @ring_last (per
+ * sender slot) is given for messages taken from the ring.
+ */
 static void account_received(uint32_t bi, const struct in_msg *m,
-			     struct order_check *oc)
+			     struct order_check *oc, uint64_t *ring_last)
 {
 	struct box *b = &boxes[bi];
 	const struct mbox_recv *r = &m->r;
@@ -608,6 +754,10 @@ static void account_received(uint32_t bi, const struct in_msg *m,
 	if (p.box != bi || atomic_load(&rec->box) != bi)
 		violation("box %u: received message %u/%" PRIu64 " sent to box %u",
 			  bi, p.slot, p.rec, p.box);
+	if (!atomic_load(&rec->via_ring) != !ring_last)
+		violation("box %u: message %u/%" PRIu64 " came out of the %s, was sent %s",
+			  bi, p.slot, p.rec, ring_last ? "ring" : "queue",
+			  ring_last ? "by ioctl" : "through the ring");
 	st = atomic_load(&rec->state);
 	if (st != REC_INFLIGHT && st != REC_OK)
 		violation("box %u: received message %u/%" PRIu64 " whose send %s",
@@ -617,10 +767,19 @@ static void account_received(uint32_t bi, const struct in_msg *m,
 		violation("box %u: message %u/%" PRIu64 ": metadata prio %u type %u pid %d, sent prio %u type %u pid %d",
 			  bi, p.slot, p.rec, r->priority, r->type, r->sender_pid,
 			  p.prio, (uint32_t)p.rec, p.pid);
-	atomic_store(&rec->rseq, (uint32_t)r->seq);
 	rc = atomic_fetch_add(&rec->rcount, 1);
 	if (rc)
 		violation("box %u: message %u/%" PRIu64 " received %u times", bi, p.slot, p.rec, rc + 1);
+	if (ring_last) {
+		/* The ring keeps each producer's order (it reserves in order). */
+		if (ring_last[p.slot] && p.rec <= ring_last[p.slot] - 1)
+			violation("box %u: ring message %u/%" PRIu64 " after %u/%" PRIu64,
+				  bi, p.slot, p.rec, p.slot, ring_last[p.slot] - 1);
+		ring_last[p.slot] = p.rec + 1;
+		atomic_fetch_add(&b->ring_received, 1);
+		return;
+	}
+	atomic_store(&rec->rseq, (uint32_t)r->seq);
 	atomic_fetch_add(&b->received, 1);
 	pi = prio_index(r->priority);
 	if (pi >= 0) {
@@ -650,7 +809,7 @@ static int owner_recv_once(unsigned int slot, uint32_t bi, int fd, void *buf,
 	atomic_store(&me->in_recv_box, bi);
 	got = tp->recv(fd, m, n, flags, deadline);
 	for (int i = 0; i < got; i++)
-		account_received(bi, &m[i], oc);
+		account_received(bi, &m[i], oc, NULL);
 	atomic_store(&me->in_recv_box, 0);
 	if (got >= 0)
 		return 0;
@@ -673,6 +832,58 @@ static int owner_recv_once(unsigned int slot, uint32_t bi, int fd, void *buf,
 	return got;
 }
 
+/*
+ * Takes every committed message from the ring, as the ABI's consumer
+ * protocol says; returns how many slots it took.
+ */
+static unsigned int ring_drain(uint32_t bi, const struct ring_view *v, int fd,
+			       uint8_t *buf, uint64_t *ring_last)
+{
+	_Atomic uint32_t *headp = RING_U32(&v->cons->head);
+	uint32_t room = v->slot_size - (uint32_t)sizeof(struct mbox_ring_slot);
+	unsigned int n = 0;
+
+	for (;;) {
+		uint32_t h = atomic_load_explicit(headp, memory_order_relaxed);
+		struct mbox_ring_slot *sl = ring_slot(v, h);
+		uint32_t sq = atomic_load_explicit(RING_U32(&sl->seq), memory_order_acquire);
+		uint32_t len, type, fl;
+
+		if (sq == h + 1 - v->nslots)
+			break;		/* not committed (yet, or ever: a stall) */
+		if (sq != h + 1) {
+			violation("box %u: ring slot %u has seq %u", bi, h, sq);
+			break;
+		}
+		len = sl->len;
+		type = sl->type;
+		fl = sl->flags;
+		if (len > room || (fl & ~(uint32_t)MBOX_RING_SLOT_FLAGS)) {
+			violation("box %u: ring slot %u: len %u flags %#x", bi, h, len, fl);
+		} else if (!(fl & MBOX_RING_SLOT_SKIP)) {
+			struct in_msg m = { .buf = buf, .cap = room };
+
+			memcpy(buf, sl + 1, len);
+			m.r.msg_len = len;
+			m.r.type = type;
+			if (len >= sizeof(struct payload)) {
+				struct payload p;
+
+				memcpy(&p, buf, sizeof(p));
+				m.r.sender_pid = p.pid;	/* the ring does not tell */
+			}
+			account_received(bi, &m, NULL, ring_last);
+		}
+		atomic_store_explicit(headp, h + 1, memory_order_release);
+		atomic_thread_fence(memory_order_seq_cst);
+		if (atomic_load_explicit(RING_U32(&v->ctrl->prod_waiters), memory_order_relaxed) &&
+		    ioctl(fd, MBOX_IOC_RING_WAKE, 0))
+			violation("MBOX_IOC_RING_WAKE on the owner handle: %s", strerror(errno));
+		n++;
+	}
+	return n;
+}
+
 static bool senders_inside(uint32_t bi)
 {
 	for (unsigned int s = opt.owners; s < opt.procs; s++)
@@ -683,18 +894,32 @@ static bool senders_inside(uint32_t bi)
 
 /* Stops senders, takes every message they got in, and closes. */
 static void owner_retire(unsigned int slot, uint32_t bi, int fd, void *buf,
-			 struct order_check *oc)
+			 struct order_check *oc, struct ring_view *rv, uint64_t *ring_last)
 {
 	struct box *b = &boxes[bi];
 	uint64_t give_up = now_ns() + STOP_GRACE_SEC * NSEC_PER_SEC;
 
 	atomic_store(&b->closing, 1);
 	for (;;) {
+		/* Whoever was inside then has committed what it will commit. */
 		bool busy = senders_inside(bi);
+
+		/*
+		 * A slot a killed sender reserved is never committed: the ring
+		 * stops there, and producers waiting for room wait until the
+		 * mailbox dies.  Close it as abandoned (its losses are counted).
+		 */
+		if (atomic_load(&b->ring_stalled)) {
+			atomic_store(&b->fate, FATE_ABANDONED);
+			ring_unmap(rv);
+			close(fd);
+			return;
+		}
+		unsigned int took = rv->ctrl ? ring_drain(bi, rv, fd, buf, ring_last) : 0;
 		int err = owner_recv_once(slot, bi, fd, buf, b->msg_size,
 					  MBOX_MSG_NONBLOCK, 0, oc);
 
-		if (err == -EAGAIN && !busy)
+		if (err == -EAGAIN && !busy && !took)
 			break;
 		if (err == -EAGAIN)
 			sleep_us(100);
@@ -705,7 +930,13 @@ static void owner_retire(unsigned int slot, uint32_t bi, int fd, void *buf,
 		}
 	}
 	atomic_store(&b->fate, FATE_RETIRED);
+	ring_unmap(rv);		/* a mapping holds the handle open */
 	close(fd);
+}
+
+static unsigned int min_u(unsigned int a, unsigned int b)
+{
+	return a < b ? a : b;
 }
 
 static void owner_main(unsigned int slot)
@@ -713,13 +944,15 @@ static void owner_main(unsigned int slot)
 	struct slot *me = &sh->slots[slot];
 	int dev = dev_open();
 	void *buf = malloc((size_t)MAX_BATCH * 4096);
+	uint64_t *ring_last = malloc(MAX_PROCS * sizeof(*ring_last));
 
-	if (!buf)
+	if (!buf || !ring_last)
 		fatal("out of memory");
 	while (!atomic_load(&sh->stop)) {
 		static const uint32_t caps[] = { 1, 2, 3, 8, 64, 1000 };
 		struct mbox_create c = { .mode = 0600, .fd_flags = O_CLOEXEC };
 		struct order_check oc = { { 0 } };
+		struct ring_view rv = { 0 };
 		uint64_t until;
 		unsigned int left;
 		struct box *b;
@@ -733,6 +966,7 @@ static void owner_main(unsigned int slot)
 		if (chance(15))
 			c.flags |= MBOX_CREATE_FIXED_SIZE;
 
+		memset(ring_last, 0, MAX_PROCS * sizeof(*ring_last));
 		bi = atomic_fetch_add(&sh->nboxes, 1) + 1;
 		if (bi >= opt.max_boxes) {
 			/* Out of bookkeeping space: idle until the end. */
@@ -759,6 +993,28 @@ static void owner_main(unsigned int slot)
 		}
 		b->id = c.id;
 		atomic_fetch_add(&sh->boxes_by_mode[c.capacity_mode], 1);
+		b->ring_nslots = 0;
+		if ((features & MBOX_FEAT_RING) && chance(40)) {
+			struct mbox_ring_setup rs = { .nslots = 1u << rnd_below(7) };
+			int err;
+
+			rs.slot_size = (uint32_t)sizeof(struct mbox_ring_slot) +
+				       ((c.msg_size < 1024 ? c.msg_size : 1024) & ~7u);
+			err = xioctl(fd, MBOX_IOC_RING_SETUP, &rs);
+			if (err && err != -ENOBUFS && err != -EINTR)
+				violation("MBOX_IOC_RING_SETUP %u x %u: %s", rs.nslots, rs.slot_size,
+					  strerror(-err));
+			if (!err) {
+				err = ring_map(&rv, fd, true);
+				if (err)
+					violation("mapping a new ring: %s", strerror(-err));
+			}
+			if (!err) {
+				b->ring_nslots = rv.nslots;
+				b->ring_slot_size = rv.slot_size;
+				atomic_fetch_add(&sh->rings, 1);
+			}
+		}
 		atomic_store(&b->state, BOX_ALIVE);
 		atomic_store(&me->cur_box, bi);
 
@@ -779,7 +1035,9 @@ static void owner_main(unsigned int slot)
 				flags = MBOX_MSG_NONBLOCK;
 				bufsize = rnd_below(c.msg_size);
 			}
-			if (!owner_recv_once(slot, bi, fd, buf, bufsize, flags, deadline, &oc))
+			if (rv.ctrl)
+				left -= min_u(left, ring_drain(bi, &rv, fd, buf, ring_last));
+			if (!owner_recv_once(slot, bi, fd, buf, bufsize, flags, deadline, &oc) && left)
 				left--;
 		}
 
@@ -787,9 +1045,10 @@ static void owner_main(unsigned int slot)
 		if (!atomic_load(&sh->stop) && chance(25)) {
 			/* Abrupt: whatever is queued dies with the mailbox. */
 			atomic_store(&b->fate, FATE_ABANDONED);
+			ring_unmap(&rv);
 			close(fd);
 		} else {
-			owner_retire(slot, bi, fd, buf, &oc);
+			owner_retire(slot, bi, fd, buf, &oc, &rv, ring_last);
 		}
 		atomic_store(&me->claimed_box, 0);
 	}
@@ -801,7 +1060,17 @@ static void owner_main(unsigned int slot)
 struct cached_handle {
 	uint32_t box;
 	int fd;
+	struct ring_view rv;	/* mapped when the mailbox has a ring */
 };
+
+static void drop_handle(struct cached_handle *h)
+{
+	ring_unmap(&h->rv);
+	if (h->fd >= 0)
+		close(h->fd);
+	h->fd = -1;
+	h->box = 0;
+}
 
 static void sender_count_error(struct slot *me, int err)
 {
@@ -835,6 +1104,7 @@ static void sender_main(unsigned int slot)
 		const struct transport *tp;
 		uint64_t lo, deadline = 0;
 		uint32_t bi, flags = 0;
+		bool via_ring;
 		struct box *b;
 
 		lo = atomic_load(&me->next_rec);
@@ -852,10 +1122,7 @@ static void sender_main(unsigned int slot)
 			struct mbox_open o = { .id = b->id };
 			int fd;
 
-			if (h->fd >= 0)
-				close(h->fd);
-			h->fd = -1;
-			h->box = 0;
+			drop_handle(h);
 			o.fd_flags = O_CLOEXEC | (chance(10) ? O_NONBLOCK : 0);
 			atomic_fetch_add(&me->n_opens, 1);
 			fd = xioctl_fd(dev, MBOX_IOC_OPEN, &o);
@@ -873,21 +1140,31 @@ static void sender_main(unsigned int slot)
 					  bi, b->id, (uint64_t)o.id);
 			h->fd = fd;
 			h->box = bi;
+			if (b->ring_nslots) {
+				int err = ring_map(&h->rv, fd, false);
+
+				if (err && err != -EPIPE)
+					violation("mapping the ring of box %u: %s", bi, strerror(-err));
+			}
 		}
 
 		tp = pick_transport();
-		n = 1 + rnd_below(tp->max_batch);
+		via_ring = h->rv.ctrl && chance(50);
+		n = via_ring ? 1 : 1 + rnd_below(tp->max_batch);
 		for (i = 0; i < n; i++) {
-			uint32_t len = b->flags & MBOX_CREATE_FIXED_SIZE ? b->msg_size :
+			uint32_t max = via_ring ? b->ring_slot_size - (uint32_t)sizeof(struct mbox_ring_slot) :
+				       b->msg_size;
+			uint32_t len = b->flags & MBOX_CREATE_FIXED_SIZE && !via_ring ? b->msg_size :
 				(uint32_t)sizeof(struct payload) +
-				rnd_below(b->msg_size - sizeof(struct payload) + 1);
-			uint32_t prio = prios[rnd_below(sizeof(prios) / sizeof(prios[0]))];
+				rnd_below(max - sizeof(struct payload) + 1);
+			uint32_t prio = via_ring ? 0 : prios[rnd_below(sizeof(prios) / sizeof(prios[0]))];
 			struct rec *rec = rec_of(slot, lo + i);
 
 			payload_fill(bufs + (size_t)i * 4096, len, slot, lo + i, bi, prio);
 			m[i] = (struct out_msg){ .buf = bufs + (size_t)i * 4096, .len = len,
 						 .prio = prio, .type = (uint32_t)(lo + i) };
 			atomic_store(&rec->box, bi);
+			atomic_store(&rec->via_ring, via_ring);
 		}
 		i = rnd_below(100);
 		if (i < 25) {
@@ -900,6 +1177,7 @@ static void sender_main(unsigned int slot)
 		atomic_store(&me->next_rec, lo + n);
 		atomic_store(&me->fl_lo, lo);
 		atomic_store(&me->fl_hi, lo + n);
+		atomic_store(&me->fl_ring, via_ring);
 		atomic_store(&me->fl_box, bi);
 		if (atomic_load(&b->closing)) {
 			/* Retiring: its owner counts on nobody sending now. */
@@ -911,7 +1189,13 @@ static void sender_main(unsigned int slot)
 		for (i = 0; i < n; i++)
 			atomic_store(&rec_of(slot, lo + i)->state, REC_INFLIGHT);
 
-		tp->send(h->fd, m, n, flags, deadline);
+		if (via_ring) {
+			m[0].err = ring_produce(&h->rv, h->fd, m[0].buf, m[0].len, m[0].type,
+						flags, deadline);
+			m[0].kseq = 0;
+		} else {
+			tp->send(h->fd, m, n, flags, deadline);
+		}
 
 		for (i = 0; i < n; i++) {
 			struct rec *rec = rec_of(slot, lo + i);
@@ -920,7 +1204,7 @@ static void sender_main(unsigned int slot)
 			if (!err) {
 				atomic_store(&rec->kseq, (uint32_t)m[i].kseq);
 				atomic_store(&rec->state, REC_OK);
-				atomic_fetch_add(&b->success, 1);
+				atomic_fetch_add(via_ring ? &b->ring_success : &b->success, 1);
 				continue;
 			}
 			atomic_store(&rec->state, err == -EPIPE ? REC_EPIPE :
@@ -942,11 +1226,8 @@ static void sender_main(unsigned int slot)
 			}
 		}
 		atomic_store(&me->fl_box, 0);
-		if (m[n - 1].err == -EPIPE || chance(2)) {
-			close(h->fd);
-			h->fd = -1;
-			h->box = 0;
-		}
+		if (m[n - 1].err == -EPIPE || chance(2))
+			drop_handle(h);
 	}
 	exit(0);
 }
@@ -1023,9 +1304,15 @@ static void settle_dead(unsigned int slot, int status)
 	} else {
 		bi = atomic_load(&s->fl_box);
 		if (bi) {
-			for (uint64_t n = atomic_load(&s->fl_lo); n < atomic_load(&s->fl_hi); n++)
-				if (atomic_load(&rec_of(slot, n)->state) == REC_INFLIGHT)
+			for (uint64_t n = atomic_load(&s->fl_lo); n < atomic_load(&s->fl_hi); n++) {
+				if (atomic_load(&rec_of(slot, n)->state) != REC_INFLIGHT)
+					continue;
+				/* Killed maybe holding a slot it never committed. */
+				if (atomic_load(&s->fl_ring))
+					atomic_store(&boxes[bi].ring_stalled, 1);
+				else
 					atomic_fetch_add(&boxes[bi].send_indoubt, 1);
+			}
 		}
 		atomic_store(&s->fl_box, 0);
 	}
@@ -1210,6 +1497,7 @@ static void shutdown_all(void)
 
 struct totals {
 	uint64_t attempted, ok, received, epipe, failed, skipped, indoubt;
+	uint64_t ring_ok, ring_received, lost_ring_owner, lost_ring_stalled;
 	uint64_t lost_killed, lost_abandoned, boxes_killed, boxes_abandoned, boxes_retired;
 	uint64_t missed;
 };
@@ -1232,7 +1520,11 @@ static void audit(struct totals *t)
 			switch (st) {
 			case REC_OK:
 				t->ok++;
-				if (!rc)
+				if (atomic_load(&r->via_ring)) {
+					t->ring_ok++;
+					if (!rc)
+						boxes[bi].unreceived_ring++;
+				} else if (!rc)
 					boxes[bi].unreceived_ok++;
 				else if (atomic_load(&r->kseq) != atomic_load(&r->rseq))
 					violation("message %u/%" PRIu64 ": sender told seq %u, receiver %u",
@@ -1269,7 +1561,18 @@ static void audit(struct totals *t)
 
 		if (atomic_load(&b->state) != BOX_ALIVE)
 			continue;	/* never published */
-		t->received += got;
+		t->received += got + atomic_load(&b->ring_received);
+		t->ring_received += atomic_load(&b->ring_received);
+		if (b->unreceived_ring) {
+			/* Ring messages die with the mailbox, or behind a stalled slot. */
+			if (fate == FATE_RETIRED && !atomic_load(&b->ring_stalled))
+				violation("box %u retired cleanly but %" PRIu64 " ring messages were never taken",
+					  bi, b->unreceived_ring);
+			else if (atomic_load(&b->ring_stalled))
+				t->lost_ring_stalled += b->unreceived_ring;
+			else
+				t->lost_ring_owner += b->unreceived_ring;
+		}
 		if (fate == FATE_RETIRED)
 			t->boxes_retired++;
 		else if (fate == FATE_ABANDONED)
@@ -1400,6 +1703,7 @@ int main(int argc, char **argv)
 		fatal("open %s: %s (is the module loaded?)", MBOX_DEVICE_PATH, strerror(errno));
 	if (xioctl(sv.dev, MBOX_IOC_VERSION, &v))
 		fatal("MBOX_IOC_VERSION: %s", strerror(errno));
+	features = v.features;
 	if (v.max_msg_size < 4096)
 		fatal("msg_size_max is %u; the stress test needs 4096", v.max_msg_size);
 	for (i = 0; i < NR_TRANSPORTS; i++) {
@@ -1507,6 +1811,9 @@ int main(int argc, char **argv)
 	printf(PROG ": messages: %" PRIu64 " sends attempted, %" PRIu64 " succeeded, %" PRIu64 " received; %" PRIu64 " lost with killed owners, %" PRIu64 " with abandoned mailboxes; %" PRIu64 " senders told -EPIPE; %" PRIu64 " other failures (EAGAIN %" PRIu64 ", ETIMEDOUT %" PRIu64 ", EINTR %" PRIu64 ", ENOBUFS %" PRIu64 "); %" PRIu64 " in doubt (sender killed in the call)\n",
 	       t.attempted, t.ok, t.received, t.lost_killed, t.lost_abandoned,
 	       t.epipe, t.failed, eagain, etimedout, eintr, enobufs, t.indoubt);
+	printf(PROG ": shared rings: %" PRIu64 " mailboxes; %" PRIu64 " messages committed, %" PRIu64 " taken, %" PRIu64 " lost with their owner, %" PRIu64 " behind a slot a killed sender never committed\n",
+	       (uint64_t)atomic_load(&sh->rings), t.ring_ok, t.ring_received,
+	       t.lost_ring_owner, t.lost_ring_stalled);
 	printf(PROG ": receive -EMSGSIZE %" PRIu64 "; opens %" PRIu64 " (%" PRIu64 " -ENOENT)\n",
 	       emsgsize, opens, enoent);
 	printf(PROG ": deaths: %" PRIu64 " owners and %" PRIu64 " senders SIGKILLed; signals delivered: %" PRIu64 " SIGUSR1 (interrupting), %" PRIu64 " SIGUSR2 (restarting), %" PRIu64 " handled\n",
