@@ -767,6 +767,9 @@ static void account_received(uint32_t bi, const struct in_msg *m,
 		violation("box %u: message %u/%" PRIu64 ": metadata prio %u type %u pid %d, sent prio %u type %u pid %d",
 			  bi, p.slot, p.rec, r->priority, r->type, r->sender_pid,
 			  p.prio, (uint32_t)p.rec, p.pid);
+	/* Before the count: a receiver killed in between leaves no half record. */
+	if (!ring_last)
+		atomic_store(&rec->rseq, (uint32_t)r->seq);
 	rc = atomic_fetch_add(&rec->rcount, 1);
 	if (rc)
 		violation("box %u: message %u/%" PRIu64 " received %u times", bi, p.slot, p.rec, rc + 1);
@@ -779,7 +782,6 @@ static void account_received(uint32_t bi, const struct in_msg *m,
 		atomic_fetch_add(&b->ring_received, 1);
 		return;
 	}
-	atomic_store(&rec->rseq, (uint32_t)r->seq);
 	atomic_fetch_add(&b->received, 1);
 	pi = prio_index(r->priority);
 	if (pi >= 0) {
