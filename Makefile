@@ -7,18 +7,22 @@
 #   make sparse          sparse over the module for every matrix kernel
 #   make checkpatch      checkpatch.pl --strict on kmod/ and uapi/
 #   make userspace       libuserspace/, selftests/ (-> build/selftests/), the demo (-> build/demo/), mboxctl (-> build/tools/),
-#                        the benchmarks (-> build/bench/)
+#                        the benchmarks (-> build/bench/), mbox-stress and mbox-fuzz (-> build/{stress,fuzz}/)
 #   make check           everything, including the selftests in QEMU guests
 #   make demo            build, boot a 6.1 guest, run the demo
 #   make bench           benchmarks in a guest -> build/bench/results.{txt,csv,png}
 #                        (BENCH_KERNEL=6.12 to choose the kernel, default 6.1)
+#   make debug-kernel    build (or find cached) the debug kernel (tools/vm/debug-kernel)
+#   make stress          mbox-stress in a guest: KERNEL=6.1 DURATION=30 PROCS=64 STRESS_ARGS=
+#   make fuzz            mbox-fuzz in a guest: KERNEL=6.1 DURATION=30 WORKERS=4 FUZZ_ARGS=
 #   make install         module (KDIR/KVER), libmbox, headers, mboxctl, man pages,
 #                        udev rule, modprobe.d example, sysusers.d group [DESTDIR, PREFIX]
 #   make uninstall       remove all of that again (same variables)
 #   make dkms-install    module sources to /usr/src/mbox-VERSION, dkms add/build/install
 #   make dkms-uninstall  dkms remove, and the sources from /usr/src
 #
-# KERNELS="6.1 6.12" restricts modules-all and sparse (default: tools/kernels --names).
+# KERNELS="6.1 6.12" restricts modules-all and sparse (default: tools/kernels --names,
+# which includes the debug kernel: modules-all builds it first if it is not cached).
 # install: PREFIX=/usr/local, DESTDIR= (staging root), KVER= (default from KDIR);
 # install-module, install-userspace (everything else) are available alone.
 
@@ -26,12 +30,19 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 BUILD := $(CURDIR)/build
 KSRC := $(BUILD)/ksrc
 KERNELS ?= $(shell $(CURDIR)/tools/kernels --names)
+# make stress / make fuzz
+KERNEL ?= $(firstword $(KERNELS))
+DURATION ?= 30
+PROCS ?= 64
+WORKERS ?= 4
+VM_TIMEOUT = $(shell echo $$(( $(DURATION) * 3 + 300 )))
 
 CHECKPATCH_FILES = $(filter-out %.mod.c,$(wildcard kmod/*.[ch] uapi/linux/*.h))
 
 .PHONY: all modules clean distclean modules-all sparse checkpatch ksrc userspace check demo bench help \
 	install uninstall install-module install-userspace uninstall-module uninstall-userspace \
-	dkms-src dkms-install dkms-uninstall host-tests-list post-install
+	dkms-src dkms-install dkms-uninstall host-tests-list post-install \
+	debug-kernel stress fuzz stress-build fuzz-build
 
 all: modules
 
@@ -72,6 +83,8 @@ userspace: ksrc
 	fi; \
 	$(MAKE) -C tools/mboxctl O=$(BUILD)/tools; \
 	$(MAKE) -C tools/bench O=$(BUILD)/bench
+	$(MAKE) -C tools/stress O=$(BUILD)/stress
+	$(MAKE) -C tools/fuzz O=$(BUILD)/fuzz
 	@$(MAKE) -s host-tests-list
 
 # Host-side tests that tools/check runs (one path per line, relative to the
@@ -84,6 +97,25 @@ host-tests-list:
 	@if cmp -s $(BUILD)/host-tests.list.tmp $(BUILD)/host-tests.list; then \
 		rm -f $(BUILD)/host-tests.list.tmp; \
 	else mv $(BUILD)/host-tests.list.tmp $(BUILD)/host-tests.list; fi
+
+debug-kernel:
+	$(CURDIR)/tools/vm/debug-kernel build
+
+stress-build:
+	$(MAKE) -C tools/stress O=$(BUILD)/stress
+
+fuzz-build:
+	$(MAKE) -C tools/fuzz O=$(BUILD)/fuzz
+
+stress: stress-build
+	$(CURDIR)/tools/kbuild modules $(KERNEL)
+	$(CURDIR)/tools/vm/run --kernel $(KERNEL) --timeout $(VM_TIMEOUT) -- \
+		build/stress/mbox-stress -d $(DURATION) -p $(PROCS) $(STRESS_ARGS)
+
+fuzz: fuzz-build
+	$(CURDIR)/tools/kbuild modules $(KERNEL)
+	$(CURDIR)/tools/vm/run --kernel $(KERNEL) --timeout $(VM_TIMEOUT) -- \
+		build/fuzz/mbox-fuzz -d $(DURATION) -w $(WORKERS) $(FUZZ_ARGS)
 
 check:
 	$(CURDIR)/tools/check
@@ -99,7 +131,7 @@ clean:
 	@if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean; \
 	else echo "clean: $(KDIR) not found, skipping kbuild clean"; fi
 	@if [ -f libuserspace/Makefile ]; then $(MAKE) -C libuserspace clean; fi
-	rm -rf $(BUILD)/kernels $(BUILD)/selftests $(BUILD)/tools $(BUILD)/bench
+	rm -rf $(BUILD)/kernels $(BUILD)/selftests $(BUILD)/tools $(BUILD)/bench $(BUILD)/stress $(BUILD)/fuzz
 
 # Also drops the cached guest images and extracted kernel files.
 distclean: clean
@@ -241,4 +273,4 @@ dkms-uninstall:
 	rm -rf $(DKMS_DIR)
 
 help:
-	@sed -n '3,23s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '3,27s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))

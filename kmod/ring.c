@@ -167,8 +167,12 @@ static long mbox_ring_ioctl_setup(struct mbox_handle *h,
 		return err;
 	if (mbox_ring_get(mb))
 		return -EBUSY;
-	/* A ring must not be set up with its size unreported. */
-	if (put_user(0ULL, &uargs->prod_size))
+	/*
+	 * A ring must not be set up with its size unreported.  The probe
+	 * writes back the caller's own value: a call that fails later leaves
+	 * the structure as it was.
+	 */
+	if (put_user(args.prod_size, &uargs->prod_size))
 		return -EFAULT;
 
 	ring = mbox_ring_new(&args, h->user);
