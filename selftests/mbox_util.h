@@ -476,6 +476,14 @@ static inline __attribute__((noreturn)) void child_exit(int ret)
  * did not end within @timeout_ms (it is then killed and reaped).
  */
 #define CHILD_TIMEOUT	(-ETIME)
+static inline int child_result(pid_t pid, int status)
+{
+	forget_child(pid);
+	if (WIFSIGNALED(status))
+		return 1000 + WTERMSIG(status);
+	return -WEXITSTATUS(status);
+}
+
 static inline int child_wait_ms(pid_t pid, int timeout_ms)
 {
 	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * NSEC_PER_MSEC;
@@ -496,10 +504,27 @@ static inline int child_wait_ms(pid_t pid, int timeout_ms)
 		}
 		sleep_ms(1);
 	}
-	forget_child(pid);
-	if (WIFSIGNALED(status))
-		return 1000 + WTERMSIG(status);
-	return -WEXITSTATUS(status);
+	return child_result(pid, status);
+}
+
+/*
+ * Reap a child if it has ended: true with its result (as child_wait_ms()
+ * gives it) in *ret, false if it is still running (it is left alone).
+ */
+static inline bool child_try_wait(pid_t pid, int *ret)
+{
+	int status;
+	pid_t r;
+
+	do
+		r = waitpid(pid, &status, WNOHANG);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return false;
+	*ret = r == pid ? child_result(pid, status) : -errno;
+	if (r < 0)
+		forget_child(pid);
+	return true;
 }
 
 static inline int child_wait(pid_t pid)
