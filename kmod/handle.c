@@ -18,6 +18,12 @@
 #include "transfer.h"
 #include "user.h"
 
+/*
+ * Batch arrays: charged to the caller's memcg, and sized by its count, so
+ * that a failure is its -ENOMEM rather than a splat in the kernel log.
+ */
+#define MBOX_GFP_USER_SIZED	(GFP_KERNEL_ACCOUNT | __GFP_NOWARN)
+
 static bool mbox_handle_receives(const struct mbox_handle *h)
 {
 	return h->role != MBOX_ROLE_USER;
@@ -230,8 +236,8 @@ static long mbox_batch_send(struct file *file, struct mbox_handle *h,
 	u64 *seqs;
 	int n = -ENOMEM;
 
-	tx = kvmalloc_array(args->count, sizeof(*tx), GFP_KERNEL_ACCOUNT);
-	seqs = kvmalloc_array(args->count, sizeof(*seqs), GFP_KERNEL_ACCOUNT);
+	tx = kvmalloc_array(args->count, sizeof(*tx), MBOX_GFP_USER_SIZED);
+	seqs = kvmalloc_array(args->count, sizeof(*seqs), MBOX_GFP_USER_SIZED);
 	if (!tx || !seqs)
 		goto out;
 
@@ -273,7 +279,7 @@ static long mbox_batch_recv(struct file *file, struct mbox_handle *h,
 	unsigned int i;
 	int n;
 
-	rx = kvmalloc_array(args->count, sizeof(*rx), GFP_KERNEL_ACCOUNT);
+	rx = kvmalloc_array(args->count, sizeof(*rx), MBOX_GFP_USER_SIZED);
 	if (!rx)
 		return -ENOMEM;
 	for (i = 0; i < args->count; i++) {
@@ -318,7 +324,7 @@ static long mbox_ioctl_batch(struct file *file, struct mbox_handle *h,
 
 	uvec = u64_to_user_ptr(args.vec);
 	/* Held while the first message waits: charge it to the caller. */
-	vec = kvmalloc_array(args.count, sizeof(*vec), GFP_KERNEL_ACCOUNT);
+	vec = kvmalloc_array(args.count, sizeof(*vec), MBOX_GFP_USER_SIZED);
 	if (!vec)
 		return -ENOMEM;
 	if (copy_from_user(vec, uvec, array_size(args.count, sizeof(*vec)))) {
