@@ -1329,6 +1329,23 @@ static void clear_inject(void)
 	}
 }
 
+/*
+ * Tell the kernel log that allocation failures from here on are ours: an
+ * injected failure of a vmalloc() or a page allocation prints the kernel's
+ * usual allocation-failure notice with a stack dump, and tools/vm/run must
+ * not take those for bugs (it accepts them only after this line).
+ */
+static void announce_injection(void)
+{
+	static const char line[] = PROG ": fault injection on: allocation failure notices follow\n";
+	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	(void)!write(fd, line, sizeof(line) - 1);
+	close(fd);
+}
+
 static void do_op(enum op op);
 /* SIGALRM every 20 ms: no call waits long. */
 static const struct itimerval alarm_every = { { 0, 20000 }, { 0, 20000 } };
@@ -1563,6 +1580,8 @@ int main(int argc, char **argv)
 			}
 		}
 	}
+	if (opt.faults && access("/proc/self/fail-nth", F_OK) == 0)
+		announce_injection();
 	printf(PROG ": seed %#" PRIx64 " (rerun with -s %#" PRIx64 "), %u workers, %s, features %#" PRIx64 ", fault injection %s\n",
 	       opt.seed, opt.seed, opt.workers, opt.ops ? "by operation count" : "by time",
 	       (uint64_t)v.features,
