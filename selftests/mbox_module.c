@@ -13,6 +13,8 @@
  * $MBOX_MODULE_KO, else ../kernels/$MBOX_KERNEL/mbox.ko (the selftests run
  * from build/selftests).  Every test leaves the module loaded.
  *
+ * A ring mapping counts as a handle.
+ *
  * Nothing here goes through libmbox's cached /dev/mbox descriptor: it would
  * pin the module for the rest of the process.
  */
@@ -21,6 +23,7 @@
 
 #include <limits.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #define MSG_SIZE	64
@@ -233,6 +236,54 @@ TEST_F(module, rmmod_is_refused_while_a_handle_is_in_flight_over_a_unix_socket)
 	EXPECT_EQ(0, unload_settled());
 }
 
+/*
+ * A ring mapping holds its handle like a dup(): with every descriptor
+ * closed, the owner's and a user's mappings still pin the module (and the
+ * owner's keep the mailbox alive).
+ */
+TEST_F(module, rmmod_is_refused_while_only_ring_mappings_are_left)
+{
+	int dev = dev_open(), owner, user;
+	struct mbox_ring_setup s;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	struct mbox_ring_ctrl *ctrl;
+	void *prod, *cons;
+	uint64_t id;
+
+	ASSERT_LE(0, dev);
+	owner = create_fd(dev, MBOX_CAPACITY_BOUNDED, 4, 0, &id);
+	ASSERT_LE(0, owner);
+	user = open_fd(dev, id, 0);
+	ASSERT_LE(0, user);
+	close(dev);
+	memset(&s, 0, sizeof(s));
+	s.nslots = 8;
+	s.slot_size = 64;
+	ASSERT_EQ(0, xioctl(owner, MBOX_IOC_RING_SETUP, &s));
+	ctrl = mmap(NULL, page, PROT_READ, MAP_SHARED, owner,
+		    MBOX_RING_OFF_CTRL);
+	ASSERT_NE(MAP_FAILED, ctrl);
+	cons = mmap(NULL, ctrl->cons_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    owner, MBOX_RING_OFF_CONS);
+	ASSERT_NE(MAP_FAILED, cons);
+	prod = mmap(NULL, s.prod_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    user, MBOX_RING_OFF_PROD);
+	ASSERT_NE(MAP_FAILED, prod);
+	close(owner);
+	close(user);
+
+	EXPECT_EQ(-EAGAIN, unload());
+	EXPECT_LT(0, module_refs());
+	/* The owner's mappings keep the mailbox: the ring is not dead. */
+	EXPECT_EQ(0U, ctrl->flags & MBOX_RING_DEAD);
+	ASSERT_EQ(0, munmap(prod, s.prod_size));
+	EXPECT_EQ(-EAGAIN, unload());
+	ASSERT_EQ(0, munmap(cons, ctrl->cons_size));
+	ASSERT_EQ(0, munmap(ctrl, page));
+	EXPECT_EQ(0, unload_settled());
+	EXPECT_FALSE(module_live());
+}
+
 TEST_F(module, rmmod_is_refused_while_a_receiver_waits_in_another_process)
 {
 	int ready[2];
@@ -312,7 +363,30 @@ TEST_F(module, rmmod_succeeds_after_a_watched_handle_closed_under_epoll)
 	close(ep);
 }
 
-/* One round of use: every capacity, every role, messages left queued. */
+/* Give @owner a ring and map and unmap its part, the ring's pages. */
+static int use_ring(int owner)
+{
+	struct mbox_ring_setup s;
+	void *cons;
+	int ret;
+
+	memset(&s, 0, sizeof(s));
+	s.nslots = 16;
+	s.slot_size = 64;
+	ret = xioctl(owner, MBOX_IOC_RING_SETUP, &s);
+	if (ret)
+		return ret;
+	cons = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE,
+		    MAP_SHARED, owner, MBOX_RING_OFF_CONS);
+	if (cons == MAP_FAILED)
+		return -errno;
+	return munmap(cons, (size_t)sysconf(_SC_PAGESIZE)) ? -errno : 0;
+}
+
+/*
+ * One round of use: every capacity, every role, messages left queued, a
+ * ring.
+ */
 static int use_module(void)
 {
 	struct mbox_watch w;
@@ -342,6 +416,8 @@ static int use_module(void)
 	for (int i = 0; i < 3; i++)
 		if (send_msg(bounded, "b", 1, (uint32_t)i, 0, MBOX_MSG_NONBLOCK))
 			ret = -EIO;
+	if (use_ring(bounded))
+		ret = -EIO;
 	for (int i = 0; i < 50; i++)
 		if (send_msg(unbounded, buf, sizeof(buf), 0, 0, MBOX_MSG_NONBLOCK))
 			ret = -EIO;
