@@ -13,16 +13,11 @@
 
 #include "handle.h"
 #include "mailbox.h"
+#include "message.h"
 #include "ring.h"
 #include "trace.h"
 #include "transfer.h"
 #include "user.h"
-
-/*
- * Batch arrays: charged to the caller's memcg, and sized by its count, so
- * that a failure is its -ENOMEM rather than a splat in the kernel log.
- */
-#define MBOX_GFP_USER_SIZED	(GFP_KERNEL_ACCOUNT | __GFP_NOWARN)
 
 static bool mbox_handle_receives(const struct mbox_handle *h)
 {

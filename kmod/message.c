@@ -31,12 +31,7 @@ struct mbox_msg *mbox_msg_new(struct mbox_user *user, const void __user *buf,
 	if (err)
 		return ERR_PTR(err);
 
-	/*
-	 * Queued messages are user-controlled memory: charge the memcg.  The
-	 * size is the sender's choice, so a failure is its -ENOMEM, not an
-	 * allocation-failure splat in the kernel log.
-	 */
-	msg = kvmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	msg = kvmalloc(size, MBOX_GFP_USER_SIZED);
 	if (!msg) {
 		mbox_user_uncharge_bytes(user, charge);
 		return ERR_PTR(-ENOMEM);

@@ -15,9 +15,17 @@
 #ifndef _MBOX_MESSAGE_H
 #define _MBOX_MESSAGE_H
 
+#include <linux/gfp.h>
 #include <linux/rbtree.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
+
+/*
+ * Memory whose size the caller chooses (a message body, batch arrays):
+ * charged to its memcg, and a failure is its -ENOMEM rather than an
+ * allocation-failure splat that any unprivileged user could provoke.
+ */
+#define MBOX_GFP_USER_SIZED	(GFP_KERNEL_ACCOUNT | __GFP_NOWARN)
 
 struct mbox_sender;
 struct mbox_user;

@@ -130,7 +130,12 @@ static struct mbox_ring *mbox_ring_new(const struct mbox_ring_setup *args,
 	ring->user = mbox_user_ref(user);
 	ring->charge = charge;
 
-	/* vmalloc_user(): zeroed, and marked for remap_vmalloc_range(). */
+	/*
+	 * vmalloc_user(): zeroed, and marked for remap_vmalloc_range().  It
+	 * takes no gfp flags (and __vmalloc_node_range() is not exported), so
+	 * unlike MBOX_GFP_USER_SIZED a failure here prints the kernel's
+	 * allocation-failure notice; the size is bounded by user_bytes_max.
+	 */
 	ring->ctrl = vmalloc_user(PAGE_SIZE);
 	ring->cons = vmalloc_user(ring->cons_size);
 	ring->prod = vmalloc_user(ring->prod_size);

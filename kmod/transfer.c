@@ -317,7 +317,7 @@ int mbox_send(struct mbox *mb, struct mbox_user *user,
 		goto rejected;
 
 	if (count > 1) {
-		msgs = kvmalloc_array(count, sizeof(*msgs), GFP_KERNEL_ACCOUNT);
+		msgs = kvmalloc_array(count, sizeof(*msgs), MBOX_GFP_USER_SIZED);
 		if (!msgs)
 			return -ENOMEM;
 	}
