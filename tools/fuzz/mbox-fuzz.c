@@ -1331,13 +1331,15 @@ static void clear_inject(void)
 
 /*
  * Tell the kernel log that allocation failures from here on are ours: an
- * injected failure of a vmalloc() or a page allocation prints the kernel's
- * usual allocation-failure notice with a stack dump, and tools/vm/run must
- * not take those for bugs (it accepts them only after this line).
+ * injected slab failure inside vmalloc() (a ring's vmalloc_user()) prints
+ * the kernel's allocation-failure notice with a stack dump, and
+ * tools/vm/run must not take those for bugs (it accepts them only after
+ * this line, and only in this program).
  */
 static void announce_injection(void)
 {
-	static const char line[] = PROG ": fault injection on: allocation failure notices follow\n";
+	static const char line[] =
+		PROG ": fault injection on: allocation failure notices follow\n";
 	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
 
 	if (fd < 0)
