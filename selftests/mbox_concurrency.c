@@ -355,9 +355,19 @@ TEST_F_TIMEOUT(stress, four_receiver_threads_get_every_message_exactly_once,
 	}
 	ASSERT_EQ(0, start_senders(self));
 	EXPECT_EQ(0, wait_senders(self));
-	/* Every real message was accepted before these: they come last. */
+	/*
+	 * Every real message was accepted before these: they come last.  Timed,
+	 * so that receivers that died with the mailbox full fail the test
+	 * instead of hanging it.
+	 */
 	for (int i = 0; i < RECEIVERS; i++) {
-		ASSERT_EQ(0, mbox_send(self->owner, &poison, sizeof(poison), 0));
+		struct timespec until;
+
+		ASSERT_EQ(0, clock_gettime(CLOCK_MONOTONIC, &until));
+		until.tv_sec += RECV_WAIT_NS / NSEC_PER_SEC;
+		ASSERT_EQ(0, mbox_send_timed(self->owner, &poison,
+					     sizeof(poison), 0, &until))
+			TH_LOG("%s", sh.first_error);
 	}
 	for (int i = 0; i < RECEIVERS; i++)
 		pthread_join(rx[i].thread, NULL);

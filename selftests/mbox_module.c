@@ -238,15 +238,16 @@ TEST_F(module, rmmod_is_refused_while_a_handle_is_in_flight_over_a_unix_socket)
 
 /*
  * A ring mapping holds its handle like a dup(): with every descriptor
- * closed, the owner's and a user's mappings still pin the module (and the
- * owner's keep the mailbox alive).
+ * closed, the owner's mappings keep the mailbox alive and pin the module;
+ * once they are gone the mailbox dies (the ring is marked dead), and a
+ * user's mappings alone still pin the module.
  */
 TEST_F(module, rmmod_is_refused_while_only_ring_mappings_are_left)
 {
 	int dev = dev_open(), owner, user;
-	struct mbox_ring_setup s;
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	struct mbox_ring_ctrl *ctrl;
+	struct mbox_ring_ctrl *ctrl, *uctrl;
+	struct mbox_ring_setup s;
 	void *prod, *cons;
 	uint64_t id;
 
@@ -269,17 +270,25 @@ TEST_F(module, rmmod_is_refused_while_only_ring_mappings_are_left)
 	prod = mmap(NULL, s.prod_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		    user, MBOX_RING_OFF_PROD);
 	ASSERT_NE(MAP_FAILED, prod);
+	uctrl = mmap(NULL, page, PROT_READ, MAP_SHARED, user,
+		     MBOX_RING_OFF_CTRL);
+	ASSERT_NE(MAP_FAILED, uctrl);
 	close(owner);
 	close(user);
 
 	EXPECT_EQ(-EAGAIN, unload());
 	EXPECT_LT(0, module_refs());
-	/* The owner's mappings keep the mailbox: the ring is not dead. */
-	EXPECT_EQ(0U, ctrl->flags & MBOX_RING_DEAD);
-	ASSERT_EQ(0, munmap(prod, s.prod_size));
-	EXPECT_EQ(-EAGAIN, unload());
+	EXPECT_EQ(0U, uctrl->flags & MBOX_RING_DEAD);
+	/* The owner's last mappings go: the owner is gone. */
 	ASSERT_EQ(0, munmap(cons, ctrl->cons_size));
 	ASSERT_EQ(0, munmap(ctrl, page));
+	for (int i = 0; i < 200 && !(uctrl->flags & MBOX_RING_DEAD); i++)
+		sleep_ms(10);
+	EXPECT_EQ(MBOX_RING_DEAD, uctrl->flags & MBOX_RING_DEAD);
+	EXPECT_EQ(-EAGAIN, unload());
+	ASSERT_EQ(0, munmap(prod, s.prod_size));
+	EXPECT_EQ(-EAGAIN, unload());
+	ASSERT_EQ(0, munmap(uctrl, page));
 	EXPECT_EQ(0, unload_settled());
 	EXPECT_FALSE(module_live());
 }
@@ -363,11 +372,11 @@ TEST_F(module, rmmod_succeeds_after_a_watched_handle_closed_under_epoll)
 	close(ep);
 }
 
-/* Give @owner a ring and map and unmap its part, the ring's pages. */
+/* Give @owner a ring, and map and unmap its slots (the PROD part). */
 static int use_ring(int owner)
 {
 	struct mbox_ring_setup s;
-	void *cons;
+	void *prod;
 	int ret;
 
 	memset(&s, 0, sizeof(s));
@@ -376,11 +385,11 @@ static int use_ring(int owner)
 	ret = xioctl(owner, MBOX_IOC_RING_SETUP, &s);
 	if (ret)
 		return ret;
-	cons = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE,
-		    MAP_SHARED, owner, MBOX_RING_OFF_CONS);
-	if (cons == MAP_FAILED)
+	prod = mmap(NULL, s.prod_size, PROT_READ, MAP_SHARED, owner,
+		    MBOX_RING_OFF_PROD);
+	if (prod == MAP_FAILED)
 		return -errno;
-	return munmap(cons, (size_t)sysconf(_SC_PAGESIZE)) ? -errno : 0;
+	return munmap(prod, s.prod_size) ? -errno : 0;
 }
 
 /*
