@@ -42,6 +42,7 @@
  * Usage: mbox-fuzz [-d SECONDS | -n OPS] [-w WORKERS] [-s SEED] [-F] [-v]
  */
 #define _GNU_SOURCE
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -204,17 +205,14 @@ static void violation(const char *fmt, ...)
 	fprintf(stderr, PROG ": VIOLATION: %s\n", msg);
 }
 
+/* "<program>: <message>" on stderr, exit status 2. */
 __attribute__((noreturn, format(printf, 1, 2)))
 static void fatal(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, PROG ": ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
+	verrx(2, fmt, ap);
 }
 
 /* ---------------------------------------------------- memory targets */
