@@ -11,6 +11,7 @@
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 
+#include "bridge.h"
 #include "mailbox.h"
 #include "message.h"
 #include "netlink.h"
@@ -163,6 +164,8 @@ static int mbox_sender_result(const struct mbox_sender *s)
 		return -EPIPE;
 	case MBOX_WAIT_UNREACHABLE:
 		return -ENOTCONN;
+	case MBOX_WAIT_FAILED:
+		return s->err;
 	default:
 		return -EAGAIN;
 	}
@@ -255,7 +258,7 @@ static int mbox_send_zero(struct mbox *mb, struct mbox_sender *s,
 	if (s->state != MBOX_WAIT_PENDING)
 		return mbox_sender_result(s);
 	/* Not taken: withdraw it, so it is never delivered. */
-	mbox_queue_del(&mb->queue, s->msg);
+	mbox_offer_withdraw(mb, s->msg);
 	return err;
 }
 
@@ -462,15 +465,22 @@ static int mbox_deliver(struct mbox *mb, struct mbox_msg *msg,
 
 	rx->priority = msg->prio;
 	rx->type = msg->type;
-	rx->seq = msg->sender ? mb->sent + 1 : msg->seq;
+	if (rx->hold)
+		rx->seq = msg->order;
+	else
+		rx->seq = msg->sender ? mb->sent + 1 : msg->seq;
 	rx->sender_pid = pid_vnr(msg->pid);
 	rx->sender_uid = from_kuid_munged(current_user_ns(), msg->uid);
 	if (report->fn(report->ctx, i, rx))
 		return -EFAULT;
 
+	trace_mbox_recv(mb, msg, rx->seq);
+	if (rx->hold) {
+		mbox_hold(mb, msg);
+		return 0;
+	}
 	if (msg->sender)
 		trace_mbox_send(mb, msg, rx->seq);
-	trace_mbox_recv(mb, msg, rx->seq);
 	mbox_consume(mb, msg, sub);
 	return 0;
 }
@@ -624,6 +634,7 @@ void mbox_shutdown(struct mbox *mb)
 
 	WRITE_ONCE(mb->dead, true);
 	mbox_ring_shutdown(mb);
+	mbox_hold_shutdown(mb);
 
 	list_for_each_entry(sub, &mb->subs, link)
 		WRITE_ONCE(sub->next, NULL);

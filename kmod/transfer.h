@@ -57,6 +57,7 @@ enum mbox_wait_state {
 	MBOX_WAIT_REFUSED,	/* handed to a receiver that could not take it */
 	MBOX_WAIT_DEAD,		/* the mailbox was destroyed */
 	MBOX_WAIT_UNREACHABLE,	/* BROADCAST: the last receiver left */
+	MBOX_WAIT_FAILED,	/* a bridge completed a held send with @err */
 };
 
 struct mbox_sender {
@@ -65,6 +66,7 @@ struct mbox_sender {
 	struct mbox_msg *msg;
 	u64 seq;			/* once DONE: @msg may be gone by then */
 	enum mbox_wait_state state;
+	int err;			/* once FAILED: what the send returns */
 };
 
 /* What a receive may take: see MBOX_RECV_* in the uapi header. */
@@ -105,6 +107,7 @@ struct mbox_rx {
 	u64 seq;
 	s32 sender_pid;
 	u32 sender_uid;
+	bool hold;			/* MBOX_RECV_HOLD: see bridge.h */
 };
 
 /*
