@@ -83,6 +83,7 @@ userspace: ksrc
 	fi; \
 	$(MAKE) -C tools/mboxctl O=$(BUILD)/tools; \
 	$(MAKE) -C tools/bench O=$(BUILD)/bench
+	$(MAKE) -C tools/mboxbridge O=$(BUILD)/mboxbridge
 	$(MAKE) -C tools/stress O=$(BUILD)/stress
 	$(MAKE) -C tools/fuzz O=$(BUILD)/fuzz
 	@$(MAKE) -s host-tests-list
