@@ -20,7 +20,8 @@
  *       open and watch NAME, send until a send fails; prints the errno, the
  *       monotonic time of the failure and the death notice's reason.
  *   prios NAME COUNT
- *       receive COUNT after a first one (a go signal), print the priorities.
+ *       after a first message (a go signal), wait until COUNT are queued,
+ *       receive them and print their priorities.
  *   info NAME
  *       print flags (PROXY?), capacity mode, capacity, msg size.
  *   raw-rr URL N       raw core request/reply round trips (p50, p99).
@@ -298,7 +299,14 @@ static int cmd_prios(char **argv)
 	n = recv_in(fd, &p, sizeof(p), &mi, 60000000000ULL);
 	if (n < 0)
 		die("recv", (int)n);
-	sleep(5);
+	/* Everything queued here first, so that priority alone orders it. */
+	for (i = 0; i < 1200; i++) {
+		struct mbox_info info;
+
+		if (!mbox_info(fd, &info) && info.queued >= count)
+			break;
+		usleep(100000);
+	}
 	printf("prios:");
 	for (i = 0; i < count; i++) {
 		n = recv_in(fd, &p, sizeof(p), &mi, 10000000000ULL);

@@ -568,11 +568,11 @@ static int export_one(struct export *e, natsMsg *m, const char *dkey)
 	while (kvStore_Put(&rev, kv_delivered, dkey, val, n) != NATS_OK &&
 	       !stopping)
 		sleep_ms(100);
-	while (natsMsg_AckSync(m, NULL, NULL) != NATS_OK && !stopping) {
-		if (owner_gone(e->fd))
-			break;
-		sleep_ms(100);
-	}
+	/*
+	 * The record makes the ack's fate irrelevant: a redelivery after a
+	 * lost ack is only acknowledged again.
+	 */
+	natsMsg_Ack(m, NULL);
 	return 0;
 }
 
@@ -622,7 +622,7 @@ static void *export_thread(void *arg)
 			e->delivered = load_delivered(dkey);
 			jsSubOptions_Init(&so);
 			so.Stream = stream;
-			so.Config.AckWait = 30LL * 1000000000LL;
+			so.Config.AckWait = 5LL * 1000000000LL;
 			so.Config.MaxAckPending = FETCH_BATCH;
 			s = js_PullSubscribe(&sub, js, subj, "exporter", NULL, &so,
 					     &jerr);

@@ -371,6 +371,9 @@ static void print_mbox_config(attrs_t tb)
 	print_u64("msg_size", "msgsize %" PRIu64, get_u32(tb[MBOX_A_MSG_SIZE]));
 	print_bool("fixed_size", "fixed",
 		   get_u32(tb[MBOX_A_FLAGS]) & MBOX_CREATE_FIXED_SIZE);
+	/* A bridge's stand-in for a remote mailbox: see mboxbridge(8). */
+	print_bool("proxy", "proxy",
+		   get_u32(tb[MBOX_A_FLAGS]) & MBOX_CREATE_PROXY);
 	if (tb[MBOX_A_MODE]) {
 		snprintf(mode, sizeof(mode), "%04o",
 			 get_u32(tb[MBOX_A_MODE]) & 07777);
