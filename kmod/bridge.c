@@ -58,16 +58,20 @@ void mbox_hold(struct mbox *mb, struct mbox_msg *msg)
 	msg->held = true;
 }
 
-/* The sender of offer @msg gives up: wherever it is, it goes. */
-void mbox_offer_withdraw(struct mbox *mb, struct mbox_msg *msg)
+/*
+ * The sender of offer @msg gives up: wherever it is, it goes.  Returns
+ * true if a bridge held it, which may have delivered it remotely already.
+ */
+bool mbox_offer_withdraw(struct mbox *mb, struct mbox_msg *msg)
 	__must_hold(&mb->lock)
 {
 	if (msg->held) {
 		mbox_queue_del(&mb->held, msg);
 		msg->held = false;
-	} else {
-		mbox_queue_del(&mb->queue, msg);
+		return true;
 	}
+	mbox_queue_del(&mb->queue, msg);
+	return false;
 }
 
 static void mbox_hold_resolve(struct mbox *mb, struct mbox_msg *msg,

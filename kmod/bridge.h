@@ -27,7 +27,7 @@ struct mbox_complete;
 int mbox_bridge_check_create(u32 flags);
 int mbox_bridge_check_hold(const struct mbox_handle *h, u32 recv_flags);
 void mbox_hold(struct mbox *mb, struct mbox_msg *msg);
-void mbox_offer_withdraw(struct mbox *mb, struct mbox_msg *msg);
+bool mbox_offer_withdraw(struct mbox *mb, struct mbox_msg *msg);
 void mbox_hold_shutdown(struct mbox *mb);
 long mbox_ioctl_complete(struct mbox_handle *h,
 			 struct mbox_complete __user *uargs);

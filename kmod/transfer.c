@@ -257,8 +257,13 @@ static int mbox_send_zero(struct mbox *mb, struct mbox_sender *s,
 
 	if (s->state != MBOX_WAIT_PENDING)
 		return mbox_sender_result(s);
-	/* Not taken: withdraw it, so it is never delivered. */
-	mbox_offer_withdraw(mb, s->msg);
+	/*
+	 * Not taken: withdraw it, so it is never delivered here.  A bridge
+	 * may have sent a held one on already: no transparent restart, which
+	 * would send it twice.
+	 */
+	if (mbox_offer_withdraw(mb, s->msg) && err == -ERESTARTSYS)
+		err = -EINTR;
 	return err;
 }
 

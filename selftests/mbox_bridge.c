@@ -299,6 +299,50 @@ TEST_F(held, sender_deadline_withdraws_the_hold)
 	EXPECT_EQ(0, info_or_zero(self->proxy).waiting_senders);
 }
 
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+TEST_F(held, signal_ends_a_held_send_with_eintr_even_with_sa_restart)
+{
+	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
+	struct async_send s;
+	struct mbox_recv r;
+	char buf[MSG_SIZE];
+	uint64_t token;
+
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, held_send_start(&s, self->user, "x", 0, 0));
+	token = hold_one(self->proxy, buf, &r);
+	ASSERT_NE(0, token);
+	ASSERT_EQ(0, pthread_kill(s.thread, SIGUSR1));
+	/* A restart would offer it again: a second delivery by the bridge. */
+	EXPECT_EQ(-EINTR, async_send_join(&s, STATE_WAIT_MS));
+	EXPECT_EQ(-ENOENT, complete(self->proxy, token, 0, NULL));
+	EXPECT_EQ(-EAGAIN, recv_msg(self->proxy, buf, sizeof(buf),
+				    MBOX_RECV_HOLD | MBOX_MSG_NONBLOCK, &r));
+}
+
+TEST_F(held, offered_but_not_held_send_restarts_under_sa_restart)
+{
+	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
+	struct async_send s;
+	struct mbox_recv r;
+	char buf[MSG_SIZE];
+	uint64_t token;
+
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, held_send_start(&s, self->user, "x", 0, 0));
+	ASSERT_EQ(0, pthread_kill(s.thread, SIGUSR1));
+	/* Not held yet: restarted transparently, still offered. */
+	ASSERT_EQ(0, wait_blocked_in_ioctl(getpid(), s.tid, MBOX_IOC_SEND));
+	token = hold_one(self->proxy, buf, &r);
+	ASSERT_NE(0, token);
+	EXPECT_EQ(0, complete(self->proxy, token, 0, NULL));
+	EXPECT_EQ(0, async_send_join(&s, STATE_WAIT_MS));
+}
+
 TEST_F(held, proxy_close_fails_held_senders_with_epipe)
 {
 	struct async_send s1, s2;

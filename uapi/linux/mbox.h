@@ -921,9 +921,10 @@ struct mbox_ring_wait {
  * gets its sequence number now and counts as received), or -EPIPE,
  * -ETIMEDOUT, -EAGAIN, -ENOBUFS, -EHOSTUNREACH.  A held sender still obeys
  * its own deadline and signals: it then withdraws, returns -ETIMEDOUT or
- * -EINTR, and a later MBOX_IOC_COMPLETE for it fails with -ENOENT.  Such a
- * sender cannot know whether the remote owner took the message (the one
- * place where a proxy's ZERO send is "maybe delivered").  When the proxy's
+ * -EINTR - never restarted under SA_RESTART, which would send it again -
+ * and a later MBOX_IOC_COMPLETE for it fails with -ENOENT.  Such a sender
+ * cannot know whether the remote owner took the message (the one place
+ * where a proxy's ZERO send is "maybe delivered").  When the proxy's
  * owner handle closes - the bridge exits or crashes - every held sender
  * returns -EPIPE.
  *
