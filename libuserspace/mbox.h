@@ -2,7 +2,7 @@
 /*
  * libmbox - a thin C library over the mbox mailbox IPC ioctls.
  *
- * The kernel ABI and its semantics are described in <linux/mbox.h>; this
+ * The kernel ABI and its semantics are described in <mbox/linux/mbox.h>; this
  * library adds no policy of its own.  It only fills in the ioctl structures,
  * converts deadlines and normalises errors.
  *
@@ -28,7 +28,12 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include <linux/mbox.h>
+/*
+ * Installed as <mbox/mbox.h> next to <mbox/linux/mbox.h>, never in
+ * /usr/include/linux (linux-libc-dev's): the quoted form finds the ABI
+ * header beside this one first, and in the source tree through -I uapi.
+ */
+#include "linux/mbox.h"
 
 #ifdef __cplusplus
 extern "C" {

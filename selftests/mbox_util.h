@@ -42,7 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mbox.h"
+#include <mbox/mbox.h>
 
 #define NSEC_PER_MSEC	1000000ULL
 #define NSEC_PER_SEC	1000000000ULL

@@ -71,7 +71,7 @@
 #include <unistd.h>
 
 #include <linux/genetlink.h>
-#include <linux/mbox.h>
+#include <mbox/linux/mbox.h>
 #include <linux/netlink.h>
 
 #define PROG		"mbox-fuzz"

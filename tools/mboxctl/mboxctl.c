@@ -21,8 +21,8 @@
 
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
-#include <linux/mbox.h>
-#include <linux/mbox_netlink.h>
+#include <mbox/linux/mbox.h>
+#include <mbox/linux/mbox_netlink.h>
 
 #include "nl.h"
 #include "print.h"
