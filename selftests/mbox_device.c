@@ -45,13 +45,58 @@ static int make_owner(int devfd, uint64_t *id)
 	return fd;
 }
 
-TEST_F(dev, device_node_is_world_accessible_char_device)
+/*
+ * The installed policy: the module creates the node root:root 0600, the
+ * udev rule (or a test guest's init, standing in for it) widens it to
+ * root:mbox 0660.  Never anything for other users.
+ */
+TEST_F(dev, device_node_is_a_root_owned_char_device_closed_to_others)
 {
 	struct stat st;
+	mode_t mode;
 
 	ASSERT_EQ(0, stat(MBOX_DEVICE_PATH, &st));
 	EXPECT_TRUE(S_ISCHR(st.st_mode));
-	EXPECT_EQ(0666U, st.st_mode & 07777);
+	EXPECT_EQ(0U, st.st_uid);
+	mode = st.st_mode & 07777;
+	EXPECT_TRUE(mode == 0600 || mode == 0660) {
+		TH_LOG("/dev/mbox has mode %04o", (unsigned int)mode);
+	}
+	if (mode == 0600)
+		EXPECT_EQ(0U, st.st_gid);
+}
+
+/* A user outside the device's group is refused by the node itself. */
+TEST_F(dev, device_refuses_a_user_outside_its_group)
+{
+	pid_t child = fork_child();
+
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		int ret = 0;
+
+		if (setgroups(0, NULL) < 0 ||
+		    setresgid(NOBODY_ID, NOBODY_ID, NOBODY_ID) < 0 ||
+		    setresuid(NOBODY_ID, NOBODY_ID, NOBODY_ID) < 0)
+			child_exit(-errno);
+		ret = dev_open();
+		child_exit(ret < 0 ? ret : 0);
+	}
+	EXPECT_EQ(-EACCES, child_wait(child));
+}
+
+/* MODULE_VERSION: one release number for the module and libmbox. */
+TEST_F(dev, module_reports_the_release_version)
+{
+	char buf[64] = "", want[64];
+	FILE *f = fopen("/sys/module/mbox/version", "re");
+
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(buf, sizeof(buf), f));
+	fclose(f);
+	snprintf(want, sizeof(want), "%d.%d.%d\n", LIBMBOX_VERSION_MAJOR,
+		 LIBMBOX_VERSION_MINOR, LIBMBOX_VERSION_PATCH);
+	EXPECT_STREQ(want, buf);
 }
 
 TEST_F(dev, device_opens_read_only_and_write_only_too)
