@@ -116,7 +116,7 @@ userspace: ksrc
 
 # Host-side tests that tools/check runs (one path per line, relative to the
 # repo): build/ is never committed, so the list is written here.
-HOST_TESTS := tools/tests/install tools/tests/man
+HOST_TESTS := tools/tests/install tools/tests/man tools/tests/deb
 
 host-tests-list:
 	@mkdir -p $(BUILD)
@@ -299,7 +299,7 @@ dkms-uninstall:
 deb:
 	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
 	git ls-files -z --cached --others --exclude-standard | \
-		while IFS= read -r -d '' f; do [ -e "$$f" ] || [ -L "$$f" ] && printf '%s\0' "$$f"; done | \
+		xargs -0 sh -c 'for f; do if [ -e "$$f" ] || [ -L "$$f" ]; then printf "%s\0" "$$f"; fi; done' sh | \
 		cpio -0 -pdm --quiet $(BUILD)/deb/src
 	cd $(BUILD)/deb/src && dpkg-buildpackage -us -uc -b
 	@ls $(BUILD)/deb/*.deb

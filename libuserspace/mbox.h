@@ -23,6 +23,7 @@
 #ifndef LIBMBOX_MBOX_H
 #define LIBMBOX_MBOX_H
 
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -54,7 +55,11 @@ extern "C" {
  * @mode: permission bits for opening user handles (0 selects 0600).
  * @fd_flags: O_CLOEXEC and/or O_NONBLOCK for the owner handle.
  *
- * Start from one of the MBOX_ATTR_* initialisers below and adjust.
+ * Start from one of the MBOX_ATTR_* initialisers below and adjust.  They
+ * set @fd_flags to O_CLOEXEC: an owner handle that leaked into an exec'd
+ * program would keep the mailbox alive after its owner died, and senders
+ * would wait for a receiver that never comes.  Clear it (attr.fd_flags &=
+ * ~O_CLOEXEC) only to hand the handle to a program on purpose.
  */
 struct mbox_attr {
 	uint32_t capacity_mode;
@@ -66,6 +71,24 @@ struct mbox_attr {
 };
 
 /*
+ * O_CLOEXEC for the initialisers even in a strict ISO C build, where
+ * <fcntl.h> does not define it (it is POSIX.1-2008): Linux's value on each
+ * architecture.  libmbox.c checks it against <fcntl.h>'s.
+ */
+#if defined(__alpha__) || defined(__hppa__)
+#define LIBMBOX_LINUX_O_CLOEXEC	010000000
+#elif defined(__sparc__)
+#define LIBMBOX_LINUX_O_CLOEXEC	0x400000
+#else
+#define LIBMBOX_LINUX_O_CLOEXEC	02000000
+#endif
+#ifdef O_CLOEXEC
+#define MBOX_FD_CLOEXEC	O_CLOEXEC
+#else
+#define MBOX_FD_CLOEXEC	LIBMBOX_LINUX_O_CLOEXEC
+#endif
+
+/*
  * Initialisers for the three capacities (C compound literals; every member
  * is given, in declaration order, so they also build as C++20 designated
  * initialisers with g++'s compound-literal extension).
@@ -74,17 +97,20 @@ struct mbox_attr {
 #define MBOX_ATTR_ZERO(msg_size_)					\
 	((struct mbox_attr){ .capacity_mode = MBOX_CAPACITY_ZERO,	\
 			     .capacity = 0, .msg_size = (msg_size_),	\
-			     .flags = 0, .mode = 0, .fd_flags = 0 })
+			     .flags = 0, .mode = 0,			\
+			     .fd_flags = MBOX_FD_CLOEXEC })
 /* Queue of at most @cap_ messages; senders wait while it is full. */
 #define MBOX_ATTR_BOUNDED(cap_, msg_size_)				\
 	((struct mbox_attr){ .capacity_mode = MBOX_CAPACITY_BOUNDED,	\
 			     .capacity = (cap_), .msg_size = (msg_size_), \
-			     .flags = 0, .mode = 0, .fd_flags = 0 })
+			     .flags = 0, .mode = 0,			\
+			     .fd_flags = MBOX_FD_CLOEXEC })
 /* Queue limited only by the per-user byte accounting. */
 #define MBOX_ATTR_UNBOUNDED(msg_size_)					\
 	((struct mbox_attr){ .capacity_mode = MBOX_CAPACITY_UNBOUNDED,	\
 			     .capacity = 0, .msg_size = (msg_size_),	\
-			     .flags = 0, .mode = 0, .fd_flags = 0 })
+			     .flags = 0, .mode = 0,			\
+			     .fd_flags = MBOX_FD_CLOEXEC })
 
 /**
  * struct mbox_msginfo - what a receive reports besides the payload
@@ -321,11 +347,26 @@ int mbox_delete(uint64_t id, const char *name);
  *
  * As mbox_recv(); messages not selected stay queued, in order.  A deadline
  * cannot be given here: MBOX_MSG_TIMEOUT in @flags fails with -EINVAL (use
- * mbox_recvx() for a timed selective receive).
+ * mbox_recv_select_timed()).
  */
 ssize_t mbox_recv_select(int fd, void *buf, size_t len, uint32_t flags,
 			 pid_t from_pid, uint32_t want_type,
 			 struct mbox_msginfo *info);
+
+/**
+ * mbox_recv_select_timed() - receive selectively, waiting until a deadline
+ * @flags: MBOX_RECV_FROM, MBOX_RECV_TYPE or MBOX_RECV_TYPE_EXCEPT;
+ *	MBOX_MSG_NONBLOCK or MBOX_MSG_TIMEOUT here fail with -EINVAL.
+ * @abs_monotonic: absolute CLOCK_MONOTONIC deadline, as for
+ *	mbox_send_timed().
+ *
+ * As mbox_recv_select(), but fails with -ETIMEDOUT once the deadline has
+ * passed with no selected message; messages not selected stay queued.
+ */
+ssize_t mbox_recv_select_timed(int fd, void *buf, size_t len, uint32_t flags,
+			       pid_t from_pid, uint32_t want_type,
+			       struct mbox_msginfo *info,
+			       const struct timespec *abs_monotonic);
 
 /**
  * mbox_watch() - arm the death notice of a user or receiver handle
