@@ -190,7 +190,8 @@ int mbox_open_name(const char *name, int fd_flags, uint64_t *id);
  *	sequence number the message was accepted with.
  *
  * Return: 0, or -errno: -EPIPE, -EMSGSIZE, -EINVAL, -EAGAIN, -ETIMEDOUT,
- * -EINTR, -ENOBUFS, -EFAULT, -ENOMEM.
+ * -EINTR, -ENOBUFS, -EPERM (a receiver handle without write permission),
+ * -ENOTCONN (a broadcast mailbox with no receiver), -EFAULT, -ENOMEM.
  */
 int mbox_sendx(int fd, struct mbox_send *s);
 
@@ -229,18 +230,18 @@ int mbox_send_timed(int fd, const void *buf, size_t len, unsigned int prio,
 
 /**
  * mbox_recvx() - general receive (MBOX_IOC_RECV)
- * @fd: the owner handle.
+ * @fd: an owner handle, or a receiver handle of an OS-owned mailbox.
  * @r: the request, passed to the kernel as is; on success the out fields
  *	describe the message; on -EMSGSIZE @r->msg_len is its length.
  *
- * Return: 0, or -errno: -EPERM (user handle), -EMSGSIZE, -EINVAL, -EAGAIN,
- * -ETIMEDOUT, -EINTR, -EFAULT.
+ * Return: 0, or -errno: -EPERM (user handle), -EMSGSIZE, -EPIPE, -EINVAL,
+ * -EAGAIN, -ETIMEDOUT, -EINTR, -EFAULT.
  */
 int mbox_recvx(int fd, struct mbox_recv *r);
 
 /**
  * mbox_recv() - receive the next message, waiting as long as needed
- * @fd: the owner handle.
+ * @fd: an owner handle, or a receiver handle of an OS-owned mailbox.
  * @buf: where the payload goes.
  * @len: size of @buf (larger values are clamped to UINT32_MAX).
  * @info: if not NULL, receives the message's metadata; after -EMSGSIZE only
