@@ -216,7 +216,8 @@ static int nl_ready(struct mboxctl *c)
 	err = nl_open(&c->nl, c->family);
 	if (err == -ENOENT) {
 		fprintf(stderr,
-			"%s: the mbox module is not loaded (no generic netlink family '%s').\n"
+			"%s: the mbox module is not loaded (no generic netlink family '%s'),\n"
+			"and the kernel could not load it on demand: is it installed?\n"
 			"Load it with 'modprobe mbox', or 'insmod mbox.ko' from a build.\n",
 			prog, c->family);
 		return EXIT_NOMODULE;
