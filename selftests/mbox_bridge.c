@@ -100,14 +100,18 @@ TEST(proxy_needs_cap_net_admin)
 		int fd;
 
 		/* Leaving uid 0 drops every capability. */
-		if (setresgid(NOBODY_ID, NOBODY_ID, NOBODY_ID) ||
-		    setresuid(NOBODY_ID, NOBODY_ID, NOBODY_ID))
+		if (drop_privileges())
 			_exit(2);
 		fd = create_proxy(MBOX_CAPACITY_ZERO, 0, NULL);
+		/* A device this user may not open at all: nothing to test. */
+		if (fd == -EACCES)
+			_exit(3);
 		_exit(fd == -EPERM ? 0 : 1);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status));
+	ASSERT_TRUE(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 3)
+		SKIP(return, "/dev/mbox is root-only here");
 	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
