@@ -6,7 +6,7 @@
 #   make modules-all     W=1 build for every matrix kernel -> build/kernels/<K>/mbox.ko
 #   make sparse          sparse over the module for every matrix kernel
 #   make checkpatch      checkpatch.pl --strict on kmod/ and uapi/
-#   make userspace       libuserspace/, selftests/ (-> build/selftests/), the demo (-> build/demo/), mboxctl (-> build/tools/),
+#   make userspace       libuserspace/ (and libuserspace/mq -> build/mq/), selftests/ (-> build/selftests/), the demo (-> build/demo/), mboxctl (-> build/tools/),
 #                        the benchmarks (-> build/bench/), mbox-stress and mbox-fuzz (-> build/{stress,fuzz}/)
 #   make check           everything, including the selftests in QEMU guests
 #   make demo            build, boot a 6.1 guest, run the demo
@@ -73,6 +73,7 @@ userspace: ksrc
 	@set -e; \
 	if [ -f libuserspace/Makefile ]; then $(MAKE) -C libuserspace; \
 	else echo "userspace: no libuserspace/Makefile yet, skipped"; fi; \
+	$(MAKE) -C libuserspace/mq O=$(BUILD)/mq; \
 	if [ -f selftests/Makefile ]; then \
 		mkdir -p $(BUILD)/selftests; \
 		$(MAKE) -C selftests OUTPUT=$(BUILD)/selftests KSRC=$(KSRC); \
@@ -197,6 +198,8 @@ uninstall-module:
 
 install-userspace:
 	$(MAKE) $(LIBARGS) install
+	$(MAKE) -C libuserspace/mq O=$(BUILD)/mq PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) \
+		DESTDIR=$(DESTDIR) install
 	$(if $(UAPI_EXTRA),$(INSTALL) -m 0644 $(UAPI_EXTRA) $(DESTDIR)$(INCLUDEDIR)/linux/)
 ifneq ($(MBOXCTL),)
 	$(MAKE) -C tools/mboxctl O=$(BUILD)/tools
@@ -224,6 +227,8 @@ endif
 
 uninstall-userspace:
 	$(MAKE) $(LIBARGS) uninstall
+	$(MAKE) -C libuserspace/mq O=$(BUILD)/mq PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) \
+		DESTDIR=$(DESTDIR) uninstall
 	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/linux/,$(notdir $(UAPI_EXTRA)))
 	rm -f $(DESTDIR)$(SBINDIR)/mboxctl $(DESTDIR)$(MANDIR)/man8/mboxctl.8
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man4/,$(notdir $(MAN4))) \
