@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -888,6 +889,36 @@ TEST_F(q, notify_thread)
 	EXPECT_EQ(0, mq_send(self->q, "x", 1, 0));
 	usleep(100000);
 	EXPECT_EQ(0, thr_value);
+}
+
+/* mboxctl lists the queue under its mq name, as ls /dev/mqueue would. */
+TEST(mboxctl_shows_queue)
+{
+	char exe[512], cmd[700], line[1024], name[64], want[80];
+	struct mq_attr a = mkattr(3, 32);
+	bool found = false;
+	ssize_t n;
+	FILE *p;
+	mqd_t q;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	ASSERT_LT(0, n);
+	exe[n] = 0;
+	*strrchr(exe, '/') = 0;
+	snprintf(cmd, sizeof(cmd), "%s/../tools/mboxctl mailbox list", exe);
+	qname(name, sizeof(name), "ctl x");
+	q = mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0600, &a);
+	ASSERT_LE(0, q);
+	snprintf(want, sizeof(want), "posix-mq %s", name);
+	p = popen(cmd, "r");
+	ASSERT_NE(NULL, p);
+	while (fgets(line, sizeof(line), p))
+		if (strstr(line, want) && strstr(line, "persistent"))
+			found = true;
+	EXPECT_EQ(0, pclose(p));
+	EXPECT_TRUE(found);
+	mq_close(q);
+	mq_unlink(name);
 }
 
 TEST(fortify_entry)
