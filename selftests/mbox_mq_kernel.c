@@ -106,6 +106,19 @@ TEST_F(pq, feature_bits)
 	EXPECT_TRUE(v.features & MBOX_FEAT_REALTIME);
 }
 
+TEST_F(pq, persistent_max_range)
+{
+	unsigned long long v;
+
+	EXPECT_EQ(0, param_write("user_persistent_max", 0));
+	ASSERT_EQ(0, param_read("user_persistent_max", &v));
+	EXPECT_EQ(0, v);
+	EXPECT_EQ(0, param_write("user_persistent_max", 16777216));
+	EXPECT_GT(0, param_write("user_persistent_max", 16777217));
+	ASSERT_EQ(0, param_read("user_persistent_max", &v));
+	EXPECT_EQ(16777216, v);
+}
+
 TEST_F(pq, create_rules)
 {
 	struct mbox_create c = create_req(MBOX_CAPACITY_BOUNDED, 2, 16);
