@@ -523,4 +523,53 @@ TEST_F(pq, realtime_deadline)
 	close(c);
 }
 
+static void on_restart_sig(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * A signal with SA_RESTART in the middle of a CLOCK_REALTIME wait: the
+ * call restarts with the same absolute deadline, so it neither ends early
+ * nor waits a second full interval.
+ */
+TEST_F(pq, realtime_deadline_survives_restart)
+{
+	struct sigaction sa = { .sa_handler = on_restart_sig,
+				.sa_flags = SA_RESTART };
+	struct mbox_recv r;
+	struct timespec ts;
+	uint64_t dl, t0, took;
+	pid_t parent = getpid(), pid;
+	char buf[8];
+	int c, status;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	c = persist_create(self->dev, self->name, 1, 8, O_RDWR, 0600);
+	ASSERT_LE(0, c);
+	pid = fork_child();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		usleep(150000);
+		kill(parent, SIGUSR1);
+		child_exit(0);
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	dl = ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec + 400 * NSEC_PER_MSEC;
+	memset(&r, 0, sizeof(r));
+	r.buf = (uintptr_t)buf;
+	r.len = 8;
+	r.flags = MBOX_MSG_TIMEOUT | MBOX_MSG_REALTIME;
+	r.timeout_ns = dl;
+	t0 = now_ns();
+	EXPECT_EQ(-ETIMEDOUT, mbox_recvx(c, &r));
+	took = now_ns() - t0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	EXPECT_LE(dl, (uint64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec);
+	EXPECT_GT(5 * NSEC_PER_SEC, took);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	forget_child(pid);
+	close(c);
+}
+
 TEST_HARNESS_MAIN
