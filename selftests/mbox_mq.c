@@ -891,6 +891,34 @@ TEST_F(q, notify_thread)
 	EXPECT_EQ(0, thr_value);
 }
 
+TEST_F(q, notify_thread_with_attributes)
+{
+	struct sigevent sev;
+	struct timespec dl;
+	pthread_attr_t attr;
+
+	ASSERT_EQ(0, pthread_attr_init(&attr));
+	ASSERT_EQ(0, pthread_attr_setstacksize(&attr, 256 * 1024));
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD;
+	sev.sigev_notify_function = on_notify;
+	sev.sigev_notify_attributes = &attr;
+	sev.sigev_value.sival_int = 91;
+	thr_value = 0;
+	ASSERT_EQ(0, mq_notify(self->q, &sev));
+	/* The attributes are the caller's to destroy at once. */
+	pthread_attr_destroy(&attr);
+	EXPECT_EQ(0, mq_send(self->q, "x", 1, 0));
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += 5;
+	pthread_mutex_lock(&thr_lock);
+	while (!thr_value &&
+	       pthread_cond_timedwait(&thr_cond, &thr_lock, &dl) == 0)
+		;
+	pthread_mutex_unlock(&thr_lock);
+	EXPECT_EQ(91, thr_value);
+}
+
 /* mboxctl lists the queue under its mq name, as ls /dev/mqueue would. */
 TEST(mboxctl_shows_queue)
 {

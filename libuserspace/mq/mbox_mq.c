@@ -255,14 +255,15 @@ static int mq_open_existing(const char *mname, int acc, int nonblock)
 	op.fd_flags = O_CLOEXEC | nonblock;
 	fd = ioctl(dev, MBOX_IOC_OPEN, &op);
 	if (fd < 0) {
-		/* A mailbox that is not a queue: process-owned. */
+		/* A process-owned mailbox of that name is no queue. */
 		if (errno == EPERM)
-			errno = EACCES;
+			errno = ENOENT;
 		return -1;
 	}
+	/* Nor is an OS-owned one that is not persistent. */
 	if (mq_info(fd, &info) < 0) {
 		close(fd);
-		errno = EACCES;
+		errno = ENOENT;
 		return -1;
 	}
 	mq_cache_set(fd, info.id, info.msg_size, info.role);
@@ -580,10 +581,9 @@ static int mq_notify_thread(mqd_t mqd, const struct sigevent *sev)
 	struct mq_notify_thread *t;
 	struct mbox_notify nt;
 	int nfd;
-	pthread_attr_t attr;
 	sigset_t all, old;
 	pthread_t tid;
-	int err;
+	int err, detach;
 
 	memset(&nt, 0, sizeof(nt));
 	nt.kind = MBOX_NOTIFY_FD;
@@ -599,20 +599,20 @@ static int mq_notify_thread(mqd_t mqd, const struct sigevent *sev)
 	t->nfd = nfd;
 	t->fn = sev->sigev_notify_function;
 	t->value = sev->sigev_value;
-	if (sev->sigev_notify_attributes)
-		attr = *sev->sigev_notify_attributes;
-	else if ((err = pthread_attr_init(&attr)))
-		goto fail;
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	/* Like glibc's helper: no signal lands on the notification thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&tid, &attr, mq_notify_main, t);
+	err = pthread_create(&tid, sev->sigev_notify_attributes,
+			     mq_notify_main, t);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!sev->sigev_notify_attributes)
-		pthread_attr_destroy(&attr);
 	if (err)
 		goto fail;
+	/* Nobody joins it, whatever the caller's attributes said. */
+	if (!sev->sigev_notify_attributes ||
+	    (!pthread_attr_getdetachstate(sev->sigev_notify_attributes,
+					  &detach) &&
+	     detach == PTHREAD_CREATE_JOINABLE))
+		pthread_detach(tid);
 	return 0;
 
 fail:
