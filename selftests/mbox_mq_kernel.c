@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -71,8 +72,7 @@ static int notify(int fd, uint32_t kind, uint32_t signo, uint64_t value,
 
 static int drop_to_nobody(void)
 {
-	return setresgid(NOBODY_ID, NOBODY_ID, NOBODY_ID) ||
-	       setresuid(NOBODY_ID, NOBODY_ID, NOBODY_ID) ? -errno : 0;
+	return drop_privileges();
 }
 
 FIXTURE(pq) {
@@ -180,7 +180,10 @@ TEST_F(pq, unprivileged_persists_and_deletes)
 	pid = fork_child();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		if (setresuid(1, 1, 1))
+		gid_t groups[1] = { dev_group() };
+
+		if (setgroups(1, groups) || setresgid(1, 1, 1) ||
+		    setresuid(1, 1, 1))
 			child_exit(-EPERM);
 		child_exit(delete_name(self->dev, self->name) == -EPERM ? 0 : -EIO);
 	}
