@@ -182,6 +182,8 @@ struct case_res {
 	double v[2][MAX_REPS];
 	unsigned long errors;		/* lost/duplicated/reordered messages */
 	unsigned long retries;		/* -ENOBUFS retries */
+	double ipis[MAX_REPS];		/* scale: IPIs per message */
+	double fair_lo, fair_hi;	/* scale: last repetition's senders */
 	int failed;			/* -errno of a failed repetition */
 	char why[128];
 	const char *skipped;		/* why the case was not run */
@@ -224,6 +226,8 @@ extern const unsigned int scale_senders[];
 extern const char *const lifecycle_whats[];
 
 /* report.c */
+double scale_paired(const struct bench *b, const char *mode, unsigned int n,
+		    double *lo, double *hi, int *pairs);
 void report_text(FILE *f, const struct bench *b);
 int report_csv(const struct bench *b, const char *path);
 int report_plot_data(const struct bench *b, const char *dir);
