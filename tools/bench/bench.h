@@ -183,6 +183,8 @@ struct case_res {
 	unsigned long errors;		/* lost/duplicated/reordered messages */
 	unsigned long retries;		/* -ENOBUFS retries */
 	double ipis[MAX_REPS];		/* scale: IPIs per message */
+	double csw[MAX_REPS];		/* ping-pong: the client's context
+					 * switches per round trip */
 	double fair_lo, fair_hi;	/* scale: last repetition's senders */
 	int failed;			/* -errno of a failed repetition */
 	char why[128];

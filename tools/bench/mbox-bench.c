@@ -259,8 +259,9 @@ static int pp_server(struct chan *ping, struct chan *pong, size_t size)
 /* The timing side: fills @samples (ns) and returns how many, or -errno. */
 static long pp_client(const struct bench *b, struct chan *ping,
 		      struct chan *pong, size_t size, double *samples,
-		      unsigned long *errors)
+		      unsigned long *errors, double *csw)
 {
+	struct rusage ru0 = { 0 }, ru1;
 	const struct transport *t = ping->t;
 	void *out = msgbuf_alloc(size), *in = msgbuf_alloc(size);
 	uint64_t warm = (uint64_t)(b->warm_time * 1e9);
@@ -298,8 +299,14 @@ static long pp_client(const struct bench *b, struct chan *ping,
 		} else if (i + 1 >= PP_WARM_ROUNDS && t1 - t_begin >= warm) {
 			measuring = true;
 			t_meas = t1;
+			getrusage(RUSAGE_SELF, &ru0);
 		}
 	}
+	/* How often the timing side gave up its CPU, per round trip. */
+	getrusage(RUSAGE_SELF, &ru1);
+	if (ns)
+		*csw = (double)(ru1.ru_nvcsw - ru0.ru_nvcsw + ru1.ru_nivcsw -
+				ru0.ru_nivcsw) / (double)ns;
 	set_hdr(out, MSG_STOP, 0, i + 1);
 	err = t->send(ping, out, size);
 out:
@@ -348,7 +355,8 @@ static int run_pingpong(const struct bench *b, struct case_res *c, int rep)
 	if (!err)
 		err = t->attach(&pong, SIDE_RX);
 	if (!err) {
-		ns = pp_client(b, &ping, &pong, c->size, samples, &errors);
+		ns = pp_client(b, &ping, &pong, c->size, samples, &errors,
+			       &c->csw[rep]);
 		t->detach(&ping, SIDE_TX);
 		t->detach(&pong, SIDE_RX);
 	}
@@ -960,8 +968,8 @@ static void run_case(struct bench *b, struct case_res *c, int rep)
 	if (err)
 		fprintf(stderr, "FAILED: %s\n", c->why);
 	else if (c->kind == K_PINGPONG || c->kind == K_PINGPONG1)
-		fprintf(stderr, "%.1f us median, %.1f us p99\n", c->v[0][rep],
-			c->v[1][rep]);
+		fprintf(stderr, "%.1f us median, %.1f us p99, %.2f context switches of the timing side per round trip\n",
+			c->v[0][rep], c->v[1][rep], c->csw[rep]);
 	else if (c->kind == K_SCALE)
 		fprintf(stderr, "%.0f /s; per message %.3f receiver context switches, %.3f IPIs; senders %.2f..%.2f of the mean\n",
 			c->v[0][rep], c->v[1][rep], c->ipis[rep], c->fair_lo, c->fair_hi);
