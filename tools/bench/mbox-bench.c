@@ -882,6 +882,11 @@ static void build_plan(struct bench *b)
 			if (selected(b, tr_mbox_unbounded.name, "scale"))
 				add_case(b, K_SCALE, &tr_mbox_unbounded, 64,
 					 g_senders[i]);
+		/* The same blocking senders against a POSIX queue as deep. */
+		for (i = 0; g_senders[i]; i++)
+			if (selected(b, tr_posix_mq.name, "scale"))
+				add_case(b, K_SCALE, &tr_posix_mq, 64,
+					 g_senders[i]);
 	}
 	for (i = 0; lifecycle_whats[i]; i++) {
 		if (!selected(b, lifecycle_whats[i], "lifecycle"))

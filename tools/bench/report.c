@@ -266,8 +266,9 @@ static void ratio_table(FILE *f, const struct bench *b, enum case_kind kind)
 
 static void scale_table(FILE *f, const struct bench *b)
 {
-	static const char *const modes[] = { "mbox-bounded", "mbox-unbounded" };
-	char m[2][16], x[2][16], s[2][16], w[2][16];
+	static const char *const modes[] = { "mbox-bounded", "mbox-unbounded",
+					     "posix-mq" };
+	char m[3][16], x[3][16], s[3][16], w[3][16];
 	const struct case_res *c;
 	double lo, hi;
 	int i, k, pairs;
@@ -281,12 +282,13 @@ static void scale_table(FILE *f, const struct bench *b)
 	fprintf(f, "together), counted only once every sender has attached and is in its send loop.\n");
 	fprintf(f, "\"x 1\": the median over repetitions of this count's figure / the 1-sender figure of\n");
 	fprintf(f, "the same repetition; \"csw\": the owner's context switches per message received.\n");
-	fprintf(f, "%-8s  %9s %6s %6s %6s  %9s %6s %6s %6s\n", "senders", "bounded",
-		"x 1", "spread", "csw", "unbounded", "x 1", "spread", "csw");
+	fprintf(f, "%-8s  %9s %6s %6s %6s  %9s %6s %6s %6s  %9s %6s %6s %6s\n",
+		"senders", "bounded", "x 1", "spread", "csw", "unbounded", "x 1",
+		"spread", "csw", "POSIX mq", "x 1", "spread", "csw");
 	for (i = 0; scale_senders[i]; i++) {
 		bool any = false;
 
-		for (k = 0; k < 2; k++) {
+		for (k = 0; k < 3; k++) {
 			c = find_case(b, K_SCALE, modes[k], 64,
 				      scale_senders[i]);
 			strcpy(m[k], "-");
@@ -304,9 +306,9 @@ static void scale_table(FILE *f, const struct bench *b)
 			num(w[k], 16, case_median(c, 1), 3);
 		}
 		if (any)
-			fprintf(f, "%-8u  %9s %6s %6s %6s  %9s %6s %6s %6s\n",
+			fprintf(f, "%-8u  %9s %6s %6s %6s  %9s %6s %6s %6s  %9s %6s %6s %6s\n",
 				scale_senders[i], m[0], x[0], s[0], w[0], m[1],
-				x[1], s[1], w[1]);
+				x[1], s[1], w[1], m[2], x[2], s[2], w[2]);
 	}
 }
 
@@ -571,6 +573,14 @@ static void speed_targets(FILE *f, const struct bench *b)
 		snprintf(cell, sizeof(cell), "not measured");
 	fprintf(f, "  %-52s %-34s target >= 0.9x\n",
 		"64 senders / 1 sender into one bounded mailbox", cell);
+	v = scale_paired(b, "posix-mq", 64, &lo, &hi, &pairs);
+	if (isfinite(v))
+		snprintf(cell, sizeof(cell), "%.2fx (%d pairs, %.2f..%.2f)", v,
+			 pairs, lo, hi);
+	else
+		snprintf(cell, sizeof(cell), "not measured");
+	fprintf(f, "  %-52s %-34s (reference)\n",
+		"  ... the same for one POSIX mq as deep", cell);
 	c = find_case(b, K_PINGPONG1, "mbox-zero", 64, 1);
 	v = c ? case_median(c, 0) : NAN;
 	if (isfinite(v)) {
