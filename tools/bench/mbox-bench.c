@@ -39,7 +39,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "mbox.h"
+#include <mbox/mbox.h>
 
 volatile int g_abort;
 
