@@ -88,8 +88,11 @@ static void mbox_enqueue(struct mbox *mb, struct mbox_msg *msg)
 	mbox_queue_add(&mb->queue, msg);
 	if (mb->queue.count > mb->high_water)
 		mb->high_water = mb->queue.count;
-	mbox_wake_receiver(mb);
-	mbox_wake_selectors(mb);
+	/* A streaming receiver is busy, not waiting: spare the calls. */
+	if (!list_empty(&mb->receivers))
+		mbox_wake_receiver(mb);
+	if (!list_empty(&mb->selectors))
+		mbox_wake_selectors(mb);
 	mbox_wake_pollers(mb, EPOLLIN | EPOLLRDNORM);
 }
 

@@ -184,6 +184,10 @@ struct case_res {
 	double v[2][MAX_REPS];
 	unsigned long errors;		/* lost/duplicated/reordered messages */
 	unsigned long retries;		/* -ENOBUFS retries */
+	double ipis[MAX_REPS];		/* scale: IPIs per message */
+	double csw[MAX_REPS];		/* ping-pong: the client's context
+					 * switches per round trip */
+	double fair_lo, fair_hi;	/* scale: last repetition's senders */
 	int failed;			/* -errno of a failed repetition */
 	char why[128];
 	const char *skipped;		/* why the case was not run */
@@ -226,6 +230,8 @@ extern const unsigned int scale_senders[];
 extern const char *const lifecycle_whats[];
 
 /* report.c */
+double scale_paired(const struct bench *b, const char *mode, unsigned int n,
+		    double *lo, double *hi, int *pairs);
 void report_text(FILE *f, const struct bench *b);
 int report_csv(const struct bench *b, const char *path);
 int report_plot_data(const struct bench *b, const char *dir);
