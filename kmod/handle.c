@@ -464,8 +464,7 @@ static __poll_t mbox_handle_poll(struct file *file, poll_table *wait)
 	smp_mb();
 	mask = mbox_poll_mask(h->mb, mbox_handle_receives(h),
 			      mbox_handle_sub(h));
-	if (h->role == MBOX_ROLE_OWNER)
-		mask |= mbox_ring_poll(h->mb);
+	mask |= mbox_ring_poll(h);
 	if (READ_ONCE(h->watch) == MBOX_WATCH_ARMED && READ_ONCE(h->mb->dead))
 		mask |= EPOLLPRI;
 	return mask;
@@ -484,6 +483,8 @@ static int mbox_handle_release(struct inode *inode, struct file *file)
 	if (h->role == MBOX_ROLE_OWNER) {
 		trace_mbox_owner_death(mb);
 		mbox_destroy(mb, MBOX_NOTICE_OWNER_GONE);
+	} else if (h->role == MBOX_ROLE_USER) {
+		mbox_ring_detach(h);
 	} else if (h->role == MBOX_ROLE_RECEIVER) {
 		if (mbox_handle_sub(h))
 			mbox_sub_detach(mb, &h->sub);
@@ -535,6 +536,7 @@ struct file *mbox_handle_file(struct mbox *mb, struct mbox_user *user,
 		kfree(h);
 		return file;
 	}
+	mbox_ring_file_init(&mb->ringh, file);
 	kref_get(&mb->ref);
 	mbox_user_ref(user);
 	if (role == MBOX_ROLE_RECEIVER) {

@@ -44,6 +44,8 @@ struct mbox_handle {
 	bool may_send;
 	enum mbox_watch_state watch;
 	struct mbox_sub sub;		/* broadcast receivers only */
+	u32 ring_gen;			/* ring of @ring_seg; 0: none */
+	u32 ring_seg;			/* user handles: its ring segment */
 };
 
 int mbox_deadline(u32 flags, u64 timeout_ns, ktime_t *deadline,

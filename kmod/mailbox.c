@@ -102,6 +102,7 @@ struct mbox *mbox_new(const struct mbox_create *args, const char *name,
 	INIT_LIST_HEAD(&mb->selectors);
 	INIT_LIST_HEAD(&mb->subs);
 	init_waitqueue_head(&mb->poll_wq);
+	mbox_ring_host_init(&mb->ringh);
 	atomic64_set(&mb->rejected, 0);
 	mbox_nl_init(mb);
 	return mb;
@@ -232,6 +233,7 @@ void mbox_destroy(struct mbox *mb, u32 reason)
 
 	if (was_dead)
 		return;
+	mbox_ring_destroy(mb);
 	mbox_nl_flush(mb);
 	mbox_user_uncharge_mailbox(mb->creator);
 	if (announced) {
@@ -251,7 +253,7 @@ static void mbox_release(struct kref *ref)
 	WARN_ON_ONCE(!list_empty(&mb->subs));
 	WARN_ON_ONCE(mb->nr_wakes);
 	mutex_destroy(&mb->lock);
-	mbox_ring_free(mb->ring);
+	mbox_ring_host_fini(&mb->ringh);
 	put_pid(mb->port_pid);
 	put_pid(mb->owner_pid);
 	mbox_put_ipc_ns(mb->ipc_ns);

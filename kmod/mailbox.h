@@ -53,6 +53,7 @@
 #include <linux/mbox.h>
 
 #include "queue.h"
+#include "ring.h"
 
 struct mbox_ring;
 struct mbox_user;
@@ -78,8 +79,8 @@ struct mbox {
 	struct pid *owner_pid;		/* creating thread group */
 	char name[MBOX_NAME_MAX];
 
-	/* Set once under @lock, then read locklessly: see ring.h. */
-	struct mbox_ring *ring;
+	/* The shared ring and its mappings: see ring.h. */
+	struct mbox_ring_host ringh;
 
 	struct mutex lock;		/* protects all fields below */
 	bool dead;

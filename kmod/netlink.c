@@ -198,7 +198,7 @@ static int mbox_nl_fill_mbox(struct sk_buff *skb, struct mbox *mb,
 			      atomic64_read(&mb->rejected), MBOX_A_PAD) ||
 	    (c.full && nla_put_flag(skb, MBOX_A_FULL)) ||
 	    /* Set once, never cleared: a lockless look is exact enough. */
-	    (READ_ONCE(mb->ring) && nla_put_flag(skb, MBOX_A_RING)))
+	    (mbox_ring_present(mb) && nla_put_flag(skb, MBOX_A_RING)))
 		goto cancel;
 
 	genlmsg_end(skb, hdr);

@@ -38,6 +38,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
+#include <linux/mbox.h>
 
 #define CACHELINE	64
 
@@ -73,6 +74,19 @@ struct chan_cfg {
 	unsigned int depth;	/* queue length where it can be chosen */
 	unsigned int batch;	/* messages per batch call */
 };
+
+/*
+ * Producer segments for a bench ring: one per producer of the largest run
+ * (8) and some spare, fewer if the ring would pass MBOX_RING_BYTES_MAX.
+ */
+static inline uint32_t ring_nsegs(uint32_t nslots, uint32_t slot_size)
+{
+	uint32_t n = 16;
+
+	while (n > 1 && (uint64_t)n * nslots * slot_size > MBOX_RING_BYTES_MAX)
+		n--;
+	return n;
+}
 
 struct chan {
 	const struct transport *t;

@@ -57,7 +57,8 @@ static int ring_open(struct chan *c)
 	if (fd < 0)
 		return fd;
 	c->fd[0] = fd;
-	err = mbox_ring_setup(fd, nslots, slot_size);
+	err = mbox_ring_setup(fd, ring_nsegs(nslots, slot_size), nslots,
+			      slot_size);
 	if (err) {
 		close(fd);
 		c->fd[0] = -1;
