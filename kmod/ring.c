@@ -1100,7 +1100,7 @@ int mbox_ring_mmap(struct mbox_handle *h, struct vm_area_struct *vma)
 	vm_flags_t clear = VM_MAYEXEC;
 	struct mbox_ring *ring;
 	u32 part, seg = 0;
-	bool writable;
+	bool writable, seg_part;
 	size_t size;
 	int err = 0;
 
@@ -1125,7 +1125,9 @@ int mbox_ring_mmap(struct mbox_handle *h, struct vm_area_struct *vma)
 	default:
 		return -EINVAL;
 	}
-	if (h->role == MBOX_ROLE_RECEIVER || owner != (part < PART_SEG_CONS))
+	/* Owners map CTRL, CONS and DATA; users their own SEG_* parts. */
+	seg_part = part >= PART_SEG_CONS;
+	if (h->role == MBOX_ROLE_RECEIVER || owner == seg_part)
 		return -EINVAL;
 
 	if (owner) {

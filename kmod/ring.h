@@ -110,7 +110,7 @@ struct mbox_ring {
 };
 
 struct mbox_ring_host {
-	struct mutex lock;
+	struct mutex lock;		/* see DOC: Locking */
 	struct address_space mapping;	/* f_mapping of every handle file */
 	struct mbox_ring __rcu *ring;
 	u32 gen;			/* last set-up's, under @lock */

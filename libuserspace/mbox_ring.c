@@ -156,8 +156,13 @@ int mbox_ring_map(struct mbox_ring *r, int fd)
 	err = mbox_ring_info(fd, &in);
 	if (err)
 		return err;
-	if (!in.nsegs)
+	if (!in.nsegs) {
+		/* A destroyed mailbox has no ring any more: say why. */
+		if (!ioctl_err(fd, MBOX_IOC_INFO, &info) &&
+		    info.state == MBOX_STATE_DEAD)
+			return -EPIPE;
 		return -ENODEV;
+	}
 	r->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (r->fd < 0)
 		goto fail;
