@@ -708,14 +708,51 @@ out:
 	return ret;
 }
 
+/* Under the host lock: the counters of gone rings plus the live one's. */
+static void mbox_ring_stats_locked(struct mbox_ring_host *rh,
+				   struct mbox_ring *ring,
+				   struct mbox_ring_stats *st)
+{
+	u32 i, head;
+
+	memset(st, 0, sizeof(*st));
+	st->ever = rh->gen;
+	st->messages = rh->messages;
+	st->slot_bytes = rh->slot_bytes;
+	st->discarded = rh->discarded;
+	st->corrupt = rh->corrupt;
+	st->corrupt_pid = rh->corrupt_pid;
+	st->corrupt_uid = rh->corrupt_uid;
+	if (!ring)
+		return;
+	for (i = 0; i < ring->nsegs; i++) {
+		if (ring->seg[i].state == MBOX_RING_SEG_ATTACHED)
+			st->attached++;
+		head = READ_ONCE(mbox_ring_seg_cons(ring, i)->head);
+		st->messages += head;
+		st->slot_bytes += (u64)head * MBOX_RING_PAYLOAD(ring);
+	}
+}
+
+void mbox_ring_stats(struct mbox *mb, struct mbox_ring_stats *st)
+{
+	struct mbox_ring_host *rh = &mb->ringh;
+	struct mbox_ring *ring;
+
+	mutex_lock(&rh->lock);
+	ring = rcu_dereference_protected(rh->ring, lockdep_is_held(&rh->lock));
+	mbox_ring_stats_locked(rh, ring, st);
+	mutex_unlock(&rh->lock);
+}
+
 static long mbox_ring_ioctl_info(struct mbox_handle *h,
 				 struct mbox_ring_info __user *uargs)
 {
 	struct mbox_ring_host *rh = &h->mb->ringh;
+	bool owner = h->role == MBOX_ROLE_OWNER;
+	struct mbox_ring_stats st;
 	struct mbox_ring_info info;
 	struct mbox_ring *ring;
-	bool owner = h->role == MBOX_ROLE_OWNER;
-	u32 i, head;
 
 	if (h->role == MBOX_ROLE_RECEIVER)
 		return -EPERM;
@@ -723,14 +760,6 @@ static long mbox_ring_ioctl_info(struct mbox_handle *h,
 	info.seg = -1;
 	mutex_lock(&rh->lock);
 	ring = rcu_dereference_protected(rh->ring, lockdep_is_held(&rh->lock));
-	if (owner) {
-		info.messages = rh->messages;
-		info.slot_bytes = rh->slot_bytes;
-		info.discarded = rh->discarded;
-		info.corrupt = rh->corrupt;
-		info.corrupt_pid = rh->corrupt_pid;
-		info.corrupt_uid = rh->corrupt_uid;
-	}
 	if (ring) {
 		info.nsegs = ring->nsegs;
 		info.nslots = ring->nslots;
@@ -740,17 +769,20 @@ static long mbox_ring_ioctl_info(struct mbox_handle *h,
 		if (!owner && h->ring_gen == ring->gen)
 			info.seg = h->ring_seg;
 	}
+	if (owner) {
+		mbox_ring_stats_locked(rh, ring, &st);
+		info.attached = st.attached;
+		info.messages = st.messages;
+		info.slot_bytes = st.slot_bytes;
+		info.discarded = st.discarded;
+		info.corrupt = st.corrupt;
+		info.corrupt_pid = st.corrupt_pid;
+		info.corrupt_uid = st.corrupt_uid;
+	}
 	if (ring && owner) {
 		info.ctrl_size = ring->ctrl_size;
 		info.cons_size = ring->cons_size;
 		info.data_size = ring->data_size;
-		for (i = 0; i < ring->nsegs; i++) {
-			if (ring->seg[i].state == MBOX_RING_SEG_ATTACHED)
-				info.attached++;
-			head = READ_ONCE(mbox_ring_seg_cons(ring, i)->head);
-			info.messages += head;
-			info.slot_bytes += (u64)head * MBOX_RING_PAYLOAD(ring);
-		}
 	}
 	mutex_unlock(&rh->lock);
 	if (copy_to_user(uargs, &info, sizeof(info)))

@@ -123,6 +123,19 @@ struct mbox_ring_host {
 	u32 corrupt_uid;
 };
 
+/* Traffic of all rings a mailbox had, as MBOX_IOC_RING_INFO reports it. */
+struct mbox_ring_stats {
+	bool ever;			/* the mailbox ever had a ring */
+	u32 attached;
+	u64 messages;
+	u64 slot_bytes;
+	u64 discarded;
+	u64 corrupt;
+	s32 corrupt_pid;
+	u32 corrupt_uid;
+};
+
+void mbox_ring_stats(struct mbox *mb, struct mbox_ring_stats *st);
 void mbox_ring_host_init(struct mbox_ring_host *rh);
 void mbox_ring_host_fini(struct mbox_ring_host *rh);
 void mbox_ring_file_init(struct mbox_ring_host *rh, struct file *file);
