@@ -67,7 +67,7 @@ enum side { SIDE_TX, SIDE_RX };
 #define T_ANCHOR	0x02	/* a reference mechanism */
 #define T_STREAM_ONLY	0x04	/* no ping-pong (batches) */
 #define T_SPIN		0x08	/* busy-waits: needs a CPU per side */
-#define T_RING		0x10	/* needs MBOX_FEAT_RING */
+#define T_RING		0x10	/* needs MBOX_FEAT_RING_SEG */
 
 struct chan_cfg {
 	size_t msg_size;	/* the largest message */

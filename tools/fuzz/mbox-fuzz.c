@@ -19,7 +19,7 @@
  *  - module parameters set to odd values (root workers; restored at exit);
  *  - generic netlink requests to the "mbox" family (when the module has
  *    one): random commands, flags and attributes, malformed lengths;
- *  - the shared ring (MBOX_FEAT_RING): set-up with odd geometry, mmap() of
+ *  - the shared ring (MBOX_FEAT_RING_SEG): set-up with odd geometry, mmap() of
  *    every part with odd lengths, offsets and protections from handles of
  *    every role, and hostile writes - random head, tail, need_wake, slot
  *    seq, len and flags - interleaved with well-formed produce/consume
