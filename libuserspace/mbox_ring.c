@@ -289,6 +289,7 @@ static int seg_visit(struct mbox_ring *r, uint32_t seg,
 	struct mbox_ring_segl *l = &r->segl[seg];
 	const struct mbox_ring_slot *s;
 	uint32_t state = seg_sync(r, seg), seq, len, flags;
+	unsigned int tries;
 
 	if (state == MBOX_RING_SEG_FREE)
 		return 1;
@@ -297,27 +298,33 @@ static int seg_visit(struct mbox_ring *r, uint32_t seg,
 		return 1;
 	}
 	r->cur = seg;
-	r->burst = 0;
-	if (!mbox_ring_take_(r, m)) {
-		/* Busy: its producer need not wake us. */
-		if (MBOX_RING_LOAD(&c->need_wake, memory_order_relaxed))
-			MBOX_RING_STORE(&c->need_wake, 0,
-					memory_order_relaxed);
-		return 0;
-	}
-
-	s = mbox_ring_cslot_(r, seg, l->head);
-	seq = MBOX_RING_LOAD(&s->seq, memory_order_acquire);
-	if (seq == l->head + 1) {
+	for (tries = 0;; tries++) {
+		r->burst = 0;
+		if (!mbox_ring_take_(r, m)) {
+			/* Busy: its producer need not wake us. */
+			if (MBOX_RING_LOAD(&c->need_wake, memory_order_relaxed))
+				MBOX_RING_STORE(&c->need_wake, 0,
+						memory_order_relaxed);
+			return 0;
+		}
+		s = mbox_ring_cslot_(r, seg, l->head);
+		seq = MBOX_RING_LOAD(&s->seq, memory_order_acquire);
+		if (seq != l->head + 1)
+			break;
 		len = MBOX_RING_LOAD(&s->len, memory_order_relaxed);
 		flags = MBOX_RING_LOAD(&s->flags, memory_order_relaxed);
-		if (flags == MBOX_RING_SLOT_SKIP)
-			return -EAGAIN;	/* raced with a skip: look again */
-		(void)len;
-		/* A bad record: the kernel judges, the record is dropped. */
-		ring_seg_op(r, seg, MBOX_RING_SEG_CHECK);
-		mbox_ring_release(r);
-		return -EBADMSG;
+		if (flags & ~MBOX_RING_SLOT_FLAGS || len > r->payload_max) {
+			/* A bad record: the kernel judges, it is dropped. */
+			ring_seg_op(r, seg, MBOX_RING_SEG_CHECK);
+			mbox_ring_release(r);
+			return -EBADMSG;
+		}
+		/*
+		 * A good record committed after the fast path looked, or a
+		 * state change: look again, then leave it to the next call.
+		 */
+		if (tries == 2)
+			return -EAGAIN;
 	}
 	if (seq != l->head + 1 - r->nslots) {
 		/* Impossible indices: cut off if the kernel agrees. */

@@ -726,6 +726,9 @@ TEST_F(ring, producer_killed_inside_a_reservation_costs_only_its_own)
 
 	ASSERT_EQ(0, ring_up(self, NSEGS, NSLOTS));
 	seen_hostile = 0;
+	ms = flow_ms(self, 9);
+	ASSERT_LE(0, ms);
+	TH_LOG("baseline: a message with no hostile producer: %.3f ms", ms);
 	pid = start_hostile(self, 3, 0, &rep);
 	ASSERT_LT(0, pid);
 	/* The stuck reservation does not hold up the others. */
