@@ -61,8 +61,8 @@
  * others except for what the ring does not carry (sequence numbers,
  * priorities); the sender pid is the one the kernel recorded for the
  * segment.  They are kept out of the comparison with the kernel's
- * counters, which do not count them; their order per sender is checked
- * instead.  A sender killed between reserving a slot and committing it
+ * counters, which do not count them; their order per sender and segment
+ * (that is, per handle) is checked instead.  A sender killed between reserving a slot and committing it
  * leaves a message in doubt, like a killed MBOX_IOC_SEND: the kernel
  * discards the slot when the handle closes and nothing else stalls, so
  * every retired ring must be drained completely, and no well-behaved
@@ -553,6 +553,7 @@ struct ring_view {
 	size_t page, cons_size, data_size, seg_data_size;
 	uint32_t nsegs, nslots, slot_size, slots_offset;
 	uint32_t gen[MBOX_RING_SEGS_MAX];	/* consumer: segment views */
+	uint64_t last[MBOX_RING_SEGS_MAX];	/* consumer: order per segment */
 };
 
 static void ring_unmap(struct ring_view *v)
@@ -908,6 +909,8 @@ static unsigned int ring_drain(uint32_t bi, struct ring_view *v, int fd,
 			v->gen[s] = si->gen;
 			continue;
 		}
+		if (v->gen[s] != si->gen)
+			v->last[s] = 0;		/* a new producer */
 		v->gen[s] = si->gen;
 		for (;;) {
 			uint32_t h = atomic_load_explicit(headp, memory_order_relaxed);
@@ -937,7 +940,25 @@ static unsigned int ring_drain(uint32_t bi, struct ring_view *v, int fd,
 				m.r.type = type;
 				/* The kernel's word, checked against the payload. */
 				m.r.sender_pid = si->pid;
-				account_received(bi, &m, NULL, ring_last);
+				/*
+				 * Order holds per segment, that is per handle: a
+				 * sender that reopened the mailbox has a second
+				 * segment, and the two are independent queues.
+				 */
+				if (len >= sizeof(struct payload)) {
+					struct payload p;
+
+					memcpy(&p, buf, sizeof(p));
+					if (p.slot < MAX_PROCS) {
+						ring_last[p.slot] = v->last[s];
+						account_received(bi, &m, NULL, ring_last);
+						v->last[s] = ring_last[p.slot];
+					} else {
+						account_received(bi, &m, NULL, ring_last);
+					}
+				} else {
+					account_received(bi, &m, NULL, ring_last);
+				}
 			}
 			atomic_store_explicit(headp, h + 1, memory_order_release);
 			atomic_thread_fence(memory_order_seq_cst);
