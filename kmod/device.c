@@ -29,7 +29,7 @@ static long mbox_dev_version(struct mbox_version __user *uargs)
 	memset(&v, 0, sizeof(v));
 	v.abi_version = MBOX_ABI_VERSION;
 	v.max_msg_size = READ_ONCE(mbox_msg_size_max);
-	v.features = MBOX_FEAT_CORE | MBOX_FEAT_BATCH | MBOX_FEAT_RING |
+	v.features = MBOX_FEAT_CORE | MBOX_FEAT_BATCH | MBOX_FEAT_RING_SEG |
 		     MBOX_FEAT_NETLINK |
 		     MBOX_FEAT_DIRECT | MBOX_FEAT_OS_OWNED |
 		     MBOX_FEAT_BROADCAST | MBOX_FEAT_DEATH_NOTICE |

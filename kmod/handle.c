@@ -489,8 +489,7 @@ static __poll_t mbox_handle_poll(struct file *file, poll_table *wait)
 	smp_mb();
 	mask = mbox_poll_mask(h->mb, mbox_handle_receives(h),
 			      mbox_handle_sub(h));
-	if (h->role == MBOX_ROLE_OWNER)
-		mask |= mbox_ring_poll(h->mb);
+	mask |= mbox_ring_poll(h);
 	if (READ_ONCE(h->watch) == MBOX_WATCH_ARMED && READ_ONCE(h->mb->dead))
 		mask |= EPOLLPRI;
 	return mask;
@@ -525,10 +524,14 @@ static int mbox_handle_release(struct inode *inode, struct file *file)
 	if (h->role == MBOX_ROLE_OWNER) {
 		trace_mbox_owner_death(mb);
 		mbox_destroy(mb, MBOX_NOTICE_OWNER_GONE);
-	} else if (mbox_handle_counted(h)) {
-		if (mbox_handle_sub(h))
-			mbox_sub_detach(mb, &h->sub);
-		mbox_receiver_closed(mb);
+	} else {
+		if (h->role == MBOX_ROLE_USER)
+			mbox_ring_detach(h);
+		if (mbox_handle_counted(h)) {
+			if (mbox_handle_sub(h))
+				mbox_sub_detach(mb, &h->sub);
+			mbox_receiver_closed(mb);
+		}
 	}
 	mbox_put(mb);
 	mbox_user_put(h->user);
@@ -577,6 +580,7 @@ struct file *mbox_handle_file(struct mbox *mb, struct mbox_user *user,
 		kfree(h);
 		return file;
 	}
+	mbox_ring_file_init(&mb->ringh, file);
 	kref_get(&mb->ref);
 	mbox_user_ref(user);
 	if (mbox_handle_counted(h)) {

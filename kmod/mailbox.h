@@ -53,6 +53,7 @@
 #include <linux/mbox.h>
 
 #include "queue.h"
+#include "ring.h"
 
 struct mbox_notification;
 struct mbox_ring;
@@ -83,8 +84,8 @@ struct mbox {
 	unsigned long reserved;		/* bytes charged to @creator */
 	unsigned long reserved_rlimit;	/* bytes against RLIMIT_MSGQUEUE */
 
-	/* Set once under @lock, then read locklessly: see ring.h. */
-	struct mbox_ring *ring;
+	/* The shared ring and its mappings: see ring.h. */
+	struct mbox_ring_host ringh;
 
 	struct mutex lock;		/* protects all fields below */
 	bool dead;

@@ -167,12 +167,15 @@ static int mbox_nl_fill_mbox(struct sk_buff *skb, struct mbox *mb,
 			     u32 seq, int flags)
 {
 	struct mbox_nl_counters c;
+	struct mbox_ring_stats rs;
 	void *hdr;
 
 	if (mutex_lock_killable(&mb->lock))
 		return -EINTR;
 	mbox_nl_counters(mb, &c);
 	mbox_unlock(mb);
+	/* The ring's own lock is never held across a user copy. */
+	mbox_ring_stats(mb, &rs);
 	if (c.dead)
 		return -ENOENT;
 
@@ -198,7 +201,17 @@ static int mbox_nl_fill_mbox(struct sk_buff *skb, struct mbox *mb,
 			      atomic64_read(&mb->rejected), MBOX_A_PAD) ||
 	    (c.full && nla_put_flag(skb, MBOX_A_FULL)) ||
 	    /* Set once, never cleared: a lockless look is exact enough. */
-	    (READ_ONCE(mb->ring) && nla_put_flag(skb, MBOX_A_RING)))
+	    (mbox_ring_present(mb) && nla_put_flag(skb, MBOX_A_RING)))
+		goto cancel;
+	if (rs.ever &&
+	    (nla_put_u64_64bit(skb, MBOX_A_RING_MESSAGES, rs.messages,
+			       MBOX_A_PAD) ||
+	     nla_put_u64_64bit(skb, MBOX_A_RING_SLOT_BYTES, rs.slot_bytes,
+			       MBOX_A_PAD) ||
+	     nla_put_u64_64bit(skb, MBOX_A_RING_DISCARDED, rs.discarded,
+			       MBOX_A_PAD) ||
+	     nla_put_u64_64bit(skb, MBOX_A_RING_CORRUPT, rs.corrupt,
+			       MBOX_A_PAD)))
 		goto cancel;
 
 	genlmsg_end(skb, hdr);

@@ -1081,9 +1081,9 @@ static void prepare_machine(struct bench *b)
 	}
 	b->features = v.features;
 	b->ring_status = "ring: not available in this build";
-#ifdef MBOX_FEAT_RING
-	if (mbox_ring_built() && !(v.features & MBOX_FEAT_RING))
-		b->ring_status = "ring: not available in this build (the loaded module lacks MBOX_FEAT_RING)";
+#ifdef MBOX_FEAT_RING_SEG
+	if (mbox_ring_built() && !(v.features & MBOX_FEAT_RING_SEG))
+		b->ring_status = "ring: not available in this build (the loaded module lacks MBOX_FEAT_RING_SEG)";
 	else if (mbox_ring_built())
 		b->ring_status = NULL;
 #endif
