@@ -263,7 +263,6 @@ static long mbox_dev_open(struct mbox_open __user *uargs)
 	struct file *file;
 	struct mbox *mb;
 	bool receive;
-	bool dead;
 	int err;
 
 	if (copy_from_user(&args, uargs, sizeof(args)))
@@ -284,10 +283,8 @@ static long mbox_dev_open(struct mbox_open __user *uargs)
 	if (IS_ERR(mb))
 		return PTR_ERR(mb);
 
-	mutex_lock(&mb->lock);
-	dead = mb->dead;
-	mbox_unlock(mb);
-	if (dead) {
+	/* No lock: an open never waits on the mailbox (see mailbox.h). */
+	if (READ_ONCE(mb->dead)) {
 		err = -ENOENT;
 		goto out_mb;
 	}
