@@ -25,6 +25,7 @@
 #include <linux/userfaultfd.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/uio.h>
 
 /* "Within a few seconds", in an emulated guest on a busy host. */
 #define VICTIM_MS	5000
@@ -485,7 +486,7 @@ FIXTURE_TEARDOWN(uffd)
  * stalls.  Everything else goes on; the sender dies of SIGKILL; released,
  * the receiver gets the dead sender's message, once.
  */
-TEST_F(uffd, stalled_handoff_blocks_nobody_and_delivers_once)
+TEST_F_TIMEOUT(uffd, stalled_handoff_blocks_nobody_and_delivers_once, 120)
 {
 	struct victim v[NR_VICTIMS + 1];
 	struct async_recv rx;
@@ -547,7 +548,7 @@ TEST_F(uffd, stalled_handoff_blocks_nobody_and_delivers_once)
  * deadline no longer ends the send (the message is on its way); released,
  * the send returns 0 with the sequence number the receiver saw.
  */
-TEST_F(uffd, taken_offer_outlasts_deadline_and_returns_its_seq)
+TEST_F_TIMEOUT(uffd, taken_offer_outlasts_deadline_and_returns_its_seq, 120)
 {
 	struct mbox_send req;
 	struct async_recv rx;
@@ -580,6 +581,430 @@ TEST_F(uffd, taken_offer_outlasts_deadline_and_returns_its_seq)
 	EXPECT_EQ(0, tx.ret);
 	EXPECT_EQ(rx.r.seq, tx.req.seq);
 	EXPECT_EQ(1, rx.r.seq);
+}
+
+/* ------------------------------------------------ FUSE, unprivileged */
+
+/*
+ * The same stall made with no privilege at all: user "nobody" mounts a FUSE
+ * file system in its own user and mount namespaces, maps a file of it as
+ * its receive buffer and never answers the read that the copy into it
+ * triggers.  The server speaks the /dev/fuse protocol itself: it answers
+ * INIT, LOOKUP, GETATTR and OPEN, and holds READ until told to answer.
+ */
+
+#define FUSE_MNT	"/tmp"
+#define FUSE_FILE	"stall"
+#define FUSE_INO	2
+
+/* Status words from the stalling child to the test. */
+#define ST_READY	1	/* receiving into the mapped file */
+#define ST_READ_HELD	2	/* the copy's READ arrived, unanswered */
+#define ST_SKIP_BASE	1000	/* + errno: no user namespace or FUSE mount */
+#define ST_RESULT	2000	/* + errno: what the receiver got */
+
+struct fuse_server {
+	int fuse;		/* /dev/fuse, this connection */
+	int ctl;		/* read end: a word here answers the held READ */
+	int status;		/* write end: ST_READ_HELD */
+};
+
+static int fuse_reply(int fuse, uint64_t unique, int error, const void *arg,
+		      size_t len)
+{
+	struct fuse_out_header out = {
+		.len = (uint32_t)(sizeof(out) + len),
+		.error = error,
+		.unique = unique,
+	};
+	struct iovec iov[2] = {
+		{ .iov_base = &out, .iov_len = sizeof(out) },
+		{ .iov_base = (void *)arg, .iov_len = len },
+	};
+
+	return writev(fuse, iov, len ? 2 : 1) == (ssize_t)out.len ? 0 : -errno;
+}
+
+static void fuse_fill_attr(struct fuse_attr *a, uint64_t ino)
+{
+	memset(a, 0, sizeof(*a));
+	a->ino = ino;
+	a->nlink = 1;
+	a->blksize = 4096;
+	if (ino == FUSE_ROOT_ID) {
+		a->mode = S_IFDIR | 0755;
+	} else {
+		a->mode = S_IFREG | 0444;
+		a->size = 4096;
+		a->blocks = 8;
+	}
+}
+
+/* Answers what it must; returns when the connection ends. */
+static void *fuse_serve(void *arg)
+{
+	static char buf[FUSE_MIN_READ_BUFFER + 128 * 1024];
+	struct fuse_server *srv = arg;
+	uint64_t held[16];
+	unsigned int nr_held = 0;
+
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = srv->fuse, .events = POLLIN },
+			{ .fd = srv->ctl, .events = POLLIN },
+		};
+		struct fuse_in_header *in = (void *)buf;
+		void *body = buf + sizeof(*in);
+		ssize_t n;
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return NULL;
+		}
+		if (p[1].revents) {
+			static char data[4096];
+			uint64_t go;
+
+			if (pipe_read_u64(srv->ctl, &go))
+				return NULL;
+			memset(data, 'F', sizeof(data));
+			for (unsigned int i = 0; i < nr_held; i++)
+				fuse_reply(srv->fuse, held[i], 0, data,
+					   sizeof(data));
+			nr_held = 0;
+			continue;
+		}
+		if (!p[0].revents)
+			continue;
+		n = read(srv->fuse, buf, sizeof(buf));
+		if (n < (ssize_t)sizeof(*in)) {
+			if (n < 0 && (errno == EINTR || errno == ENOENT))
+				continue;
+			return NULL;
+		}
+
+		switch (in->opcode) {
+		case FUSE_INIT: {
+			const struct fuse_init_in *ii = body;
+			struct fuse_init_out io;
+
+			memset(&io, 0, sizeof(io));
+			io.major = FUSE_KERNEL_VERSION;
+			io.minor = ii->minor < FUSE_KERNEL_MINOR_VERSION ?
+				   ii->minor : FUSE_KERNEL_MINOR_VERSION;
+			io.max_readahead = ii->max_readahead;
+			io.max_write = 4096;
+			fuse_reply(srv->fuse, in->unique, 0, &io, sizeof(io));
+			break;
+		}
+		case FUSE_LOOKUP: {
+			struct fuse_entry_out e;
+
+			if (in->nodeid != FUSE_ROOT_ID ||
+			    strcmp(body, FUSE_FILE)) {
+				fuse_reply(srv->fuse, in->unique, -ENOENT,
+					   NULL, 0);
+				break;
+			}
+			memset(&e, 0, sizeof(e));
+			e.nodeid = FUSE_INO;
+			e.generation = 1;
+			e.entry_valid = 3600;
+			e.attr_valid = 3600;
+			fuse_fill_attr(&e.attr, FUSE_INO);
+			fuse_reply(srv->fuse, in->unique, 0, &e, sizeof(e));
+			break;
+		}
+		case FUSE_GETATTR: {
+			struct fuse_attr_out a;
+
+			memset(&a, 0, sizeof(a));
+			a.attr_valid = 3600;
+			fuse_fill_attr(&a.attr, in->nodeid);
+			fuse_reply(srv->fuse, in->unique, 0, &a, sizeof(a));
+			break;
+		}
+		case FUSE_OPEN:
+		case FUSE_OPENDIR: {
+			struct fuse_open_out o;
+
+			memset(&o, 0, sizeof(o));
+			o.fh = 1;
+			fuse_reply(srv->fuse, in->unique, 0, &o, sizeof(o));
+			break;
+		}
+		case FUSE_READ:
+			/* The stall: held until the test says so. */
+			if (nr_held < sizeof(held) / sizeof(held[0]))
+				held[nr_held++] = in->unique;
+			pipe_write_u64(srv->status, ST_READ_HELD);
+			break;
+		case FUSE_FORGET:
+		case FUSE_BATCH_FORGET:
+		case FUSE_INTERRUPT:
+			break;		/* no reply expected */
+		case FUSE_FLUSH:
+		case FUSE_RELEASE:
+		case FUSE_RELEASEDIR:
+			fuse_reply(srv->fuse, in->unique, 0, NULL, 0);
+			break;
+		default:
+			fuse_reply(srv->fuse, in->unique, -ENOSYS, NULL, 0);
+			break;
+		}
+	}
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -EIO;
+}
+
+/* Becomes root of new user and mount namespaces, as nobody. */
+static int enter_own_namespaces(void)
+{
+	char map[64];
+	int ret;
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS)) {
+		ksft_print_msg("unshare: %s\n", strerror(errno));
+		return -errno;
+	}
+	ret = write_file("/proc/self/setgroups", "deny");
+	if (ret)
+		return ret;
+	snprintf(map, sizeof(map), "0 %d 1", NOBODY_ID);
+	ret = write_file("/proc/self/uid_map", map);
+	if (!ret)
+		ret = write_file("/proc/self/gid_map", map);
+	if (ret) {
+		ksft_print_msg("id maps: %s\n", strerror(-ret));
+		return ret;
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return -errno;
+	return 0;
+}
+
+/* The receiver: maps the FUSE file and receives into it, once. */
+static int fuse_receiver(int mb, int status)
+{
+	char buf[MSG_SIZE];
+	struct mbox_recv r;
+	void *page;
+	int fd, ret;
+
+	fd = open(FUSE_MNT "/" FUSE_FILE, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* Private and writable: the copy into it first reads the file. */
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (page == MAP_FAILED)
+		return -errno;
+	pipe_write_u64(status, ST_READY);
+	pipe_write_u64(status, (uint64_t)getpid());
+
+	ret = recv_msg(mb, page, MSG_SIZE, 0, &r);
+	if (ret)
+		return ret;
+	if (r.msg_len != 9 || memcmp(page, "via-fuse", 9) || r.seq != 1)
+		return -EPROTO;
+	/* Once: nothing else is there. */
+	ret = recv_msg(mb, buf, sizeof(buf), MBOX_MSG_NONBLOCK, &r);
+	return ret == -EAGAIN ? 0 : (ret ? ret : -EPROTO);
+}
+
+/*
+ * The stalling child, as nobody: owns ZERO mailbox @name, mounts the FUSE
+ * file system and serves it, while a child of its own (the receiver, which
+ * must not hold /dev/fuse: a task waiting for an answer its own process
+ * owes could never be killed) receives into the mapped file.  Status words:
+ * ST_READY and the receiver's pid, ST_READ_HELD (from the server), then
+ * ST_RESULT + the receiver's -result.
+ */
+static int fuse_stall_child(const char *name, int status, int ctl)
+{
+	struct mbox_attr attr = MBOX_ATTR_ZERO(MSG_SIZE);
+	struct fuse_server srv = { .ctl = ctl, .status = status };
+	char opts[128];
+	pid_t receiver;
+	int mb, ret;
+
+	ret = drop_privileges();
+	if (ret)
+		return ret;
+	/* Credentials changed: make /proc/self writable for the maps again. */
+	prctl(PR_SET_DUMPABLE, 1);
+	attr.mode = 0666;
+	attr.fd_flags = O_CLOEXEC;
+	mb = mbox_create(&attr, name, NULL);
+	if (mb < 0)
+		return mb;
+
+	ret = enter_own_namespaces();
+	if (ret) {
+		ksft_print_msg("user and mount namespaces: %s\n",
+			       strerror(-ret));
+		pipe_write_u64(status, ST_SKIP_BASE - ret);
+		return 0;
+	}
+	srv.fuse = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	if (srv.fuse < 0) {
+		ret = errno;
+		ksft_print_msg("open /dev/fuse: %s\n", strerror(ret));
+		pipe_write_u64(status, ST_SKIP_BASE + ret);
+		return 0;
+	}
+	snprintf(opts, sizeof(opts),
+		 "fd=%d,rootmode=40000,user_id=0,group_id=0", srv.fuse);
+	if (mount("mbox-isolation", FUSE_MNT, "fuse", MS_NOSUID | MS_NODEV,
+		  opts)) {
+		ret = errno;
+		ksft_print_msg("mount fuse: %s\n", strerror(ret));
+		pipe_write_u64(status, ST_SKIP_BASE + ret);
+		return 0;
+	}
+
+	receiver = fork_child();
+	if (receiver < 0)
+		return errno;
+	if (receiver == 0) {
+		close(srv.fuse);
+		ret = fuse_receiver(mb, status);
+		pipe_write_u64(status, ST_RESULT - ret);
+		child_exit(ret);
+	}
+	fuse_serve(&srv);
+	return 0;
+}
+
+FIXTURE(fuse) {
+	struct target t;
+	int status[2];
+	int ctl[2];
+	pid_t staller;
+	mode_t fuse_mode;
+	bool fuse_chmod;
+	bool stalled;
+};
+
+FIXTURE_SETUP(fuse)
+{
+	struct stat st;
+
+	self->t.user_fd = -1;
+	self->staller = -1;
+	self->stalled = false;
+	self->fuse_chmod = false;
+	ASSERT_EQ(0, pipe2(self->status, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(self->ctl, O_CLOEXEC));
+
+	/* Debian's 6.1 builds FUSE as a module; load it as mount(8) would. */
+	if (stat("/dev/fuse", &st) && system("modprobe -q fuse") == 0)
+		stat("/dev/fuse", &st);
+	if (stat("/dev/fuse", &st))
+		SKIP(return, "no /dev/fuse: %s", strerror(errno));
+	/*
+	 * Distributions let everybody open it (udev: MODE="0666"); a guest
+	 * without udev leaves it 0600.  Put it as a distribution would.
+	 */
+	self->fuse_mode = st.st_mode & 07777;
+	if ((self->fuse_mode & 0006) != 0006) {
+		ASSERT_EQ(0, chmod("/dev/fuse", 0666));
+		self->fuse_chmod = true;
+	}
+}
+
+FIXTURE_TEARDOWN(fuse)
+{
+	if (self->stalled)
+		pipe_write_u64(self->ctl[1], 1);
+	reap_children();
+	if (self->t.user_fd >= 0)
+		close(self->t.user_fd);
+	if (self->fuse_chmod)
+		chmod("/dev/fuse", self->fuse_mode);
+	close(self->status[0]);
+	close(self->status[1]);
+	close(self->ctl[0]);
+	close(self->ctl[1]);
+}
+
+/* Waits for status word @want from the stalling child. */
+static int fuse_wait_status(int fd, uint64_t want, uint64_t *got)
+{
+	int ret = poll_one(fd, POLLIN, STATE_WAIT_MS);
+
+	if (ret < 0)
+		return ret;
+	if (!(ret & POLLIN))
+		return -ETIMEDOUT;
+	ret = pipe_read_u64(fd, got);
+	if (ret)
+		return ret;
+	return *got == want ? 0 : -EPROTO;
+}
+
+TEST_F_TIMEOUT(fuse, unprivileged_stall_blocks_nobody_and_delivers_once, 180)
+{
+	struct victim v[NR_VICTIMS + 1];
+	uint64_t got = 0, receiver;
+	pid_t sender;
+	int ret;
+
+	unique_name(self->t.name, sizeof(self->t.name), "isofuse");
+	self->staller = fork_child();
+	ASSERT_LE(0, self->staller);
+	if (self->staller == 0)
+		child_exit(fuse_stall_child(self->t.name, self->status[1],
+					    self->ctl[0]));
+	ret = fuse_wait_status(self->status[0], ST_READY, &got);
+	if (ret == -EPROTO && got > ST_SKIP_BASE && got < ST_RESULT)
+		SKIP(return, "no FUSE mount in a user namespace as nobody: %s",
+		     strerror((int)(got - ST_SKIP_BASE)));
+	ASSERT_EQ(0, ret) TH_LOG("status %" PRIu64, got);
+	ASSERT_EQ(0, pipe_read_u64(self->status[0], &receiver));
+
+	self->t.user_fd = mbox_open_name(self->t.name, O_CLOEXEC, &self->t.id);
+	ASSERT_LE(0, self->t.user_fd);
+	ASSERT_EQ(0, wait_blocked_in_ioctl((pid_t)receiver, (pid_t)receiver,
+					   MBOX_IOC_RECV));
+	sender = fork_child();
+	ASSERT_LE(0, sender);
+	if (sender == 0)
+		child_exit(send_msg(self->t.user_fd, "via-fuse", 9, 0, 0,
+				    MBOX_MSG_NONBLOCK));
+	ASSERT_EQ(0, fuse_wait_status(self->status[0], ST_READ_HELD, &got));
+	self->stalled = true;
+
+	victims_run(v, &self->t);
+	v[NR_VICTIMS].name = "sigkill-waiting-sender";
+	v[NR_VICTIMS].pid = sender;
+	v[NR_VICTIMS].start = now_ns();
+	v[NR_VICTIMS].done = false;
+	kill(sender, SIGKILL);
+	victim_wait(&v[NR_VICTIMS], VICTIM_MS);
+
+	ASSERT_EQ(0, pipe_write_u64(self->ctl[1], 1));
+	self->stalled = false;
+	victims_finish(v, NR_VICTIMS + 1);
+	for (size_t i = 0; i < NR_VICTIMS; i++) {
+		EXPECT_EQ(0, v[i].result) TH_LOG("victim %s", v[i].name);
+		EXPECT_GE(VICTIM_MS, v[i].ms) TH_LOG("victim %s", v[i].name);
+	}
+	EXPECT_EQ(1000 + SIGKILL, v[NR_VICTIMS].result);
+	EXPECT_GE(VICTIM_MS, v[NR_VICTIMS].ms);
+	/* The receiver got the killed sender's message, exactly once. */
+	EXPECT_EQ(0, fuse_wait_status(self->status[0], ST_RESULT, &got))
+		TH_LOG("receiver: %s", strerror((int)(got - ST_RESULT)));
 }
 
 /* ---------------------------------------- BOUNDED: overtake, put back */
