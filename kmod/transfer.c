@@ -524,12 +524,13 @@ static unsigned int mbox_take(struct mbox *mb, struct mbox_sub *sub,
 }
 
 /*
- * Copies the @n taken messages out into @rx, payload then description,
- * without the mailbox lock; their fields do not change while they are
- * busy.  Returns how many reached user space completely.
+ * Copies the @n taken messages out into @rx, payload then description
+ * (reported as entries @base on), without the mailbox lock; their fields
+ * do not change while they are busy.  Returns how many reached user space
+ * completely.
  */
 static unsigned int mbox_copy_out(struct mbox_msg **msgs, unsigned int n,
-				  struct mbox_rx *rx,
+				  struct mbox_rx *rx, unsigned int base,
 				  const struct mbox_rx_report *report)
 {
 	struct mbox_msg *msg;
@@ -545,7 +546,7 @@ static unsigned int mbox_copy_out(struct mbox_msg **msgs, unsigned int n,
 		rx[i].seq = msg->seq;
 		rx[i].sender_pid = pid_vnr(msg->pid);
 		rx[i].sender_uid = from_kuid_munged(current_user_ns(), msg->uid);
-		if (report->fn(report->ctx, i, &rx[i]))
+		if (report->fn(report->ctx, base + i, &rx[i]))
 			break;
 	}
 	return i;
@@ -679,7 +680,7 @@ int mbox_recv(struct mbox *mb, struct mbox_sub *sub,
 		.task = current,
 	};
 	struct mbox_msg *one, **msgs = &one;
-	unsigned int n, done = 0;
+	unsigned int n, got, done = 0;
 	struct mbox_msg *msg;
 	bool timed_out = false;
 	int err;
@@ -753,21 +754,35 @@ int mbox_recv(struct mbox *mb, struct mbox_sub *sub,
 		}
 	}
 
-	n = mbox_take(mb, sub, sel, msg, r.handoff, rx, msgs, count);
-	if (!n) {
-		err = -EMSGSIZE;
-		if (r.handoff)
-			mbox_put_back(mb, r.handoff, NULL, true);
-		goto out;
+	/*
+	 * Rounds of take, copy, settle.  Receiving may admit blocked senders'
+	 * messages: a batch takes those too, as if they had been there.
+	 */
+	for (;;) {
+		n = mbox_take(mb, sub, sel, msg, r.handoff, rx + done, msgs,
+			      count - done);
+		if (!n) {
+			err = -EMSGSIZE;
+			if (r.handoff)
+				mbox_put_back(mb, r.handoff, NULL, true);
+			break;
+		}
+		mbox_unlock(mb);
+
+		got = mbox_copy_out(msgs, n, rx + done, done, report);
+		err = -EFAULT;
+
+		/* Uninterruptible, but never held for long: see mailbox.h. */
+		mutex_lock(&mb->lock);
+		mbox_settle(mb, sub, msgs, n, got, !!r.handoff);
+		done += got;
+		r.handoff = NULL;
+		if (got < n || done == count)
+			break;
+		msg = mbox_pick(mb, sub, sel);
+		if (!msg)
+			break;
 	}
-	mbox_unlock(mb);
-
-	done = mbox_copy_out(msgs, n, rx, report);
-	err = -EFAULT;
-
-	/* Uninterruptible, but never held for long: see mailbox.h. */
-	mutex_lock(&mb->lock);
-	mbox_settle(mb, sub, msgs, n, done, !!r.handoff);
 out:
 	/* Leaving a message behind after being woken for one: pass it on. */
 	if (!done && plain && r.claimed && mb->queue.count)
