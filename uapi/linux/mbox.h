@@ -444,9 +444,7 @@ struct mbox_delete {
  * fixed-size mailbox, priority above MBOX_PRIO_MAX, timeout_ns without
  * MBOX_MSG_TIMEOUT or above KTIME_MAX, non-zero reserved), -EAGAIN (would
  * wait, non-blocking), -ETIMEDOUT, -EINTR, -ENOBUFS (user_bytes_max
- * reached), -EPERM (a receiver handle opened without write permission),
- * -ENOTCONN (a broadcast mailbox with no receiver handle, also when the
- * last one closes while the sender waits), -EFAULT, -ENOMEM.
+ * reached), -EFAULT, -ENOMEM.
  */
 struct mbox_send {
 	__u64 buf;
