@@ -1175,4 +1175,31 @@ TEST(broadcast_fault_keeps_the_cursor)
 	close(r1);
 }
 
+/*
+ * MBOX_IOC_NOTICE copies out after releasing the mailbox: a copy that
+ * faults leaves the notice due (EPOLLPRI again), and it is read once.
+ */
+TEST(notice_fault_keeps_the_notice_due)
+{
+	struct mbox_attr attr = MBOX_ATTR_BOUNDED(1, MSG_SIZE);
+	struct mbox_notice n;
+	uint64_t id;
+	int owner, tx;
+
+	owner = mbox_create(&attr, NULL, &id);
+	ASSERT_LE(0, owner);
+	tx = mbox_open_id(id, O_CLOEXEC);
+	ASSERT_LE(0, tx);
+	ASSERT_EQ(0, mbox_watch(tx));
+	close(owner);
+
+	EXPECT_EQ(-EFAULT, xioctl(tx, MBOX_IOC_NOTICE, bad_ptr()));
+	EXPECT_EQ(POLLPRI, poll_one(tx, POLLPRI, 0) & POLLPRI);
+	ASSERT_EQ(0, mbox_notice(tx, &n));
+	EXPECT_EQ(id, n.id);
+	EXPECT_EQ(MBOX_NOTICE_OWNER_GONE, n.reason);
+	EXPECT_EQ(-ENOENT, mbox_notice(tx, &n));
+	close(tx);
+}
+
 TEST_HARNESS_MAIN
