@@ -33,6 +33,8 @@ extern unsigned int mbox_capacity_max;
 extern unsigned long mbox_user_bytes_max;
 /* Mailboxes one user may own at once. */
 extern unsigned int mbox_user_mailboxes_max;
+/* Persistent mailboxes (MBOX_CREATE_PERSIST) one user may have at once. */
+extern unsigned int mbox_user_persistent_max;
 
 struct mbox_limits {
 	u32 msg_size_max;

@@ -59,6 +59,20 @@ struct mbox_user *mbox_user_get(kuid_t uid)
 	return user;
 }
 
+/* A private, unhashed entry for a persistent mailbox's messages. */
+struct mbox_user *mbox_user_new_reserve(kuid_t uid)
+{
+	struct mbox_user *user;
+
+	user = kzalloc(sizeof(*user), GFP_KERNEL_ACCOUNT);
+	if (!user)
+		return NULL;
+	user->uid = uid;
+	user->reserve = true;
+	refcount_set(&user->ref, 1);
+	return user;
+}
+
 struct mbox_user *mbox_user_ref(struct mbox_user *user)
 {
 	refcount_inc(&user->ref);
@@ -88,7 +102,9 @@ int mbox_user_charge_bytes(struct mbox_user *user, size_t bytes)
 {
 	unsigned long limit = READ_ONCE(mbox_user_bytes_max);
 
-	if (atomic_long_add_return(bytes, &user->bytes) > limit) {
+	/* A reserve entry was paid for in advance: see mbox_user_new_reserve(). */
+	if (atomic_long_add_return(bytes, &user->bytes) > limit &&
+	    !user->reserve) {
 		atomic_long_sub(bytes, &user->bytes);
 		return -ENOBUFS;
 	}

@@ -40,13 +40,13 @@ static int param_write_str(const char *name, const char *text)
 }
 
 struct saved_params {
-	unsigned long long value[4];
-	bool have[4];
+	unsigned long long value[MBOX_NPARAMS];
+	bool have[MBOX_NPARAMS];
 };
 
 static void save_params(struct saved_params *p)
 {
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < MBOX_NPARAMS; i++)
 		p->have[i] = param_read(mbox_param_names[i], &p->value[i]) == 0;
 }
 
@@ -55,7 +55,7 @@ static int restore_params(const struct saved_params *p)
 {
 	int ret = 0;
 
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < MBOX_NPARAMS; i++) {
 		unsigned long long now;
 
 		if (p->have[i] && param_read(mbox_param_names[i], &now) == 0 &&
@@ -82,7 +82,7 @@ FIXTURE_TEARDOWN(params)
 	EXPECT_EQ(0, restore_params(&self->saved));
 }
 
-TEST_F(params, exactly_the_four_documented_parameters_exist_mode_0644)
+TEST_F(params, exactly_the_documented_parameters_exist_mode_0644)
 {
 	const char *found[8];
 	struct dirent *d;
@@ -102,11 +102,11 @@ TEST_F(params, exactly_the_four_documented_parameters_exist_mode_0644)
 		found[n++] = strdup(d->d_name);
 	}
 	closedir(dir);
-	EXPECT_EQ(4, n);
+	EXPECT_EQ(MBOX_NPARAMS, n);
 	for (int i = 0; i < n; i++) {
 		bool known = false;
 
-		for (size_t j = 0; j < 4; j++)
+		for (size_t j = 0; j < MBOX_NPARAMS; j++)
 			known |= !strcmp(found[i], mbox_param_names[j]);
 		EXPECT_TRUE(known) TH_LOG("undocumented parameter %s", found[i]);
 		snprintf(path, sizeof(path), PARAM_DIR "%s", found[i]);
