@@ -312,7 +312,6 @@ static long mbox_dev_open(struct mbox_open __user *uargs)
 	struct file *file;
 	struct mbox *mb;
 	bool receive, may_send;
-	bool dead;
 	int mask;
 	u32 dir;
 	int err;
@@ -343,10 +342,8 @@ static long mbox_dev_open(struct mbox_open __user *uargs)
 	if (IS_ERR(mb))
 		return PTR_ERR(mb);
 
-	mutex_lock(&mb->lock);
-	dead = mb->dead;
-	mbox_unlock(mb);
-	if (dead) {
+	/* No lock: an open never waits on the mailbox (see mailbox.h). */
+	if (READ_ONCE(mb->dead)) {
 		err = -ENOENT;
 		goto out_mb;
 	}

@@ -384,14 +384,16 @@ static long mbox_ioctl_info(struct mbox_handle *h,
 	info.owner_uid = from_kuid_munged(current_user_ns(), mb->uid);
 	strscpy(info.name, mb->name, sizeof(info.name));
 
-	mutex_lock(&mb->lock);
-	info.state = mb->dead ? MBOX_STATE_DEAD : MBOX_STATE_ALIVE;
-	info.queued = mb->queue.count;
-	info.waiting_senders = mb->nr_senders;
-	info.queued_bytes = mb->queue.bytes;
-	info.sent = mb->sent;
-	info.received = mb->received;
-	mbox_unlock(mb);
+	/*
+	 * Without the mailbox lock (see mailbox.h): each figure is exact,
+	 * though two of them may be a message apart.
+	 */
+	info.state = READ_ONCE(mb->dead) ? MBOX_STATE_DEAD : MBOX_STATE_ALIVE;
+	info.queued = READ_ONCE(mb->queue.count);
+	info.waiting_senders = READ_ONCE(mb->nr_senders);
+	info.queued_bytes = READ_ONCE(mb->queue.bytes);
+	info.sent = READ_ONCE(mb->sent);
+	info.received = READ_ONCE(mb->received);
 
 	return copy_to_user(uargs, &info, sizeof(info)) ? -EFAULT : 0;
 }
@@ -441,14 +443,22 @@ static long mbox_ioctl_notice(struct mbox_handle *h,
 	} else {
 		notice.id = mb->id;
 		notice.reason = mb->death_reason;
-		/* Exactly one notice: consumed only once it reached the user. */
-		if (copy_to_user(uargs, &notice, sizeof(notice)))
-			err = -EFAULT;
-		else
-			WRITE_ONCE(h->watch, MBOX_WATCH_READ);
+		/* Claimed now, copied without the lock (see mailbox.h). */
+		WRITE_ONCE(h->watch, MBOX_WATCH_READ);
 	}
 	mbox_unlock(mb);
-	return err;
+	if (err)
+		return err;
+
+	/* Exactly one notice: one that did not reach the user stays due. */
+	if (copy_to_user(uargs, &notice, sizeof(notice))) {
+		mutex_lock(&mb->lock);
+		WRITE_ONCE(h->watch, MBOX_WATCH_ARMED);
+		mbox_unlock(mb);
+		wake_up_interruptible_poll(&mb->poll_wq, EPOLLPRI);
+		return -EFAULT;
+	}
+	return 0;
 }
 
 static long mbox_handle_ioctl(struct file *file, unsigned int cmd,

@@ -100,7 +100,9 @@
  * MBOX_CAPACITY_ZERO      rendezvous.  Nothing is queued: a send returns 0
  *                         only after a receiver has copied the message out.
  *                         A send that fails (timeout, signal, -EPIPE) was
- *                         not delivered.
+ *                         not delivered.  The one exception is a sender
+ *                         killed while a receiver was copying its message:
+ *                         see "Copies" under Waiting.
  * MBOX_CAPACITY_BOUNDED   at most @capacity messages are queued; a sender
  *                         waits while the queue is full.  Blocked senders
  *                         are admitted strictly in arrival order (FIFO): a
@@ -116,7 +118,9 @@
  * mailbox the same rule picks among the senders currently offering a
  * message.  Every accepted message gets the next per-mailbox sequence number
  * (starting at 1), so @seq gives the acceptance order; on a ZERO mailbox a
- * message is accepted when a receiver takes it.  A non-blocking ZERO send
+ * message is accepted when a receiver takes it to copy it out, and keeps
+ * that number if the copy fails and it is offered again (so a number whose
+ * sender then gives up is never received).  A non-blocking ZERO send
  * goes straight to the longest-waiting receiver (see Waiting), so it is the
  * one exception to priority order among offers.
  *
@@ -149,11 +153,32 @@
  * -EMSGSIZE, and the message is not kept).  A timed ZERO send whose deadline
  * has already passed behaves the same, with -ETIMEDOUT instead of -EAGAIN.
  *
- * A receiver copies a message out while holding its mailbox, so that the
- * message is either received or still queued, never lost in between.  A
- * copy that faults slowly (a buffer backed by userfaultfd or a FUSE file)
- * delays the other operations on that mailbox for as long - for a
- * non-blocking ZERO send already handed to that receiver, uninterruptibly.
+ * Copies.  No call copies to or from user memory while it holds anything
+ * another task waits for: a buffer that faults slowly (userfaultfd, a FUSE
+ * file that is never answered) delays only the task whose buffer it is.
+ * A send copies its payload in before it touches the mailbox.  A receive
+ * takes its message (or, for a batch, its messages) out of reach of other
+ * receivers, copies without holding the mailbox, and then either receives
+ * it or, if the copy faulted (-EFAULT) or the receiver was killed, leaves
+ * it exactly where it was: same priority, same place among equals, same
+ * sequence number.  Meanwhile other receivers take the messages behind it
+ * (a message being copied out counts in &mbox_info.queued but not for
+ * EPOLLIN), sends, opens, MBOX_IOC_INFO, closes and netlink requests go
+ * on.  Another receive on the same broadcast receiver handle waits for the
+ * copy to end (or fails with -EAGAIN if non-blocking), since a handle
+ * reads its messages in order.
+ *
+ * A ZERO sender whose message a receiver is copying waits for the outcome:
+ * signals and its deadline are held off until the copy ends (the send
+ * then returns 0, or waits on if the message is offered again), but
+ * SIGKILL ends the wait at once.  The message outlives a killed sender:
+ * it is received exactly once by the receiver that was copying it, or, if
+ * that copy fails, stays queued for the next receiver as if sent to a
+ * bounded mailbox (it is freed, undelivered, when the mailbox is
+ * destroyed).  A non-blocking ZERO send is being copied from the moment a
+ * waiting receiver is chosen: it returns 0 once that receiver has it,
+ * -EAGAIN if the receiver could not take it, and only SIGKILL ends the
+ * wait earlier.
  *
  * DOC: Polling
  *
