@@ -141,10 +141,12 @@ long mbox_ioctl_complete(struct mbox_handle *h,
 			mbox_hold_resolve(mb, msg, MBOX_WAIT_FAILED,
 					  args.status);
 		} else {
-			seq = ++mb->sent;
+			/* Taken remotely: accepted and received only now. */
+			seq = mb->sent + 1;
+			WRITE_ONCE(mb->sent, seq);
+			WRITE_ONCE(mb->received, mb->received + 1);
 			msg->seq = seq;
 			msg->sender->seq = seq;
-			mb->received++;
 			trace_mbox_send(mb, msg, seq);
 			mbox_hold_resolve(mb, msg, MBOX_WAIT_DONE, 0);
 		}

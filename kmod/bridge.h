@@ -4,14 +4,26 @@
  *
  * DOC: Held messages
  *
- * A MBOX_RECV_HOLD receive moves a ZERO offer from mbox->queue to
- * mbox->held and marks it (@held) instead of consuming it: the sender stays
- * blocked in its send, still owning the message, exactly as while offered.
- * The message leaves mbox->held in one of three ways, all under the mailbox
- * lock: MBOX_IOC_COMPLETE resolves the sender with the bridge's status; the
- * sender's own timeout or signal withdraws it (mbox_offer_withdraw()); the
- * mailbox's destruction resolves it as dead (mbox_hold_shutdown()).  The
- * hold token is the message's arrival ticket, unique within the mailbox.
+ * A MBOX_RECV_HOLD receive takes a ZERO offer like any receive (busy,
+ * copied out without the mailbox lock, transfer.h) but does not accept it:
+ * the offer gets no sequence number, and where a plain receive would settle
+ * it as received, it moves from mbox->queue to mbox->held, marked @held.
+ * The sender stays blocked in its send, still owning the message, exactly
+ * as while offered: killably only while the copy runs, then again
+ * interruptibly with its deadline.  A copy that faults puts the offer back
+ * in the queue, as for any receive.  A held message leaves mbox->held in
+ * one of three ways, all under the mailbox lock: MBOX_IOC_COMPLETE
+ * resolves the sender with the bridge's status (with 0 the message is
+ * accepted, numbered and received only then); the sender's own timeout or
+ * signal withdraws it (mbox_offer_withdraw(); -EINTR, never restarted);
+ * the mailbox's destruction resolves it as dead (mbox_hold_shutdown()).
+ *
+ * An offer whose sender was killed during a copy belongs to the mailbox
+ * (transfer.h): a hold receive that takes one has no sender to hold and
+ * receives it outright, numbering it then; its token completes with
+ * -ENOENT, like that of any sender that gave up.  The hold token is the
+ * message's arrival ticket, unique within the mailbox and unchanged while
+ * the message is busy, so the copy reads it without the lock.
  */
 #ifndef _MBOX_BRIDGE_H
 #define _MBOX_BRIDGE_H

@@ -387,6 +387,41 @@ TEST_F(held, holds_follow_priority_and_complete_in_any_order)
 	EXPECT_EQ(0, async_send_join(&hi, STATE_WAIT_MS));
 }
 
+/*
+ * The copy of a hold runs without the mailbox lock; one that faults puts
+ * the offer back unheld and unnumbered: the sender stays offered, and the
+ * sequence number is given only when a later hold is completed.
+ */
+TEST_F(held, hold_whose_copy_faults_leaves_the_offer_unnumbered)
+{
+	struct async_send s;
+	struct mbox_info info;
+	struct mbox_recv r;
+	char buf[MSG_SIZE];
+	uint64_t token, seq = 0;
+
+	ASSERT_EQ(0, held_send_start(&s, self->user, "again", 0, 0));
+	EXPECT_EQ(-EFAULT, recv_msg(self->proxy, bad_ptr(), MSG_SIZE,
+				    MBOX_RECV_HOLD, &r));
+	ASSERT_EQ(0, mbox_info(self->proxy, &info));
+	EXPECT_EQ(1, info.queued);
+	EXPECT_EQ(1, info.waiting_senders);
+	EXPECT_EQ(0, info.sent);
+	EXPECT_EQ(0, info.received);
+	sleep_ms(NEGATIVE_WAIT_MS);
+	EXPECT_EQ(0, atomic_load(&s.done));
+
+	token = hold_one(self->proxy, buf, &r);
+	ASSERT_NE(0, token);
+	EXPECT_STREQ("again", buf);
+	EXPECT_EQ(0, info_or_zero(self->proxy).sent);
+	ASSERT_EQ(0, complete(self->proxy, token, 0, &seq));
+	EXPECT_EQ(1, seq);
+	EXPECT_EQ(0, async_send_join(&s, STATE_WAIT_MS));
+	EXPECT_EQ(1, s.req.seq);
+	EXPECT_EQ(1, info_or_zero(self->proxy).received);
+}
+
 TEST_F(held, nonblocking_send_to_a_proxy_is_eagain)
 {
 	struct async_send s;

@@ -228,6 +228,14 @@ enum mbox_cmd {
  * @MBOX_A_USER_MAILBOXES_MAX: u32, the limit on it (user_mailboxes_max).
  * @MBOX_A_MSG_SIZE_MAX: u32, module parameter msg_size_max.
  * @MBOX_A_CAPACITY_MAX: u32, module parameter capacity_max.
+ * @MBOX_A_RING_MESSAGES: u64, ring messages the consumer has taken, all
+ *	rings of the mailbox together (as &mbox_ring_info.messages).  The
+ *	four MBOX_A_RING_* counters are present once the mailbox ever had a
+ *	ring.
+ * @MBOX_A_RING_SLOT_BYTES: u64, as &mbox_ring_info.slot_bytes.
+ * @MBOX_A_RING_DISCARDED: u64, as &mbox_ring_info.discarded.
+ * @MBOX_A_RING_CORRUPT: u64, producers cut off as corrupt
+ *	(&mbox_ring_info.corrupt).
  */
 enum mbox_attr {
 	MBOX_A_UNSPEC,
@@ -263,6 +271,10 @@ enum mbox_attr {
 	MBOX_A_USER_MAILBOXES_MAX,
 	MBOX_A_MSG_SIZE_MAX,
 	MBOX_A_CAPACITY_MAX,
+	MBOX_A_RING_MESSAGES,
+	MBOX_A_RING_SLOT_BYTES,
+	MBOX_A_RING_DISCARDED,
+	MBOX_A_RING_CORRUPT,
 
 	__MBOX_A_MAX,
 	MBOX_A_MAX = __MBOX_A_MAX - 1
