@@ -31,7 +31,8 @@ static long mbox_dev_version(struct mbox_version __user *uargs)
 	v.features = MBOX_FEAT_CORE | MBOX_FEAT_BATCH | MBOX_FEAT_RING |
 		     MBOX_FEAT_NETLINK |
 		     MBOX_FEAT_DIRECT | MBOX_FEAT_OS_OWNED |
-		     MBOX_FEAT_BROADCAST | MBOX_FEAT_DEATH_NOTICE;
+		     MBOX_FEAT_BROADCAST | MBOX_FEAT_DEATH_NOTICE |
+		     MBOX_FEAT_QUOTA;
 	v.max_capacity = READ_ONCE(mbox_capacity_max);
 	v.max_priority = MBOX_PRIO_MAX;
 	return copy_to_user(uargs, &v, sizeof(v)) ? -EFAULT : 0;
@@ -59,6 +60,8 @@ int mbox_check_create(const struct mbox_create *args)
 		if (args->reserved[i])
 			return -EINVAL;
 	if (!args->msg_size || args->msg_size > READ_ONCE(mbox_msg_size_max))
+		return -EINVAL;
+	if (mbox_quota_check(args))
 		return -EINVAL;
 
 	switch (args->capacity_mode) {

@@ -77,6 +77,12 @@ struct mbox *mbox_new(const struct mbox_create *args, const char *name,
 		mbox_user_uncharge_mailbox(creator);
 		return ERR_PTR(-ENOMEM);
 	}
+	err = mbox_quota_init(&mb->quota, args, creator);
+	if (err) {
+		kfree(mb);
+		mbox_user_uncharge_mailbox(creator);
+		return ERR_PTR(err);
+	}
 
 	kref_init(&mb->ref);
 	RB_CLEAR_NODE(&mb->name_node);
@@ -233,6 +239,8 @@ void mbox_destroy(struct mbox *mb, u32 reason)
 	if (was_dead)
 		return;
 	mbox_nl_flush(mb);
+	/* Queued messages are freed: nobody may hold the creator's bytes. */
+	mbox_quota_release(&mb->quota);
 	mbox_user_uncharge_mailbox(mb->creator);
 	if (announced) {
 		atomic64_dec(&mbox_count);

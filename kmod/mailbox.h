@@ -53,6 +53,7 @@
 #include <linux/mbox.h>
 
 #include "queue.h"
+#include "quota.h"
 
 struct mbox_ring;
 struct mbox_user;
@@ -73,6 +74,7 @@ struct mbox {
 	kuid_t uid;
 	kgid_t gid;
 	struct mbox_user *creator;	/* charged for owning this mailbox */
+	struct mbox_quota quota;	/* queued bytes: see quota.h */
 	struct ipc_namespace *ipc_ns;
 	struct pid *port_pid;		/* the process whose port this is */
 	struct pid *owner_pid;		/* creating thread group */

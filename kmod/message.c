@@ -12,6 +12,7 @@
 #include <linux/uaccess.h>
 
 #include "message.h"
+#include "quota.h"
 #include "user.h"
 
 /*
@@ -23,7 +24,7 @@ struct mbox_msg *mbox_msg_new(struct mbox_user *user, const void __user *buf,
 {
 	size_t size = struct_size_t(struct mbox_msg, data, len);
 	/* Charge what the allocator really takes, not just what we asked. */
-	size_t charge = kmalloc_size_roundup(size);
+	size_t charge = mbox_msg_charge(len);
 	struct mbox_msg *msg;
 	int err;
 
@@ -47,8 +48,10 @@ struct mbox_msg *mbox_msg_new(struct mbox_user *user, const void __user *buf,
 	msg->seq = 0;
 	msg->sender = NULL;
 	msg->user = mbox_user_ref(user);
+	msg->quota = NULL;
 	msg->pid = get_pid(task_tgid(current));
-	msg->uid = current_uid();
+	/* The uid permission checks use (and SO_PEERCRED reports). */
+	msg->uid = current_euid();
 	msg->prio = 0;
 	msg->qprio = 0;
 	msg->type = 0;
@@ -61,7 +64,10 @@ struct mbox_msg *mbox_msg_new(struct mbox_user *user, const void __user *buf,
 void mbox_msg_free(struct mbox_msg *msg)
 {
 	put_pid(msg->pid);
-	mbox_user_uncharge_bytes(msg->user, msg->charge);
+	if (msg->quota)
+		atomic_long_sub(msg->charge, &msg->quota->charged);
+	else
+		mbox_user_uncharge_bytes(msg->user, msg->charge);
 	mbox_user_put(msg->user);
 	kvfree(msg);
 }

@@ -196,6 +196,10 @@ static int mbox_nl_fill_mbox(struct sk_buff *skb, struct mbox *mb,
 	    nla_put_u64_64bit(skb, MBOX_A_RECEIVED, c.received, MBOX_A_PAD) ||
 	    nla_put_u64_64bit(skb, MBOX_A_REJECTED,
 			      atomic64_read(&mb->rejected), MBOX_A_PAD) ||
+	    nla_put_u64_64bit(skb, MBOX_A_BYTES_MAX, mb->quota.reserved,
+			      MBOX_A_PAD) ||
+	    nla_put_u64_64bit(skb, MBOX_A_BYTES_CHARGED,
+			      mbox_quota_charged(&mb->quota), MBOX_A_PAD) ||
 	    (c.full && nla_put_flag(skb, MBOX_A_FULL)) ||
 	    /* Set once, never cleared: a lockless look is exact enough. */
 	    (READ_ONCE(mb->ring) && nla_put_flag(skb, MBOX_A_RING)))
@@ -314,6 +318,11 @@ static int mbox_nl_check_new(const struct mbox_create *args,
 			       "a broadcast mailbox cannot have capacity zero");
 		return -EINVAL;
 	}
+	if (mbox_quota_check(args)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[MBOX_A_BYTES_MAX],
+				    "a byte limit is for unbounded mailboxes, from one message's charge to 2^40");
+		return -EINVAL;
+	}
 	/* The authority, should the rules above fall behind the ioctl's. */
 	if (mbox_check_create(args)) {
 		NL_SET_ERR_MSG(info->extack, "invalid mailbox parameters");
@@ -359,6 +368,8 @@ static int mbox_nl_mbox_new_doit(struct sk_buff *skb, struct genl_info *info)
 	args.msg_size = nla_get_u32(attrs[MBOX_A_MSG_SIZE]);
 	if (attrs[MBOX_A_MODE])
 		args.mode = nla_get_u32(attrs[MBOX_A_MODE]);
+	if (attrs[MBOX_A_BYTES_MAX])
+		args.bytes_max = nla_get_u64(attrs[MBOX_A_BYTES_MAX]);
 	err = mbox_nl_check_new(&args, info);
 	if (err)
 		return err;
@@ -708,6 +719,7 @@ static const struct nla_policy mbox_nl_new_policy[MBOX_A_MAX + 1] = {
 	[MBOX_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, MBOX_CREATE_FIXED_SIZE |
 					 MBOX_CREATE_BROADCAST),
 	[MBOX_A_MODE] = NLA_POLICY_MAX(NLA_U32, 0777),
+	[MBOX_A_BYTES_MAX] = { .type = NLA_U64 },
 };
 
 static const struct nla_policy mbox_nl_limits_policy[MBOX_A_MAX + 1] = {

@@ -62,6 +62,7 @@ struct mboxctl {
 	uint32_t msg_size;
 	uint32_t mode;
 	uint32_t flags;
+	uint64_t bytes_max;
 };
 
 static const char *const prog = "mboxctl";
@@ -286,6 +287,8 @@ static const enum mnl_attr_data_type attr_types[MBOX_A_MAX + 1] = {
 	[MBOX_A_USER_MAILBOXES_MAX] = MNL_TYPE_U32,
 	[MBOX_A_MSG_SIZE_MAX] = MNL_TYPE_U32,
 	[MBOX_A_CAPACITY_MAX] = MNL_TYPE_U32,
+	[MBOX_A_BYTES_MAX] = MNL_TYPE_U64,
+	[MBOX_A_BYTES_CHARGED] = MNL_TYPE_U64,
 };
 
 typedef const struct nlattr *attrs_t[MBOX_A_MAX + 1];
@@ -390,6 +393,13 @@ static void print_mbox(attrs_t tb)
 	print_u64("queued", "queued %" PRIu64, get_u32(tb[MBOX_A_QUEUED]));
 	print_u64("queued_bytes", "bytes %" PRIu64,
 		  get_u64(tb[MBOX_A_QUEUED_BYTES]));
+	/* Absent from a module without per-mailbox quotas. */
+	if (tb[MBOX_A_BYTES_MAX]) {
+		print_u64("bytes_charged", "charged %" PRIu64,
+			  get_u64(tb[MBOX_A_BYTES_CHARGED]));
+		print_u64("bytes_max", "bytes-max %" PRIu64,
+			  get_u64(tb[MBOX_A_BYTES_MAX]));
+	}
 	print_u64("high_water", "high-water %" PRIu64,
 		  get_u32(tb[MBOX_A_HIGH_WATER]));
 	print_u64("waiting_senders", "senders %" PRIu64,
@@ -428,6 +438,7 @@ static void mailbox_usage(FILE *f)
 		"       %s [-j [-p]] mailbox show MAILBOX\n"
 		"       %s [-j [-p]] mailbox create NAME [ capacity N | zero | unbounded ]\n"
 		"                                   [ msgsize N ] [ mode MODE ] [ fixed ]\n"
+		"                                   [ bytesmax N ]\n"
 		"       %s mailbox delete MAILBOX\n"
 		"where  MAILBOX := { ID | NAME | id ID | name NAME }\n",
 		prog, prog, prog, prog);
@@ -531,7 +542,7 @@ static int cmd_mailbox_create(struct mboxctl *c, int argc, char **argv)
 {
 	static const char *const words[] = {
 		"capacity", "zero", "unbounded", "msgsize", "mode", "fixed",
-		NULL
+		"bytesmax", NULL
 	};
 	struct nlmsghdr *nlh;
 	int k, err;
@@ -544,6 +555,7 @@ static int cmd_mailbox_create(struct mboxctl *c, int argc, char **argv)
 	c->msg_size = DEF_MSG_SIZE;
 	c->mode = DEF_MODE;
 	c->flags = 0;
+	c->bytes_max = 0;
 	for (argc--, argv++; argc; argc--, argv++) {
 		k = match(argv[0], words);
 		if (k < 0)
@@ -571,6 +583,10 @@ static int cmd_mailbox_create(struct mboxctl *c, int argc, char **argv)
 			if (!parse_u32(argv[0], &c->msg_size))
 				return usage_error("%s: bad msgsize '%s'",
 						   c->what, argv[0]);
+		} else if (k == 6) {
+			if (!parse_u64(argv[0], &c->bytes_max))
+				return usage_error("%s: bad bytesmax '%s'",
+						   c->what, argv[0]);
 		} else if (parse_mode(argv[0], &c->mode)) {
 			return usage_error("%s: bad mode '%s' (octal, at most 0777)",
 					   c->what, argv[0]);
@@ -587,6 +603,8 @@ static int cmd_mailbox_create(struct mboxctl *c, int argc, char **argv)
 	mnl_attr_put_u32(nlh, MBOX_A_MSG_SIZE, c->msg_size);
 	mnl_attr_put_u32(nlh, MBOX_A_MODE, c->mode);
 	mnl_attr_put_u32(nlh, MBOX_A_FLAGS, c->flags);
+	if (c->bytes_max)
+		mnl_attr_put_u64(nlh, MBOX_A_BYTES_MAX, c->bytes_max);
 	err = nl_talk(&c->nl, nlh, mbox_cb, NULL);
 	return err ? report(c, err, c->name) : EXIT_OK;
 }
