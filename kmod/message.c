@@ -28,18 +28,18 @@ struct mbox_msg *mbox_msg_new(struct mbox_user *user, const void __user *buf,
 	struct mbox_msg *msg;
 	int err;
 
-	err = mbox_user_charge_bytes(user, charge);
+	err = mbox_user_charge_inflight(user, charge);
 	if (err)
 		return ERR_PTR(err);
 
 	msg = kvmalloc(size, MBOX_GFP_USER_SIZED);
 	if (!msg) {
-		mbox_user_uncharge_bytes(user, charge);
+		mbox_user_uncharge_inflight(user, charge);
 		return ERR_PTR(-ENOMEM);
 	}
 	if (copy_from_user(msg->data, buf, len)) {
 		kvfree(msg);
-		mbox_user_uncharge_bytes(user, charge);
+		mbox_user_uncharge_inflight(user, charge);
 		return ERR_PTR(-EFAULT);
 	}
 
@@ -67,7 +67,7 @@ void mbox_msg_free(struct mbox_msg *msg)
 	if (msg->quota)
 		atomic_long_sub(msg->charge, &msg->quota->charged);
 	else
-		mbox_user_uncharge_bytes(msg->user, msg->charge);
+		mbox_user_uncharge_inflight(msg->user, msg->charge);
 	mbox_user_put(msg->user);
 	kvfree(msg);
 }

@@ -107,6 +107,6 @@ void mbox_quota_take(struct mbox_quota *q, struct mbox_msg *msg)
 	if (WARN_ON_ONCE(msg->quota))
 		return;
 	atomic_long_add(msg->charge, &q->charged);
-	mbox_user_uncharge_bytes(msg->user, msg->charge);
+	mbox_user_uncharge_inflight(msg->user, msg->charge);
 	msg->quota = q;
 }

@@ -18,6 +18,7 @@
 #define DEF_CAPACITY_MAX	65536ULL
 #define DEF_USER_BYTES_MAX	67108864ULL
 #define DEF_USER_MAILBOXES_MAX	4096ULL
+#define DEF_UNBOUNDED_BYTES	1048576ULL
 
 /* Writes @text as is; 0 or -errno. */
 static int param_write_str(const char *name, const char *text)
@@ -40,13 +41,13 @@ static int param_write_str(const char *name, const char *text)
 }
 
 struct saved_params {
-	unsigned long long value[4];
-	bool have[4];
+	unsigned long long value[MBOX_NR_PARAMS];
+	bool have[MBOX_NR_PARAMS];
 };
 
 static void save_params(struct saved_params *p)
 {
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < MBOX_NR_PARAMS; i++)
 		p->have[i] = param_read(mbox_param_names[i], &p->value[i]) == 0;
 }
 
@@ -55,7 +56,7 @@ static int restore_params(const struct saved_params *p)
 {
 	int ret = 0;
 
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < MBOX_NR_PARAMS; i++) {
 		unsigned long long now;
 
 		if (p->have[i] && param_read(mbox_param_names[i], &now) == 0 &&
@@ -82,7 +83,7 @@ FIXTURE_TEARDOWN(params)
 	EXPECT_EQ(0, restore_params(&self->saved));
 }
 
-TEST_F(params, exactly_the_four_documented_parameters_exist_mode_0644)
+TEST_F(params, exactly_the_five_documented_parameters_exist_mode_0644)
 {
 	const char *found[8];
 	struct dirent *d;
@@ -102,11 +103,11 @@ TEST_F(params, exactly_the_four_documented_parameters_exist_mode_0644)
 		found[n++] = strdup(d->d_name);
 	}
 	closedir(dir);
-	EXPECT_EQ(4, n);
+	EXPECT_EQ((int)MBOX_NR_PARAMS, n);
 	for (int i = 0; i < n; i++) {
 		bool known = false;
 
-		for (size_t j = 0; j < 4; j++)
+		for (size_t j = 0; j < MBOX_NR_PARAMS; j++)
 			known |= !strcmp(found[i], mbox_param_names[j]);
 		EXPECT_TRUE(known) TH_LOG("undocumented parameter %s", found[i]);
 		snprintf(path, sizeof(path), PARAM_DIR "%s", found[i]);
@@ -118,15 +119,15 @@ TEST_F(params, exactly_the_four_documented_parameters_exist_mode_0644)
 
 TEST_F(params, defaults_are_the_documented_values)
 {
-	static const unsigned long long want[4] = {
+	static const unsigned long long want[MBOX_NR_PARAMS] = {
 		DEF_MSG_SIZE_MAX, DEF_CAPACITY_MAX, DEF_USER_BYTES_MAX,
-		DEF_USER_MAILBOXES_MAX,
+		DEF_USER_MAILBOXES_MAX, DEF_UNBOUNDED_BYTES,
 	};
 	unsigned long long v;
 
 	RETURN_IF_SKIPPED();
 
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < MBOX_NR_PARAMS; i++) {
 		ASSERT_EQ(0, param_read(mbox_param_names[i], &v));
 		EXPECT_EQ(want[i], v) TH_LOG("%s", mbox_param_names[i]);
 	}
@@ -177,7 +178,7 @@ TEST_F(params, unprivileged_write_is_refused_eacces)
 	EXPECT_EQ(-EACCES, child_wait(child));
 }
 
-/* The three parameters with a range: below it, above it, at its ends. */
+/* The four parameters with a range: below it, above it, at its ends. */
 FIXTURE(range) {
 	struct saved_params saved;
 };
@@ -198,6 +199,10 @@ FIXTURE_VARIANT_ADD(range, capacity_max) {
 
 FIXTURE_VARIANT_ADD(range, user_mailboxes_max) {
 	.name = "user_mailboxes_max", .min = 1, .max = 16777216,
+};
+
+FIXTURE_VARIANT_ADD(range, unbounded_bytes_default) {
+	.name = "unbounded_bytes_default", .min = 1, .max = 1ULL << 40,
 };
 
 FIXTURE_SETUP(range)

@@ -128,10 +128,12 @@
  * so that no user can make another user's operations on a third mailbox
  * fail or block.
  *
- * Users.  A user is a real uid (as for RLIMIT_MSGQUEUE); user_bytes_max
- * (module parameter) caps the bytes charged to one user, and
- * user_mailboxes_max the mailboxes it has created (-ENOSPC).  A user is
- * charged for:
+ * Users.  A user is a real uid (as for RLIMIT_MSGQUEUE).  The module
+ * parameter user_bytes_max caps, each on its own, what a user reserves
+ * (its mailboxes and rings) and what it has in flight (its messages not yet
+ * accepted), so that reserving the whole budget never stops a user from
+ * sending; user_mailboxes_max caps the mailboxes it has created (-ENOSPC).
+ * A user is charged for:
  *   - each mailbox it creates, at create and until the mailbox is
  *     destroyed (not when its last handle closes), the mailbox's byte
  *     limit: for BOUNDED capacity * charge(msg_size), for UNBOUNDED
@@ -141,10 +143,11 @@
  *   - each message its tasks are sending, from the copy-in until a mailbox
  *     accepts it: a sender blocked on a full BOUNDED mailbox, a ZERO offer
  *     until a receiver takes it.  The sender ends that charge itself (a
- *     timeout, a signal, -EAGAIN).  A send that would take the sending
- *     handle's opener past user_bytes_max fails with -ENOBUFS, nothing
- *     sent; a handle passed to another process keeps charging its opener.
- *   - shared rings (see Shared ring).
+ *     timeout, a signal, -EAGAIN).  A send that would take the in-flight
+ *     bytes of the sending handle's opener past user_bytes_max fails with
+ *     -ENOBUFS, nothing sent; a handle passed to another process keeps
+ *     charging its opener.
+ *   - shared rings, reserved like mailboxes (see Shared ring).
  * Accepted messages are charged to their mailbox, inside the reservation
  * its creator made: the owner (the receiver) releases them by receiving or
  * by destroying the mailbox.  A BOUNDED mailbox cannot pass its

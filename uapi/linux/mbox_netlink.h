@@ -223,7 +223,8 @@ enum mbox_cmd {
  *	limits, messages in flight and rings (what user_bytes_max limits; see
  *	Accounting in linux/mbox.h).
  * @MBOX_A_UID: u32, a user's uid.
- * @MBOX_A_USER_BYTES: u64, bytes charged to the user.
+ * @MBOX_A_USER_BYTES: u64, bytes charged to the user: reserved plus in
+ *	flight (user_bytes_max caps each of the two).
  * @MBOX_A_USER_BYTES_MAX: u64, the limit on it (user_bytes_max).
  * @MBOX_A_USER_MAILBOXES: u32, mailboxes the user owns.
  * @MBOX_A_USER_MAILBOXES_MAX: u32, the limit on it (user_mailboxes_max).
