@@ -635,11 +635,15 @@ TEST_F(share, destroying_frees_queued_bytes_for_the_user)
 	struct mbox_attr a = MBOX_ATTR_UNBOUNDED(1024);
 	unsigned long long saved_default;
 	int first = 0, second = 0, fd, ret;
+	struct mbox_info fixture;
 
+	/* Room for one 32 KiB mailbox beside the fixture's own reservation. */
+	ASSERT_EQ(0, mbox_info(self->owner, &fixture));
 	ASSERT_EQ(0, param_read("user_bytes_max", &self->saved_bytes_max));
 	self->restore_bytes_max = true;
 	ASSERT_EQ(0, param_read("unbounded_bytes_default", &saved_default));
-	ASSERT_EQ(0, param_write("user_bytes_max", 32 * 1024));
+	ASSERT_EQ(0, param_write("user_bytes_max",
+				 32 * 1024 + fixture.bytes_max));
 	ASSERT_EQ(0, param_write("unbounded_bytes_default", 32 * 1024));
 	a.fd_flags = O_CLOEXEC;
 
