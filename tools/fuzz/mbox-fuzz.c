@@ -455,7 +455,8 @@ static uint64_t pick_id(void)
  * (which injected allocation failures make common).
  */
 static const int e_any[] = { EBADF, ENOTTY, EFAULT, EINTR, ENOMEM, 0 };
-static const int e_create[] = { EINVAL, ENAMETOOLONG, EEXIST, EPERM, ENOSPC, EMFILE, ENFILE, 0 };
+static const int e_create[] = { EINVAL, ENAMETOOLONG, EEXIST, EPERM, ENOSPC, ENOBUFS, EMFILE,
+				ENFILE, 0 };
 static const int e_open[] = { ENOENT, EACCES, EPERM, ESRCH, ECONNREFUSED, EINVAL,
 			      ENAMETOOLONG, EMFILE, ENFILE, 0 };
 static const int e_delete[] = { ENOENT, EPERM, EINVAL, ENAMETOOLONG, 0 };
