@@ -16,8 +16,9 @@
 #include "user.h"
 
 /*
- * Copies @len bytes from @buf into a new message charged to @user.  Returns
- * the message or ERR_PTR(-ENOBUFS, -ENOMEM or -EFAULT).
+ * Copies @len bytes from @buf into a new message, charged to @user as in
+ * flight until a mailbox accepts it (mbox_quota_take()).  Returns the
+ * message or ERR_PTR(-ENOBUFS, -ENOMEM or -EFAULT).
  */
 struct mbox_msg *mbox_msg_new(struct mbox_user *user, const void __user *buf,
 			      u32 len)
