@@ -640,7 +640,9 @@ static int mbox_nl_limits_get_doit(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, MBOX_A_CAPACITY_MAX, l.capacity_max) ||
 	    nla_put_u64_64bit(msg, MBOX_A_USER_BYTES_MAX, l.user_bytes_max,
 			      MBOX_A_PAD) ||
-	    nla_put_u32(msg, MBOX_A_USER_MAILBOXES_MAX, l.user_mailboxes_max))
+	    nla_put_u32(msg, MBOX_A_USER_MAILBOXES_MAX, l.user_mailboxes_max) ||
+	    nla_put_u64_64bit(msg, MBOX_A_UNBOUNDED_BYTES_DEFAULT,
+			      l.unbounded_bytes_default, MBOX_A_PAD))
 		goto nospace;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
@@ -681,6 +683,11 @@ static int mbox_nl_limits_set_doit(struct sk_buff *skb, struct genl_info *info)
 			nla_get_u32(attrs[MBOX_A_USER_MAILBOXES_MAX]);
 		mask |= MBOX_LIMIT_USER_MAILBOXES;
 	}
+	if (attrs[MBOX_A_UNBOUNDED_BYTES_DEFAULT]) {
+		l.unbounded_bytes_default =
+			nla_get_u64(attrs[MBOX_A_UNBOUNDED_BYTES_DEFAULT]);
+		mask |= MBOX_LIMIT_UNBOUNDED_BYTES;
+	}
 	if (!mask) {
 		NL_SET_ERR_MSG(info->extack, "no limit given");
 		return -EINVAL;
@@ -710,6 +717,11 @@ static struct netlink_range_validation mbox_nl_mailboxes_range __ro_after_init =
 	.max = MBOX_MAILBOXES_CEILING,
 };
 
+static struct netlink_range_validation mbox_nl_bytes_range __ro_after_init = {
+	.min = 1,
+	.max = MBOX_BYTES_CEILING,
+};
+
 static const struct nla_policy mbox_nl_new_policy[MBOX_A_MAX + 1] = {
 	[MBOX_A_NAME] = { .type = NLA_NUL_STRING, .len = MBOX_NAME_MAX - 1 },
 	[MBOX_A_CAPACITY_MODE] = NLA_POLICY_MAX(NLA_U32,
@@ -730,6 +742,8 @@ static const struct nla_policy mbox_nl_limits_policy[MBOX_A_MAX + 1] = {
 	[MBOX_A_USER_BYTES_MAX] = { .type = NLA_U64 },
 	[MBOX_A_USER_MAILBOXES_MAX] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &mbox_nl_mailboxes_range),
+	[MBOX_A_UNBOUNDED_BYTES_DEFAULT] =
+		NLA_POLICY_FULL_RANGE(NLA_U64, &mbox_nl_bytes_range),
 };
 
 /*

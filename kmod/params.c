@@ -98,6 +98,8 @@ void mbox_limits_get(struct mbox_limits *limits)
 	limits->capacity_max = READ_ONCE(mbox_capacity_max);
 	limits->user_bytes_max = READ_ONCE(mbox_user_bytes_max);
 	limits->user_mailboxes_max = READ_ONCE(mbox_user_mailboxes_max);
+	limits->unbounded_bytes_default =
+		READ_ONCE(mbox_unbounded_bytes_default);
 }
 
 /*
@@ -116,5 +118,8 @@ void mbox_limits_set(const struct mbox_limits *limits, unsigned int mask)
 		WRITE_ONCE(mbox_user_bytes_max, limits->user_bytes_max);
 	if (mask & MBOX_LIMIT_USER_MAILBOXES)
 		WRITE_ONCE(mbox_user_mailboxes_max, limits->user_mailboxes_max);
+	if (mask & MBOX_LIMIT_UNBOUNDED_BYTES)
+		WRITE_ONCE(mbox_unbounded_bytes_default,
+			   limits->unbounded_bytes_default);
 	kernel_param_unlock(THIS_MODULE);
 }

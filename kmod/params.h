@@ -43,12 +43,14 @@ struct mbox_limits {
 	u32 capacity_max;
 	u64 user_bytes_max;
 	u32 user_mailboxes_max;
+	u64 unbounded_bytes_default;
 };
 
 #define MBOX_LIMIT_MSG_SIZE		BIT(0)
 #define MBOX_LIMIT_CAPACITY		BIT(1)
 #define MBOX_LIMIT_USER_BYTES		BIT(2)
 #define MBOX_LIMIT_USER_MAILBOXES	BIT(3)
+#define MBOX_LIMIT_UNBOUNDED_BYTES	BIT(4)
 
 void mbox_limits_get(struct mbox_limits *limits);
 void mbox_limits_set(const struct mbox_limits *limits, unsigned int mask);

@@ -788,7 +788,7 @@ TEST_F(ctl, limits_show_the_module_parameters)
 
 	RUN(&r, "-j", "limits");
 	j = expect_json(_metadata, &r);
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < MBOX_NR_PARAMS; i++) {
 		ASSERT_EQ(0, param_read(mbox_param_names[i], &v));
 		EXPECT_EQ((long long)v, jint(j, mbox_param_names[i]))
 			TH_LOG("%s", mbox_param_names[i]);
@@ -821,6 +821,37 @@ TEST_F(ctl, limits_set_changes_the_module_parameters)
 	run_free(&r);
 	EXPECT_EQ(0, param_read("capacity_max", &v));
 	EXPECT_EQ(cap, v);
+}
+
+TEST_F(ctl, limits_set_and_show_unbounded_bytes_default)
+{
+	unsigned long long old, v;
+	char text[32];
+	struct run r;
+	json_t *j;
+
+	ASSERT_EQ(0, param_read("unbounded_bytes_default", &old));
+	EXPECT_EQ(0, RUN(&r, "limits", "set", "unbounded_bytes_default",
+			 "123456"));
+	run_free(&r);
+	EXPECT_EQ(0, param_read("unbounded_bytes_default", &v));
+	EXPECT_EQ(123456ULL, v);
+	RUN(&r, "-j", "limits");
+	j = expect_json(_metadata, &r);
+	EXPECT_EQ(123456, jint(j, "unbounded_bytes_default"));
+	json_decref(j);
+	run_free(&r);
+	/* 0 and 2^40 + 1 are outside the range: refused, value kept. */
+	EXPECT_EQ(2, RUN(&r, "limits", "set", "unbounded_bytes_default", "0"));
+	run_free(&r);
+	EXPECT_EQ(2, RUN(&r, "limits", "set", "unbounded_bytes_default",
+			 "1099511627777"));
+	run_free(&r);
+	EXPECT_EQ(0, param_read("unbounded_bytes_default", &v));
+	EXPECT_EQ(123456ULL, v);
+	snprintf(text, sizeof(text), "%llu", old);
+	EXPECT_EQ(0, RUN(&r, "limits", "set", "unbounded_bytes_default", text));
+	run_free(&r);
 }
 
 TEST_F(ctl, limits_set_out_of_range_is_refused_with_the_range)

@@ -198,6 +198,7 @@ static const char *const attr_names[MBOX_A_MAX + 1] = {
 	[MBOX_A_CAPACITY_MAX] = "capacity_max",
 	[MBOX_A_USER_BYTES_MAX] = "user_bytes_max",
 	[MBOX_A_USER_MAILBOXES_MAX] = "user_mailboxes_max",
+	[MBOX_A_UNBOUNDED_BYTES_DEFAULT] = "unbounded_bytes_default",
 };
 
 /* What the kernel said about a bad argument, for the error message. */
@@ -289,6 +290,7 @@ static const enum mnl_attr_data_type attr_types[MBOX_A_MAX + 1] = {
 	[MBOX_A_CAPACITY_MAX] = MNL_TYPE_U32,
 	[MBOX_A_BYTES_MAX] = MNL_TYPE_U64,
 	[MBOX_A_BYTES_CHARGED] = MNL_TYPE_U64,
+	[MBOX_A_UNBOUNDED_BYTES_DEFAULT] = MNL_TYPE_U64,
 };
 
 typedef const struct nlattr *attrs_t[MBOX_A_MAX + 1];
@@ -749,13 +751,22 @@ static int cmd_stats(struct mboxctl *c, int argc, char **argv)
 
 static const char *const limit_names[] = {
 	"msg_size_max", "capacity_max", "user_bytes_max", "user_mailboxes_max",
-	NULL
+	"unbounded_bytes_default", NULL
 };
 
 static const int limit_attrs[] = {
 	MBOX_A_MSG_SIZE_MAX, MBOX_A_CAPACITY_MAX, MBOX_A_USER_BYTES_MAX,
-	MBOX_A_USER_MAILBOXES_MAX,
+	MBOX_A_USER_MAILBOXES_MAX, MBOX_A_UNBOUNDED_BYTES_DEFAULT,
 };
+
+#define NR_LIMITS	(sizeof(limit_attrs) / sizeof(limit_attrs[0]))
+
+/* The byte limits are u64 attributes, the others u32. */
+static bool limit_is_u64(int attr)
+{
+	return attr == MBOX_A_USER_BYTES_MAX ||
+	       attr == MBOX_A_UNBOUNDED_BYTES_DEFAULT;
+}
 
 static void limits_usage(FILE *f)
 {
@@ -763,7 +774,7 @@ static void limits_usage(FILE *f)
 		"Usage: %s [-j [-p]] limits [ show | help ]\n"
 		"       %s limits set LIMIT VALUE [ LIMIT VALUE ... ]\n"
 		"where  LIMIT := { msg_size_max | capacity_max | user_bytes_max |\n"
-		"                  user_mailboxes_max }\n",
+		"                  user_mailboxes_max | unbounded_bytes_default }\n",
 		prog, prog);
 }
 
@@ -778,10 +789,12 @@ static int limits_cb(const struct nlmsghdr *nlh, void *data)
 	print_open_object(NULL);
 	for (i = 0; limit_names[i]; i++) {
 		const struct nlattr *a = tb[limit_attrs[i]];
-		uint64_t v = limit_attrs[i] == MBOX_A_USER_BYTES_MAX ?
-			     get_u64(a) : get_u32(a);
+		uint64_t v = limit_is_u64(limit_attrs[i]) ? get_u64(a) : get_u32(a);
 		char fmt[48];
 
+		/* Absent from an older module. */
+		if (!a)
+			continue;
 		snprintf(fmt, sizeof(fmt), "%s %%" PRIu64, limit_names[i]);
 		print_u64(limit_names[i], fmt, v);
 		print_nl();
@@ -792,8 +805,8 @@ static int limits_cb(const struct nlmsghdr *nlh, void *data)
 
 static int cmd_limits_set(struct mboxctl *c, int argc, char **argv)
 {
-	uint64_t values[4];
-	bool given[4] = { false };
+	uint64_t values[NR_LIMITS];
+	bool given[NR_LIMITS] = { false };
 	struct nlmsghdr *nlh;
 	uint64_t v;
 	int i, k, err;
@@ -811,7 +824,7 @@ static int cmd_limits_set(struct mboxctl *c, int argc, char **argv)
 		if (!parse_u64(argv[1], &v))
 			return usage_error("limits set: bad value '%s' for %s (a non-negative number)",
 					   argv[1], limit_names[k]);
-		if (limit_attrs[k] != MBOX_A_USER_BYTES_MAX && v > UINT32_MAX)
+		if (!limit_is_u64(limit_attrs[k]) && v > UINT32_MAX)
 			return usage_error("limits set: %s %s is out of range",
 					   limit_names[k], argv[1]);
 		values[k] = v;
@@ -822,10 +835,10 @@ static int cmd_limits_set(struct mboxctl *c, int argc, char **argv)
 	if (err)
 		return err;
 	nlh = nl_request(&c->nl, MBOX_CMD_LIMITS_SET, 0);
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < (int)NR_LIMITS; i++) {
 		if (!given[i])
 			continue;
-		if (limit_attrs[i] == MBOX_A_USER_BYTES_MAX)
+		if (limit_is_u64(limit_attrs[i]))
 			mnl_attr_put_u64(nlh, limit_attrs[i], values[i]);
 		else
 			mnl_attr_put_u32(nlh, limit_attrs[i],

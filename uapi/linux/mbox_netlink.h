@@ -148,12 +148,14 @@
  *	MBOX_A_USER_BYTES_MAX, MBOX_A_USER_MAILBOXES,
  *	MBOX_A_USER_MAILBOXES_MAX.
  * @MBOX_CMD_LIMITS_GET: the module's limits MBOX_A_MSG_SIZE_MAX,
- *	MBOX_A_CAPACITY_MAX, MBOX_A_USER_BYTES_MAX, MBOX_A_USER_MAILBOXES_MAX
- *	(the module parameters of the same names).  Takes no attribute.
- * @MBOX_CMD_LIMITS_SET: admin.  Sets any of the four limit attributes,
+ *	MBOX_A_CAPACITY_MAX, MBOX_A_USER_BYTES_MAX, MBOX_A_USER_MAILBOXES_MAX,
+ *	MBOX_A_UNBOUNDED_BYTES_DEFAULT (the module parameters of the same
+ *	names).  Takes no attribute.
+ * @MBOX_CMD_LIMITS_SET: admin.  Sets any of the five limit attributes,
  *	with the ranges the module parameters accept: msg_size_max 1 to
  *	4194304, capacity_max 1 to 1048576, user_mailboxes_max 1 to 16777216,
- *	user_bytes_max any value (0 forbids queueing).  All given values are
+ *	unbounded_bytes_default 1 to 2^40, user_bytes_max any value (0
+ *	forbids queueing).  All given values are
  *	checked before any is applied.  New limits apply to later operations
  *	only (see the module parameters).  Errors: -EPERM, -ERANGE, -EINVAL
  *	(no attribute).
@@ -234,6 +236,8 @@ enum mbox_cmd {
  *	in MBOX_CMD_MBOX_NEW, as &mbox_create.bytes_max (optional).
  * @MBOX_A_BYTES_CHARGED: u64, the charges of a mailbox's queued messages,
  *	as &mbox_info.bytes_charged.
+ * @MBOX_A_UNBOUNDED_BYTES_DEFAULT: u64, module parameter
+ *	unbounded_bytes_default.
  */
 enum mbox_attr {
 	MBOX_A_UNSPEC,
@@ -271,6 +275,7 @@ enum mbox_attr {
 	MBOX_A_CAPACITY_MAX,
 	MBOX_A_BYTES_MAX,
 	MBOX_A_BYTES_CHARGED,
+	MBOX_A_UNBOUNDED_BYTES_DEFAULT,
 
 	__MBOX_A_MAX,
 	MBOX_A_MAX = __MBOX_A_MAX - 1
