@@ -2,12 +2,18 @@
 #
 # mbox: out-of-tree build of the module plus the project's checks.
 #
-#   make                 build kmod/mbox.ko for the running kernel (KDIR=...)
+#   make                 the user build, for the running kernel (KDIR=...): the module
+#                        (-> build/module/KVER/), libmbox (-> build/lib/) and mboxctl
+#                        (-> build/tools/); needs the kernel's headers, a compiler,
+#                        pkg-config, libmnl-dev and libjansson-dev - nothing else
+#   make modules         the module alone; make lib, make mboxctl: the rest alone
 #   make modules-all     W=1 build for every matrix kernel -> build/kernels/<K>/mbox.ko
 #   make sparse          sparse over the module for every matrix kernel
 #   make checkpatch      checkpatch.pl --strict on kmod/ and uapi/
-#   make userspace       libuserspace/, selftests/ (-> build/selftests/), the demo (-> build/demo/), mboxctl (-> build/tools/),
-#                        the benchmarks (-> build/bench/), mbox-stress and mbox-fuzz (-> build/{stress,fuzz}/)
+#   make userspace       developers: libmbox, selftests/ (-> build/selftests/, needs
+#                        linux-source-6.1 for kselftest_harness.h), the demo (-> build/demo/),
+#                        mboxctl, the benchmarks (-> build/bench/), mbox-stress and
+#                        mbox-fuzz (-> build/{stress,fuzz}/)
 #   make check           everything, including the selftests in QEMU guests
 #   make demo            build, boot a 6.1 guest, run the demo
 #   make bench           benchmarks in a guest -> build/bench/results.{txt,csv,png}
@@ -15,12 +21,17 @@
 #   make debug-kernel    build (or find cached) the debug kernel (tools/vm/debug-kernel)
 #   make stress          mbox-stress in a guest: KERNEL=6.1 DURATION=30 PROCS=64 STRESS_ARGS=
 #   make fuzz            mbox-fuzz in a guest: KERNEL=6.1 DURATION=30 WORKERS=4 FUZZ_ARGS=
-#   make install         module (KDIR/KVER), libmbox, headers, mboxctl, man pages,
-#                        udev rule, modprobe.d example, sysusers.d group [DESTDIR, PREFIX]
+#   make install         module (KDIR/KVER), libmbox, headers, mboxctl, man pages, udev
+#                        rule, modules-load.d, modprobe.d example, sysusers.d group
+#                        [DESTDIR, PREFIX]
 #   make uninstall       remove all of that again (same variables)
 #   make dkms-install    module sources to /usr/src/mbox-VERSION, dkms add/build/install
 #   make dkms-uninstall  dkms remove, and the sources from /usr/src
+#   make deb             Debian packages (dpkg-buildpackage -b) -> build/deb/
 #
+# Everything generated goes to build/; the source directories stay clean.
+# WERROR=1 adds -Werror to libmbox and mboxctl (tools/check and tools/demo
+# set it; the shipped build does not fail on a new compiler's new warning).
 # KERNELS="6.1 6.12" restricts modules-all and sparse (default: tools/kernels --names,
 # which includes the debug kernel: modules-all builds it first if it is not cached).
 # install: PREFIX=/usr/local, DESTDIR= (staging root), KVER= (default from KDIR);
@@ -29,7 +40,8 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 BUILD := $(CURDIR)/build
 KSRC := $(BUILD)/ksrc
-KERNELS ?= $(shell $(CURDIR)/tools/kernels --names)
+# Only the developer targets use the matrix.
+KERNELS ?= $(shell $(CURDIR)/tools/kernels --names 2>/dev/null)
 # make stress / make fuzz
 KERNEL ?= $(firstword $(KERNELS))
 DURATION ?= 30
@@ -39,17 +51,33 @@ VM_TIMEOUT = $(shell echo $$(( $(DURATION) * 3 + 300 )))
 
 CHECKPATCH_FILES = $(filter-out %.mod.c,$(wildcard kmod/*.[ch] uapi/linux/*.h))
 
-.PHONY: all modules clean distclean modules-all sparse checkpatch ksrc userspace check demo bench help \
+.PHONY: all modules lib mboxctl module-src deb clean distclean modules-all sparse checkpatch ksrc userspace check demo bench help \
 	install uninstall install-module install-userspace uninstall-module uninstall-userspace \
 	dkms-src dkms-install dkms-uninstall host-tests-list post-install \
 	debug-kernel stress fuzz stress-build fuzz-build
 
-all: modules
+all: modules lib mboxctl
 
-modules:
+# Kbuild writes its objects next to the sources (6.1 has no MO=), so the
+# module is built from a copy in build/module/KVER/, refreshed by content.
+MODBUILD = $(BUILD)/module/$(KVER)
+
+module-src:
 	@if [ ! -d $(KDIR) ]; then echo "modules: $(KDIR) not found: install the headers" \
-		"for this kernel or set KDIR (make modules-all builds for the matrix kernels)"; exit 1; fi
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod modules
+		"for this kernel (apt-get install linux-headers-$$(uname -r)) or set KDIR"; exit 1; fi
+	@[ -n "$(KVER)" ] || { echo "modules: cannot tell the kernel version of $(KDIR): set KVER"; exit 1; }
+	@mkdir -p $(MODBUILD)
+	@for f in $(MODULE_SOURCES); do \
+		cmp -s $$f $(MODBUILD)/$$f || $(INSTALL) -D -m 0644 $$f $(MODBUILD)/$$f || exit 1; done
+
+modules: module-src
+	$(MAKE) -C $(KDIR) M=$(MODBUILD)/kmod modules
+
+lib:
+	$(MAKE) -C libuserspace O=$(BUILD)/lib PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR)
+
+mboxctl:
+	$(MAKE) -C tools/mboxctl O=$(BUILD)/tools
 
 modules-all:
 	$(CURDIR)/tools/kbuild modules $(KERNELS)
@@ -71,8 +99,7 @@ checkpatch: ksrc
 
 userspace: ksrc
 	@set -e; \
-	if [ -f libuserspace/Makefile ]; then $(MAKE) -C libuserspace; \
-	else echo "userspace: no libuserspace/Makefile yet, skipped"; fi; \
+	$(MAKE) -C libuserspace O=$(BUILD)/lib; \
 	if [ -f selftests/Makefile ]; then \
 		mkdir -p $(BUILD)/selftests; \
 		$(MAKE) -C selftests OUTPUT=$(BUILD)/selftests KSRC=$(KSRC); \
@@ -89,7 +116,7 @@ userspace: ksrc
 
 # Host-side tests that tools/check runs (one path per line, relative to the
 # repo): build/ is never committed, so the list is written here.
-HOST_TESTS := tools/tests/install tools/tests/man
+HOST_TESTS := tools/tests/install tools/tests/man tools/tests/deb
 
 host-tests-list:
 	@mkdir -p $(BUILD)
@@ -128,10 +155,8 @@ bench:
 	$(CURDIR)/tools/bench/run --kernel $(BENCH_KERNEL)
 
 clean:
-	@if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean; \
-	else echo "clean: $(KDIR) not found, skipping kbuild clean"; fi
-	@if [ -f libuserspace/Makefile ]; then $(MAKE) -C libuserspace clean; fi
-	rm -rf $(BUILD)/kernels $(BUILD)/selftests $(BUILD)/tools $(BUILD)/bench $(BUILD)/stress $(BUILD)/fuzz
+	rm -rf $(BUILD)/module $(BUILD)/lib $(BUILD)/kernels $(BUILD)/selftests $(BUILD)/tools \
+		$(BUILD)/bench $(BUILD)/stress $(BUILD)/fuzz $(BUILD)/deb
 
 # Also drops the cached guest images and extracted kernel files.
 distclean: clean
@@ -152,6 +177,7 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
 MODPROBEDIR ?= $(PREFIX)/lib/modprobe.d
+MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 DKMS_SRCDIR ?= /usr/src
 # Debian's 6.1 headers report an upstream version as their kernelrelease, so
@@ -163,8 +189,6 @@ MODDIR = /lib/modules/$(KVER)/extra
 LIBARGS = -C libuserspace O=$(BUILD)/lib PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) \
 	INCLUDEDIR=$(INCLUDEDIR) DESTDIR=$(DESTDIR)
 MBOXCTL := $(wildcard tools/mboxctl/Makefile)
-# uapi headers besides <linux/mbox.h> (which libmbox installs), e.g. netlink's.
-UAPI_EXTRA = $(filter-out uapi/linux/mbox.h,$(wildcard uapi/linux/*.h))
 # Manual pages, and "function:page" for each public libmbox function: every
 # function gets a man3 page that sources the page documenting it.
 MAN3 = $(wildcard man/*.3)
@@ -182,12 +206,8 @@ install: install-module install-userspace
 uninstall: uninstall-module uninstall-userspace
 	@$(MAKE) -s post-install
 
-install-module:
-	@if [ ! -d $(KDIR) ]; then echo "install: $(KDIR) not found: install the headers" \
-		"for this kernel or set KDIR (or use make dkms-install, or install-userspace alone)"; exit 1; fi
-	@[ -n "$(KVER)" ] || { echo "install: cannot tell the kernel version of $(KDIR): set KVER"; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod modules
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod INSTALL_MOD_PATH=$(DESTDIR) \
+install-module: modules
+	$(MAKE) -C $(KDIR) M=$(MODBUILD)/kmod INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=extra KERNELRELEASE=$(KVER) $(NOSIGN) modules_install
 
 uninstall-module:
@@ -197,7 +217,6 @@ uninstall-module:
 
 install-userspace:
 	$(MAKE) $(LIBARGS) install
-	$(if $(UAPI_EXTRA),$(INSTALL) -m 0644 $(UAPI_EXTRA) $(DESTDIR)$(INCLUDEDIR)/linux/)
 ifneq ($(MBOXCTL),)
 	$(MAKE) -C tools/mboxctl O=$(BUILD)/tools
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
@@ -212,25 +231,27 @@ endif
 	@for l in $(MAN_LINKS); do \
 		echo ".so man3/$${l#*:}" > $(DESTDIR)$(MANDIR)/man3/$${l%%:*}.3 || exit 1; \
 	done; echo "  man3 links, one per function: $(words $(MAN_LINKS))"
-	$(INSTALL) -d $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(MODPROBEDIR) $(DESTDIR)$(SYSUSERSDIR)
+	$(INSTALL) -d $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(MODPROBEDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(MODULESLOADDIR)
 	$(INSTALL) -m 0644 packaging/udev/60-mbox.rules $(DESTDIR)$(UDEVRULESDIR)/60-mbox.rules
+	$(INSTALL) -m 0644 packaging/modules-load.d/mbox.conf $(DESTDIR)$(MODULESLOADDIR)/mbox.conf
 	$(INSTALL) -m 0644 packaging/modprobe.d/mbox.conf $(DESTDIR)$(MODPROBEDIR)/mbox.conf
 	$(INSTALL) -m 0644 packaging/sysusers.d/mbox.conf $(DESTDIR)$(SYSUSERSDIR)/mbox.conf
-	@case "$(UDEVRULESDIR) $(MODPROBEDIR) $(SYSUSERSDIR)" in \
-	"/usr/lib/"*" /usr/lib/"*" /usr/lib/"* | "/usr/local/lib/"*" /usr/local/lib/"*" /usr/local/lib/"*) ;; \
-	*) echo "install: note: udev, modprobe and systemd-sysusers read /usr/lib/X.d," \
+	@case "$(UDEVRULESDIR) $(MODPROBEDIR) $(SYSUSERSDIR) $(MODULESLOADDIR)" in \
+	"/usr/lib/"*" /usr/lib/"*" /usr/lib/"*" /usr/lib/"* | \
+	"/usr/local/lib/"*" /usr/local/lib/"*" /usr/local/lib/"*" /usr/local/lib/"*) ;; \
+	*) echo "install: note: udev, modprobe, systemd-modules-load and systemd-sysusers read /usr/lib/X.d," \
 		"/usr/local/lib/X.d and /etc/X.d, not $(PREFIX)/lib: link or copy the files there";; \
 	esac
 
 uninstall-userspace:
 	$(MAKE) $(LIBARGS) uninstall
-	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/linux/,$(notdir $(UAPI_EXTRA)))
 	rm -f $(DESTDIR)$(SBINDIR)/mboxctl $(DESTDIR)$(MANDIR)/man8/mboxctl.8
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man4/,$(notdir $(MAN4))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(MAN3)))
 	rm -f $(foreach l,$(MAN_LINKS),$(DESTDIR)$(MANDIR)/man3/$(firstword $(subst :, ,$(l))).3)
 	rm -f $(DESTDIR)$(UDEVRULESDIR)/60-mbox.rules $(DESTDIR)$(MODPROBEDIR)/mbox.conf \
-		$(DESTDIR)$(SYSUSERSDIR)/mbox.conf
+		$(DESTDIR)$(SYSUSERSDIR)/mbox.conf $(DESTDIR)$(MODULESLOADDIR)/mbox.conf
 
 # What the running system needs after files changed: module index, linker
 # cache, the group, udev's rules.  Skipped for a staging install.
@@ -272,5 +293,16 @@ dkms-uninstall:
 	-dkms remove -m mbox -v $(VERSION) --all $(DKMS_FLAGS)
 	rm -rf $(DKMS_DIR)
 
+# Debian packages (debian/): binary only, unsigned, results in build/deb/
+# (dpkg-buildpackage writes them next to the source directory, so the tree
+# is exported to build/deb/src first).
+deb:
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
+	git ls-files -z --cached --others --exclude-standard | \
+		xargs -0 sh -c 'for f; do if [ -e "$$f" ] || [ -L "$$f" ]; then printf "%s\0" "$$f"; fi; done' sh | \
+		cpio -0 -pdm --quiet $(BUILD)/deb/src
+	cd $(BUILD)/deb/src && dpkg-buildpackage -us -uc -b
+	@ls $(BUILD)/deb/*.deb
+
 help:
-	@sed -n '3,27s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '3,40s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))

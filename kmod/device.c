@@ -349,11 +349,16 @@ static const struct file_operations mbox_dev_fops = {
 	.llseek = noop_llseek,
 };
 
+/*
+ * Root only until the installed udev rule widens the node to root:mbox
+ * 0660 on the add event: a system without the rule (or before udev runs)
+ * errs on the closed side instead of letting every local user in.
+ */
 static struct miscdevice mbox_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "mbox",
 	.fops = &mbox_dev_fops,
-	.mode = 0666,
+	.mode = 0600,
 };
 
 int mbox_device_register(void)

@@ -9,6 +9,8 @@
 
 #include <linux/module.h>
 #include <linux/mbox.h>
+#include <linux/mbox_netlink.h>
+#include <net/genetlink.h>
 
 #include "device.h"
 #include "mailbox.h"
@@ -48,3 +50,7 @@ module_init(mbox_init);
 module_exit(mbox_exit);
 MODULE_DESCRIPTION("Mailbox IPC: owner/user mailboxes with zero, bounded and unbounded buffering");
 MODULE_LICENSE("GPL");
+/* The release, as in the Makefile's VERSION and the Debian changelog. */
+MODULE_VERSION("1.0.0");
+/* A lookup of the family (mboxctl's first request) loads the module. */
+MODULE_ALIAS_GENL_FAMILY(MBOX_GENL_NAME);

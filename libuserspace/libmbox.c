@@ -15,6 +15,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+_Static_assert(LIBMBOX_LINUX_O_CLOEXEC == O_CLOEXEC,
+	       "mbox.h's O_CLOEXEC for strict ISO C builds is wrong here");
+
 #define NSEC_PER_SEC	1000000000ULL
 /* The kernel rejects deadlines above KTIME_MAX; clamp to it instead. */
 #define DEADLINE_MAX	((uint64_t)INT64_MAX)
@@ -330,28 +333,30 @@ int mbox_delete(uint64_t id, const char *name)
 	RETURN(do_ioctl(fd, MBOX_IOC_DELETE, &d));
 }
 
-ssize_t mbox_recv_select(int fd, void *buf, size_t len, uint32_t flags,
-			 pid_t from_pid, uint32_t want_type,
-			 struct mbox_msginfo *info)
+static ssize_t select_common(int fd, void *buf, size_t len, uint32_t flags,
+			     pid_t from_pid, uint32_t want_type,
+			     struct mbox_msginfo *info,
+			     const struct timespec *abs)
 {
-	SAVE_ERRNO(ssize_t);
 	struct mbox_recv r;
 	int ret;
 
-	/* No deadline parameter: a zero timeout_ns would be in the past. */
-	if (flags & MBOX_MSG_TIMEOUT)
-		RETURN(-EINVAL);
 	memset(&r, 0, sizeof(r));
 	r.buf = (uintptr_t)buf;
 	r.len = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
 	r.flags = flags;
 	r.from_pid = from_pid;
 	r.want_type = want_type;
+	if (abs) {
+		ret = timespec_to_ns(abs, &r.timeout_ns);
+		if (ret)
+			return ret;
+	}
 	ret = do_ioctl(fd, MBOX_IOC_RECV, &r);
 	if (ret == -EMSGSIZE && info)
 		info->len = r.msg_len;
 	if (ret < 0)
-		RETURN(ret);
+		return ret;
 	if (info) {
 		info->seq = r.seq;
 		info->len = r.msg_len;
@@ -360,7 +365,34 @@ ssize_t mbox_recv_select(int fd, void *buf, size_t len, uint32_t flags,
 		info->sender_pid = r.sender_pid;
 		info->sender_uid = r.sender_uid;
 	}
-	RETURN((ssize_t)r.msg_len);
+	return (ssize_t)r.msg_len;
+}
+
+ssize_t mbox_recv_select(int fd, void *buf, size_t len, uint32_t flags,
+			 pid_t from_pid, uint32_t want_type,
+			 struct mbox_msginfo *info)
+{
+	SAVE_ERRNO(ssize_t);
+
+	/* No deadline parameter: a zero timeout_ns would be in the past. */
+	if (flags & MBOX_MSG_TIMEOUT)
+		RETURN(-EINVAL);
+	RETURN(select_common(fd, buf, len, flags, from_pid, want_type, info,
+			     NULL));
+}
+
+ssize_t mbox_recv_select_timed(int fd, void *buf, size_t len, uint32_t flags,
+			       pid_t from_pid, uint32_t want_type,
+			       struct mbox_msginfo *info,
+			       const struct timespec *abs_monotonic)
+{
+	SAVE_ERRNO(ssize_t);
+
+	/* A deadline and "do not wait" contradict each other. */
+	if (flags & (MBOX_MSG_TIMEOUT | MBOX_MSG_NONBLOCK))
+		RETURN(-EINVAL);
+	RETURN(select_common(fd, buf, len, flags | MBOX_MSG_TIMEOUT, from_pid,
+			     want_type, info, abs_monotonic));
 }
 
 int mbox_watch(int fd)

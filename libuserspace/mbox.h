@@ -2,7 +2,7 @@
 /*
  * libmbox - a thin C library over the mbox mailbox IPC ioctls.
  *
- * The kernel ABI and its semantics are described in <linux/mbox.h>; this
+ * The kernel ABI and its semantics are described in <mbox/linux/mbox.h>; this
  * library adds no policy of its own.  It only fills in the ioctl structures,
  * converts deadlines and normalises errors.
  *
@@ -23,12 +23,18 @@
 #ifndef LIBMBOX_MBOX_H
 #define LIBMBOX_MBOX_H
 
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 
-#include <linux/mbox.h>
+/*
+ * Installed as <mbox/mbox.h> next to <mbox/linux/mbox.h>, never in
+ * /usr/include/linux (linux-libc-dev's): the quoted form finds the ABI
+ * header beside this one first, and in the source tree through -I uapi.
+ */
+#include "linux/mbox.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -49,7 +55,11 @@ extern "C" {
  * @mode: permission bits for opening user handles (0 selects 0600).
  * @fd_flags: O_CLOEXEC and/or O_NONBLOCK for the owner handle.
  *
- * Start from one of the MBOX_ATTR_* initialisers below and adjust.
+ * Start from one of the MBOX_ATTR_* initialisers below and adjust.  They
+ * set @fd_flags to O_CLOEXEC: an owner handle that leaked into an exec'd
+ * program would keep the mailbox alive after its owner died, and senders
+ * would wait for a receiver that never comes.  Clear it (attr.fd_flags &=
+ * ~O_CLOEXEC) only to hand the handle to a program on purpose.
  */
 struct mbox_attr {
 	uint32_t capacity_mode;
@@ -61,6 +71,24 @@ struct mbox_attr {
 };
 
 /*
+ * O_CLOEXEC for the initialisers even in a strict ISO C build, where
+ * <fcntl.h> does not define it (it is POSIX.1-2008): Linux's value on each
+ * architecture.  libmbox.c checks it against <fcntl.h>'s.
+ */
+#if defined(__alpha__) || defined(__hppa__)
+#define LIBMBOX_LINUX_O_CLOEXEC	010000000
+#elif defined(__sparc__)
+#define LIBMBOX_LINUX_O_CLOEXEC	0x400000
+#else
+#define LIBMBOX_LINUX_O_CLOEXEC	02000000
+#endif
+#ifdef O_CLOEXEC
+#define MBOX_FD_CLOEXEC	O_CLOEXEC
+#else
+#define MBOX_FD_CLOEXEC	LIBMBOX_LINUX_O_CLOEXEC
+#endif
+
+/*
  * Initialisers for the three capacities (C compound literals; every member
  * is given, in declaration order, so they also build as C++20 designated
  * initialisers with g++'s compound-literal extension).
@@ -69,17 +97,20 @@ struct mbox_attr {
 #define MBOX_ATTR_ZERO(msg_size_)					\
 	((struct mbox_attr){ .capacity_mode = MBOX_CAPACITY_ZERO,	\
 			     .capacity = 0, .msg_size = (msg_size_),	\
-			     .flags = 0, .mode = 0, .fd_flags = 0 })
+			     .flags = 0, .mode = 0,			\
+			     .fd_flags = MBOX_FD_CLOEXEC })
 /* Queue of at most @cap_ messages; senders wait while it is full. */
 #define MBOX_ATTR_BOUNDED(cap_, msg_size_)				\
 	((struct mbox_attr){ .capacity_mode = MBOX_CAPACITY_BOUNDED,	\
 			     .capacity = (cap_), .msg_size = (msg_size_), \
-			     .flags = 0, .mode = 0, .fd_flags = 0 })
+			     .flags = 0, .mode = 0,			\
+			     .fd_flags = MBOX_FD_CLOEXEC })
 /* Queue limited in bytes only (default limit: unbounded_bytes_default). */
 #define MBOX_ATTR_UNBOUNDED(msg_size_)					\
 	((struct mbox_attr){ .capacity_mode = MBOX_CAPACITY_UNBOUNDED,	\
 			     .capacity = 0, .msg_size = (msg_size_),	\
-			     .flags = 0, .mode = 0, .fd_flags = 0 })
+			     .flags = 0, .mode = 0,			\
+			     .fd_flags = MBOX_FD_CLOEXEC })
 
 /**
  * struct mbox_msginfo - what a receive reports besides the payload
@@ -159,7 +190,8 @@ int mbox_open_name(const char *name, int fd_flags, uint64_t *id);
  *	sequence number the message was accepted with.
  *
  * Return: 0, or -errno: -EPIPE, -EMSGSIZE, -EINVAL, -EAGAIN, -ETIMEDOUT,
- * -EINTR, -ENOBUFS, -EFAULT, -ENOMEM.
+ * -EINTR, -ENOBUFS, -EPERM (a receiver handle without write permission),
+ * -ENOTCONN (a broadcast mailbox with no receiver), -EFAULT, -ENOMEM.
  */
 int mbox_sendx(int fd, struct mbox_send *s);
 
@@ -198,18 +230,18 @@ int mbox_send_timed(int fd, const void *buf, size_t len, unsigned int prio,
 
 /**
  * mbox_recvx() - general receive (MBOX_IOC_RECV)
- * @fd: the owner handle.
+ * @fd: an owner handle, or a receiver handle of an OS-owned mailbox.
  * @r: the request, passed to the kernel as is; on success the out fields
  *	describe the message; on -EMSGSIZE @r->msg_len is its length.
  *
- * Return: 0, or -errno: -EPERM (user handle), -EMSGSIZE, -EINVAL, -EAGAIN,
- * -ETIMEDOUT, -EINTR, -EFAULT.
+ * Return: 0, or -errno: -EPERM (user handle), -EMSGSIZE, -EPIPE, -EINVAL,
+ * -EAGAIN, -ETIMEDOUT, -EINTR, -EFAULT.
  */
 int mbox_recvx(int fd, struct mbox_recv *r);
 
 /**
  * mbox_recv() - receive the next message, waiting as long as needed
- * @fd: the owner handle.
+ * @fd: an owner handle, or a receiver handle of an OS-owned mailbox.
  * @buf: where the payload goes.
  * @len: size of @buf (larger values are clamped to UINT32_MAX).
  * @info: if not NULL, receives the message's metadata; after -EMSGSIZE only
@@ -316,11 +348,26 @@ int mbox_delete(uint64_t id, const char *name);
  *
  * As mbox_recv(); messages not selected stay queued, in order.  A deadline
  * cannot be given here: MBOX_MSG_TIMEOUT in @flags fails with -EINVAL (use
- * mbox_recvx() for a timed selective receive).
+ * mbox_recv_select_timed()).
  */
 ssize_t mbox_recv_select(int fd, void *buf, size_t len, uint32_t flags,
 			 pid_t from_pid, uint32_t want_type,
 			 struct mbox_msginfo *info);
+
+/**
+ * mbox_recv_select_timed() - receive selectively, waiting until a deadline
+ * @flags: MBOX_RECV_FROM, MBOX_RECV_TYPE or MBOX_RECV_TYPE_EXCEPT;
+ *	MBOX_MSG_NONBLOCK or MBOX_MSG_TIMEOUT here fail with -EINVAL.
+ * @abs_monotonic: absolute CLOCK_MONOTONIC deadline, as for
+ *	mbox_send_timed().
+ *
+ * As mbox_recv_select(), but fails with -ETIMEDOUT once the deadline has
+ * passed with no selected message; messages not selected stay queued.
+ */
+ssize_t mbox_recv_select_timed(int fd, void *buf, size_t len, uint32_t flags,
+			       pid_t from_pid, uint32_t want_type,
+			       struct mbox_msginfo *info,
+			       const struct timespec *abs_monotonic);
 
 /**
  * mbox_watch() - arm the death notice of a user or receiver handle

@@ -38,7 +38,7 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include <linux/mbox.h>
+#include "linux/mbox.h"	/* <mbox/linux/mbox.h> once installed */
 
 /* The shared words are plain __u32 in the uapi; access them as atomics. */
 _Static_assert(sizeof(_Atomic uint32_t) == sizeof(__u32),

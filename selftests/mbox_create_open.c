@@ -768,9 +768,10 @@ TEST_F(co, open_destroyed_mailbox_fails_enoent_by_id_and_name)
 enum open_how { BY_ID, BY_NAME };
 
 /*
- * In a child that dropped to nobody/nogroup (uid and gid 65534, no groups,
- * no capabilities): open the mailbox through its own /dev/mbox descriptor.
- * If @keep_gid0, the child keeps gid 0 (root's group) as its only group.
+ * In a child that dropped to nobody/nogroup (uid and gid 65534, no
+ * capabilities, only /dev/mbox's group as supplementary group, see
+ * drop_privileges()): open the mailbox through its own /dev/mbox
+ * descriptor.  If @keep_gid0, the child's gid stays 0 (root's group).
  */
 static int open_unprivileged(uint64_t id, const char *name, bool keep_gid0)
 {
@@ -783,7 +784,9 @@ static int open_unprivileged(uint64_t id, const char *name, bool keep_gid0)
 		int dev, ret;
 
 		if (keep_gid0) {
-			if (setgroups(0, NULL) < 0 ||
+			gid_t dev[1] = { dev_group() };
+
+			if (setgroups(1, dev) < 0 ||
 			    setresgid(0, 0, 0) < 0 ||
 			    setresuid(NOBODY_ID, NOBODY_ID, NOBODY_ID) < 0)
 				_exit(250);

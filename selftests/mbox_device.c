@@ -45,13 +45,58 @@ static int make_owner(int devfd, uint64_t *id)
 	return fd;
 }
 
-TEST_F(dev, device_node_is_world_accessible_char_device)
+/*
+ * The installed policy: the module creates the node root:root 0600, the
+ * udev rule (or a test guest's init, standing in for it) widens it to
+ * root:mbox 0660.  Never anything for other users.
+ */
+TEST_F(dev, device_node_is_a_root_owned_char_device_closed_to_others)
 {
 	struct stat st;
+	mode_t mode;
 
 	ASSERT_EQ(0, stat(MBOX_DEVICE_PATH, &st));
 	EXPECT_TRUE(S_ISCHR(st.st_mode));
-	EXPECT_EQ(0666U, st.st_mode & 07777);
+	EXPECT_EQ(0U, st.st_uid);
+	mode = st.st_mode & 07777;
+	EXPECT_TRUE(mode == 0600 || mode == 0660) {
+		TH_LOG("/dev/mbox has mode %04o", (unsigned int)mode);
+	}
+	if (mode == 0600)
+		EXPECT_EQ(0U, st.st_gid);
+}
+
+/* A user outside the device's group is refused by the node itself. */
+TEST_F(dev, device_refuses_a_user_outside_its_group)
+{
+	pid_t child = fork_child();
+
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		int ret = 0;
+
+		if (setgroups(0, NULL) < 0 ||
+		    setresgid(NOBODY_ID, NOBODY_ID, NOBODY_ID) < 0 ||
+		    setresuid(NOBODY_ID, NOBODY_ID, NOBODY_ID) < 0)
+			child_exit(-errno);
+		ret = dev_open();
+		child_exit(ret < 0 ? ret : 0);
+	}
+	EXPECT_EQ(-EACCES, child_wait(child));
+}
+
+/* MODULE_VERSION: one release number for the module and libmbox. */
+TEST_F(dev, module_reports_the_release_version)
+{
+	char buf[64] = "", want[64];
+	FILE *f = fopen("/sys/module/mbox/version", "re");
+
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(buf, sizeof(buf), f));
+	fclose(f);
+	snprintf(want, sizeof(want), "%d.%d.%d\n", LIBMBOX_VERSION_MAJOR,
+		 LIBMBOX_VERSION_MINOR, LIBMBOX_VERSION_PATCH);
+	EXPECT_STREQ(want, buf);
 }
 
 TEST_F(dev, device_opens_read_only_and_write_only_too)
@@ -337,6 +382,92 @@ TEST_F(dev, libmbox_concurrent_first_use_keeps_one_cloexec_descriptor)
 	/* Later calls reuse it. */
 	EXPECT_EQ(racer_fd[0], mbox_device_fd());
 	EXPECT_EQ(before + 1, count_dev_fds());
+}
+
+/* The MBOX_ATTR_* presets make owner handles close-on-exec. */
+TEST_F(dev, libmbox_presets_make_cloexec_owner_handles)
+{
+	struct mbox_attr attrs[3] = {
+		MBOX_ATTR_ZERO(16), MBOX_ATTR_BOUNDED(2, 16),
+		MBOX_ATTR_UNBOUNDED(16),
+	};
+	int fd;
+
+	for (int i = 0; i < 3; i++) {
+		EXPECT_EQ(O_CLOEXEC, attrs[i].fd_flags);
+		fd = mbox_create(&attrs[i], NULL, NULL);
+		ASSERT_LE(0, fd);
+		EXPECT_EQ(FD_CLOEXEC, fcntl(fd, F_GETFD) & FD_CLOEXEC);
+		close(fd);
+	}
+	/* Cleared on purpose: an inheritable handle. */
+	attrs[1].fd_flags &= ~O_CLOEXEC;
+	fd = mbox_create(&attrs[1], NULL, NULL);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	close(fd);
+}
+
+static int send_typed(int fd, const char *text, uint32_t type)
+{
+	struct mbox_send s;
+
+	memset(&s, 0, sizeof(s));
+	s.buf = (uintptr_t)text;
+	s.len = (uint32_t)strlen(text);
+	s.type = type;
+	s.flags = MBOX_MSG_NONBLOCK;
+	return mbox_sendx(fd, &s);
+}
+
+/*
+ * mbox_recv_select_timed(): a selected message is taken at once, none
+ * selected ends in -ETIMEDOUT after the deadline, the others stay queued
+ * in order, and flags that contradict a deadline are refused.
+ */
+TEST_F(dev, libmbox_timed_selective_receive)
+{
+	struct mbox_attr attr = MBOX_ATTR_BOUNDED(4, 16);
+	struct mbox_msginfo mi;
+	struct timespec ts;
+	uint64_t id, t0;
+	char buf[16];
+	int owner, user;
+	ssize_t n;
+
+	owner = mbox_create(&attr, NULL, &id);
+	ASSERT_LE(0, owner);
+	user = mbox_open_id(id, O_CLOEXEC);
+	ASSERT_LE(0, user);
+	ASSERT_EQ(0, send_typed(user, "one", 1));
+	ASSERT_EQ(0, send_typed(user, "two", 2));
+
+	ASSERT_EQ(0, mbox_deadline_in(&ts, 5 * NSEC_PER_SEC));
+	n = mbox_recv_select_timed(owner, buf, sizeof(buf), MBOX_RECV_TYPE, 0,
+				   2, &mi, &ts);
+	ASSERT_EQ(3, n);
+	EXPECT_EQ(0, memcmp(buf, "two", 3));
+	EXPECT_EQ(2U, mi.type);
+
+	t0 = now_ns();
+	ASSERT_EQ(0, mbox_deadline_in(&ts, 100 * NSEC_PER_MSEC));
+	EXPECT_EQ(-ETIMEDOUT, mbox_recv_select_timed(owner, buf, sizeof(buf),
+						     MBOX_RECV_TYPE, 0, 2,
+						     NULL, &ts));
+	EXPECT_LE(100 * NSEC_PER_MSEC, now_ns() - t0);
+
+	EXPECT_EQ(-EINVAL, mbox_recv_select_timed(owner, buf, sizeof(buf),
+						  MBOX_RECV_TYPE | MBOX_MSG_NONBLOCK,
+						  0, 1, NULL, &ts));
+	EXPECT_EQ(-EINVAL, mbox_recv_select_timed(owner, buf, sizeof(buf),
+						  MBOX_RECV_TYPE | MBOX_MSG_TIMEOUT,
+						  0, 1, NULL, &ts));
+	/* The unselected message is still there. */
+	n = mbox_recv_nb(owner, buf, sizeof(buf), &mi);
+	ASSERT_EQ(3, n);
+	EXPECT_EQ(0, memcmp(buf, "one", 3));
+	close(user);
+	close(owner);
 }
 
 TEST_HARNESS_MAIN

@@ -1210,6 +1210,238 @@ TEST_F(ctl, unprivileged_delete_of_a_visible_mailbox_is_refused)
 	run_free(&r);
 }
 
+/* --------------------------------------- naming, keywords, units, -o */
+
+/* An OS-owned mailbox named @name (digits), deleted by the teardown. */
+static uint64_t create_named(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(ctl) *self, const char *name)
+{
+	struct run r;
+	uint64_t id;
+	json_t *j;
+
+	ASSERT_LT(self->nos, MAX_OS);
+	snprintf(self->os_names[self->nos++], sizeof(self->os_names[0]), "%s",
+		 name);
+	RUN(&r, "-j", "mailbox", "create", name, "unbounded");
+	j = expect_json(_metadata, &r);
+	run_free(&r);
+	id = (uint64_t)jint(j, "id");
+	json_decref(j);
+	return id;
+}
+
+/* "mailbox show 123": no id 123, but a mailbox named "123". */
+TEST_F(ctl, a_bare_number_finds_a_mailbox_named_by_digits)
+{
+	char name[32];
+	uint64_t id;
+	struct run r;
+	json_t *j;
+
+	/* Ids count up from 1: this one is far beyond any id in use. */
+	snprintf(name, sizeof(name), "9000000000%d", getpid());
+	id = create_named(_metadata, self, name);
+	RUN(&r, "-j", "mailbox", "show", name);
+	j = expect_json(_metadata, &r);
+	run_free(&r);
+	EXPECT_EQ((long long)id, jint(j, "id"));
+	EXPECT_STREQ(name, jstr(j, "name"));
+	json_decref(j);
+	/* And delete takes the same word. */
+	EXPECT_EQ(0, RUN(&r, "mailbox", "delete", name)) TH_LOG("%s", r.err);
+	run_free(&r);
+	EXPECT_EQ(4, RUN(&r, "mailbox", "show", "name", name));
+	run_free(&r);
+}
+
+/* Id X exists and a mailbox is named "X": refused, with the way out. */
+TEST_F(ctl, a_bare_number_that_is_an_id_and_a_name_is_ambiguous)
+{
+	char name[32];
+	uint64_t id, named;
+	struct run r;
+	json_t *j;
+
+	ASSERT_LE(0, track(self, make_mailbox(MBOX_CAPACITY_ZERO, 0, 0600,
+					      NULL, &id)));
+	snprintf(name, sizeof(name), "%" PRIu64, id);
+	named = create_named(_metadata, self, name);
+	ASSERT_NE(id, named);
+
+	EXPECT_EQ(2, RUN(&r, "mailbox", "show", name));
+	EXPECT_NE(NULL, strstr(r.err, "ambiguous")) TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.err, "'id ")) TH_LOG("%s", r.err);
+	EXPECT_EQ(0U, r.out_len) TH_LOG("%s", r.out);
+	run_free(&r);
+	EXPECT_EQ(2, RUN(&r, "mailbox", "delete", name));
+	run_free(&r);
+
+	RUN(&r, "-j", "mailbox", "show", "id", name);
+	j = expect_json(_metadata, &r);
+	run_free(&r);
+	EXPECT_EQ((long long)id, jint(j, "id"));
+	json_decref(j);
+	RUN(&r, "-j", "mailbox", "show", "name", name);
+	j = expect_json(_metadata, &r);
+	run_free(&r);
+	EXPECT_EQ((long long)named, jint(j, "id"));
+	json_decref(j);
+}
+
+/* "capacity 4 zero" used to make a zero mailbox (the last word won). */
+TEST_F(ctl, conflicting_create_keywords_exit_2_and_create_nothing)
+{
+	static const char *const conflicts[][4] = {
+		{ "capacity", "4", "zero", NULL },
+		{ "unbounded", "capacity", "4", NULL },
+		{ "zero", "unbounded", NULL, NULL },
+		{ "msgsize", "8", "msgsize", "9" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(conflicts); i++) {
+		const char *const *w = conflicts[i];
+		char name[64];
+		struct run r;
+
+		unique_name(name, sizeof(name), "conflict");
+		EXPECT_EQ(2, run_tool(&r, AS_ROOT, NULL,
+				      ARGS("mailbox", "create", name, w[0],
+					   w[1], w[2], w[3])));
+		EXPECT_TRUE(strstr(r.err, "conflict") ||
+			    strstr(r.err, "given twice")) TH_LOG("%s", r.err);
+		run_free(&r);
+		EXPECT_EQ(4, RUN(&r, "mailbox", "show", "name", name));
+		run_free(&r);
+	}
+}
+
+/* A rendezvous mailbox has no queue to fill: a waiting sender is not "full". */
+TEST_F(ctl, a_zero_capacity_mailbox_is_never_shown_full)
+{
+	struct async_send s;
+	char arg[32], buf[MSG_SIZE];
+	uint64_t id;
+	struct run r;
+	json_t *j;
+	int fd;
+
+	fd = track(self, make_mailbox(MBOX_CAPACITY_ZERO, 0, 0600, NULL, &id));
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, async_send_start(&s, fd, "a", 1, 0, 0, 0));
+	ASSERT_EQ(0, wait_blocked_in_ioctl(getpid(), s.tid, MBOX_IOC_SEND));
+
+	j = show(_metadata, AS_ROOT, id);
+	EXPECT_EQ(0, jbool(j, "full"));
+	EXPECT_EQ(1, jint(j, "waiting_senders"));
+	/* On a zero mailbox "queued" counts the senders offering a message. */
+	EXPECT_EQ(1, jint(j, "queued"));
+	json_decref(j);
+	snprintf(arg, sizeof(arg), "%" PRIu64, id);
+	ASSERT_EQ(0, RUN(&r, "mailbox", "show", arg)) TH_LOG("%s", r.err);
+	EXPECT_EQ(NULL, strstr(r.out, "full")) TH_LOG("%s", r.out);
+	EXPECT_NE(NULL, strstr(r.out, "senders 1")) TH_LOG("%s", r.out);
+	run_free(&r);
+	ASSERT_EQ(0, RUN(&r, "-o", "id,full,senders", "mailbox", "show", arg));
+	EXPECT_NE(NULL, strstr(r.out, " no ")) TH_LOG("%s", r.out);
+	run_free(&r);
+
+	ASSERT_EQ(1, mbox_recv(fd, buf, sizeof(buf), NULL));
+	ASSERT_EQ(0, async_send_join(&s, STATE_WAIT_MS));
+}
+
+/*
+ * stats: sizes in binary units and use percentages in text; the raw
+ * figures, their maxima and the percentages in JSON, consistent.
+ */
+TEST_F(ctl, stats_show_human_sizes_and_use_percentages)
+{
+	const json_t *u = NULL, *users;
+	char want[64];
+	double diff;
+	struct run r;
+	json_t *j;
+	size_t i;
+	int fd;
+
+	/* At least one user with charged bytes: root, with a queued message. */
+	fd = track(self, make_mailbox(MBOX_CAPACITY_UNBOUNDED, 0, 0600, NULL,
+				      NULL));
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, mbox_send_nb(fd, "0123456789", 10, 0));
+
+	RUN(&r, "-j", "stats");
+	j = expect_json(_metadata, &r);
+	run_free(&r);
+	users = json_object_get(j, "per_user");
+	ASSERT_TRUE(json_is_array(users));
+	json_array_foreach(users, i, u) {
+		if (jint(u, "uid") == 0)
+			break;
+	}
+	ASSERT_TRUE(u && jint(u, "uid") == 0);
+	ASSERT_LT(0, jint(u, "bytes"));
+	ASSERT_LT(0, jint(u, "bytes_max"));
+	EXPECT_TRUE(json_is_real(json_object_get(u, "bytes_use_percent")));
+	diff = 100.0 * (double)jint(u, "bytes") / (double)jint(u, "bytes_max") -
+	       json_real_value(json_object_get(u, "bytes_use_percent"));
+	EXPECT_TRUE(diff < 1e-6 && diff > -1e-6);
+	snprintf(want, sizeof(want), "mailboxes %lld of %lld (",
+		 jint(u, "mailboxes"), jint(u, "mailboxes_max"));
+	json_decref(j);
+
+	ASSERT_EQ(0, RUN(&r, "stats")) TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.out, "user 0: bytes ")) TH_LOG("%s", r.out);
+	EXPECT_NE(NULL, strstr(r.out, want)) TH_LOG("%s / %s", want, r.out);
+	EXPECT_NE(NULL, strstr(r.out, "%)")) TH_LOG("%s", r.out);
+	EXPECT_NE(NULL, strstr(r.out, "iB")) TH_LOG("%s", r.out);
+	run_free(&r);
+	/* -b: exact byte counts instead. */
+	ASSERT_EQ(0, RUN(&r, "-b", "stats")) TH_LOG("%s", r.err);
+	EXPECT_EQ(NULL, strstr(r.out, "iB")) TH_LOG("%s", r.out);
+	run_free(&r);
+}
+
+/* -o COLUMNS: a table with a header, like lsipc; JSON with those keys only. */
+TEST_F(ctl, output_columns_select_what_list_and_show_print)
+{
+	char arg[32], row[128];
+	uint64_t id;
+	struct run r;
+	json_t *j;
+	int fd;
+
+	fd = track(self, make_mailbox(MBOX_CAPACITY_BOUNDED, 4, 0600, NULL, &id));
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, mbox_send_nb(fd, "x", 1, 0));
+	snprintf(arg, sizeof(arg), "%" PRIu64, id);
+
+	ASSERT_EQ(0, RUN(&r, "-o", "id,capacity,queued,use%", "mailbox", "show",
+			 arg)) TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.out, "ID CAPACITY QUEUED USE%\n")) TH_LOG("%s", r.out);
+	snprintf(row, sizeof(row), "%s        4      1  25%%\n", arg);
+	EXPECT_NE(NULL, strstr(r.out, row)) TH_LOG("want '%s' in %s", row, r.out);
+	run_free(&r);
+
+	ASSERT_EQ(0, RUN(&r, "-n", "-o", "id", "mailbox", "list")) TH_LOG("%s", r.err);
+	EXPECT_EQ(NULL, strstr(r.out, "ID")) TH_LOG("%s", r.out);
+	snprintf(row, sizeof(row), "%s\n", arg);
+	EXPECT_NE(NULL, strstr(r.out, row)) TH_LOG("%s", r.out);
+	run_free(&r);
+
+	RUN(&r, "-j", "--output=id,queued", "mailbox", "show", arg);
+	j = expect_json(_metadata, &r);
+	run_free(&r);
+	EXPECT_EQ(2, json_object_size(j));
+	EXPECT_EQ((long long)id, jint(j, "id"));
+	EXPECT_EQ(1, jint(j, "queued"));
+	json_decref(j);
+
+	EXPECT_EQ(2, RUN(&r, "-o", "id,bogus", "mailbox", "list"));
+	EXPECT_NE(NULL, strstr(r.err, "unknown column 'bogus'")) TH_LOG("%s", r.err);
+	run_free(&r);
+}
+
 /* ------------------------------------------------------------- monitor */
 
 static void start_monitor(struct __test_metadata *_metadata,
@@ -1402,6 +1634,40 @@ TEST_F(ctl, monitor_sees_an_os_mailbox_created_and_deleted)
 
 	mon_collect(_metadata, &self->mon, id, 0, events, sizeof(events));
 	EXPECT_STREQ("created,destroyed:deleted", events);
+	EXPECT_EQ(0, stop_monitor(self));
+}
+
+/* Every monitor event carries when it was read (ISO 8601, microseconds). */
+TEST_F(ctl, monitor_events_carry_timestamps)
+{
+	struct timespec now;
+	uint64_t id;
+	json_t *ev;
+	int year = 0, fd, seen = 0;
+
+	start_monitor(_metadata, self);
+	fd = make_mailbox(MBOX_CAPACITY_BOUNDED, 2, 0600, NULL, &id);
+	ASSERT_LE(0, fd);
+	close(fd);
+	clock_gettime(CLOCK_REALTIME, &now);
+	while (seen < 2 && (ev = mon_next(&self->mon, STATE_WAIT_MS))) {
+		const char *ts = jstr(ev, "timestamp");
+		int mo, d, h, mi, sec, us, zone, n = 0;
+
+		if (jint(ev, "id") == (long long)id) {
+			seen++;
+			EXPECT_EQ(31U, strlen(ts)) TH_LOG("%s", ts);
+			EXPECT_EQ(7, sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d.%6d%n",
+					    &year, &mo, &d, &h, &mi, &sec, &us, &n))
+				TH_LOG("%s", ts);
+			EXPECT_EQ(26, n);
+			EXPECT_EQ(1, sscanf(ts + 26, "%5d", &zone)) TH_LOG("%s", ts);
+			EXPECT_TRUE(ts[26] == '+' || ts[26] == '-');
+			EXPECT_EQ(1900 + localtime(&now.tv_sec)->tm_year, year);
+		}
+		json_decref(ev);
+	}
+	EXPECT_EQ(2, seen);
 	EXPECT_EQ(0, stop_monitor(self));
 }
 

@@ -19,6 +19,7 @@
  * pin the module for the rest of the process.
  */
 #include "kselftest_harness.h"
+#define MBOX_SUITE_LOADS_MODULE
 #include "mbox_util.h"
 
 #include <limits.h>
@@ -43,6 +44,42 @@ static int find_ko(char *buf, size_t size)
 	return access(buf, R_OK) ? -errno : 0;
 }
 
+/* Without the module and without a file to load it from: nothing to do. */
+__attribute__((constructor)) static void require_module_or_ko(void)
+{
+	char ko[PATH_MAX];
+
+	if (access(MBOX_DEVICE_PATH, F_OK) == 0 || !find_ko(ko, sizeof(ko)))
+		return;
+	ksft_print_header();
+	ksft_exit_skip("%s missing and no module file to load (MBOX_MODULE_KO)\n",
+		       MBOX_DEVICE_PATH);
+}
+
+/*
+ * What udev would do on every load: the node gets the owner and mode it had
+ * before (the installed policy), so that later suites and processes in the
+ * guest find it as the system set it up.
+ */
+static struct stat dev_policy;
+static bool have_dev_policy;
+
+static void remember_dev_policy(void)
+{
+	if (!have_dev_policy && stat(MBOX_DEVICE_PATH, &dev_policy) == 0)
+		have_dev_policy = true;
+}
+
+static int apply_dev_policy(void)
+{
+	if (!have_dev_policy)
+		return 0;
+	if (chown(MBOX_DEVICE_PATH, dev_policy.st_uid, dev_policy.st_gid) ||
+	    chmod(MBOX_DEVICE_PATH, dev_policy.st_mode & 07777))
+		return -errno;
+	return 0;
+}
+
 static bool module_live(void)
 {
 	char state[16] = "";
@@ -56,7 +93,7 @@ static bool module_live(void)
 	return !strncmp(state, "live", 4);
 }
 
-static int load(const char *ko)
+static int load_raw(const char *ko)
 {
 	int fd = open(ko, O_RDONLY | O_CLOEXEC), ret;
 
@@ -65,6 +102,13 @@ static int load(const char *ko)
 	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
 	close(fd);
 	return ret;
+}
+
+static int load(const char *ko)
+{
+	int ret = load_raw(ko);
+
+	return ret ? ret : apply_dev_policy();
 }
 
 /* One attempt, as rmmod does: 0, or -EAGAIN (EWOULDBLOCK) while in use. */
@@ -139,6 +183,7 @@ FIXTURE_SETUP(module)
 
 	if (find_ko(self->ko, sizeof(self->ko)))
 		SKIP(return, "not in a test guest and MBOX_MODULE_KO not set: not unloading the module");
+	remember_dev_policy();
 	if (!module_live())
 		ASSERT_EQ(0, load(self->ko));
 	/* Processes of an earlier suite may still be on their way out. */
@@ -346,6 +391,32 @@ TEST_F(module, rmmod_is_refused_while_an_os_owned_mailbox_is_linked)
 	ASSERT_EQ(0, xioctl(dev, MBOX_IOC_DELETE, &d));
 	close(dev);
 	EXPECT_EQ(0, unload_settled());
+}
+
+/*
+ * The module's own default for the node is root-only: only the installed
+ * udev rule lets the mbox group in.  A running udevd would apply the rule
+ * at once, so this is checked only where none runs (a test guest).
+ */
+TEST_F(module, a_fresh_load_creates_dev_mbox_root_only)
+{
+	struct stat st;
+	int ret;
+
+	if (!self->ko[0])
+		return;
+	if (!access("/run/udev/control", F_OK))
+		SKIP(return, "a udevd runs here and applies its rules on load");
+	ASSERT_EQ(0, unload_settled());
+	ret = load_raw(self->ko);
+	ASSERT_EQ(0, ret);
+	ret = stat(MBOX_DEVICE_PATH, &st);
+	EXPECT_EQ(0, apply_dev_policy());
+	ASSERT_EQ(0, ret);
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	EXPECT_EQ(0U, st.st_uid);
+	EXPECT_EQ(0U, st.st_gid);
+	EXPECT_EQ(0600U, st.st_mode & 07777);
 }
 
 /* A closed epoll set that watched a handle holds nothing of the module. */

@@ -10,7 +10,7 @@
  */
 #include "kselftest_harness.h"
 #include "mbox_util.h"
-#include "mbox_ring.h"
+#include <mbox/mbox_ring.h>
 
 #include <setjmp.h>
 #include <sys/epoll.h>

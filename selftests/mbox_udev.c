@@ -3,13 +3,15 @@
  * The installed udev rule (packaging/udev/60-mbox.rules) applied by a real
  * systemd-udevd: /dev/mbox becomes group mbox, mode 0660, so that only
  * members of that group (and root) may use mailboxes; without the rule the
- * module's own 0666 stays.
+ * module's own root-only 0600 stays.
  *
  * Each test starts its own udevd in a private mount namespace, with the
  * rule (or not) in /run/udev/rules.d and a group "mbox" added to a copy of
  * /etc/group bind-mounted over the original, replays the device's "add"
  * event through /sys/class/misc/mbox/uevent, and stops its udevd.  The
- * teardown puts /dev/mbox back to root:root 0666.  Needs root and
+ * setup first puts /dev/mbox back to the module's root:root 0600 (a test
+ * guest widens it as the rule would, see tools/vm/run) so that the rule's
+ * effect shows; the teardown restores what it found.  Needs root and
  * systemd-udevd; skipped otherwise.
  */
 #include "kselftest_harness.h"
@@ -189,6 +191,7 @@ static int run_udev(bool with_rule, const char *rule)
 
 FIXTURE(udev) {
 	char rule[PATH_MAX];
+	struct stat saved;
 };
 
 /* Before 6.4, kselftest_harness.h runs the test even after a SKIP in setup. */
@@ -220,6 +223,10 @@ FIXTURE_SETUP(udev)
 	ASSERT_EQ(0, mkdir(RUN_DIR, 0755) && errno != EEXIST ? -errno : 0);
 	ASSERT_EQ(0, mkdir("/run/udev", 0755) && errno != EEXIST ? -errno : 0);
 	ASSERT_EQ(0, mkdir(RULES_DIR, 0755) && errno != EEXIST ? -errno : 0);
+	ASSERT_EQ(0, stat(MBOX_DEVICE_PATH, &self->saved));
+	/* The module's own default, as if it had just been loaded. */
+	ASSERT_EQ(0, chown(MBOX_DEVICE_PATH, 0, 0));
+	ASSERT_EQ(0, chmod(MBOX_DEVICE_PATH, 0600));
 }
 
 FIXTURE_TEARDOWN(udev)
@@ -228,9 +235,10 @@ FIXTURE_TEARDOWN(udev)
 	/* A skipped test changed nothing (and a real udevd owns the node). */
 	if (_metadata->skip)
 		return;
-	/* The module's own defaults, for the suites that follow. */
-	EXPECT_EQ(0, chown(MBOX_DEVICE_PATH, 0, 0));
-	EXPECT_EQ(0, chmod(MBOX_DEVICE_PATH, 0666));
+	/* As found, for the suites that follow. */
+	EXPECT_EQ(0, chown(MBOX_DEVICE_PATH, self->saved.st_uid,
+			   self->saved.st_gid));
+	EXPECT_EQ(0, chmod(MBOX_DEVICE_PATH, self->saved.st_mode & 07777));
 }
 
 TEST_F_TIMEOUT(udev, rule_makes_dev_mbox_group_mbox_mode_0660, TEST_TIMEOUT_S)
@@ -257,10 +265,13 @@ TEST_F_TIMEOUT(udev, with_the_rule_only_group_members_open_the_device, TEST_TIME
 	child = fork_child();
 	ASSERT_LE(0, child);
 	if (child == 0) {
-		int ret = drop_privileges();
+		int ret = 0;
 
-		if (!ret)
-			ret = dev_open();
+		if (setgroups(0, NULL) < 0 ||
+		    setresgid(NOBODY_ID, NOBODY_ID, NOBODY_ID) < 0 ||
+		    setresuid(NOBODY_ID, NOBODY_ID, NOBODY_ID) < 0)
+			child_exit(-errno);
+		ret = dev_open();
 		child_exit(ret < 0 ? ret : 0);
 	}
 	EXPECT_EQ(-EACCES, child_wait(child));
@@ -282,7 +293,7 @@ TEST_F_TIMEOUT(udev, with_the_rule_only_group_members_open_the_device, TEST_TIME
 	EXPECT_EQ(0, child_wait(child));
 }
 
-TEST_F_TIMEOUT(udev, without_the_rule_the_module_default_0666_stays, TEST_TIMEOUT_S)
+TEST_F_TIMEOUT(udev, without_the_rule_the_module_default_0600_stays, TEST_TIMEOUT_S)
 {
 	struct stat st;
 
@@ -290,7 +301,7 @@ TEST_F_TIMEOUT(udev, without_the_rule_the_module_default_0666_stays, TEST_TIMEOU
 	ASSERT_EQ(0, udev_child(false, self->rule));
 	ASSERT_EQ(0, stat(MBOX_DEVICE_PATH, &st));
 	EXPECT_EQ(0, st.st_gid);
-	EXPECT_EQ(0666, st.st_mode & 07777);
+	EXPECT_EQ(0600, st.st_mode & 07777);
 }
 
 TEST_HARNESS_MAIN

@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "mbox.h"
+#include <mbox/mbox.h>
 
 volatile int g_abort;
 

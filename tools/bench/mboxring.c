@@ -18,11 +18,11 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "mbox.h"
+#include <mbox/mbox.h>
 
 #if defined(MBOX_FEAT_RING) && __has_include("mbox_ring.h")
 #define HAVE_MBOX_RING 1
-#include "mbox_ring.h"
+#include <mbox/mbox_ring.h>
 #else
 #define HAVE_MBOX_RING 0
 #endif

@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "mbox.h"
+#include <mbox/mbox.h>
 
 #define USER_MAILBOXES_MAX "/sys/module/mbox/parameters/user_mailboxes_max"
 

@@ -29,8 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mbox.h"
-#include "mbox_ring.h"
+#include <mbox/mbox.h>
+#include <mbox/mbox_ring.h>
 
 #define MSG		64
 #define MAX_PRODUCERS	8

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "mbox.h"
+#include <mbox/mbox.h>
 
 static void close_fd(int *fd)
 {

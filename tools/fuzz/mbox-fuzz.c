@@ -65,13 +65,14 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <linux/genetlink.h>
-#include <linux/mbox.h>
+#include <mbox/linux/mbox.h>
 #include <linux/netlink.h>
 
 #define PROG		"mbox-fuzz"
@@ -1451,9 +1452,18 @@ static void worker_main(int idx, uint32_t gen, uint64_t budget)
 	rnd();
 	signal(SIGCHLD, SIG_IGN);	/* forked children reap themselves */
 	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: waits end with EINTR */
-	/* Odd workers are nobody: permission paths, other users' mailboxes. */
+	/*
+	 * Odd workers are nobody: permission paths, other users' mailboxes.
+	 * They keep /dev/mbox's group, as a user in the "mbox" group would
+	 * under the installed udev rule (root:mbox 0660).
+	 */
 	if ((idx & 1) && getuid() == 0) {
-		if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+		struct stat dev_st;
+		gid_t dev_gid = NOBODY;
+
+		if (!stat(MBOX_DEVICE_PATH, &dev_st) && (dev_st.st_mode & 0060) == 0060)
+			dev_gid = dev_st.st_gid;
+		if (setgroups(1, &dev_gid) || setresgid(NOBODY, NOBODY, NOBODY) ||
 		    setresuid(NOBODY, NOBODY, NOBODY))
 			fatal("cannot drop privileges: %s", strerror(errno));
 		prctl(PR_SET_PDEATHSIG, SIGKILL);

@@ -44,8 +44,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mbox.h"
-#include "mbox_ring.h"
+#include <mbox/mbox.h>
+#include <mbox/mbox_ring.h>
 
 #define MSG_MAX		256
 #define RENDERERS	3

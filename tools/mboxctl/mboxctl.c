@@ -18,11 +18,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
-#include <linux/mbox.h>
-#include <linux/mbox_netlink.h>
+#include <mbox/linux/mbox.h>
+#include <mbox/linux/mbox_netlink.h>
 
 #include "nl.h"
 #include "print.h"
@@ -45,16 +47,37 @@ enum {
 #define DEF_MSG_SIZE	4096
 #define DEF_MODE	0600
 
+/* Columns of -o (mailbox list and show), like lsipc's. */
+enum column {
+	COL_ID, COL_NAME, COL_KIND, COL_PID, COL_UID, COL_CAPACITY, COL_MSGSIZE,
+	COL_MODE, COL_QUEUED, COL_BYTES, COL_USE, COL_HIGHWATER, COL_SENDERS,
+	COL_RECEIVERS, COL_FULL, COL_SENT, COL_RECEIVED, COL_REJECTED, COL_RING,
+	COL_COUNT
+};
+
+#define MAX_COLUMNS	32
+
+struct table {
+	char **cells;		/* rows * ncols strings */
+	size_t rows, alloc;
+};
+
 struct mboxctl {
 	struct nl nl;
 	bool nl_open;
 	const char *family;
 	bool json;
 	bool pretty;
+	bool raw_bytes;		/* -b: sizes in bytes, not KiB/MiB */
+	bool noheadings;	/* -n */
+	int ncols;		/* -o: the chosen columns, in order */
+	enum column cols[MAX_COLUMNS];
+	struct table table;
 
 	/* What the command line named. */
 	const char *what;	/* e.g. "mailbox show", for messages */
 	bool by_id;
+	bool bare;		/* a bare number: an id, or a name of digits */
 	uint64_t id;
 	const char *name;
 	uint32_t capacity_mode;
@@ -154,6 +177,35 @@ static bool all_digits(const char *s)
 	return true;
 }
 
+/*
+ * @v bytes for people: "512 B", "1.5 KiB", "16.0 MiB" (binary units, as
+ * ls -h and lsipc), or the exact count with -b.
+ */
+static const char *human(const struct mboxctl *c, uint64_t v, char *buf,
+			 size_t size)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double x = (double)v;
+	int u = -1;
+
+	if (c->raw_bytes || v < 1024) {
+		snprintf(buf, size, c->raw_bytes ? "%" PRIu64 : "%" PRIu64 " B", v);
+		return buf;
+	}
+	while (x >= 1024 && u < 5) {
+		x /= 1024;
+		u++;
+	}
+	snprintf(buf, size, "%.1f %s", x, units[u]);
+	return buf;
+}
+
+/* @used of @max in percent; a negative value when there is no maximum. */
+static double percent(uint64_t used, uint64_t max)
+{
+	return max ? 100.0 * (double)used / (double)max : -1.0;
+}
+
 /* ------------------------------------------------------------- errors */
 
 static int nl_ready(struct mboxctl *c)
@@ -165,7 +217,8 @@ static int nl_ready(struct mboxctl *c)
 	err = nl_open(&c->nl, c->family);
 	if (err == -ENOENT) {
 		fprintf(stderr,
-			"%s: the mbox module is not loaded (no generic netlink family '%s').\n"
+			"%s: the mbox module is not loaded (no generic netlink family '%s'),\n"
+			"and the kernel could not load it on demand: is it installed?\n"
 			"Load it with 'modprobe mbox', or 'insmod mbox.ko' from a build.\n",
 			prog, c->family);
 		return EXIT_NOMODULE;
@@ -383,6 +436,304 @@ static void print_mbox_config(attrs_t tb)
 	}
 }
 
+static const struct {
+	const char *name;
+	const char *help;
+	bool right;		/* numbers align right */
+} columns[COL_COUNT] = {
+	[COL_ID] = { "ID", "mailbox id", true },
+	[COL_NAME] = { "NAME", "name, empty for anonymous mailboxes", false },
+	[COL_KIND] = { "KIND", "process, os or direct", false },
+	[COL_PID] = { "PID", "owner's pid (0: OS-owned)", true },
+	[COL_UID] = { "UID", "owner's uid", true },
+	[COL_CAPACITY] = { "CAPACITY", "zero, unbounded or the bound", true },
+	[COL_MSGSIZE] = { "MSGSIZE", "largest message", true },
+	[COL_MODE] = { "MODE", "permission bits", false },
+	[COL_QUEUED] = { "QUEUED", "messages queued", true },
+	[COL_BYTES] = { "BYTES", "bytes queued", true },
+	[COL_USE] = { "USE%", "queued of the bound (bounded only)", true },
+	[COL_HIGHWATER] = { "HIGHWATER", "most messages ever queued", true },
+	[COL_SENDERS] = { "SENDERS", "senders waiting", true },
+	[COL_RECEIVERS] = { "RECEIVERS", "receivers waiting", true },
+	[COL_FULL] = { "FULL", "a sender would wait (not for zero capacity)", false },
+	[COL_SENT] = { "SENT", "messages accepted", true },
+	[COL_RECEIVED] = { "RECEIVED", "messages taken", true },
+	[COL_REJECTED] = { "REJECTED", "sends refused for room", true },
+	[COL_RING] = { "RING", "has a shared ring", false },
+};
+
+/*
+ * A zero-capacity mailbox has no queue to fill: the kernel's FULL (a sender
+ * waits with no receiver) is shown as its waiting senders instead.
+ */
+static bool mbox_full(attrs_t tb)
+{
+	return tb[MBOX_A_FULL] &&
+	       get_u32(tb[MBOX_A_CAPACITY_MODE]) != MBOX_CAPACITY_ZERO;
+}
+
+static int parse_columns(struct mboxctl *c, const char *list)
+{
+	char buf[512], *save = NULL, *tok;
+	int k;
+
+	if (strlen(list) >= sizeof(buf))
+		return usage_error("-o: column list too long");
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		for (k = 0; k < COL_COUNT; k++)
+			if (!strcasecmp(tok, columns[k].name) ||
+			    (k == COL_USE && !strcasecmp(tok, "use")))
+				break;
+		if (k == COL_COUNT) {
+			fprintf(stderr, "%s: -o: unknown column '%s'; the columns are:\n",
+				prog, tok);
+			for (k = 0; k < COL_COUNT; k++)
+				fprintf(stderr, "  %-10s %s\n", columns[k].name,
+					columns[k].help);
+			return EXIT_USAGE;
+		}
+		if (c->ncols == MAX_COLUMNS)
+			return usage_error("-o: at most %d columns", MAX_COLUMNS);
+		c->cols[c->ncols++] = (enum column)k;
+	}
+	if (!c->ncols)
+		return usage_error("-o: give a comma-separated list of columns");
+	return 0;
+}
+
+/* One cell of column @col for the mailbox in @tb, as text. */
+static void cell(const struct mboxctl *c, attrs_t tb, enum column col,
+		 char *buf, size_t size)
+{
+	uint32_t cmode = get_u32(tb[MBOX_A_CAPACITY_MODE]);
+	uint32_t cap = get_u32(tb[MBOX_A_CAPACITY]);
+	double use;
+
+	switch (col) {
+	case COL_ID:
+		snprintf(buf, size, "%" PRIu64, get_u64(tb[MBOX_A_ID]));
+		break;
+	case COL_NAME:
+		snprintf(buf, size, "%s", tb[MBOX_A_NAME] ?
+			 mnl_attr_get_str(tb[MBOX_A_NAME]) : "");
+		break;
+	case COL_KIND:
+		snprintf(buf, size, "%s",
+			 NAME_OF(kind_names, get_u32(tb[MBOX_A_KIND])));
+		break;
+	case COL_PID:
+		snprintf(buf, size, "%u", get_u32(tb[MBOX_A_OWNER_PID]));
+		break;
+	case COL_UID:
+		snprintf(buf, size, "%u", get_u32(tb[MBOX_A_OWNER_UID]));
+		break;
+	case COL_CAPACITY:
+		if (cmode == MBOX_CAPACITY_BOUNDED)
+			snprintf(buf, size, "%u", cap);
+		else
+			snprintf(buf, size, "%s", NAME_OF(capacity_names, cmode));
+		break;
+	case COL_MSGSIZE:
+		human(c, get_u32(tb[MBOX_A_MSG_SIZE]), buf, size);
+		break;
+	case COL_MODE:
+		snprintf(buf, size, "%04o", get_u32(tb[MBOX_A_MODE]) & 07777);
+		break;
+	case COL_QUEUED:
+		snprintf(buf, size, "%u", get_u32(tb[MBOX_A_QUEUED]));
+		break;
+	case COL_BYTES:
+		human(c, get_u64(tb[MBOX_A_QUEUED_BYTES]), buf, size);
+		break;
+	case COL_USE:
+		use = cmode == MBOX_CAPACITY_BOUNDED ?
+		      percent(get_u32(tb[MBOX_A_QUEUED]), cap) : -1;
+		if (use < 0)
+			snprintf(buf, size, "-");
+		else
+			snprintf(buf, size, "%.0f%%", use);
+		break;
+	case COL_HIGHWATER:
+		snprintf(buf, size, "%u", get_u32(tb[MBOX_A_HIGH_WATER]));
+		break;
+	case COL_SENDERS:
+		snprintf(buf, size, "%u", get_u32(tb[MBOX_A_SENDERS]));
+		break;
+	case COL_RECEIVERS:
+		snprintf(buf, size, "%u", get_u32(tb[MBOX_A_RECEIVERS]));
+		break;
+	case COL_FULL:
+		snprintf(buf, size, "%s", mbox_full(tb) ? "yes" : "no");
+		break;
+	case COL_SENT:
+		snprintf(buf, size, "%" PRIu64, get_u64(tb[MBOX_A_SENT]));
+		break;
+	case COL_RECEIVED:
+		snprintf(buf, size, "%" PRIu64, get_u64(tb[MBOX_A_RECEIVED]));
+		break;
+	case COL_REJECTED:
+		snprintf(buf, size, "%" PRIu64, get_u64(tb[MBOX_A_REJECTED]));
+		break;
+	default:
+		snprintf(buf, size, "%s", tb[MBOX_A_RING] ? "yes" : "no");
+		break;
+	}
+}
+
+static void oom_exit(void)
+{
+	fprintf(stderr, "%s: out of memory\n", prog);
+	exit(EXIT_FAIL);
+}
+
+/* -o in JSON: the chosen columns only, under the keys of the full output. */
+static void print_mbox_columns_json(const struct mboxctl *c, attrs_t tb)
+{
+	uint32_t cmode = get_u32(tb[MBOX_A_CAPACITY_MODE]);
+	char buf[64];
+	double use;
+
+	print_open_object(NULL);
+	for (int i = 0; i < c->ncols; i++) {
+		switch (c->cols[i]) {
+		case COL_ID:
+			print_u64("id", NULL, get_u64(tb[MBOX_A_ID]));
+			break;
+		case COL_NAME:
+			cell(c, tb, COL_NAME, buf, sizeof(buf));
+			print_str("name", NULL, buf);
+			break;
+		case COL_KIND:
+			cell(c, tb, COL_KIND, buf, sizeof(buf));
+			print_str("kind", NULL, buf);
+			break;
+		case COL_PID:
+			print_u64("owner_pid", NULL, get_u32(tb[MBOX_A_OWNER_PID]));
+			break;
+		case COL_UID:
+			print_u64("owner_uid", NULL, get_u32(tb[MBOX_A_OWNER_UID]));
+			break;
+		case COL_CAPACITY:
+			print_str("capacity_mode", NULL,
+				  NAME_OF(capacity_names, cmode));
+			print_u64("capacity", NULL, get_u32(tb[MBOX_A_CAPACITY]));
+			break;
+		case COL_MSGSIZE:
+			print_u64("msg_size", NULL, get_u32(tb[MBOX_A_MSG_SIZE]));
+			break;
+		case COL_MODE:
+			cell(c, tb, COL_MODE, buf, sizeof(buf));
+			print_str("mode", NULL, buf);
+			break;
+		case COL_QUEUED:
+			print_u64("queued", NULL, get_u32(tb[MBOX_A_QUEUED]));
+			break;
+		case COL_BYTES:
+			print_u64("queued_bytes", NULL,
+				  get_u64(tb[MBOX_A_QUEUED_BYTES]));
+			break;
+		case COL_USE:
+			use = cmode == MBOX_CAPACITY_BOUNDED ?
+			      percent(get_u32(tb[MBOX_A_QUEUED]),
+				      get_u32(tb[MBOX_A_CAPACITY])) : -1;
+			if (use >= 0)
+				print_f64("use_percent", NULL, use);
+			break;
+		case COL_HIGHWATER:
+			print_u64("high_water", NULL, get_u32(tb[MBOX_A_HIGH_WATER]));
+			break;
+		case COL_SENDERS:
+			print_u64("waiting_senders", NULL, get_u32(tb[MBOX_A_SENDERS]));
+			break;
+		case COL_RECEIVERS:
+			print_u64("waiting_receivers", NULL,
+				  get_u32(tb[MBOX_A_RECEIVERS]));
+			break;
+		case COL_FULL:
+			print_bool("full", NULL, mbox_full(tb));
+			break;
+		case COL_SENT:
+			print_u64("sent", NULL, get_u64(tb[MBOX_A_SENT]));
+			break;
+		case COL_RECEIVED:
+			print_u64("received", NULL, get_u64(tb[MBOX_A_RECEIVED]));
+			break;
+		case COL_REJECTED:
+			print_u64("rejected", NULL, get_u64(tb[MBOX_A_REJECTED]));
+			break;
+		default:
+			print_bool("ring", NULL, tb[MBOX_A_RING]);
+			break;
+		}
+	}
+	print_close_object();
+}
+
+/* -o in text: one row into the table, printed by table_flush(). */
+static void table_add(struct mboxctl *c, attrs_t tb)
+{
+	struct table *t = &c->table;
+	char buf[128];
+
+	if (t->rows == t->alloc) {
+		t->alloc = t->alloc ? 2 * t->alloc : 16;
+		t->cells = realloc(t->cells, t->alloc * (size_t)c->ncols *
+				   sizeof(*t->cells));
+		if (!t->cells)
+			oom_exit();
+	}
+	for (int i = 0; i < c->ncols; i++) {
+		cell(c, tb, c->cols[i], buf, sizeof(buf));
+		t->cells[t->rows * (size_t)c->ncols + (size_t)i] = strdup(buf);
+		if (!t->cells[t->rows * (size_t)c->ncols + (size_t)i])
+			oom_exit();
+	}
+	t->rows++;
+}
+
+static void table_flush(struct mboxctl *c)
+{
+	struct table *t = &c->table;
+	int width[MAX_COLUMNS];
+	size_t r;
+	int i;
+
+	if (!c->ncols || c->json)
+		return;
+	for (i = 0; i < c->ncols; i++) {
+		width[i] = c->noheadings ? 0 : (int)strlen(columns[c->cols[i]].name);
+		for (r = 0; r < t->rows; r++) {
+			int w = (int)strlen(t->cells[r * (size_t)c->ncols + (size_t)i]);
+
+			if (w > width[i])
+				width[i] = w;
+		}
+	}
+	for (r = 0; r <= t->rows; r++) {
+		if (!r && c->noheadings)
+			continue;
+		for (i = 0; i < c->ncols; i++) {
+			const char *v = r ? t->cells[(r - 1) * (size_t)c->ncols + (size_t)i] :
+				       columns[c->cols[i]].name;
+			bool last = i == c->ncols - 1;
+
+			if (columns[c->cols[i]].right)
+				printf("%*s%s", width[i], v, last ? "" : " ");
+			else if (last)
+				printf("%s", v);
+			else
+				printf("%-*s ", width[i], v);
+		}
+		putchar('\n');
+	}
+	for (r = 0; r < t->rows * (size_t)c->ncols; r++)
+		free(t->cells[r]);
+	free(t->cells);
+	memset(t, 0, sizeof(*t));
+}
+
 static void print_mbox(attrs_t tb)
 {
 	print_open_object(NULL);
@@ -408,7 +759,7 @@ static void print_mbox(attrs_t tb)
 		  get_u32(tb[MBOX_A_SENDERS]));
 	print_u64("waiting_receivers", "receivers %" PRIu64,
 		  get_u32(tb[MBOX_A_RECEIVERS]));
-	print_bool("full", "full", tb[MBOX_A_FULL]);
+	print_bool("full", "full", mbox_full(tb));
 	print_indent();
 	print_u64("sent", "sent %" PRIu64, get_u64(tb[MBOX_A_SENT]));
 	print_u64("received", "received %" PRIu64,
@@ -420,14 +771,38 @@ static void print_mbox(attrs_t tb)
 	print_close_object();
 }
 
+/* @data: the struct mboxctl, for -o. */
 static int mbox_cb(const struct nlmsghdr *nlh, void *data)
 {
+	struct mboxctl *c = data;
 	attrs_t tb;
 
-	(void)data;
 	if (parse_attrs(nlh, tb) != MNL_CB_OK)
 		return MNL_CB_ERROR;
-	print_mbox(tb);
+	if (!c->ncols)
+		print_mbox(tb);
+	else if (c->json)
+		print_mbox_columns_json(c, tb);
+	else
+		table_add(c, tb);
+	return MNL_CB_OK;
+}
+
+/* What a lookup found: the mailbox's id. */
+struct found {
+	bool found;
+	uint64_t id;
+};
+
+static int found_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct found *f = data;
+	attrs_t tb;
+
+	if (parse_attrs(nlh, tb) != MNL_CB_OK)
+		return MNL_CB_ERROR;
+	f->found = true;
+	f->id = get_u64(tb[MBOX_A_ID]);
 	return MNL_CB_OK;
 }
 
@@ -442,7 +817,8 @@ static void mailbox_usage(FILE *f)
 		"                                   [ msgsize N ] [ mode MODE ] [ fixed ]\n"
 		"                                   [ bytesmax N ]\n"
 		"       %s mailbox delete MAILBOX\n"
-		"where  MAILBOX := { ID | NAME | id ID | name NAME }\n",
+		"where  MAILBOX := { ID | NAME | id ID | name NAME }\n"
+		"       (a bare number is an id or a name of digits, whichever exists)\n",
 		prog, prog, prog, prog);
 }
 
@@ -457,6 +833,7 @@ static int parse_mailbox(struct mboxctl *c, int argc, char **argv)
 			    c->what);
 		return -1;
 	}
+	c->bare = false;
 	if (argc >= 2 && (k = match(argv[0], forms)) >= 0) {
 		if (k == 0 && !parse_u64(argv[1], &c->id)) {
 			usage_error("%s: bad mailbox id '%s'", c->what,
@@ -468,6 +845,7 @@ static int parse_mailbox(struct mboxctl *c, int argc, char **argv)
 		return 2;
 	}
 	c->by_id = all_digits(argv[0]);
+	c->bare = c->by_id;
 	if (c->by_id && !parse_u64(argv[0], &c->id)) {
 		usage_error("%s: bad mailbox id '%s'", c->what, argv[0]);
 		return -1;
@@ -484,6 +862,60 @@ static void put_mailbox(struct mboxctl *c, struct nlmsghdr *nlh)
 		mnl_attr_put_strz(nlh, MBOX_A_NAME, c->name);
 }
 
+/* Looks the mailbox up by id or by name: 0 (@f says if found) or -errno. */
+static int lookup(struct mboxctl *c, bool by_id, struct found *f)
+{
+	struct nlmsghdr *nlh = nl_request(&c->nl, MBOX_CMD_MBOX_GET, 0);
+	int err;
+
+	if (by_id)
+		mnl_attr_put_u64(nlh, MBOX_A_ID, c->id);
+	else
+		mnl_attr_put_strz(nlh, MBOX_A_NAME, c->name);
+	memset(f, 0, sizeof(*f));
+	err = nl_talk(&c->nl, nlh, found_cb, f);
+	return err == -ENOENT ? 0 : err;
+}
+
+/*
+ * A bare number ("mailbox show 123") may be the id 123 or a mailbox named
+ * "123": both are looked up.  One answer (or both the same mailbox) decides;
+ * two different mailboxes are an error that says how to choose.  Afterwards
+ * the mailbox is named by its id (ids are never reused, so a later request
+ * cannot reach another mailbox).  0, or an exit code.
+ */
+static int resolve_bare(struct mboxctl *c)
+{
+	struct found by_id, by_name;
+	int err;
+
+	if (!c->bare)
+		return 0;
+	err = lookup(c, true, &by_id);
+	if (!err)
+		err = lookup(c, false, &by_name);
+	if (err == -EINVAL) {
+		/* Not a valid name: the number can only be an id. */
+		by_name.found = false;
+		err = 0;
+	}
+	if (err)
+		return report(c, err, c->name);
+	if (by_id.found && by_name.found && by_id.id != by_name.id) {
+		fprintf(stderr,
+			"%s: %s %s: ambiguous: mailbox %s exists, and so does a mailbox named '%s' (id %" PRIu64 ");\n"
+			"say 'id %s' or 'name %s'\n",
+			prog, c->what, c->name, c->name, c->name, by_name.id,
+			c->name, c->name);
+		return EXIT_USAGE;
+	}
+	if (!by_id.found && !by_name.found)
+		return report(c, -ENOENT, c->name);
+	c->by_id = true;
+	c->id = by_id.found ? by_id.id : by_name.id;
+	return 0;
+}
+
 static int cmd_mailbox_list(struct mboxctl *c, int argc, char **argv)
 {
 	struct nlmsghdr *nlh;
@@ -498,8 +930,9 @@ static int cmd_mailbox_list(struct mboxctl *c, int argc, char **argv)
 		return err;
 	nlh = nl_request(&c->nl, MBOX_CMD_MBOX_GET, NLM_F_DUMP);
 	print_open_array(NULL);
-	err = nl_talk(&c->nl, nlh, mbox_cb, NULL);
+	err = nl_talk(&c->nl, nlh, mbox_cb, c);
 	print_close_array();
+	table_flush(c);
 	return err ? report(c, err, NULL) : EXIT_OK;
 }
 
@@ -519,9 +952,13 @@ static int cmd_mailbox_show(struct mboxctl *c, int argc, char **argv)
 	err = nl_ready(c);
 	if (err)
 		return err;
+	err = resolve_bare(c);
+	if (err)
+		return err;
 	nlh = nl_request(&c->nl, MBOX_CMD_MBOX_GET, 0);
 	put_mailbox(c, nlh);
-	err = nl_talk(&c->nl, nlh, mbox_cb, NULL);
+	err = nl_talk(&c->nl, nlh, mbox_cb, c);
+	table_flush(c);
 	return err ? report(c, err, c->name) : EXIT_OK;
 }
 
@@ -546,6 +983,8 @@ static int cmd_mailbox_create(struct mboxctl *c, int argc, char **argv)
 		"capacity", "zero", "unbounded", "msgsize", "mode", "fixed",
 		"bytesmax", NULL
 	};
+	const char *given[7] = { NULL };	/* each keyword once */
+	const char *capacity_kw = NULL;		/* capacity, zero, unbounded */
 	struct nlmsghdr *nlh;
 	int k, err;
 
@@ -562,6 +1001,17 @@ static int cmd_mailbox_create(struct mboxctl *c, int argc, char **argv)
 		k = match(argv[0], words);
 		if (k < 0)
 			return bad_keyword(c->what, argv[0], words, k);
+		/* "capacity 4 zero": refused, not "the last one wins". */
+		if (given[k])
+			return usage_error("%s: '%s' given twice", c->what,
+					   words[k]);
+		given[k] = words[k];
+		if (k <= 2) {
+			if (capacity_kw)
+				return usage_error("%s: '%s' and '%s' conflict: give one of capacity N, zero or unbounded",
+						   c->what, capacity_kw, words[k]);
+			capacity_kw = words[k];
+		}
 		if (k == 1 || k == 2) {
 			c->capacity_mode = k == 1 ? MBOX_CAPACITY_ZERO :
 				MBOX_CAPACITY_UNBOUNDED;
@@ -607,7 +1057,8 @@ static int cmd_mailbox_create(struct mboxctl *c, int argc, char **argv)
 	mnl_attr_put_u32(nlh, MBOX_A_FLAGS, c->flags);
 	if (c->bytes_max)
 		mnl_attr_put_u64(nlh, MBOX_A_BYTES_MAX, c->bytes_max);
-	err = nl_talk(&c->nl, nlh, mbox_cb, NULL);
+	err = nl_talk(&c->nl, nlh, mbox_cb, c);
+	table_flush(c);
 	return err ? report(c, err, c->name) : EXIT_OK;
 }
 
@@ -623,6 +1074,9 @@ static int cmd_mailbox_delete(struct mboxctl *c, int argc, char **argv)
 		return usage_error("%s: unexpected argument '%s'", c->what,
 				   argv[n]);
 	err = nl_ready(c);
+	if (err)
+		return err;
+	err = resolve_bare(c);
 	if (err)
 		return err;
 	nlh = nl_request(&c->nl, MBOX_CMD_MBOX_DEL, 0);
@@ -674,38 +1128,68 @@ static void stats_usage(FILE *f)
 	fprintf(f, "Usage: %s [-j [-p]] stats [ show | help ]\n", prog);
 }
 
+/* @data: the struct mboxctl (for -b). */
 static int stats_cb(const struct nlmsghdr *nlh, void *data)
 {
+	const struct mboxctl *c = data;
+	char buf[32];
 	attrs_t tb;
 
-	(void)data;
 	if (parse_attrs(nlh, tb) != MNL_CB_OK)
 		return MNL_CB_ERROR;
 	print_u64("mailboxes", "mailboxes %" PRIu64,
 		  get_u64(tb[MBOX_A_MAILBOXES]));
 	print_u64("users", "users %" PRIu64, get_u32(tb[MBOX_A_USERS]));
-	print_u64("memory_charged", "memory %" PRIu64,
-		  get_u64(tb[MBOX_A_MEM_CHARGED]));
+	print_u64("memory_charged", NULL, get_u64(tb[MBOX_A_MEM_CHARGED]));
+	print_str(NULL, "memory %s",
+		  human(c, get_u64(tb[MBOX_A_MEM_CHARGED]), buf, sizeof(buf)));
 	print_nl();
 	return MNL_CB_OK;
 }
 
+/* "used of max (p%)" in text; the raw figures and the percentage in JSON. */
+static void print_usage(const struct mboxctl *c, const char *key,
+			const char *label, uint64_t used, uint64_t max,
+			bool bytes)
+{
+	char jkey[48], u[32], m[32], text[96];
+	double p = percent(used, max);
+
+	print_u64(key, NULL, used);
+	snprintf(jkey, sizeof(jkey), "%s_max", key);
+	print_u64(jkey, NULL, max);
+	snprintf(jkey, sizeof(jkey), "%s_use_percent", key);
+	if (p >= 0)
+		print_f64(jkey, NULL, p);
+	if (bytes) {
+		human(c, used, u, sizeof(u));
+		human(c, max, m, sizeof(m));
+	} else {
+		snprintf(u, sizeof(u), "%" PRIu64, used);
+		snprintf(m, sizeof(m), "%" PRIu64, max);
+	}
+	if (p >= 0)
+		snprintf(text, sizeof(text), "%s of %s (%.1f%%)", u, m, p);
+	else
+		snprintf(text, sizeof(text), "%s of %s", u, m);
+	snprintf(jkey, sizeof(jkey), "%s %%s", label);
+	print_str(NULL, jkey, text);
+}
+
 static int user_cb(const struct nlmsghdr *nlh, void *data)
 {
+	const struct mboxctl *c = data;
 	attrs_t tb;
 
-	(void)data;
 	if (parse_attrs(nlh, tb) != MNL_CB_OK)
 		return MNL_CB_ERROR;
 	print_open_object(NULL);
 	print_u64("uid", "user %" PRIu64 ":", get_u32(tb[MBOX_A_UID]));
-	print_u64("bytes", "bytes %" PRIu64, get_u64(tb[MBOX_A_USER_BYTES]));
-	print_u64("bytes_max", "of %" PRIu64,
-		  get_u64(tb[MBOX_A_USER_BYTES_MAX]));
-	print_u64("mailboxes", "mailboxes %" PRIu64,
-		  get_u32(tb[MBOX_A_USER_MAILBOXES]));
-	print_u64("mailboxes_max", "of %" PRIu64,
-		  get_u32(tb[MBOX_A_USER_MAILBOXES_MAX]));
+	print_usage(c, "bytes", "bytes", get_u64(tb[MBOX_A_USER_BYTES]),
+		    get_u64(tb[MBOX_A_USER_BYTES_MAX]), true);
+	print_usage(c, "mailboxes", "mailboxes",
+		    get_u32(tb[MBOX_A_USER_MAILBOXES]),
+		    get_u32(tb[MBOX_A_USER_MAILBOXES_MAX]), false);
 	print_nl();
 	print_close_object();
 	return MNL_CB_OK;
@@ -736,11 +1220,11 @@ static int cmd_stats(struct mboxctl *c, int argc, char **argv)
 
 	print_open_object(NULL);
 	nlh = nl_request(&c->nl, MBOX_CMD_STATS_GET, 0);
-	err = nl_talk(&c->nl, nlh, stats_cb, NULL);
+	err = nl_talk(&c->nl, nlh, stats_cb, c);
 	if (!err) {
 		print_open_array("per_user");
 		nlh = nl_request(&c->nl, MBOX_CMD_USER_GET, NLM_F_DUMP);
-		err = nl_talk(&c->nl, nlh, user_cb, NULL);
+		err = nl_talk(&c->nl, nlh, user_cb, c);
 		print_close_array();
 	}
 	print_close_object();
@@ -821,6 +1305,9 @@ static int cmd_limits_set(struct mboxctl *c, int argc, char **argv)
 		if (k < 0)
 			return bad_keyword("limits set", argv[0], limit_names,
 					   k);
+		if (given[k])
+			return usage_error("limits set: '%s' given twice",
+					   limit_names[k]);
 		if (!parse_u64(argv[1], &v))
 			return usage_error("limits set: bad value '%s' for %s (a non-negative number)",
 					   argv[1], limit_names[k]);
@@ -902,15 +1389,39 @@ static const char *const event_names[] = {
 	[MBOX_EVENT_NOT_FULL] = "not-full",
 };
 
+/*
+ * When an event was read, in local time with microseconds and the UTC
+ * offset (ISO 8601, as journalctl -o short-iso-precise).
+ */
+static const char *timestamp(char *buf, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+	char date[32], zone[8];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (!localtime_r(&ts.tv_sec, &tm) ||
+	    !strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) ||
+	    !strftime(zone, sizeof(zone), "%z", &tm)) {
+		snprintf(buf, size, "%lld.%06ld", (long long)ts.tv_sec,
+			 ts.tv_nsec / 1000);
+		return buf;
+	}
+	snprintf(buf, size, "%s.%06ld%s", date, ts.tv_nsec / 1000, zone);
+	return buf;
+}
+
 static int event_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct genlmsghdr *genl = mnl_nlmsg_get_payload(nlh);
+	char when[64];
 	attrs_t tb;
 
 	(void)data;
 	if (parse_attrs(nlh, tb) != MNL_CB_OK)
 		return MNL_CB_ERROR;
 	print_open_object(NULL);
+	print_str("timestamp", "%s", timestamp(when, sizeof(when)));
 	print_str("event", "%s", NAME_OF(event_names, genl->cmd));
 	print_mbox_ident(tb);
 	if (tb[MBOX_A_OWNER_PID])
@@ -980,7 +1491,10 @@ static int cmd_monitor(struct mboxctl *c, int argc, char **argv)
 			continue;
 		if (err == -ENOBUFS) {
 			/* Say so where the events go, and on stderr. */
+			char when[64];
+
 			print_open_object(NULL);
+			print_str("timestamp", "%s", timestamp(when, sizeof(when)));
 			print_str("event", "%s", "lost");
 			print_nl();
 			print_close_object();
@@ -1006,7 +1520,9 @@ static void usage(FILE *f)
 		"Usage: %s [ OPTIONS ] OBJECT { COMMAND | help }\n"
 		"       %s help\n"
 		"where  OBJECT := { mailbox | stats | limits | monitor }\n"
-		"       OPTIONS := { -j[son] | -p[retty] | -V[ersion] | -h[elp] }\n"
+		"       OPTIONS := { -j[son] | -p[retty] | -o[utput] COLUMNS | -n[oheadings] |\n"
+		"                    -b[ytes] | -V[ersion] | -h[elp] }\n"
+		"-o selects the columns of mailbox list and show (-o help lists them).\n"
 		"Keywords may be abbreviated to any unambiguous prefix.\n",
 		prog, prog);
 }
@@ -1049,11 +1565,14 @@ static int dispatch(struct mboxctl *c, int argc, char **argv)
 static int parse_options(struct mboxctl *c, int *argc, char ***argv)
 {
 	static const char *const longs[] = {
-		"json", "pretty", "Version", "help", NULL
+		"json", "pretty", "Version", "help", "output", "noheadings",
+		"bytes", NULL
 	};
 
 	while (*argc && (*argv)[0][0] == '-' && (*argv)[0][1]) {
 		const char *opt = (*argv)[0] + 1;
+		char optname[32];
+		const char *value = NULL, *eq;
 		int k;
 
 		if (!strcmp(opt, "-")) {
@@ -1062,7 +1581,45 @@ static int parse_options(struct mboxctl *c, int *argc, char ***argv)
 		}
 		if (*opt == '-')
 			opt++;
+		/* --output=COLUMNS */
+		eq = strchr(opt, '=');
+		if (eq && (size_t)(eq - opt) < sizeof(optname)) {
+			snprintf(optname, sizeof(optname), "%.*s", (int)(eq - opt), opt);
+			value = eq + 1;
+			opt = optname;
+		}
 		k = match(opt, longs);
+		if (k == 4) {
+			int err;
+
+			if (!value) {
+				if (*argc < 2)
+					return usage_error("-o needs a list of columns");
+				(*argc)--, (*argv)++;
+				value = (*argv)[0];
+			}
+			if (!strcmp(value, "help")) {
+				for (k = 0; k < COL_COUNT; k++)
+					printf("%-10s %s\n", columns[k].name,
+					       columns[k].help);
+				exit(EXIT_OK);
+			}
+			err = parse_columns(c, value);
+			if (err)
+				return err;
+			(*argc)--, (*argv)++;
+			continue;
+		}
+		if (value)
+			return usage_error("option '%s' takes no value", (*argv)[0]);
+		if (k == 5 || k == 6) {
+			if (k == 5)
+				c->noheadings = true;
+			else
+				c->raw_bytes = true;
+			(*argc)--, (*argv)++;
+			continue;
+		}
 		if (k < 0 && strspn(opt, "jp") == strlen(opt)) {
 			/* Combined short options: -jp, -pj. */
 			c->json = true;

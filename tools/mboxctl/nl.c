@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include <linux/genetlink.h>
-#include <linux/mbox_netlink.h>
+#include <mbox/linux/mbox_netlink.h>
 #include <linux/netlink.h>
 
 #include "nl.h"

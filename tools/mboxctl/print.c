@@ -146,6 +146,17 @@ void print_u64(const char *key, const char *fmt, uint64_t value)
 	}
 }
 
+void print_f64(const char *key, const char *fmt, double value)
+{
+	if (!json_mode) {
+		if (fmt)
+			text(fmt, value);
+		return;
+	}
+	if (key)
+		json_add(key, json_real(value));
+}
+
 void print_str(const char *key, const char *fmt, const char *value)
 {
 	if (!json_mode) {

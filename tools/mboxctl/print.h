@@ -27,6 +27,7 @@ void print_close_array(void);
 
 void print_u64(const char *key, const char *fmt, uint64_t value);
 void print_str(const char *key, const char *fmt, const char *value);
+void print_f64(const char *key, const char *fmt, double value);
 /* In text, @fmt (no conversion) is printed only when @value is true. */
 void print_bool(const char *key, const char *fmt, bool value);
 

@@ -94,7 +94,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/mbox.h>
+#include <mbox/linux/mbox.h>
 
 #define PROG			"mbox-stress"
 #define MAX_PROCS		1024

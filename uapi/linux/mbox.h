@@ -492,10 +492,8 @@ struct mbox_delete {
  * fixed-size mailbox, priority above MBOX_PRIO_MAX, timeout_ns without
  * MBOX_MSG_TIMEOUT or above KTIME_MAX, non-zero reserved), -EAGAIN (would
  * wait, non-blocking), -ETIMEDOUT, -EINTR, -ENOBUFS (the sending handle's
- * opener at user_bytes_max, or an UNBOUNDED mailbox at its bytes_max; see
- * Accounting), -EPERM (a receiver handle opened without write permission),
- * -ENOTCONN (a broadcast mailbox with no receiver handle, also when the
- * last one closes while the sender waits), -EFAULT, -ENOMEM.
+ * opener has user_bytes_max in flight, or an UNBOUNDED mailbox is at its
+ * bytes_max; see Accounting), -EFAULT, -ENOMEM.
  */
 struct mbox_send {
 	__u64 buf;

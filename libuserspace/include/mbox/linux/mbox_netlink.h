@@ -1,0 +1,1 @@
+../../../../uapi/linux/mbox_netlink.h
