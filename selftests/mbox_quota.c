@@ -56,10 +56,15 @@ FIXTURE_TEARDOWN(quota)
 	}
 }
 
-/* Becomes @uid (real, effective, saved) with its own gid, no groups. */
+/*
+ * Becomes @uid (real, effective, saved) with its own gid; its only
+ * supplementary group is the one /dev/mbox is open to, as for nobody.
+ */
 static int become(uid_t uid)
 {
-	if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
+	gid_t groups[1] = { dev_group() };
+
+	if (setgroups(1, groups) < 0 || setresgid(uid, uid, uid) < 0 ||
 	    setresuid(uid, uid, uid) < 0)
 		return -errno;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -672,9 +677,10 @@ TEST_F(quota, sender_uid_is_the_effective_uid_as_so_peercred_reports)
 	if (pid == 0) {
 		struct ucred cred;
 		socklen_t len = sizeof(cred);
+		gid_t groups[1] = { dev_group() };
 		int sv[2], user;
 
-		if (setgroups(0, NULL) || setresgid(UID_A, UID_A, UID_A) ||
+		if (setgroups(1, groups) || setresgid(UID_A, UID_A, UID_A) ||
 		    setresuid(UID_A, UID_B, UID_B))
 			child_exit(errno);
 		if (getuid() != UID_A || geteuid() != UID_B)
