@@ -10,7 +10,7 @@
 #   make modules-all     W=1 build for every matrix kernel -> build/kernels/<K>/mbox.ko
 #   make sparse          sparse over the module for every matrix kernel
 #   make checkpatch      checkpatch.pl --strict on kmod/ and uapi/
-#   make userspace       developers: libmbox, selftests/ (-> build/selftests/, needs
+#   make userspace       developers: libmbox, libmbox-mq (-> build/mq/), selftests/ (-> build/selftests/, needs
 #                        linux-source-6.1 for kselftest_harness.h), the demo (-> build/demo/),
 #                        mboxctl, the benchmarks (-> build/bench/), mbox-stress and
 #                        mbox-fuzz (-> build/{stress,fuzz}/)
@@ -100,6 +100,7 @@ checkpatch: ksrc
 userspace: ksrc
 	@set -e; \
 	$(MAKE) -C libuserspace O=$(BUILD)/lib; \
+	$(MAKE) -C libuserspace/mq O=$(BUILD)/mq; \
 	if [ -f selftests/Makefile ]; then \
 		mkdir -p $(BUILD)/selftests; \
 		$(MAKE) -C selftests OUTPUT=$(BUILD)/selftests KSRC=$(KSRC); \
@@ -217,6 +218,8 @@ uninstall-module:
 
 install-userspace:
 	$(MAKE) $(LIBARGS) install
+	$(MAKE) -C libuserspace/mq O=$(BUILD)/mq PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) \
+		DESTDIR=$(DESTDIR) install
 ifneq ($(MBOXCTL),)
 	$(MAKE) -C tools/mboxctl O=$(BUILD)/tools
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
@@ -246,6 +249,8 @@ endif
 
 uninstall-userspace:
 	$(MAKE) $(LIBARGS) uninstall
+	$(MAKE) -C libuserspace/mq O=$(BUILD)/mq PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) \
+		DESTDIR=$(DESTDIR) uninstall
 	rm -f $(DESTDIR)$(SBINDIR)/mboxctl $(DESTDIR)$(MANDIR)/man8/mboxctl.8
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man4/,$(notdir $(MAN4))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(MAN3)))

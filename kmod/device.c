@@ -17,6 +17,7 @@
 #include "handle.h"
 #include "mailbox.h"
 #include "params.h"
+#include "persist.h"
 #include "user.h"
 
 #define MBOX_FD_FLAGS	(O_CLOEXEC | O_NONBLOCK)
@@ -32,7 +33,8 @@ static long mbox_dev_version(struct mbox_version __user *uargs)
 		     MBOX_FEAT_NETLINK |
 		     MBOX_FEAT_DIRECT | MBOX_FEAT_OS_OWNED |
 		     MBOX_FEAT_BROADCAST | MBOX_FEAT_DEATH_NOTICE |
-		     MBOX_FEAT_QUOTA;
+		     MBOX_FEAT_QUOTA |
+		     MBOX_FEAT_PERSIST | MBOX_FEAT_NOTIFY | MBOX_FEAT_REALTIME;
 	v.max_capacity = READ_ONCE(mbox_capacity_max);
 	v.max_priority = MBOX_PRIO_MAX;
 	return copy_to_user(uargs, &v, sizeof(v)) ? -EFAULT : 0;
@@ -42,9 +44,13 @@ static long mbox_dev_version(struct mbox_version __user *uargs)
 int mbox_check_create(const struct mbox_create *args)
 {
 	unsigned int i;
+	int err;
 
 	if (args->flags & ~MBOX_CREATE_FLAGS)
 		return -EINVAL;
+	err = mbox_persist_check(args);
+	if (err)
+		return err;
 	if ((args->flags & MBOX_CREATE_PORT) &&
 	    (args->name || (args->flags & MBOX_CREATE_OS)))
 		return -EINVAL;
@@ -52,7 +58,7 @@ int mbox_check_create(const struct mbox_create *args)
 	    (!(args->flags & MBOX_CREATE_OS) ||
 	     args->capacity_mode == MBOX_CAPACITY_ZERO))
 		return -EINVAL;
-	if (args->fd_flags & ~MBOX_FD_FLAGS)
+	if (args->fd_flags & ~(MBOX_FD_FLAGS | O_ACCMODE))
 		return -EINVAL;
 	if (args->mode & ~0777)
 		return -EINVAL;
@@ -152,6 +158,47 @@ out_delete:
 	return err;
 }
 
+/*
+ * A persistent mailbox: linked like an OS-owned one, by any user, and the
+ * creator gets a handle with the directions of fd_flags' access mode,
+ * without a permission check, as open(2) gives for a file it creates.
+ */
+static long mbox_dev_create_persist(const struct mbox_create *args,
+				    const char *name, u64 __user *uid)
+{
+	u32 acc = args->fd_flags & O_ACCMODE;
+	struct mbox_create os = *args;
+	struct file *file;
+	struct mbox *mb;
+	int err;
+
+	os.flags |= MBOX_CREATE_OS;
+	os.fd_flags &= ~O_ACCMODE;
+	mb = mbox_os_create(&os, name);
+	if (IS_ERR(mb))
+		return PTR_ERR(mb);
+
+	file = mbox_handle_file(mb, mb->reserve,
+				acc == O_WRONLY ? MBOX_ROLE_USER :
+						  MBOX_ROLE_RECEIVER,
+				acc != O_RDONLY, os.fd_flags);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		goto out_delete;
+	}
+	mbox_handle_set_strict(file);
+	err = mbox_install(file, os.fd_flags, mb->id, uid);
+	if (err < 0)
+		goto out_delete;
+	mbox_put(mb);
+	return err;
+
+out_delete:
+	mbox_os_delete(mb);
+	mbox_put(mb);
+	return err;
+}
+
 static long mbox_dev_create(struct mbox_create __user *uargs)
 {
 	char name[MBOX_NAME_MAX] = "";
@@ -173,6 +220,8 @@ static long mbox_dev_create(struct mbox_create __user *uargs)
 	}
 	if (args.flags & MBOX_CREATE_OS)
 		return mbox_dev_create_os(&args, name, &uargs->id);
+	if (args.flags & MBOX_CREATE_PERSIST)
+		return mbox_dev_create_persist(&args, name, &uargs->id);
 
 	user = mbox_user_get(current_uid());
 	if (!user)
@@ -265,14 +314,19 @@ static long mbox_dev_open(struct mbox_open __user *uargs)
 	struct mbox_user *user;
 	struct file *file;
 	struct mbox *mb;
-	bool receive;
+	bool receive, may_send;
 	bool dead;
+	int mask;
+	u32 dir;
 	int err;
 
 	if (copy_from_user(&args, uargs, sizeof(args)))
 		return -EFAULT;
 	if ((args.flags & ~MBOX_OPEN_FLAGS) ||
 	    (args.fd_flags & ~MBOX_FD_FLAGS))
+		return -EINVAL;
+	dir = args.flags & (MBOX_OPEN_READ | MBOX_OPEN_WRITE);
+	if (dir && (args.flags & (MBOX_OPEN_RECEIVE | MBOX_OPEN_PID)))
 		return -EINVAL;
 	if (args.reserved[0] || args.reserved[1])
 		return -EINVAL;
@@ -281,7 +335,12 @@ static long mbox_dev_open(struct mbox_open __user *uargs)
 	if ((args.flags & MBOX_OPEN_PID) &&
 	    (args.name || args.id > (u64)PID_MAX_LIMIT))
 		return -EINVAL;
-	receive = args.flags & MBOX_OPEN_RECEIVE;
+	receive = (args.flags & MBOX_OPEN_RECEIVE) || (dir & MBOX_OPEN_READ);
+	if (dir)
+		mask = (dir & MBOX_OPEN_READ ? MAY_READ : 0) |
+		       (dir & MBOX_OPEN_WRITE ? MAY_WRITE : 0);
+	else
+		mask = receive ? MAY_READ : MAY_WRITE;
 
 	mb = mbox_dev_lookup(&args, name);
 	if (IS_ERR(mb))
@@ -298,25 +357,31 @@ static long mbox_dev_open(struct mbox_open __user *uargs)
 		err = -EPERM;
 		goto out_mb;
 	}
-	if (!mbox_may_open(mb, receive ? MAY_READ : MAY_WRITE)) {
+	if (!mbox_may_open(mb, mask)) {
 		err = -EACCES;
 		goto out_mb;
 	}
+	if (dir)
+		may_send = dir & MBOX_OPEN_WRITE;
+	else
+		may_send = !receive || mbox_may_open(mb, MAY_WRITE);
 
 	user = mbox_user_get(current_uid());
 	if (!user) {
 		err = -ENOMEM;
 		goto out_mb;
 	}
-	file = mbox_handle_file(mb, user,
+	/* A persistent mailbox's messages are charged to its reservation. */
+	file = mbox_handle_file(mb, mb->reserve ? mb->reserve : user,
 				receive ? MBOX_ROLE_RECEIVER : MBOX_ROLE_USER,
-				!receive || mbox_may_open(mb, MAY_WRITE),
-				args.fd_flags);
+				may_send, args.fd_flags);
 	mbox_user_put(user);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
 		goto out_mb;
 	}
+	if (dir)
+		mbox_handle_set_strict(file);
 	err = mbox_install(file, args.fd_flags, mb->id, &uargs->id);
 out_mb:
 	mbox_put(mb);

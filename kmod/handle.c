@@ -13,6 +13,7 @@
 
 #include "handle.h"
 #include "mailbox.h"
+#include "notify.h"
 #include "message.h"
 #include "ring.h"
 #include "trace.h"
@@ -22,6 +23,20 @@
 static bool mbox_handle_receives(const struct mbox_handle *h)
 {
 	return h->role != MBOX_ROLE_USER;
+}
+
+/* What using a handle in a direction it was not opened for returns. */
+static int mbox_wrong_direction(const struct mbox_handle *h)
+{
+	return h->strict ? -EBADF : -EPERM;
+}
+
+/* The handle was opened with MBOX_OPEN_READ and/or MBOX_OPEN_WRITE. */
+void mbox_handle_set_strict(struct file *file)
+{
+	struct mbox_handle *h = file->private_data;
+
+	h->strict = true;
 }
 
 /* The broadcast cursor of a receiver handle, or NULL. */
@@ -39,11 +54,19 @@ int mbox_deadline(u32 flags, u64 timeout_ns, ktime_t *deadline,
 {
 	if (!(flags & MBOX_MSG_TIMEOUT)) {
 		*pdeadline = NULL;
-		return timeout_ns ? -EINVAL : 0;
+		return timeout_ns || (flags & MBOX_MSG_REALTIME) ? -EINVAL : 0;
 	}
 	if (timeout_ns > KTIME_MAX)
 		return -EINVAL;
 	*deadline = ns_to_ktime(timeout_ns);
+	/*
+	 * The waits sleep on CLOCK_MONOTONIC: move a CLOCK_REALTIME deadline
+	 * there by the clocks' offset now.  A restart after a signal comes
+	 * back here with the same absolute time, so it converts afresh.
+	 */
+	if (flags & MBOX_MSG_REALTIME)
+		*deadline = ktime_sub(*deadline,
+				      ktime_sub(ktime_get_real(), ktime_get()));
 	*pdeadline = deadline;
 	return 0;
 }
@@ -68,7 +91,7 @@ static long mbox_ioctl_send(struct file *file, struct mbox_handle *h,
 	int err;
 
 	if (!h->may_send)
-		return -EPERM;
+		return mbox_wrong_direction(h);
 	if (copy_from_user(&args, uargs, sizeof(args)))
 		return -EFAULT;
 	if (args.flags & ~MBOX_MSG_FLAGS)
@@ -166,7 +189,7 @@ static long mbox_ioctl_recv(struct file *file, struct mbox_handle *h,
 	int err;
 
 	if (!mbox_handle_receives(h))
-		return -EPERM;
+		return mbox_wrong_direction(h);
 	if (copy_from_user(&args, uargs, sizeof(args)))
 		return -EFAULT;
 	if (args.flags & ~MBOX_RECV_FLAGS)
@@ -301,7 +324,7 @@ static long mbox_ioctl_batch(struct file *file, struct mbox_handle *h,
 	int n;
 
 	if (send ? !h->may_send : !mbox_handle_receives(h))
-		return -EPERM;
+		return mbox_wrong_direction(h);
 	if (copy_from_user(&args, uargs, sizeof(args)))
 		return -EFAULT;
 	if (!args.count || args.count > MBOX_BATCH_MAX)
@@ -451,6 +474,8 @@ static long mbox_handle_ioctl(struct file *file, unsigned int cmd,
 		return mbox_ioctl_watch(h, argp);
 	case MBOX_IOC_NOTICE:
 		return mbox_ioctl_notice(h, argp);
+	case MBOX_IOC_NOTIFY:
+		return mbox_notify_ioctl(h->mb, argp);
 	default:
 		return mbox_ring_ioctl(file, h, cmd, arg);
 	}
@@ -478,6 +503,22 @@ static int mbox_handle_mmap(struct file *file, struct vm_area_struct *vma)
 	return mbox_ring_mmap(file->private_data, vma);
 }
 
+/* Every close(), not only the last: mq_notify's registration goes then. */
+static int mbox_handle_flush(struct file *file, fl_owner_t id)
+{
+	struct mbox_handle *h = file->private_data;
+
+	mbox_notify_flush(h->mb);
+	return 0;
+}
+
+/* Persistent mailboxes count every handle: see persist.h. */
+static bool mbox_handle_counted(const struct mbox_handle *h)
+{
+	return h->role == MBOX_ROLE_RECEIVER ||
+	       (h->mb->flags & MBOX_CREATE_PERSIST);
+}
+
 static int mbox_handle_release(struct inode *inode, struct file *file)
 {
 	struct mbox_handle *h = file->private_data;
@@ -486,7 +527,7 @@ static int mbox_handle_release(struct inode *inode, struct file *file)
 	if (h->role == MBOX_ROLE_OWNER) {
 		trace_mbox_owner_death(mb);
 		mbox_destroy(mb, MBOX_NOTICE_OWNER_GONE);
-	} else if (h->role == MBOX_ROLE_RECEIVER) {
+	} else if (mbox_handle_counted(h)) {
 		if (mbox_handle_sub(h))
 			mbox_sub_detach(mb, &h->sub);
 		mbox_receiver_closed(mb);
@@ -503,6 +544,7 @@ static const struct file_operations mbox_handle_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 	.poll = mbox_handle_poll,
 	.mmap = mbox_handle_mmap,
+	.flush = mbox_handle_flush,
 	.release = mbox_handle_release,
 };
 
@@ -539,7 +581,7 @@ struct file *mbox_handle_file(struct mbox *mb, struct mbox_user *user,
 	}
 	kref_get(&mb->ref);
 	mbox_user_ref(user);
-	if (role == MBOX_ROLE_RECEIVER) {
+	if (mbox_handle_counted(h)) {
 		mbox_receiver_opened(mb);
 		if (mb->flags & MBOX_CREATE_BROADCAST)
 			mbox_sub_attach(mb, &h->sub);

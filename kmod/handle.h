@@ -42,10 +42,12 @@ struct mbox_handle {
 	struct mbox_user *user;
 	u32 role;			/* MBOX_ROLE_* */
 	bool may_send;
+	bool strict;			/* MBOX_OPEN_READ/WRITE: -EBADF */
 	enum mbox_watch_state watch;
 	struct mbox_sub sub;		/* broadcast receivers only */
 };
 
+void mbox_handle_set_strict(struct file *file);
 int mbox_deadline(u32 flags, u64 timeout_ns, ktime_t *deadline,
 		  ktime_t **pdeadline);
 struct file *mbox_handle_file(struct mbox *mb, struct mbox_user *user,

@@ -19,6 +19,8 @@
 
 #include "mailbox.h"
 #include "netlink.h"
+#include "notify.h"
+#include "persist.h"
 #include "ring.h"
 #include "trace.h"
 #include "transfer.h"
@@ -77,11 +79,23 @@ struct mbox *mbox_new(const struct mbox_create *args, const char *name,
 		mbox_user_uncharge_mailbox(creator);
 		return ERR_PTR(-ENOMEM);
 	}
+	/* A persistent mailbox's own reservation stands for the quota's. */
 	err = mbox_quota_init(&mb->quota, args, creator);
 	if (err) {
 		kfree(mb);
 		mbox_user_uncharge_mailbox(creator);
 		return ERR_PTR(err);
+	}
+	mb->capacity = args->capacity;
+	mb->msg_size = args->msg_size;
+	if (args->flags & MBOX_CREATE_PERSIST) {
+		err = mbox_persist_reserve(mb, creator);
+		if (err) {
+			mbox_quota_release(&mb->quota);
+			kfree(mb);
+			mbox_user_uncharge_mailbox(creator);
+			return ERR_PTR(err);
+		}
 	}
 
 	kref_init(&mb->ref);
@@ -91,7 +105,9 @@ struct mbox *mbox_new(const struct mbox_create *args, const char *name,
 	mb->capacity_mode = args->capacity_mode;
 	mb->capacity = args->capacity;
 	mb->msg_size = args->msg_size;
-	mb->mode = args->mode ? args->mode : 0600;
+	/* mq_open() may create a queue nobody can open: mode 0 is 0 there. */
+	mb->mode = args->mode || (args->flags & MBOX_CREATE_PERSIST) ?
+		   args->mode : 0600;
 	mb->uid = current_euid();
 	mb->gid = current_egid();
 	mb->creator = mbox_user_ref(creator);
@@ -232,6 +248,7 @@ void mbox_destroy(struct mbox *mb, u32 reason)
 		mb->death_reason = reason;
 		trace_mbox_destroy(mb, reason);
 		mbox_shutdown(mb);
+		mbox_notify_remove(mb);
 		announced = mb->announced;
 	}
 	mbox_unlock(mb);
@@ -241,6 +258,8 @@ void mbox_destroy(struct mbox *mb, u32 reason)
 	mbox_nl_flush(mb);
 	/* Queued messages are freed: nobody may hold the creator's bytes. */
 	mbox_quota_release(&mb->quota);
+	if (mb->flags & MBOX_CREATE_PERSIST)
+		mbox_persist_release(mb);
 	mbox_user_uncharge_mailbox(mb->creator);
 	if (announced) {
 		atomic64_dec(&mbox_count);
@@ -260,6 +279,8 @@ static void mbox_release(struct kref *ref)
 	WARN_ON_ONCE(mb->nr_wakes);
 	mutex_destroy(&mb->lock);
 	mbox_ring_free(mb->ring);
+	if (mb->reserve)
+		mbox_user_put(mb->reserve);
 	put_pid(mb->port_pid);
 	put_pid(mb->owner_pid);
 	mbox_put_ipc_ns(mb->ipc_ns);

@@ -55,6 +55,7 @@
 #include "queue.h"
 #include "quota.h"
 
+struct mbox_notification;
 struct mbox_ring;
 struct mbox_user;
 
@@ -79,6 +80,10 @@ struct mbox {
 	struct pid *port_pid;		/* the process whose port this is */
 	struct pid *owner_pid;		/* creating thread group */
 	char name[MBOX_NAME_MAX];
+	/* MBOX_CREATE_PERSIST: see persist.h. */
+	struct mbox_user *reserve;
+	unsigned long reserved;		/* bytes charged to @creator */
+	unsigned long reserved_rlimit;	/* bytes against RLIMIT_MSGQUEUE */
 
 	/* Set once under @lock, then read locklessly: see ring.h. */
 	struct mbox_ring *ring;
@@ -93,6 +98,7 @@ struct mbox {
 	struct list_head receivers;	/* idle receivers, FIFO */
 	struct list_head selectors;	/* idle selective/broadcast receivers */
 	struct list_head subs;		/* BROADCAST: one per receiver handle */
+	struct mbox_notification *notify; /* MBOX_IOC_NOTIFY; notify.h */
 	unsigned int nr_senders;	/* senders blocked in any mode */
 	unsigned int nr_receivers;	/* receivers on @receivers */
 	u64 tickets;			/* last arrival ticket handed out */

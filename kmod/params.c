@@ -16,6 +16,7 @@ unsigned int mbox_capacity_max = 65536;
 unsigned long mbox_user_bytes_max = SZ_64M;
 unsigned long mbox_unbounded_bytes_default = SZ_1M;
 unsigned int mbox_user_mailboxes_max = 4096;
+unsigned int mbox_user_persistent_max = 256;
 
 static int mbox_param_set_msg_size(const char *val,
 				   const struct kernel_param *kp)
@@ -55,6 +56,17 @@ static const struct kernel_param_ops mbox_bytes_default_ops = {
 	.get = param_get_ulong,
 };
 
+static int mbox_param_set_persistent(const char *val,
+				     const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, MBOX_MAILBOXES_CEILING);
+}
+
+static const struct kernel_param_ops mbox_persistent_ops = {
+	.set = mbox_param_set_persistent,
+	.get = param_get_uint,
+};
+
 static const struct kernel_param_ops mbox_msg_size_ops = {
 	.set = mbox_param_set_msg_size,
 	.get = param_get_uint,
@@ -91,6 +103,11 @@ module_param_cb(user_mailboxes_max, &mbox_mailboxes_ops,
 		&mbox_user_mailboxes_max, 0644);
 MODULE_PARM_DESC(user_mailboxes_max,
 		 "Mailboxes one user may own at once (default 4096, 1..16777216)");
+
+module_param_cb(user_persistent_max, &mbox_persistent_ops,
+		&mbox_user_persistent_max, 0644);
+MODULE_PARM_DESC(user_persistent_max,
+		 "Persistent mailboxes one user may have at once, 0 for none (default 256, 0..16777216)");
 
 void mbox_limits_get(struct mbox_limits *limits)
 {

@@ -37,6 +37,8 @@ extern unsigned long mbox_user_bytes_max;
 extern unsigned long mbox_unbounded_bytes_default;
 /* Mailboxes one user may own at once. */
 extern unsigned int mbox_user_mailboxes_max;
+/* Persistent mailboxes (MBOX_CREATE_PERSIST) one user may have at once. */
+extern unsigned int mbox_user_persistent_max;
 
 struct mbox_limits {
 	u32 msg_size_max;

@@ -68,12 +68,20 @@ int mbox_quota_init(struct mbox_quota *q, const struct mbox_create *args,
 	unsigned long limit = mbox_quota_limit(args);
 	int err;
 
+	q->reserved = limit;
+	atomic_long_set(&q->charged, 0);
+	/*
+	 * A persistent mailbox reserves the same capacity * charge(msg_size)
+	 * itself (persist.c), against RLIMIT_MSGQUEUE as well.
+	 */
+	if (args->flags & MBOX_CREATE_PERSIST) {
+		q->user = NULL;
+		return 0;
+	}
 	err = mbox_user_charge_bytes(creator, limit);
 	if (err)
 		return err;
 	q->user = mbox_user_ref(creator);
-	q->reserved = limit;
-	atomic_long_set(&q->charged, 0);
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include "mailbox.h"
 #include "message.h"
 #include "netlink.h"
+#include "notify.h"
 #include "ring.h"
 #include "trace.h"
 #include "transfer.h"
@@ -261,8 +262,8 @@ static int mbox_send_zero(struct mbox *mb, struct mbox_sender *s,
 }
 
 /* Sends one message whose lock is held; nothing is freed here. */
-static int mbox_send_one(struct mbox *mb, struct mbox_sender *s,
-			 bool nonblock, ktime_t *deadline)
+static int mbox_send_one_locked(struct mbox *mb, struct mbox_sender *s,
+				bool nonblock, ktime_t *deadline)
 	__must_hold(&mb->lock)
 {
 	s->state = MBOX_WAIT_PENDING;
@@ -283,6 +284,20 @@ static int mbox_send_one(struct mbox *mb, struct mbox_sender *s,
 	default:
 		return mbox_send_zero(mb, s, nonblock, deadline);
 	}
+}
+
+/* As above, and fires an MBOX_IOC_NOTIFY registration it makes due. */
+static int mbox_send_one(struct mbox *mb, struct mbox_sender *s,
+			 bool nonblock, ktime_t *deadline)
+	__must_hold(&mb->lock)
+{
+	bool notify = mbox_notify_due(mb);
+	int err;
+
+	err = mbox_send_one_locked(mb, s, nonblock, deadline);
+	if (!err && notify)
+		mbox_notify_fire(mb);
+	return err;
 }
 
 static int mbox_check_tx(const struct mbox *mb, const struct mbox_tx *tx)

@@ -788,7 +788,7 @@ TEST_F(ctl, limits_show_the_module_parameters)
 
 	RUN(&r, "-j", "limits");
 	j = expect_json(_metadata, &r);
-	for (size_t i = 0; i < MBOX_NR_PARAMS; i++) {
+	for (size_t i = 0; i < MBOX_NPARAMS; i++) {
 		ASSERT_EQ(0, param_read(mbox_param_names[i], &v));
 		EXPECT_EQ((long long)v, jint(j, mbox_param_names[i]))
 			TH_LOG("%s", mbox_param_names[i]);

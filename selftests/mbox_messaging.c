@@ -635,7 +635,7 @@ TEST_F(msg, test_name)							\
 	EXPECT_EQ(0, finish(&a));					\
 }
 
-RECV_INVALID_TEST(receive_unknown_flag_fails_einval, r.flags = 1U << 2)
+RECV_INVALID_TEST(receive_unknown_flag_fails_einval, r.flags = 1U << 3)
 RECV_INVALID_TEST(receive_unknown_select_flag_fails_einval,
 		  r.flags = MBOX_RECV_TYPE_EXCEPT << 1)
 RECV_INVALID_TEST(receive_high_unknown_flag_fails_einval, r.flags = 1U << 31)
@@ -674,7 +674,7 @@ SEND_INVALID_TEST(send_above_msg_size_fails_emsgsize, -EMSGSIZE,
 		  s.len = MSG_SIZE + 1)
 SEND_INVALID_TEST(send_of_4gib_minus_1_fails_emsgsize, -EMSGSIZE,
 		  s.len = UINT32_MAX)
-SEND_INVALID_TEST(send_unknown_flag_fails_einval, -EINVAL, s.flags = 1U << 2)
+SEND_INVALID_TEST(send_unknown_flag_fails_einval, -EINVAL, s.flags = 1U << 3)
 SEND_INVALID_TEST(send_high_unknown_flag_fails_einval, -EINVAL,
 		  s.flags = 1U << 31)
 SEND_INVALID_TEST(send_timeout_ns_without_flag_fails_einval, -EINVAL,

@@ -18,6 +18,7 @@
 #define DEF_CAPACITY_MAX	65536ULL
 #define DEF_USER_BYTES_MAX	67108864ULL
 #define DEF_USER_MAILBOXES_MAX	4096ULL
+#define DEF_USER_PERSISTENT_MAX	256ULL
 #define DEF_UNBOUNDED_BYTES	1048576ULL
 
 /* Writes @text as is; 0 or -errno. */
@@ -41,13 +42,13 @@ static int param_write_str(const char *name, const char *text)
 }
 
 struct saved_params {
-	unsigned long long value[MBOX_NR_PARAMS];
-	bool have[MBOX_NR_PARAMS];
+	unsigned long long value[MBOX_NPARAMS];
+	bool have[MBOX_NPARAMS];
 };
 
 static void save_params(struct saved_params *p)
 {
-	for (size_t i = 0; i < MBOX_NR_PARAMS; i++)
+	for (size_t i = 0; i < MBOX_NPARAMS; i++)
 		p->have[i] = param_read(mbox_param_names[i], &p->value[i]) == 0;
 }
 
@@ -56,7 +57,7 @@ static int restore_params(const struct saved_params *p)
 {
 	int ret = 0;
 
-	for (size_t i = 0; i < MBOX_NR_PARAMS; i++) {
+	for (size_t i = 0; i < MBOX_NPARAMS; i++) {
 		unsigned long long now;
 
 		if (p->have[i] && param_read(mbox_param_names[i], &now) == 0 &&
@@ -83,7 +84,7 @@ FIXTURE_TEARDOWN(params)
 	EXPECT_EQ(0, restore_params(&self->saved));
 }
 
-TEST_F(params, exactly_the_five_documented_parameters_exist_mode_0644)
+TEST_F(params, exactly_the_documented_parameters_exist_mode_0644)
 {
 	const char *found[8];
 	struct dirent *d;
@@ -103,11 +104,11 @@ TEST_F(params, exactly_the_five_documented_parameters_exist_mode_0644)
 		found[n++] = strdup(d->d_name);
 	}
 	closedir(dir);
-	EXPECT_EQ((int)MBOX_NR_PARAMS, n);
+	EXPECT_EQ(MBOX_NPARAMS, n);
 	for (int i = 0; i < n; i++) {
 		bool known = false;
 
-		for (size_t j = 0; j < MBOX_NR_PARAMS; j++)
+		for (size_t j = 0; j < MBOX_NPARAMS; j++)
 			known |= !strcmp(found[i], mbox_param_names[j]);
 		EXPECT_TRUE(known) TH_LOG("undocumented parameter %s", found[i]);
 		snprintf(path, sizeof(path), PARAM_DIR "%s", found[i]);
@@ -119,15 +120,16 @@ TEST_F(params, exactly_the_five_documented_parameters_exist_mode_0644)
 
 TEST_F(params, defaults_are_the_documented_values)
 {
-	static const unsigned long long want[MBOX_NR_PARAMS] = {
+	static const unsigned long long want[MBOX_NPARAMS] = {
 		DEF_MSG_SIZE_MAX, DEF_CAPACITY_MAX, DEF_USER_BYTES_MAX,
-		DEF_USER_MAILBOXES_MAX, DEF_UNBOUNDED_BYTES,
+		DEF_USER_MAILBOXES_MAX, DEF_USER_PERSISTENT_MAX,
+		DEF_UNBOUNDED_BYTES,
 	};
 	unsigned long long v;
 
 	RETURN_IF_SKIPPED();
 
-	for (size_t i = 0; i < MBOX_NR_PARAMS; i++) {
+	for (size_t i = 0; i < MBOX_NPARAMS; i++) {
 		ASSERT_EQ(0, param_read(mbox_param_names[i], &v));
 		EXPECT_EQ(want[i], v) TH_LOG("%s", mbox_param_names[i]);
 	}

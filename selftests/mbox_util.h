@@ -418,22 +418,22 @@ static inline int param_write(const char *name, unsigned long long val)
  */
 static const char *const mbox_param_names[] = {
 	"msg_size_max", "capacity_max", "user_bytes_max", "user_mailboxes_max",
-	"unbounded_bytes_default",
+	"user_persistent_max", "unbounded_bytes_default",
 };
-#define MBOX_NR_PARAMS	(sizeof(mbox_param_names) / sizeof(mbox_param_names[0]))
-static unsigned long long mbox_param_saved[MBOX_NR_PARAMS];
-static bool mbox_param_have[MBOX_NR_PARAMS];
+#define MBOX_NPARAMS	(sizeof(mbox_param_names) / sizeof(mbox_param_names[0]))
+static unsigned long long mbox_param_saved[MBOX_NPARAMS];
+static bool mbox_param_have[MBOX_NPARAMS];
 
 static void __attribute__((constructor)) mbox_params_snapshot(void)
 {
-	for (size_t i = 0; i < MBOX_NR_PARAMS; i++)
+	for (size_t i = 0; i < MBOX_NPARAMS; i++)
 		mbox_param_have[i] = param_read(mbox_param_names[i],
 						&mbox_param_saved[i]) == 0;
 }
 
 static void __attribute__((destructor)) mbox_params_restore(void)
 {
-	for (size_t i = 0; i < MBOX_NR_PARAMS; i++) {
+	for (size_t i = 0; i < MBOX_NPARAMS; i++) {
 		unsigned long long now;
 
 		if (mbox_param_have[i] &&

@@ -110,6 +110,8 @@ struct transport {
 extern const struct transport tr_mbox_zero, tr_mbox_bounded,
 	tr_mbox_unbounded, tr_mbox_batch_bounded, tr_mbox_batch_unbounded,
 	tr_pipe, tr_unix, tr_posix_mq, tr_sysv;
+/* mboxmq.c: libmbox-mq's mq_*, loaded with dlopen(). */
+extern const struct transport tr_mbox_mq;
 /* shmring.c: raw single-producer single-consumer rings. */
 extern const struct transport tr_shm_futex, tr_shm_spin;
 /* mboxring.c: the mbox shared ring (NULL names when not built in). */

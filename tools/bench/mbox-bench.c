@@ -46,7 +46,7 @@ const size_t msg_sizes[NSIZES] = { 64, 4096 };
 const struct transport *const transports[] = {
 	&tr_mbox_zero, &tr_mbox_bounded, &tr_mbox_unbounded,
 	&tr_mbox_batch_bounded, &tr_mbox_batch_unbounded,
-	&tr_mbox_ring, &tr_mbox_ring_poll,
+	&tr_mbox_ring, &tr_mbox_ring_poll, &tr_mbox_mq,
 	&tr_pipe, &tr_unix, &tr_posix_mq, &tr_sysv,
 	&tr_shm_futex, &tr_shm_spin,
 	NULL,

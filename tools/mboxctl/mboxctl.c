@@ -417,6 +417,35 @@ static void print_mbox_ident(attrs_t tb)
 		  NAME_OF(kind_names, get_u32(tb[MBOX_A_KIND])));
 }
 
+/*
+ * A persistent mailbox named by libmbox-mq ("mq." + the queue name with
+ * '.' and two hex digits for other bytes) is a POSIX message queue: show
+ * the name mq_open() knows, as ls /dev/mqueue would.
+ */
+static void print_mq_name(attrs_t tb)
+{
+	const char *name = tb[MBOX_A_NAME] ?
+			   mnl_attr_get_str(tb[MBOX_A_NAME]) : "";
+	char mq[MBOX_NAME_MAX + 1] = "/";
+	size_t n = 1;
+
+	if (!(get_u32(tb[MBOX_A_FLAGS]) & MBOX_CREATE_PERSIST) ||
+	    strncmp(name, "mq.", 3))
+		return;
+	for (name += 3; *name && n < sizeof(mq) - 1; name++) {
+		unsigned int c;
+
+		if (*name == '.' && sscanf(name + 1, "%2x", &c) == 1) {
+			mq[n++] = (char)c;
+			name += 2;
+		} else {
+			mq[n++] = *name;
+		}
+	}
+	mq[n] = 0;
+	print_str("posix_mq", "posix-mq %s", mq);
+}
+
 static void print_mbox_config(attrs_t tb)
 {
 	uint32_t cmode = get_u32(tb[MBOX_A_CAPACITY_MODE]);
@@ -429,6 +458,9 @@ static void print_mbox_config(attrs_t tb)
 	print_u64("msg_size", "msgsize %" PRIu64, get_u32(tb[MBOX_A_MSG_SIZE]));
 	print_bool("fixed_size", "fixed",
 		   get_u32(tb[MBOX_A_FLAGS]) & MBOX_CREATE_FIXED_SIZE);
+	print_bool("persistent", "persistent",
+		   get_u32(tb[MBOX_A_FLAGS]) & MBOX_CREATE_PERSIST);
+	print_mq_name(tb);
 	if (tb[MBOX_A_MODE]) {
 		snprintf(mode, sizeof(mode), "%04o",
 			 get_u32(tb[MBOX_A_MODE]) & 07777);

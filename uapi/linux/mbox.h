@@ -227,6 +227,48 @@
  * bytes_max 0; an UNBOUNDED mailbox's limit is never below one largest
  * message's charge.
  *
+ * DOC: POSIX message queues
+ *
+ * What libmbox-mq (mq_overview(7) over mbox) needs from the module:
+ *
+ * Persistent mailboxes (MBOX_CREATE_PERSIST) behave like OS-owned ones -
+ * they live, with their messages, until MBOX_IOC_DELETE, and report
+ * MBOX_CREATE_OS | MBOX_CREATE_PERSIST in &mbox_info.flags - but any user
+ * may create them, in any IPC namespace.  They must be BOUNDED and named,
+ * and may not be PORT or BROADCAST.  What a user can hoard that way is
+ * bounded and charged to that user (real uid):
+ *   - at most user_persistent_max (module parameter) persistent mailboxes
+ *     per user (-ENOSPC);
+ *   - at create, capacity * (msg_size + per-message overhead) bytes are
+ *     reserved: checked against the caller's RLIMIT_MSGQUEUE summed over
+ *     its user's persistent mailboxes (-EMFILE, as mq_open(3) fails), and
+ *     charged to the user's user_bytes_max (-ENOBUFS) until the mailbox is
+ *     destroyed.  Messages sent to it are charged to that reservation, not
+ *     to their senders, so a send never fails for quota (it can still fail
+ *     -ENOMEM when the kernel itself is out of memory);
+ *   - each pins the module (rmmod is refused) until deleted;
+ *   - a persistent mailbox left in an IPC namespace that dies can no longer
+ *     be deleted: it stays charged to its creator until the module is
+ *     unloaded, so the per-user limit also bounds that leak.
+ * Every handle, receiving or not, keeps a deleted persistent mailbox
+ * alive (a send-only holder can still send to an unlinked queue).  Its
+ * creator (same euid) and CAP_SYS_ADMIN over the IPC namespace may delete
+ * it.  With MBOX_CREATE_PERSIST the access mode in &mbox_create.fd_flags
+ * (O_RDONLY, O_WRONLY, O_RDWR) chooses the directions of the returned
+ * handle as MBOX_OPEN_READ and MBOX_OPEN_WRITE would, without a mode check
+ * (like a file created by open(2)).
+ *
+ * Direction: handles opened with MBOX_OPEN_READ and/or MBOX_OPEN_WRITE
+ * (or created as above) fail a send or receive in the direction they were
+ * not opened for with -EBADF, as mq_send(3) and mq_receive(3) do.
+ *
+ * Notification: MBOX_IOC_NOTIFY (see &struct mbox_notify).
+ *
+ * Deadlines: MBOX_MSG_REALTIME.
+ *
+ * Waking: receivers waiting on one mailbox are woken in arrival order
+ * (FIFO), not by task priority as Linux mq wakes them.
+ *
  * DOC: ABI rules
  *
  * All structures have fixed sizes that are multiples of 8, use only __u*
@@ -294,6 +336,15 @@
  * &mbox_info.bytes_max and &mbox_info.bytes_charged.
  */
 #define MBOX_FEAT_QUOTA		_BITULL(8)
+/*
+ * POSIX message queue support (see "POSIX message queues"):
+ * MBOX_CREATE_PERSIST, MBOX_OPEN_READ and MBOX_OPEN_WRITE.
+ */
+#define MBOX_FEAT_PERSIST	_BITULL(10)
+/* MBOX_IOC_NOTIFY. */
+#define MBOX_FEAT_NOTIFY	_BITULL(11)
+/* MBOX_MSG_REALTIME. */
+#define MBOX_FEAT_REALTIME	_BITULL(12)
 
 /*
  * Command numbers are grouped by feature so that features grow apart:
@@ -337,8 +388,14 @@ struct mbox_version {
 #define MBOX_CREATE_OS		_BITUL(2)
 /* With MBOX_CREATE_OS: every receiver handle gets every message. */
 #define MBOX_CREATE_BROADCAST	_BITUL(3)
+/*
+ * Persistent: like OS-owned, but any user may create one (see "POSIX
+ * message queues").  Bit 5 is reserved for the same feature.
+ */
+#define MBOX_CREATE_PERSIST	_BITUL(4)
 #define MBOX_CREATE_FLAGS	(MBOX_CREATE_FIXED_SIZE | MBOX_CREATE_PORT | \
-				 MBOX_CREATE_OS | MBOX_CREATE_BROADCAST)
+				 MBOX_CREATE_OS | MBOX_CREATE_BROADCAST | \
+				 MBOX_CREATE_PERSIST)
 
 /**
  * struct mbox_create - MBOX_IOC_CREATE on /dev/mbox
@@ -348,11 +405,13 @@ struct mbox_version {
  *	&mbox_version.max_capacity; must be 0 for ZERO and UNBOUNDED.
  * @msg_size: in: the largest message in bytes, 1 to
  *	&mbox_version.max_msg_size; with MBOX_CREATE_FIXED_SIZE the only size.
- * @fd_flags: in: O_CLOEXEC and/or O_NONBLOCK for the returned handle.
+ * @fd_flags: in: O_CLOEXEC and/or O_NONBLOCK for the returned handle;
+ *	with MBOX_CREATE_PERSIST also its access mode (see "POSIX message
+ *	queues").
  * @mode: in: permission bits (at most 0777) checked when a handle is
  *	opened, against the creator's euid and egid: a user handle needs write
  *	permission, a receiver handle read permission; CAP_IPC_OWNER overrides.
- *	0 selects 0600.
+ *	0 selects 0600, except with MBOX_CREATE_PERSIST.
  * @name: in: pointer to a NUL-terminated name, or 0 for an anonymous
  *	mailbox that can only be opened by id.
  * @id: out: the new mailbox's id.
@@ -371,12 +430,15 @@ struct mbox_version {
  * character in it,
  * a name with
  * MBOX_CREATE_PORT, PORT with OS, BROADCAST without OS or with ZERO
- * capacity), -ENAMETOOLONG (name of MBOX_NAME_MAX characters or more),
+ * capacity, PERSIST with OS, PORT, BROADCAST, without a name or not
+ * BOUNDED, an access mode in fd_flags without PERSIST), -ENAMETOOLONG
+ * (name of MBOX_NAME_MAX characters or more),
  * -EEXIST (name in use in this IPC namespace, or the process already has a
  * port), -EPERM (MBOX_CREATE_OS without CAP_SYS_ADMIN), -ENOSPC (caller's
- * user owns user_mailboxes_max mailboxes), -ENOBUFS (the mailbox's byte
- * limit would take the caller's user past user_bytes_max), -EFAULT,
- * -ENOMEM, -EMFILE,
+ * user owns user_mailboxes_max mailboxes, or PERSIST and
+ * user_persistent_max persistent ones), -EMFILE (PERSIST: RLIMIT_MSGQUEUE
+ * reached; or no free descriptor), -ENOBUFS (the mailbox's byte limit
+ * would take the caller's user past user_bytes_max), -EFAULT, -ENOMEM,
  * -ENFILE.
  */
 struct mbox_create {
@@ -397,7 +459,16 @@ struct mbox_create {
 #define MBOX_OPEN_RECEIVE	_BITUL(0)
 /* @id is a process id: open that process's direct port. */
 #define MBOX_OPEN_PID		_BITUL(1)
-#define MBOX_OPEN_FLAGS		(MBOX_OPEN_RECEIVE | MBOX_OPEN_PID)
+/*
+ * A handle with exactly the given directions (one or both): READ receives
+ * (a receiver handle, so OS-owned or persistent mailboxes only), WRITE
+ * sends; each needs its permission bit, and using the other direction
+ * fails with -EBADF.  Not with MBOX_OPEN_RECEIVE or MBOX_OPEN_PID.
+ */
+#define MBOX_OPEN_READ		_BITUL(2)
+#define MBOX_OPEN_WRITE		_BITUL(3)
+#define MBOX_OPEN_FLAGS		(MBOX_OPEN_RECEIVE | MBOX_OPEN_PID | \
+				 MBOX_OPEN_READ | MBOX_OPEN_WRITE)
 
 /**
  * struct mbox_open - MBOX_IOC_OPEN on /dev/mbox
@@ -456,7 +527,16 @@ struct mbox_delete {
 #define MBOX_MSG_NONBLOCK	_BITUL(0)
 /* Wait at most until the absolute CLOCK_MONOTONIC time @timeout_ns. */
 #define MBOX_MSG_TIMEOUT	_BITUL(1)
-#define MBOX_MSG_FLAGS		(MBOX_MSG_NONBLOCK | MBOX_MSG_TIMEOUT)
+/*
+ * With MBOX_MSG_TIMEOUT: @timeout_ns is an absolute CLOCK_REALTIME time
+ * (nanoseconds since the epoch), the clock of POSIX mq deadlines.  It is
+ * converted to CLOCK_MONOTONIC when the call starts (and again when it
+ * restarts after a signal), so a clock_settime() during the wait takes
+ * effect only at the next restart.  -EINVAL without MBOX_MSG_TIMEOUT.
+ */
+#define MBOX_MSG_REALTIME	_BITUL(2)
+#define MBOX_MSG_FLAGS		(MBOX_MSG_NONBLOCK | MBOX_MSG_TIMEOUT | \
+				 MBOX_MSG_REALTIME)
 
 /* Bits of &mbox_recv.flags only: selective receive. */
 /* Only messages sent by process @from_pid. */
@@ -486,6 +566,7 @@ struct mbox_delete {
  * receiver (ZERO).
  *
  * Errors: -EPERM (a receiver handle opened without write permission),
+ * -EBADF (a handle opened with MBOX_OPEN_READ only),
  * -ENOTCONN (a broadcast mailbox with no receiver handle, also while
  * waiting), -EPIPE (mailbox destroyed, also while waiting), -EMSGSIZE (@len
  * above msg_size), -EINVAL (unknown flags, length other than msg_size on a
@@ -535,7 +616,8 @@ struct mbox_send {
  * next one that matches - and returns 0.  Selection is not supported on
  * broadcast mailboxes.
  *
- * Errors: -EPERM (user handle), -EMSGSIZE (@len smaller than the next
+ * Errors: -EPERM (user handle), -EBADF (a handle opened with
+ * MBOX_OPEN_WRITE only), -EMSGSIZE (@len smaller than the next
  * message: the message stays queued, @msg_len tells its length), -EPIPE (a
  * deleted OS-owned mailbox was destroyed), -EINVAL (flags, timeout_ns,
  * from_pid, want_type, reserved), -EAGAIN, -ETIMEDOUT, -EINTR, -EFAULT (the
@@ -1002,6 +1084,66 @@ struct mbox_notice {
 	__u64 reserved[2];
 };
 
+/* Values of &mbox_notify.kind */
+/* Remove the calling process's registration, if it has one. */
+#define MBOX_NOTIFY_REMOVE	0
+/* Send signal @signo with si_code SI_MESGQ and si_value @value. */
+#define MBOX_NOTIFY_SIGNAL	1
+/* Register, but only to hold the registration (SIGEV_NONE). */
+#define MBOX_NOTIFY_NONE	2
+/* Return a notification descriptor in @fd (for SIGEV_THREAD). */
+#define MBOX_NOTIFY_FD		3
+
+/**
+ * struct mbox_notify - MBOX_IOC_NOTIFY on any handle
+ * @kind: in: MBOX_NOTIFY_*.
+ * @signo: in: MBOX_NOTIFY_SIGNAL: the signal, 0 to 64 (0 sends nothing);
+ *	otherwise must be 0.
+ * @value: in: MBOX_NOTIFY_SIGNAL: si_value (sival_int or sival_ptr);
+ *	otherwise must be 0.
+ * @fd: out: MBOX_NOTIFY_FD: the notification descriptor (close-on-exec);
+ *	in: must be 0.
+ * @fd_flags: in: MBOX_NOTIFY_FD: O_NONBLOCK or 0; otherwise must be 0.
+ * @reserved: in: must be zero.
+ *
+ * mq_notify(3) for a mailbox.  A mailbox holds at most one registration,
+ * owned by the process (thread group) that made it.  It fires once and is
+ * then gone, when a send puts a message into the empty queue while no
+ * receiver is waiting (a waiting receiver takes the message instead).  It
+ * is also removed when the owning process closes any descriptor of the
+ * mailbox (as mq_notify's registration is), by MBOX_NOTIFY_REMOVE, and
+ * when the mailbox is destroyed.  Firing MBOX_NOTIFY_SIGNAL sends the
+ * signal to the owning process (to one of its threads that does not block
+ * it, else its main thread), with si_pid and si_uid the sender's, as seen
+ * by the owner's namespaces, unless it has exec()ed since registering.
+ *
+ * The notification descriptor of MBOX_NOTIFY_FD polls EPOLLIN once the
+ * registration fired, EPOLLHUP if it was removed without firing; read(2)
+ * of 8 bytes returns 1 (fired) or 2 (removed), or fails -EAGAIN while
+ * pending (it waits unless O_NONBLOCK).
+ *
+ * Only BOUNDED and UNBOUNDED mailboxes that are not BROADCAST have
+ * notifications.
+ *
+ * Errors: -EBUSY (registered already, by anyone - also MBOX_NOTIFY_REMOVE
+ * from another process succeeds and changes nothing), -EINVAL (kind,
+ * signo, value, fd, fd_flags, reserved, or a mailbox without
+ * notifications), -EPIPE (the mailbox is destroyed), -EFAULT, -ENOMEM,
+ * -EMFILE, -ENFILE.
+ */
+struct mbox_notify {
+	__u32 kind;
+	__u32 signo;
+	__u64 value;
+	__s32 fd;
+	__u32 fd_flags;
+	__u64 reserved[2];
+};
+
+/* Read from a notification descriptor. */
+#define MBOX_NOTIFY_FIRED	1
+#define MBOX_NOTIFY_REMOVED	2
+
 #define MBOX_IOC_VERSION	_IOR(MBOX_IOC_MAGIC, 0x00, struct mbox_version)
 #define MBOX_IOC_CREATE		_IOWR(MBOX_IOC_MAGIC, 0x01, struct mbox_create)
 #define MBOX_IOC_OPEN		_IOWR(MBOX_IOC_MAGIC, 0x02, struct mbox_open)
@@ -1026,5 +1168,6 @@ struct mbox_notice {
 #define MBOX_IOC_RING_WAKE	_IO(MBOX_IOC_MAGIC, 0x22)
 #define MBOX_IOC_WATCH		_IOW(MBOX_IOC_MAGIC, 0x30, struct mbox_watch)
 #define MBOX_IOC_NOTICE		_IOR(MBOX_IOC_MAGIC, 0x31, struct mbox_notice)
+#define MBOX_IOC_NOTIFY		_IOWR(MBOX_IOC_MAGIC, 0x32, struct mbox_notify)
 
 #endif /* _UAPI_LINUX_MBOX_H */

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Persistent mailboxes (MBOX_CREATE_PERSIST): OS-owned mailboxes that any
+ * user may create, for POSIX message queues.
+ *
+ * DOC: Lifetime and accounting
+ *
+ * A persistent mailbox is an OS-owned one (it carries MBOX_CREATE_OS as
+ * well, so linking, deleting and receiver handles work as for those) whose
+ * creator pays up front: mbox_persist_reserve() counts it against the
+ * creator's user_persistent_max, adds its worst-case size to the user's
+ * RLIMIT_MSGQUEUE total and charges it to the user's bytes, all before the
+ * mailbox can be found.  mbox_persist_release() gives all of it back when
+ * the mailbox is destroyed, after its messages were freed.  The messages
+ * themselves are charged to @mb->reserve, a private user entry without a
+ * cap, so that a sender can neither be refused for its own quota nor use
+ * the creator's.  Every handle (not only receiver handles) counts in
+ * nr_receiver_handles, so an unlinked queue lives while any handle does.
+ *
+ * The counters are atomics of struct mbox_user; no lock is taken.
+ */
+#ifndef _MBOX_PERSIST_H
+#define _MBOX_PERSIST_H
+
+struct mbox;
+struct mbox_create;
+struct mbox_user;
+
+int mbox_persist_check(const struct mbox_create *args);
+int mbox_persist_reserve(struct mbox *mb, struct mbox_user *creator);
+void mbox_persist_release(struct mbox *mb);
+
+#endif /* _MBOX_PERSIST_H */
