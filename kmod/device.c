@@ -29,7 +29,7 @@ static long mbox_dev_version(struct mbox_version __user *uargs)
 	memset(&v, 0, sizeof(v));
 	v.abi_version = MBOX_ABI_VERSION;
 	v.max_msg_size = READ_ONCE(mbox_msg_size_max);
-	v.features = MBOX_FEAT_CORE | MBOX_FEAT_BATCH | MBOX_FEAT_RING |
+	v.features = MBOX_FEAT_CORE | MBOX_FEAT_BATCH | MBOX_FEAT_RING_SEG |
 		     MBOX_FEAT_NETLINK |
 		     MBOX_FEAT_DIRECT | MBOX_FEAT_OS_OWNED |
 		     MBOX_FEAT_BROADCAST | MBOX_FEAT_DEATH_NOTICE |
@@ -315,7 +315,6 @@ static long mbox_dev_open(struct mbox_open __user *uargs)
 	struct file *file;
 	struct mbox *mb;
 	bool receive, may_send;
-	bool dead;
 	int mask;
 	u32 dir;
 	int err;
@@ -346,10 +345,8 @@ static long mbox_dev_open(struct mbox_open __user *uargs)
 	if (IS_ERR(mb))
 		return PTR_ERR(mb);
 
-	mutex_lock(&mb->lock);
-	dead = mb->dead;
-	mbox_unlock(mb);
-	if (dead) {
+	/* No lock: an open never waits on the mailbox (see mailbox.h). */
+	if (READ_ONCE(mb->dead)) {
 		err = -ENOENT;
 		goto out_mb;
 	}

@@ -386,14 +386,16 @@ static long mbox_ioctl_info(struct mbox_handle *h,
 	info.bytes_max = mb->quota.reserved;
 	info.bytes_charged = mbox_quota_charged(&mb->quota);
 
-	mutex_lock(&mb->lock);
-	info.state = mb->dead ? MBOX_STATE_DEAD : MBOX_STATE_ALIVE;
-	info.queued = mb->queue.count;
-	info.waiting_senders = mb->nr_senders;
-	info.queued_bytes = mb->queue.bytes;
-	info.sent = mb->sent;
-	info.received = mb->received;
-	mbox_unlock(mb);
+	/*
+	 * Without the mailbox lock (see mailbox.h): each figure is exact,
+	 * though two of them may be a message apart.
+	 */
+	info.state = READ_ONCE(mb->dead) ? MBOX_STATE_DEAD : MBOX_STATE_ALIVE;
+	info.queued = READ_ONCE(mb->queue.count);
+	info.waiting_senders = READ_ONCE(mb->nr_senders);
+	info.queued_bytes = READ_ONCE(mb->queue.bytes);
+	info.sent = READ_ONCE(mb->sent);
+	info.received = READ_ONCE(mb->received);
 
 	return copy_to_user(uargs, &info, sizeof(info)) ? -EFAULT : 0;
 }
@@ -443,14 +445,22 @@ static long mbox_ioctl_notice(struct mbox_handle *h,
 	} else {
 		notice.id = mb->id;
 		notice.reason = mb->death_reason;
-		/* Exactly one notice: consumed only once it reached the user. */
-		if (copy_to_user(uargs, &notice, sizeof(notice)))
-			err = -EFAULT;
-		else
-			WRITE_ONCE(h->watch, MBOX_WATCH_READ);
+		/* Claimed now, copied without the lock (see mailbox.h). */
+		WRITE_ONCE(h->watch, MBOX_WATCH_READ);
 	}
 	mbox_unlock(mb);
-	return err;
+	if (err)
+		return err;
+
+	/* Exactly one notice: one that did not reach the user stays due. */
+	if (copy_to_user(uargs, &notice, sizeof(notice))) {
+		mutex_lock(&mb->lock);
+		WRITE_ONCE(h->watch, MBOX_WATCH_ARMED);
+		mbox_unlock(mb);
+		wake_up_interruptible_poll(&mb->poll_wq, EPOLLPRI);
+		return -EFAULT;
+	}
+	return 0;
 }
 
 static long mbox_handle_ioctl(struct file *file, unsigned int cmd,
@@ -491,8 +501,7 @@ static __poll_t mbox_handle_poll(struct file *file, poll_table *wait)
 	smp_mb();
 	mask = mbox_poll_mask(h->mb, mbox_handle_receives(h),
 			      mbox_handle_sub(h));
-	if (h->role == MBOX_ROLE_OWNER)
-		mask |= mbox_ring_poll(h->mb);
+	mask |= mbox_ring_poll(h);
 	if (READ_ONCE(h->watch) == MBOX_WATCH_ARMED && READ_ONCE(h->mb->dead))
 		mask |= EPOLLPRI;
 	return mask;
@@ -527,10 +536,14 @@ static int mbox_handle_release(struct inode *inode, struct file *file)
 	if (h->role == MBOX_ROLE_OWNER) {
 		trace_mbox_owner_death(mb);
 		mbox_destroy(mb, MBOX_NOTICE_OWNER_GONE);
-	} else if (mbox_handle_counted(h)) {
-		if (mbox_handle_sub(h))
-			mbox_sub_detach(mb, &h->sub);
-		mbox_receiver_closed(mb);
+	} else {
+		if (h->role == MBOX_ROLE_USER)
+			mbox_ring_detach(h);
+		if (mbox_handle_counted(h)) {
+			if (mbox_handle_sub(h))
+				mbox_sub_detach(mb, &h->sub);
+			mbox_receiver_closed(mb);
+		}
 	}
 	mbox_put(mb);
 	mbox_user_put(h->user);
@@ -579,6 +592,7 @@ struct file *mbox_handle_file(struct mbox *mb, struct mbox_user *user,
 		kfree(h);
 		return file;
 	}
+	mbox_ring_file_init(&mb->ringh, file);
 	kref_get(&mb->ref);
 	mbox_user_ref(user);
 	if (mbox_handle_counted(h)) {

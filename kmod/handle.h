@@ -45,6 +45,8 @@ struct mbox_handle {
 	bool strict;			/* MBOX_OPEN_READ/WRITE: -EBADF */
 	enum mbox_watch_state watch;
 	struct mbox_sub sub;		/* broadcast receivers only */
+	u32 ring_gen;			/* ring of @ring_seg; 0: none */
+	u32 ring_seg;			/* user handles: its ring segment */
 };
 
 void mbox_handle_set_strict(struct file *file);

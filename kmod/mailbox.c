@@ -124,6 +124,7 @@ struct mbox *mbox_new(const struct mbox_create *args, const char *name,
 	INIT_LIST_HEAD(&mb->selectors);
 	INIT_LIST_HEAD(&mb->subs);
 	init_waitqueue_head(&mb->poll_wq);
+	mbox_ring_host_init(&mb->ringh);
 	atomic64_set(&mb->rejected, 0);
 	mbox_nl_init(mb);
 	return mb;
@@ -255,6 +256,7 @@ void mbox_destroy(struct mbox *mb, u32 reason)
 
 	if (was_dead)
 		return;
+	mbox_ring_destroy(mb);
 	mbox_nl_flush(mb);
 	/* Queued messages are freed: nobody may hold the creator's bytes. */
 	mbox_quota_release(&mb->quota);
@@ -278,7 +280,7 @@ static void mbox_release(struct kref *ref)
 	WARN_ON_ONCE(!list_empty(&mb->subs));
 	WARN_ON_ONCE(mb->nr_wakes);
 	mutex_destroy(&mb->lock);
-	mbox_ring_free(mb->ring);
+	mbox_ring_host_fini(&mb->ringh);
 	if (mb->reserve)
 		mbox_user_put(mb->reserve);
 	put_pid(mb->port_pid);

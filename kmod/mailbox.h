@@ -21,13 +21,24 @@
  * DOC: Locking
  *
  * mbox_names_lock (a mutex) serialises the name and port trees; the id
- * xarray has its own internal lock and is read under RCU.  Each mailbox has a mutex, @lock,
- * protecting every mutable field below it.  It is held across copies to and
- * from user space so that a receiver can take a message and report it in one
- * step: a message is either fully received or still queued, never lost in
- * between.  No other mbox lock is taken while holding it, except the per-user
+ * xarray has its own internal lock and is read under RCU.  Each mailbox has
+ * a mutex, @lock, protecting every mutable field below it.
+ *
+ * The rule: no mbox lock is ever held across a copy to or from user space
+ * (nor across any other wait a user controls), so that a buffer that faults
+ * slowly - userfaultfd, or a FUSE file nobody answers - stalls only the task
+ * that owns it.  Sends copy the payload in before taking @lock; receives
+ * take messages out under it, copy without it and settle under it again
+ * (transfer.h, "Copies without the lock"), so a message is still either
+ * received or queued, never lost in between.  Hence @lock is only ever held
+ * for bounded work, and open, release, MBOX_IOC_INFO, the netlink requests
+ * and the FULL/NOT_FULL work never wait behind a copy; INFO and netlink
+ * read the counters without it all the same (each field once, written
+ * with WRITE_ONCE()), so that they cannot even queue behind busy senders.
+ *
+ * No other mbox lock is taken while holding @lock, except the per-user
  * accounting spinlock; netlink events are sent under it (see netlink.h).
- * Fields read locklessly by poll are written with WRITE_ONCE().  It is
+ * Fields read locklessly are written with WRITE_ONCE().  It is
  * always released with mbox_unlock(): tasks made runnable under it are woken
  * only then, so they do not wake into a lock their waker still holds (in an
  * emulated guest that stalls the wake-up for milliseconds).
@@ -54,6 +65,7 @@
 
 #include "queue.h"
 #include "quota.h"
+#include "ring.h"
 
 struct mbox_notification;
 struct mbox_ring;
@@ -85,8 +97,8 @@ struct mbox {
 	unsigned long reserved;		/* bytes charged to @creator */
 	unsigned long reserved_rlimit;	/* bytes against RLIMIT_MSGQUEUE */
 
-	/* Set once under @lock, then read locklessly: see ring.h. */
-	struct mbox_ring *ring;
+	/* The shared ring and its mappings: see ring.h. */
+	struct mbox_ring_host ringh;
 
 	struct mutex lock;		/* protects all fields below */
 	bool dead;
@@ -101,6 +113,7 @@ struct mbox {
 	struct mbox_notification *notify; /* MBOX_IOC_NOTIFY; notify.h */
 	unsigned int nr_senders;	/* senders blocked in any mode */
 	unsigned int nr_receivers;	/* receivers on @receivers */
+	unsigned int nr_busy;		/* queued messages being copied out */
 	u64 tickets;			/* last arrival ticket handed out */
 	u64 sent;			/* last sequence number handed out */
 	u64 received;

@@ -47,6 +47,7 @@ struct mbox_msg {
 	u32 qprio;			/* queue order key: @prio, 0 for broadcast */
 	u32 type;
 	u32 readers;			/* BROADCAST: receivers yet to read it */
+	u32 busy;			/* receivers copying it out, lock dropped */
 	size_t charge;
 	u32 len;
 	u8 data[];

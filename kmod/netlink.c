@@ -110,7 +110,12 @@ static struct pid *mbox_nl_owner(const struct mbox *mb)
 	return mbox_nl_kind(mb) == MBOX_KIND_OS ? NULL : mb->owner_pid;
 }
 
-/* The mutable figures, read together under the mailbox lock. */
+/*
+ * The mutable figures, each read once without the mailbox lock: a request
+ * runs inside genl_rcv() holding genetlink's cb_lock, which every family
+ * registration waits for, so it must not queue even for a lock held only
+ * briefly (see mailbox.h).
+ */
 struct mbox_nl_counters {
 	u64 queued_bytes;
 	u64 sent;
@@ -123,18 +128,18 @@ struct mbox_nl_counters {
 	bool dead;
 };
 
-static void mbox_nl_counters(struct mbox *mb, struct mbox_nl_counters *c)
-	__must_hold(&mb->lock)
+static void mbox_nl_counters(const struct mbox *mb,
+			     struct mbox_nl_counters *c)
 {
-	c->queued_bytes = mb->queue.bytes;
-	c->sent = mb->sent;
-	c->received = mb->received;
-	c->queued = mb->queue.count;
-	c->high_water = mb->high_water;
-	c->senders = mb->nr_senders;
-	c->receivers = mb->nr_receivers;
-	c->full = mb->full;
-	c->dead = mb->dead;
+	c->queued_bytes = READ_ONCE(mb->queue.bytes);
+	c->sent = READ_ONCE(mb->sent);
+	c->received = READ_ONCE(mb->received);
+	c->queued = READ_ONCE(mb->queue.count);
+	c->high_water = READ_ONCE(mb->high_water);
+	c->senders = READ_ONCE(mb->nr_senders);
+	c->receivers = READ_ONCE(mb->nr_receivers);
+	c->full = READ_ONCE(mb->full);
+	c->dead = READ_ONCE(mb->dead);
 }
 
 static int mbox_nl_put_ident(struct sk_buff *skb, const struct mbox *mb)
@@ -159,20 +164,19 @@ static int mbox_nl_put_config(struct sk_buff *skb, const struct mbox *mb)
 
 /*
  * One MBOX_CMD_MBOX_GET message about @mb.  -ENOENT if it died since it
- * was looked up, -EMSGSIZE if @skb is full, -EINTR on a fatal signal while
- * waiting for the mailbox lock (a receiver may hold it while it faults).
+ * was looked up, -EMSGSIZE if @skb is full.  Never waits.
  */
 static int mbox_nl_fill_mbox(struct sk_buff *skb, struct mbox *mb,
 			     const struct mbox_nl_viewer *v, u32 portid,
 			     u32 seq, int flags)
 {
 	struct mbox_nl_counters c;
+	struct mbox_ring_stats rs;
 	void *hdr;
 
-	if (mutex_lock_killable(&mb->lock))
-		return -EINTR;
 	mbox_nl_counters(mb, &c);
-	mbox_unlock(mb);
+	/* The ring's own lock is never held across a user copy. */
+	mbox_ring_stats(mb, &rs);
 	if (c.dead)
 		return -ENOENT;
 
@@ -202,7 +206,17 @@ static int mbox_nl_fill_mbox(struct sk_buff *skb, struct mbox *mb,
 			      mbox_quota_charged(&mb->quota), MBOX_A_PAD) ||
 	    (c.full && nla_put_flag(skb, MBOX_A_FULL)) ||
 	    /* Set once, never cleared: a lockless look is exact enough. */
-	    (READ_ONCE(mb->ring) && nla_put_flag(skb, MBOX_A_RING)))
+	    (mbox_ring_present(mb) && nla_put_flag(skb, MBOX_A_RING)))
+		goto cancel;
+	if (rs.ever &&
+	    (nla_put_u64_64bit(skb, MBOX_A_RING_MESSAGES, rs.messages,
+			       MBOX_A_PAD) ||
+	     nla_put_u64_64bit(skb, MBOX_A_RING_SLOT_BYTES, rs.slot_bytes,
+			       MBOX_A_PAD) ||
+	     nla_put_u64_64bit(skb, MBOX_A_RING_DISCARDED, rs.discarded,
+			       MBOX_A_PAD) ||
+	     nla_put_u64_64bit(skb, MBOX_A_RING_CORRUPT, rs.corrupt,
+			       MBOX_A_PAD)))
 		goto cancel;
 
 	genlmsg_end(skb, hdr);
@@ -823,6 +837,12 @@ static struct genl_family mbox_genl_family __ro_after_init = {
 	(nla_total_size(MBOX_NAME_MAX) + 4 * nla_total_size_64bit(8) +	\
 	 8 * nla_total_size(4))
 
+static bool mbox_nl_listened(void)
+{
+	return genl_has_listeners(&mbox_genl_family, &init_net,
+				  MBOX_NL_MCGRP_EVENTS) > 0;
+}
+
 /* Sends event @cmd about @mb; @put adds the event's own attributes. */
 static void mbox_nl_event(struct mbox *mb, u8 cmd,
 			  int (*put)(struct sk_buff *skb, struct mbox *mb,
@@ -832,8 +852,7 @@ static void mbox_nl_event(struct mbox *mb, u8 cmd,
 	struct sk_buff *skb;
 	void *hdr;
 
-	if (genl_has_listeners(&mbox_genl_family, &init_net,
-			       MBOX_NL_MCGRP_EVENTS) <= 0)
+	if (!mbox_nl_listened())
 		return;
 
 	skb = genlmsg_new(MBOX_NL_EVENT_SIZE, GFP_KERNEL);
@@ -982,6 +1001,14 @@ void mbox_nl_full_changed(struct mbox *mb)
 	/* A sender may find a named mailbox before it is announced. */
 	if (!mb->announced || mb->dead)
 		return;
+	/*
+	 * Nobody to tell: nothing to report, now or later, and no work item
+	 * to arm.  A listener that joins later learns the changes from then.
+	 */
+	if (!mbox_nl_listened()) {
+		mb->full_reported = mb->full;
+		return;
+	}
 	/* A pending report will look at the state when it runs. */
 	if (delayed_work_pending(&mb->full_work) ||
 	    mb->full == mb->full_reported)

@@ -38,7 +38,9 @@
  * the interval arms @full_work (a delayed work holding a mailbox
  * reference), which reports the state as it is when the interval ends, if
  * it differs from the last one reported; so listeners always learn the
- * final state, and the reports still alternate.  mbox_destroy() flushes
+ * final state, and the reports still alternate.  The work is armed only
+ * while the events group has listeners: without any, a change is simply
+ * taken as reported.  mbox_destroy() flushes
  * the work (mbox_nl_flush(), without the mailbox lock, which the work
  * takes) before DESTROYED goes out, and no work is armed for a dead
  * mailbox: the last report before DESTROYED is the final state.
@@ -66,7 +68,7 @@ static inline void mbox_mark_full(struct mbox *mb)
 {
 	if (mb->full)
 		return;
-	mb->full = true;
+	WRITE_ONCE(mb->full, true);
 	mbox_nl_full_changed(mb);
 }
 
@@ -76,7 +78,7 @@ static inline void mbox_mark_not_full(struct mbox *mb)
 {
 	if (!mb->full)
 		return;
-	mb->full = false;
+	WRITE_ONCE(mb->full, false);
 	mbox_nl_full_changed(mb);
 }
 

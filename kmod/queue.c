@@ -29,7 +29,7 @@ void mbox_queue_add(struct mbox_queue *queue, struct mbox_msg *msg)
 {
 	rb_add_cached(&msg->node, &queue->root, mbox_msg_before);
 	WRITE_ONCE(queue->count, queue->count + 1);
-	queue->bytes += msg->len;
+	WRITE_ONCE(queue->bytes, queue->bytes + msg->len);
 }
 
 void mbox_queue_del(struct mbox_queue *queue, struct mbox_msg *msg)
@@ -37,7 +37,7 @@ void mbox_queue_del(struct mbox_queue *queue, struct mbox_msg *msg)
 	rb_erase_cached(&msg->node, &queue->root);
 	RB_CLEAR_NODE(&msg->node);
 	WRITE_ONCE(queue->count, queue->count - 1);
-	queue->bytes -= msg->len;
+	WRITE_ONCE(queue->bytes, queue->bytes - msg->len);
 }
 
 struct mbox_msg *mbox_queue_first(struct mbox_queue *queue)

@@ -13,6 +13,9 @@
  * move a blocked sender's message into the queue without a failure path.
  * A message put back after a failed copy keeps its ticket and so its place.
  * The owning mailbox's lock protects the queue; it has no lock of its own.
+ * @count and @bytes are also read without it (MBOX_IOC_INFO, netlink).
+ * A message being copied out stays in its place (mbox_msg::busy) until it
+ * is received.
  */
 #ifndef _MBOX_QUEUE_H
 #define _MBOX_QUEUE_H

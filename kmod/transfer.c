@@ -87,9 +87,12 @@ static void mbox_enqueue(struct mbox *mb, struct mbox_msg *msg)
 	}
 	mbox_queue_add(&mb->queue, msg);
 	if (mb->queue.count > mb->high_water)
-		mb->high_water = mb->queue.count;
-	mbox_wake_receiver(mb);
-	mbox_wake_selectors(mb);
+		WRITE_ONCE(mb->high_water, mb->queue.count);
+	/* A streaming receiver is busy, not waiting: spare the calls. */
+	if (!list_empty(&mb->receivers))
+		mbox_wake_receiver(mb);
+	if (!list_empty(&mb->selectors))
+		mbox_wake_selectors(mb);
 	mbox_wake_pollers(mb, EPOLLIN | EPOLLRDNORM);
 }
 
@@ -97,7 +100,8 @@ static void mbox_accept(struct mbox *mb, struct mbox_msg *msg)
 	__must_hold(&mb->lock)
 {
 	mbox_quota_take(&mb->quota, msg);
-	msg->seq = ++mb->sent;
+	msg->seq = mb->sent + 1;
+	WRITE_ONCE(mb->sent, msg->seq);
 	trace_mbox_send(mb, msg, msg->seq);
 	mbox_enqueue(mb, msg);
 }
@@ -200,14 +204,70 @@ static int mbox_send_bounded(struct mbox *mb, struct mbox_sender *s,
 }
 
 /*
+ * Waits until a receiver settles @s's offer.  While no receiver has it, a
+ * signal or the deadline ends the wait; once one has taken it (it is being
+ * copied out without the lock) only a fatal signal does, and the offer is
+ * then left to the mailbox (see mbox_zero_abandon()).  A resolution wins over
+ * a signal or timeout that raced with it: the caller looks at @s->state
+ * first.
+ */
+static int mbox_zero_wait(struct mbox *mb, struct mbox_sender *s,
+			  ktime_t *deadline)
+	__must_hold(&mb->lock)
+{
+	bool timed_out = false;
+	bool taken;
+
+	while (s->state == MBOX_WAIT_PENDING) {
+		taken = s->msg->busy;
+		if (taken ? fatal_signal_pending(current) :
+			    signal_pending(current))
+			return -ERESTARTSYS;
+		if (!taken && timed_out)
+			return -ETIMEDOUT;
+		trace_mbox_block(mb, true, taken ? NULL : deadline);
+		set_current_state(taken ? TASK_KILLABLE : TASK_INTERRUPTIBLE);
+		mbox_unlock(mb);
+		if (taken)
+			schedule();
+		else
+			timed_out = !schedule_hrtimeout_range(deadline,
+							      current->timer_slack_ns,
+							      HRTIMER_MODE_ABS);
+		mutex_lock(&mb->lock);
+		trace_mbox_wake(mb, true, s->state, timed_out);
+	}
+	return 0;
+}
+
+/*
+ * A sender gives up on its unresolved offer.  Untaken, it is withdrawn and
+ * never delivered.  Taken (the sender was killed), a receiver is reading it
+ * without the lock: it now belongs to the mailbox, and the receiver
+ * receives it or puts it back in the queue; the sender must not free it.
+ */
+static void mbox_zero_abandon(struct mbox *mb, struct mbox_sender *s)
+	__must_hold(&mb->lock)
+{
+	if (s->msg->busy) {
+		s->msg->sender = NULL;
+		s->msg = NULL;
+		return;
+	}
+	mbox_queue_del(&mb->queue, s->msg);
+}
+
+/*
  * A non-blocking rendezvous: hand the message straight to the longest-idle
- * receiver and wait only for that receiver's verdict, which it gives as soon
- * as it runs.  Nobody else can see the offer, so it cannot linger.
+ * receiver and wait only for that receiver's verdict.  The message counts
+ * as taken from the moment it is handed over, so nobody else can see it
+ * and it cannot linger; the wait ends early only if the sender is killed.
  */
 static int mbox_send_zero_handoff(struct mbox *mb, struct mbox_sender *s)
 	__must_hold(&mb->lock)
 {
 	struct mbox_receiver *r;
+	int err;
 
 	r = list_first_entry_or_null(&mb->receivers, struct mbox_receiver,
 				     link);
@@ -215,21 +275,20 @@ static int mbox_send_zero_handoff(struct mbox *mb, struct mbox_sender *s)
 		mbox_mark_full(mb);
 		return -EAGAIN;
 	}
+	/* Its place, should it ever be put back in the queue (see above). */
 	s->msg->order = ++mb->tickets;
+	s->msg->qprio = s->msg->prio;
+	s->msg->busy = 1;
 	r->handoff = s->msg;
 	mbox_wake_receiver(mb);
 
 	WRITE_ONCE(mb->nr_senders, mb->nr_senders + 1);
-	while (s->state == MBOX_WAIT_PENDING) {
-		trace_mbox_block(mb, true, NULL);
-		set_current_state(TASK_UNINTERRUPTIBLE);
-		mbox_unlock(mb);
-		schedule();
-		mutex_lock(&mb->lock);
-		trace_mbox_wake(mb, true, s->state, false);
-	}
+	err = mbox_zero_wait(mb, s, NULL);
 	WRITE_ONCE(mb->nr_senders, mb->nr_senders - 1);
-	return mbox_sender_result(s);
+	if (s->state != MBOX_WAIT_PENDING)
+		return mbox_sender_result(s);
+	mbox_zero_abandon(mb, s);
+	return err;
 }
 
 static int mbox_send_zero(struct mbox *mb, struct mbox_sender *s,
@@ -251,13 +310,13 @@ static int mbox_send_zero(struct mbox *mb, struct mbox_sender *s,
 		mbox_mark_full(mb);
 	mbox_enqueue(mb, s->msg);
 	WRITE_ONCE(mb->nr_senders, mb->nr_senders + 1);
-	err = mbox_sender_sleep(mb, s, deadline);
+	err = mbox_zero_wait(mb, s, deadline);
 	WRITE_ONCE(mb->nr_senders, mb->nr_senders - 1);
 
 	if (s->state != MBOX_WAIT_PENDING)
 		return mbox_sender_result(s);
 	/* Not taken: withdraw it, so it is never delivered. */
-	mbox_queue_del(&mb->queue, s->msg);
+	mbox_zero_abandon(mb, s);
 	return err;
 }
 
@@ -359,6 +418,8 @@ int mbox_send(struct mbox *mb, struct mbox_user *user,
 	for (sent = 0; sent < ready; sent++) {
 		s.msg = msgs[sent];
 		err = mbox_send_one(mb, &s, nonblock || sent, deadline);
+		/* NULL: a ZERO offer left to the receiver that took it. */
+		msgs[sent] = s.msg;
 		if (err)
 			break;
 		seqs[sent] = s.seq;
@@ -368,11 +429,13 @@ int mbox_send(struct mbox *mb, struct mbox_user *user,
 out:
 	/*
 	 * Accepted messages belong to the mailbox (and may be gone by now);
-	 * ZERO offers, and whatever was not sent, stay ours.
+	 * ZERO offers, and whatever was not sent, stay ours - unless left to
+	 * a receiver by a killed sender.
 	 */
 	for (i = mb->capacity_mode == MBOX_CAPACITY_ZERO ? 0 : sent;
 	     i < ready; i++)
-		mbox_msg_free(msgs[i]);
+		if (msgs[i])
+			mbox_msg_free(msgs[i]);
 	if (msgs != &one)
 		kvfree(msgs);
 	if (sent)
@@ -395,7 +458,11 @@ static bool mbox_msg_selected(const struct mbox_msg *msg,
 	return true;
 }
 
-/* The next message this receiver may take, or NULL. */
+/*
+ * The next message this receiver may take, or NULL: messages other
+ * receivers are copying out are passed by, and a broadcast handle takes
+ * nothing while another receive on it is copying.
+ */
 static struct mbox_msg *mbox_pick(struct mbox *mb, struct mbox_sub *sub,
 				  const struct mbox_select *sel)
 	__must_hold(&mb->lock)
@@ -403,10 +470,10 @@ static struct mbox_msg *mbox_pick(struct mbox *mb, struct mbox_sub *sub,
 	struct mbox_msg *msg;
 
 	if (sub)
-		return sub->next;
+		return sub->busy ? NULL : sub->next;
 	for (msg = mbox_queue_first(&mb->queue); msg;
 	     msg = mbox_queue_next(msg))
-		if (mbox_msg_selected(msg, sel))
+		if (!msg->busy && mbox_msg_selected(msg, sel))
 			return msg;
 	return NULL;
 }
@@ -437,60 +504,184 @@ static void mbox_bcast_trim(struct mbox *mb)
 		mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
 }
 
-/* Removes @msg from the queue once received; frees it unless an offer. */
-static void mbox_consume(struct mbox *mb, struct mbox_msg *msg,
-			 struct mbox_sub *sub)
+/*
+ * Takes @msg and, for a batch, the messages after it, up to @count: each
+ * becomes busy (see transfer.h), and a ZERO offer is accepted and numbered.
+ * A hand-off (@handoff, always first) is busy already.  Stops before a
+ * message that does not fit its buffer; returns how many were taken, 0
+ * with @rx[0].msg_len set if the first does not fit.
+ */
+static unsigned int mbox_take(struct mbox *mb, struct mbox_sub *sub,
+			      const struct mbox_select *sel,
+			      struct mbox_msg *msg, bool handoff,
+			      struct mbox_rx *rx, struct mbox_msg **msgs,
+			      unsigned int count)
 	__must_hold(&mb->lock)
 {
-	mb->received++;
+	unsigned int n = 0;
+
+	while (msg) {
+		rx[n].msg_len = msg->len;
+		if (msg->len > rx[n].len)
+			break;
+		if (!handoff) {
+			msg->busy++;
+			if (!sub)
+				WRITE_ONCE(mb->nr_busy, mb->nr_busy + 1);
+		}
+		if (!msg->seq) {
+			msg->seq = mb->sent + 1;
+			WRITE_ONCE(mb->sent, msg->seq);
+		}
+		msgs[n++] = msg;
+		if (n == count)
+			break;
+		handoff = false;
+		msg = sub ? mbox_queue_next(msg) : mbox_pick(mb, NULL, sel);
+	}
+	if (sub && n)
+		sub->busy = true;
+	return n;
+}
+
+/*
+ * Copies the @n taken messages out into @rx, payload then description
+ * (reported as entries @base on), without the mailbox lock; their fields
+ * do not change while they are busy.  Returns how many reached user space
+ * completely.
+ */
+static unsigned int mbox_copy_out(struct mbox_msg **msgs, unsigned int n,
+				  struct mbox_rx *rx, unsigned int base,
+				  const struct mbox_rx_report *report)
+{
+	struct mbox_msg *msg;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		msg = msgs[i];
+		if (copy_to_user(u64_to_user_ptr(rx[i].buf), msg->data,
+				 msg->len))
+			break;
+		rx[i].priority = msg->prio;
+		rx[i].type = msg->type;
+		rx[i].seq = msg->seq;
+		rx[i].sender_pid = pid_vnr(msg->pid);
+		rx[i].sender_uid = from_kuid_munged(current_user_ns(), msg->uid);
+		if (report->fn(report->ctx, base + i, &rx[i]))
+			break;
+	}
+	return i;
+}
+
+/*
+ * Ends a take of @msg.  Returns whether it is unlinked from the queue: a
+ * hand-off never was, anything else only if mbox_shutdown() unlinked it.
+ */
+static bool mbox_untake(struct mbox *mb, struct mbox_msg *msg,
+			struct mbox_sub *sub, bool handoff)
+	__must_hold(&mb->lock)
+{
+	msg->busy--;
+	if (!sub && !handoff)
+		WRITE_ONCE(mb->nr_busy, mb->nr_busy - 1);
+	return RB_EMPTY_NODE(&msg->node);
+}
+
+/* A taken message reached user space: it is received now. */
+static void mbox_consume(struct mbox *mb, struct mbox_msg *msg,
+			 struct mbox_sub *sub, bool handoff)
+	__must_hold(&mb->lock)
+{
+	bool unlinked = mbox_untake(mb, msg, sub, handoff);
+
+	WRITE_ONCE(mb->received, mb->received + 1);
+	if (mb->capacity_mode == MBOX_CAPACITY_ZERO)
+		trace_mbox_send(mb, msg, msg->seq);
+	trace_mbox_recv(mb, msg, msg->seq);
 	if (sub) {
+		if (unlinked) {
+			/* The mailbox died meanwhile: last reader frees. */
+			if (!msg->busy)
+				mbox_msg_free(msg);
+			return;
+		}
 		WRITE_ONCE(sub->next, mbox_queue_next(msg));
 		msg->readers--;
 		mbox_bcast_trim(mb);
-	} else if (msg->sender) {
+	} else {
 		if (!RB_EMPTY_NODE(&msg->node))
 			mbox_queue_del(&mb->queue, msg);
-		msg->seq = ++mb->sent;
-		msg->sender->seq = msg->seq;
-		mbox_resolve_sender(mb, msg->sender, MBOX_WAIT_DONE);
-	} else {
-		mbox_queue_del(&mb->queue, msg);
-		mbox_msg_free(msg);
-		mbox_admit_senders(mb);
-		mbox_check_drained(mb);
+		if (msg->sender) {
+			msg->sender->seq = msg->seq;
+			mbox_resolve_sender(mb, msg->sender, MBOX_WAIT_DONE);
+		} else {
+			mbox_msg_free(msg);
+			mbox_admit_senders(mb);
+			mbox_check_drained(mb);
+		}
 	}
 	mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
 }
 
 /*
- * Copies @msg out into @rx and, only once everything - payload and, through
- * @report, its description - has reached user space, consumes it: a fault
- * leaves the message where it was.
+ * A taken message did not reach user space (fault, or a batch cut short):
+ * it is available again at the place it never left.  A refused hand-off
+ * goes back to its sender; one whose sender was killed joins the queue
+ * instead, at the place its ticket gives it.
  */
-static int mbox_deliver(struct mbox *mb, struct mbox_msg *msg,
-			struct mbox_sub *sub, struct mbox_rx *rx,
-			const struct mbox_rx_report *report, unsigned int i)
+static void mbox_put_back(struct mbox *mb, struct mbox_msg *msg,
+			  struct mbox_sub *sub, bool handoff)
 	__must_hold(&mb->lock)
 {
-	rx->msg_len = msg->len;
-	if (msg->len > rx->len)
-		return -EMSGSIZE;
-	if (copy_to_user(u64_to_user_ptr(rx->buf), msg->data, msg->len))
-		return -EFAULT;
+	bool unlinked = mbox_untake(mb, msg, sub, handoff);
 
-	rx->priority = msg->prio;
-	rx->type = msg->type;
-	rx->seq = msg->sender ? mb->sent + 1 : msg->seq;
-	rx->sender_pid = pid_vnr(msg->pid);
-	rx->sender_uid = from_kuid_munged(current_user_ns(), msg->uid);
-	if (report->fn(report->ctx, i, rx))
-		return -EFAULT;
+	if (sub) {
+		if (unlinked && !msg->busy)
+			mbox_msg_free(msg);
+		return;
+	}
+	if (mb->dead) {
+		/* mbox_shutdown() left it to us: finish its job. */
+		if (msg->sender)
+			mbox_resolve_sender(mb, msg->sender, MBOX_WAIT_DEAD);
+		else
+			mbox_msg_free(msg);
+		return;
+	}
+	if (msg->sender) {
+		if (handoff) {
+			mbox_resolve_sender(mb, msg->sender, MBOX_WAIT_REFUSED);
+			return;
+		}
+		/* Its signal or deadline may end its wait again. */
+		mbox_wake_later(mb, msg->sender->task);
+	} else if (RB_EMPTY_NODE(&msg->node)) {
+		mbox_queue_add(&mb->queue, msg);
+	}
+	mbox_wake_receiver(mb);
+	mbox_wake_selectors(mb);
+	mbox_wake_pollers(mb, EPOLLIN | EPOLLRDNORM);
+}
 
-	if (msg->sender)
-		trace_mbox_send(mb, msg, rx->seq);
-	trace_mbox_recv(mb, msg, rx->seq);
-	mbox_consume(mb, msg, sub);
-	return 0;
+/* Receives the first @done of the @n taken messages, puts back the rest. */
+static void mbox_settle(struct mbox *mb, struct mbox_sub *sub,
+			struct mbox_msg **msgs, unsigned int n,
+			unsigned int done, bool handoff)
+	__must_hold(&mb->lock)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (i < done)
+			mbox_consume(mb, msgs[i], sub, handoff && !i);
+		else
+			mbox_put_back(mb, msgs[i], sub, handoff && !i);
+	}
+	if (sub) {
+		sub->busy = false;
+		/* Other receives on this handle waited for us. */
+		mbox_wake_selectors(mb);
+	}
 }
 
 /*
@@ -498,7 +689,7 @@ static int mbox_deliver(struct mbox *mb, struct mbox_msg *msg,
  * handle, the next ones its cursor @sub has not read) that @sel allows.
  * Only the first may be waited for; the others are taken if already there.
  * Returns how many were received, or -errno if none was; -EMSGSIZE sets
- * @rx[0].msg_len.
+ * @rx[0].msg_len.  The copies run without the mailbox lock (transfer.h).
  */
 int mbox_recv(struct mbox *mb, struct mbox_sub *sub,
 	      const struct mbox_select *sel, struct mbox_rx *rx,
@@ -509,14 +700,22 @@ int mbox_recv(struct mbox *mb, struct mbox_sub *sub,
 	struct mbox_receiver r = {
 		.task = current,
 	};
-	unsigned int done = 0;
+	struct mbox_msg *one, **msgs = &one;
+	unsigned int n, got, done = 0;
 	struct mbox_msg *msg;
 	bool timed_out = false;
 	int err;
 
+	if (count > 1) {
+		msgs = kvmalloc_array(count, sizeof(*msgs), MBOX_GFP_USER_SIZED);
+		if (!msgs)
+			return -ENOMEM;
+	}
 	INIT_LIST_HEAD(&r.link);
-	if (mutex_lock_interruptible(&mb->lock))
-		return -ERESTARTSYS;
+	if (mutex_lock_interruptible(&mb->lock)) {
+		err = -ERESTARTSYS;
+		goto out_free;
+	}
 
 	for (;;) {
 		msg = r.handoff ? r.handoff : mbox_pick(mb, sub, sel);
@@ -576,13 +775,33 @@ int mbox_recv(struct mbox *mb, struct mbox_sub *sub,
 		}
 	}
 
-	err = mbox_deliver(mb, msg, sub, &rx[0], report, 0);
-	if (err && r.handoff)
-		mbox_resolve_sender(mb, r.handoff->sender, MBOX_WAIT_REFUSED);
-	/* The rest of a batch: only what is already there. */
-	for (done = err ? 0 : 1; done && done < count; done++) {
+	/*
+	 * Rounds of take, copy, settle.  Receiving may admit blocked senders'
+	 * messages: a batch takes those too, as if they had been there.
+	 */
+	for (;;) {
+		n = mbox_take(mb, sub, sel, msg, r.handoff, rx + done, msgs,
+			      count - done);
+		if (!n) {
+			err = -EMSGSIZE;
+			if (r.handoff)
+				mbox_put_back(mb, r.handoff, NULL, true);
+			break;
+		}
+		mbox_unlock(mb);
+
+		got = mbox_copy_out(msgs, n, rx + done, done, report);
+		err = -EFAULT;
+
+		/* Uninterruptible, but never held for long: see mailbox.h. */
+		mutex_lock(&mb->lock);
+		mbox_settle(mb, sub, msgs, n, got, !!r.handoff);
+		done += got;
+		r.handoff = NULL;
+		if (got < n || done == count)
+			break;
 		msg = mbox_pick(mb, sub, sel);
-		if (!msg || mbox_deliver(mb, msg, sub, &rx[done], report, done))
+		if (!msg)
 			break;
 	}
 out:
@@ -590,6 +809,9 @@ out:
 	if (!done && plain && r.claimed && mb->queue.count)
 		mbox_wake_receiver(mb);
 	mbox_unlock(mb);
+out_free:
+	if (msgs != &one)
+		kvfree(msgs);
 	return done ? done : err;
 }
 
@@ -647,6 +869,9 @@ void mbox_shutdown(struct mbox *mb)
 		WRITE_ONCE(sub->next, NULL);
 	while ((msg = mbox_queue_first(&mb->queue))) {
 		mbox_queue_del(&mb->queue, msg);
+		/* Being copied out: whoever settles it last finishes it. */
+		if (msg->busy)
+			continue;
 		if (msg->sender)
 			mbox_resolve_sender(mb, msg->sender, MBOX_WAIT_DEAD);
 		else
@@ -679,7 +904,8 @@ __poll_t mbox_poll_mask(struct mbox *mb, bool receiver, struct mbox_sub *sub)
 	if (sub) {
 		if (READ_ONCE(sub->next))
 			mask |= EPOLLIN | EPOLLRDNORM;
-	} else if (receiver && READ_ONCE(mb->queue.count)) {
+	} else if (receiver &&
+		   READ_ONCE(mb->queue.count) > READ_ONCE(mb->nr_busy)) {
 		mask |= EPOLLIN | EPOLLRDNORM;
 	}
 

@@ -34,8 +34,28 @@
  * pace.  A message sent when there is no receiver handle would reach nobody:
  * the send fails with -ENOTCONN instead.
  *
- * All of it runs under the mailbox lock; poll reads a few fields without
- * it (mbox_poll_mask()).
+ * DOC: Copies without the lock
+ *
+ * No user memory is touched under the mailbox lock (see mailbox.h).  A
+ * receive takes its messages under the lock (mbox_msg::busy: other
+ * receivers pass them by; a broadcast handle's cursor is held by
+ * mbox_sub::busy, so that two threads on one handle never read the same
+ * message), drops the lock, copies the payloads and descriptions out, and
+ * settles under the lock again: each message copied completely is
+ * received, the first that faulted and every one after it is put back.
+ * A taken message never leaves its place in the queue, so putting it back
+ * restores its priority, ticket and sequence number as they were.
+ *
+ * A ZERO offer a receiver has taken is accepted: it gets its sequence
+ * number then, and keeps it if put back.  Its sender waits for the verdict
+ * killably only, since a signal or deadline can no longer undo the
+ * delivery; a sender killed meanwhile leaves the message to the mailbox
+ * (@sender cleared): it is received, or put back in the queue if the copy
+ * faults, exactly as if it had been queued.  A non-blocking hand-off is
+ * taken from the moment it is handed over.
+ *
+ * Everything else runs under the mailbox lock; poll reads a few fields
+ * without it (mbox_poll_mask()).
  */
 #ifndef _MBOX_TRANSFER_H
 #define _MBOX_TRANSFER_H
@@ -85,6 +105,7 @@ struct mbox_receiver {
 struct mbox_sub {
 	struct list_head link;		/* in mbox->subs */
 	struct mbox_msg *next;		/* first unread message, or NULL */
+	bool busy;			/* a receive is copying from @next on */
 };
 
 /* One message to send: where its bytes are and how it is tagged. */
@@ -108,8 +129,8 @@ struct mbox_rx {
 };
 
 /*
- * Writes the description of received message @i to user space, under the
- * mailbox lock, before the message is consumed; 0 or -EFAULT.
+ * Writes the description of received message @i to user space, without
+ * the mailbox lock, before the message is consumed; 0 or -EFAULT.
  */
 struct mbox_rx_report {
 	int (*fn)(void *ctx, unsigned int i, const struct mbox_rx *rx);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libmbox shared ring: mapping, and the paths that need a system call
- * (sleeping, waking, reporting corruption).  The fast paths are inline in
- * mbox_ring.h.
+ * libmbox shared ring: mapping, and the paths that need a system call or
+ * look beyond the current segment (sleeping, waking, switching segments,
+ * reporting corruption).  The fast paths are inline in mbox_ring.h.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -31,14 +32,37 @@ static int ioctl_err(int fd, unsigned long cmd, void *arg)
 	return ret;
 }
 
-int mbox_ring_setup(int owner_fd, uint32_t nslots, uint32_t slot_size)
+int mbox_ring_setup(int owner_fd, uint32_t nsegs, uint32_t nslots,
+		    uint32_t slot_size)
 {
 	struct mbox_ring_setup s;
 
 	memset(&s, 0, sizeof(s));
+	s.nsegs = nsegs;
 	s.nslots = nslots;
 	s.slot_size = slot_size;
 	return ioctl_err(owner_fd, MBOX_IOC_RING_SETUP, &s);
+}
+
+int mbox_ring_teardown(int owner_fd)
+{
+	return ioctl_err(owner_fd, MBOX_IOC_RING_TEARDOWN, NULL);
+}
+
+int mbox_ring_info(int fd, struct mbox_ring_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	return ioctl_err(fd, MBOX_IOC_RING_INFO, info);
+}
+
+static int ring_seg_op(struct mbox_ring *r, uint32_t seg, uint32_t op)
+{
+	struct mbox_ring_seg s;
+
+	memset(&s, 0, sizeof(s));
+	s.seg = seg;
+	s.op = op;
+	return ioctl_err(r->fd, MBOX_IOC_RING_SEG, &s);
 }
 
 static void *map_part(int fd, size_t len, int writable, uint64_t off)
@@ -49,24 +73,78 @@ static void *map_part(int fd, size_t len, int writable, uint64_t off)
 
 static void unmap_all(struct mbox_ring *r)
 {
-	if (r->prod)
-		munmap(r->prod, r->prod_len);
-	if (r->cons)
-		munmap(r->cons, r->cons_len);
-	if (r->ctrl)
-		munmap((void *)r->ctrl, r->ctrl_len);
+	const void *part[3];
+	int i;
+
+	part[0] = r->owner ? (const void *)r->ctrl : (const void *)r->scons;
+	part[1] = r->owner ? (const void *)r->cons : NULL;
+	part[2] = r->owner ? (const void *)r->data : (const void *)r->sdata;
+	for (i = 0; i < 3; i++)
+		if (part[i])
+			munmap((void *)part[i], r->len[i]);
+	free(r->segl);
 	if (r->fd >= 0)
 		close(r->fd);
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
 }
 
+static int map_consumer(struct mbox_ring *r, const struct mbox_ring_info *in)
+{
+	void *p;
+
+	r->segl = calloc(in->nsegs, sizeof(*r->segl));
+	if (!r->segl)
+		return -1;
+	r->len[0] = in->ctrl_size;
+	p = map_part(r->fd, r->len[0], 0, MBOX_RING_OFF_CTRL);
+	if (p == MAP_FAILED)
+		return -1;
+	r->ctrl = p;
+	r->len[1] = in->cons_size;
+	p = map_part(r->fd, r->len[1], 1, MBOX_RING_OFF_CONS);
+	if (p == MAP_FAILED)
+		return -1;
+	r->cons = p;
+	r->len[2] = in->data_size;
+	p = map_part(r->fd, r->len[2], 0, MBOX_RING_OFF_DATA);
+	if (p == MAP_FAILED)
+		return -1;
+	r->data = p;
+	/* Every segment's view is synchronised at its first visit. */
+	for (uint32_t i = 0; i < in->nsegs; i++)
+		r->segl[i].gen = UINT32_MAX;
+	r->cur = 0;
+	return 0;
+}
+
+static int map_producer(struct mbox_ring *r, struct mbox_ring_info *in)
+{
+	void *p;
+	int seg;
+
+	seg = ioctl(r->fd, MBOX_IOC_RING_ATTACH, 0);
+	if (seg < 0)
+		return -1;
+	r->seg = seg;
+	r->len[0] = r->page;
+	p = map_part(r->fd, r->len[0], 0, MBOX_RING_OFF_SEG_CONS);
+	if (p == MAP_FAILED)
+		return -1;
+	r->scons = p;
+	r->len[2] = in->seg_data_size;
+	p = map_part(r->fd, r->len[2], 1, MBOX_RING_OFF_SEG_DATA);
+	if (p == MAP_FAILED)
+		return -1;
+	r->sdata = p;
+	return 0;
+}
+
 int mbox_ring_map(struct mbox_ring *r, int fd)
 {
 	int saved = errno;
+	struct mbox_ring_info in;
 	struct mbox_info info;
-	const struct mbox_ring_ctrl *c;
-	void *p;
 	int err;
 
 	memset(r, 0, sizeof(*r));
@@ -75,36 +153,29 @@ int mbox_ring_map(struct mbox_ring *r, int fd)
 	if (err)
 		return err;
 	r->owner = info.role == MBOX_ROLE_OWNER;
+	err = mbox_ring_info(fd, &in);
+	if (err)
+		return err;
+	if (!in.nsegs) {
+		/* A destroyed mailbox has no ring any more: say why. */
+		if (!ioctl_err(fd, MBOX_IOC_INFO, &info) &&
+		    info.state == MBOX_STATE_DEAD)
+			return -EPIPE;
+		return -ENODEV;
+	}
 	r->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (r->fd < 0)
 		goto fail;
-
-	r->ctrl_len = (size_t)sysconf(_SC_PAGESIZE);
-	p = map_part(r->fd, r->ctrl_len, 0, MBOX_RING_OFF_CTRL);
-	if (p == MAP_FAILED)
+	r->page = (uint32_t)sysconf(_SC_PAGESIZE);
+	r->nsegs = in.nsegs;
+	r->nslots = in.nslots;
+	r->slot_size = in.slot_size;
+	r->payload_max = in.slot_size - (uint32_t)sizeof(struct mbox_ring_slot);
+	r->seg_data_size = in.seg_data_size;
+	r->slots_offset = in.slots_offset;
+	r->seg = -1;
+	if ((r->owner ? map_consumer(r, &in) : map_producer(r, &in)) < 0)
 		goto fail;
-	r->ctrl = c = p;
-	r->nslots = c->nslots;
-	r->slot_size = c->slot_size;
-	r->payload_max = c->slot_size - (uint32_t)sizeof(struct mbox_ring_slot);
-
-	r->cons_len = c->cons_size;
-	p = map_part(r->fd, r->cons_len, r->owner, MBOX_RING_OFF_CONS);
-	if (p == MAP_FAILED) {
-		r->cons = NULL;
-		goto fail;
-	}
-	r->cons = p;
-
-	r->prod_len = c->prod_size;
-	p = map_part(r->fd, r->prod_len, !r->owner, MBOX_RING_OFF_PROD);
-	if (p == MAP_FAILED) {
-		r->prod = NULL;
-		goto fail;
-	}
-	r->prod = p;
-	r->slots = (unsigned char *)p + c->slots_offset;
-	r->head = MBOX_RING_LOAD(&r->cons->head, memory_order_acquire);
 	errno = saved;
 	return 0;
 
@@ -118,20 +189,10 @@ fail:
 int mbox_ring_unmap(struct mbox_ring *r)
 {
 	int saved = errno;
-	int err = 0;
 
-	if (r->prod && munmap(r->prod, r->prod_len) < 0)
-		err = -errno;
-	if (r->cons && munmap(r->cons, r->cons_len) < 0 && !err)
-		err = -errno;
-	if (r->ctrl && munmap((void *)r->ctrl, r->ctrl_len) < 0 && !err)
-		err = -errno;
-	if (r->fd >= 0 && close(r->fd) < 0 && errno != EINTR && !err)
-		err = -errno;
-	memset(r, 0, sizeof(*r));
-	r->fd = -1;
+	unmap_all(r);
 	errno = saved;
-	return err;
+	return 0;
 }
 
 int mbox_ring_wait(struct mbox_ring *r, const struct timespec *abs_monotonic,
@@ -164,13 +225,155 @@ int mbox_ring_wake(struct mbox_ring *r)
 }
 
 /*
- * The fast path saw impossible indices.  Ask the kernel to look (a
- * non-blocking wait): if it agrees it marks the ring corrupt for every
- * user of it.  The caller fails with -EBADMSG either way.
+ * Producer: the fast path saw impossible indices in its own segment.  A
+ * non-blocking wait lets the kernel judge (and cut the segment off if it
+ * agrees); the caller fails with -EBADMSG either way.
  */
 void mbox_ring_corrupt_(struct mbox_ring *r)
 {
 	mbox_ring_wait(r, NULL, 1);
+}
+
+/* Consumer: the kernel's word for the ring as a whole. */
+static int ring_state(const struct mbox_ring *r)
+{
+	uint32_t flags = MBOX_RING_LOAD(&r->ctrl->flags, memory_order_relaxed);
+
+	if (flags & MBOX_RING_DEAD)
+		return -EPIPE;
+	if (flags & MBOX_RING_GONE)
+		return -ECONNRESET;
+	return 0;
+}
+
+/*
+ * Brings the consumer's view of @seg up to date with CTRL.  Returns the
+ * segment's state; a new producer in it starts the view from its head.
+ */
+static uint32_t seg_sync(struct mbox_ring *r, uint32_t seg)
+{
+	const struct mbox_ring_seg_info *si = &r->ctrl->seg[seg];
+	struct mbox_ring_segl *l = &r->segl[seg];
+	uint32_t state = MBOX_RING_LOAD(&si->state, memory_order_acquire);
+	uint32_t gen = MBOX_RING_LOAD(&si->gen, memory_order_relaxed);
+
+	if (gen != l->gen && state != MBOX_RING_SEG_FREE) {
+		l->gen = gen;
+		l->head = MBOX_RING_LOAD(&mbox_ring_ccons_(r, seg)->head,
+					 memory_order_relaxed);
+		l->pid = si->pid;
+		l->uid = si->uid;
+		l->released = 0;
+	}
+	return state;
+}
+
+/* Gives a CLOSED or CUT segment back, once per producer. */
+static void seg_give_back(struct mbox_ring *r, uint32_t seg)
+{
+	if (r->segl[seg].released)
+		return;
+	r->segl[seg].released = 1;
+	ring_seg_op(r, seg, MBOX_RING_SEG_RELEASE);
+}
+
+/*
+ * Looks at @seg on the slow path: 0 with @m filled, -EAGAIN (nothing
+ * there now), 1 (dropped from the busy set), -EBADMSG (a bad record,
+ * dropped and reported).
+ */
+static int seg_visit(struct mbox_ring *r, uint32_t seg,
+		     struct mbox_ring_msg *m)
+{
+	struct mbox_ring_seg_cons *c = mbox_ring_ccons_(r, seg);
+	struct mbox_ring_segl *l = &r->segl[seg];
+	const struct mbox_ring_slot *s;
+	uint32_t state = seg_sync(r, seg), seq, len, flags;
+	unsigned int tries;
+
+	if (state == MBOX_RING_SEG_FREE)
+		return 1;
+	if (state == MBOX_RING_SEG_CUT) {
+		seg_give_back(r, seg);
+		return 1;
+	}
+	r->cur = seg;
+	for (tries = 0;; tries++) {
+		r->burst = 0;
+		if (!mbox_ring_take_(r, m)) {
+			/* Busy: its producer need not wake us. */
+			if (MBOX_RING_LOAD(&c->need_wake, memory_order_relaxed))
+				MBOX_RING_STORE(&c->need_wake, 0,
+						memory_order_relaxed);
+			return 0;
+		}
+		s = mbox_ring_cslot_(r, seg, l->head);
+		seq = MBOX_RING_LOAD(&s->seq, memory_order_acquire);
+		if (seq != l->head + 1)
+			break;
+		len = MBOX_RING_LOAD(&s->len, memory_order_relaxed);
+		flags = MBOX_RING_LOAD(&s->flags, memory_order_relaxed);
+		if (flags & ~MBOX_RING_SLOT_FLAGS || len > r->payload_max) {
+			/* A bad record: the kernel judges, it is dropped. */
+			ring_seg_op(r, seg, MBOX_RING_SEG_CHECK);
+			mbox_ring_release(r);
+			return -EBADMSG;
+		}
+		/*
+		 * A good record committed after the fast path looked, or a
+		 * state change: look again, then leave it to the next call.
+		 */
+		if (tries == 2)
+			return -EAGAIN;
+	}
+	if (seq != l->head + 1 - r->nslots) {
+		/* Impossible indices: cut off if the kernel agrees. */
+		if (ring_seg_op(r, seg, MBOX_RING_SEG_CHECK) == 1) {
+			seg_give_back(r, seg);
+			return 1;
+		}
+		return -EAGAIN;
+	}
+	/* Empty. */
+	if (state == MBOX_RING_SEG_CLOSED) {
+		seg_give_back(r, seg);
+		return 1;
+	}
+	/*
+	 * Dropped from the busy set only once the kernel has armed it (we
+	 * slept or polled since): then a commit puts it in the ready set.
+	 */
+	if (MBOX_RING_LOAD(&c->need_wake, memory_order_relaxed))
+		return 1;
+	return -EAGAIN;
+}
+
+int mbox_ring_next_(struct mbox_ring *r, struct mbox_ring_msg *m)
+{
+	_Atomic uint64_t *ready = (_Atomic uint64_t *)(void *)r->cons;
+	uint32_t i, seg;
+	int err, bad = 0;
+
+	err = ring_state(r);
+	if (err)
+		return err;
+	if (atomic_load_explicit(ready, memory_order_relaxed))
+		r->active |= atomic_exchange_explicit(ready, 0,
+						      memory_order_acquire);
+	/* Round robin, starting after the current segment. */
+	for (i = 1; i <= r->nsegs && r->active; i++) {
+		seg = (r->cur + i) % r->nsegs;
+		if (!(r->active & (UINT64_C(1) << seg)))
+			continue;
+		err = seg_visit(r, seg, m);
+		if (err == 0)
+			return 0;
+		if (err == 1)
+			r->active &= ~(UINT64_C(1) << seg);
+		else if (err == -EBADMSG)
+			bad = 1;
+	}
+	return bad ? -EBADMSG : -EAGAIN;
 }
 
 int mbox_ring_send_timed(struct mbox_ring *r, const void *buf, uint32_t len,
@@ -194,21 +397,44 @@ int mbox_ring_send(struct mbox_ring *r, const void *buf, uint32_t len,
 	return mbox_ring_send_timed(r, buf, len, type, NULL);
 }
 
-ssize_t mbox_ring_recv_timed(struct mbox_ring *r, void *buf, size_t size,
-			     uint32_t *type,
-			     const struct timespec *abs_monotonic)
+ssize_t mbox_ring_recvmsg(struct mbox_ring *r, void *buf, size_t size,
+			  struct mbox_ring_msg *m,
+			  const struct timespec *abs_monotonic)
 {
-	ssize_t n;
+	struct mbox_ring_msg msg;
 	int err;
 
 	for (;;) {
-		n = mbox_ring_recv_nb(r, buf, size, type);
-		if (n != -EAGAIN)
-			return n;
+		err = mbox_ring_peek(r, &msg);
+		if (!err)
+			break;
+		if (err != -EAGAIN)
+			return err;
 		err = mbox_ring_wait(r, abs_monotonic, 0);
 		if (err)
 			return err;
 	}
+	if (msg.len > size)
+		return -EMSGSIZE;
+	memcpy(buf, msg.buf, msg.len);
+	if (m) {
+		*m = msg;
+		m->buf = NULL;
+	}
+	mbox_ring_release(r);
+	return (ssize_t)msg.len;
+}
+
+ssize_t mbox_ring_recv_timed(struct mbox_ring *r, void *buf, size_t size,
+			     uint32_t *type,
+			     const struct timespec *abs_monotonic)
+{
+	struct mbox_ring_msg m;
+	ssize_t n = mbox_ring_recvmsg(r, buf, size, &m, abs_monotonic);
+
+	if (n >= 0 && type)
+		*type = m.type;
+	return n;
 }
 
 ssize_t mbox_ring_recv(struct mbox_ring *r, void *buf, size_t size,

@@ -12,6 +12,7 @@
  */
 #include "kselftest_harness.h"
 #include "mbox_util.h"
+#include "mbox_ring.h"
 
 #include <jansson.h>
 #include <libgen.h>
@@ -531,6 +532,42 @@ TEST_F(ctl, show_reports_identity_and_configuration)
 	EXPECT_EQ(0, jbool(j, "ring"));
 	EXPECT_EQ(0, jbool(j, "full"));
 	json_decref(j);
+}
+
+TEST_F(ctl, show_reports_ring_traffic_and_corrupt_producers)
+{
+	struct mbox_attr a = MBOX_ATTR_BOUNDED(4, 64);
+	struct mbox_ring cons, prod;
+	char buf[64];
+	uint64_t id;
+	int owner, user;
+	json_t *j;
+
+	a.fd_flags = O_CLOEXEC;
+	owner = track(self, mbox_create(&a, NULL, &id));
+	ASSERT_LE(0, owner);
+	user = track(self, mbox_open_id(id, O_CLOEXEC));
+	ASSERT_LE(0, user);
+	ASSERT_EQ(0, mbox_ring_setup(owner, 2, 8, 64));
+	ASSERT_EQ(0, mbox_ring_map(&cons, owner));
+	ASSERT_EQ(0, mbox_ring_map(&prod, user));
+	ASSERT_EQ(0, mbox_ring_send_nb(&prod, "a", 1, 0));
+	ASSERT_EQ(0, mbox_ring_send_nb(&prod, "b", 1, 0));
+	ASSERT_EQ(1, mbox_ring_recv_nb(&cons, buf, sizeof(buf), NULL));
+	ASSERT_EQ(1, mbox_ring_recv_nb(&cons, buf, sizeof(buf), NULL));
+	/* An impossible tail: the kernel cuts this producer off. */
+	prod.sdata->tail = 1000;
+	EXPECT_EQ(-EBADMSG, mbox_ring_wake(&prod));
+
+	j = show(_metadata, AS_ROOT, id);
+	EXPECT_EQ(1, jbool(j, "ring"));
+	EXPECT_EQ(2, jint(j, "ring_messages"));
+	EXPECT_EQ(2 * 48, jint(j, "ring_slot_bytes"));
+	EXPECT_EQ(0, jint(j, "ring_discarded"));
+	EXPECT_EQ(1, jint(j, "ring_corrupt"));
+	json_decref(j);
+	mbox_ring_unmap(&prod);
+	mbox_ring_unmap(&cons);
 }
 
 TEST_F(ctl, show_by_name_finds_the_same_mailbox_as_by_id)

@@ -291,9 +291,10 @@ TEST_F(module, rmmod_is_refused_while_only_ring_mappings_are_left)
 {
 	int dev = dev_open(), owner, user;
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	struct mbox_ring_ctrl *ctrl, *uctrl;
+	struct mbox_ring_seg_cons *uctrl;
 	struct mbox_ring_setup s;
-	void *prod, *cons;
+	struct mbox_ring_info in;
+	void *prod, *cons, *ctrl;
 	uint64_t id;
 
 	ASSERT_LE(0, dev);
@@ -303,20 +304,23 @@ TEST_F(module, rmmod_is_refused_while_only_ring_mappings_are_left)
 	ASSERT_LE(0, user);
 	close(dev);
 	memset(&s, 0, sizeof(s));
+	s.nsegs = 1;
 	s.nslots = 8;
 	s.slot_size = 64;
 	ASSERT_EQ(0, xioctl(owner, MBOX_IOC_RING_SETUP, &s));
+	ASSERT_EQ(0, xioctl(owner, MBOX_IOC_RING_INFO, &in));
+	ASSERT_LE(0, xioctl(user, MBOX_IOC_RING_ATTACH, NULL));
 	ctrl = mmap(NULL, page, PROT_READ, MAP_SHARED, owner,
 		    MBOX_RING_OFF_CTRL);
 	ASSERT_NE(MAP_FAILED, ctrl);
-	cons = mmap(NULL, ctrl->cons_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+	cons = mmap(NULL, in.cons_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		    owner, MBOX_RING_OFF_CONS);
 	ASSERT_NE(MAP_FAILED, cons);
-	prod = mmap(NULL, s.prod_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		    user, MBOX_RING_OFF_PROD);
+	prod = mmap(NULL, in.seg_data_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    user, MBOX_RING_OFF_SEG_DATA);
 	ASSERT_NE(MAP_FAILED, prod);
 	uctrl = mmap(NULL, page, PROT_READ, MAP_SHARED, user,
-		     MBOX_RING_OFF_CTRL);
+		     MBOX_RING_OFF_SEG_CONS);
 	ASSERT_NE(MAP_FAILED, uctrl);
 	close(owner);
 	close(user);
@@ -325,13 +329,13 @@ TEST_F(module, rmmod_is_refused_while_only_ring_mappings_are_left)
 	EXPECT_LT(0, module_refs());
 	EXPECT_EQ(0U, uctrl->flags & MBOX_RING_DEAD);
 	/* The owner's last mappings go: the owner is gone. */
-	ASSERT_EQ(0, munmap(cons, ctrl->cons_size));
+	ASSERT_EQ(0, munmap(cons, in.cons_size));
 	ASSERT_EQ(0, munmap(ctrl, page));
 	for (int i = 0; i < 200 && !(uctrl->flags & MBOX_RING_DEAD); i++)
 		sleep_ms(10);
 	EXPECT_EQ(MBOX_RING_DEAD, uctrl->flags & MBOX_RING_DEAD);
 	EXPECT_EQ(-EAGAIN, unload());
-	ASSERT_EQ(0, munmap(prod, s.prod_size));
+	ASSERT_EQ(0, munmap(prod, in.seg_data_size));
 	EXPECT_EQ(-EAGAIN, unload());
 	ASSERT_EQ(0, munmap(uctrl, page));
 	EXPECT_EQ(0, unload_settled());
@@ -443,24 +447,29 @@ TEST_F(module, rmmod_succeeds_after_a_watched_handle_closed_under_epoll)
 	close(ep);
 }
 
-/* Give @owner a ring, and map and unmap its slots (the PROD part). */
+/* Give @owner a ring, and map, touch and unmap its data (DATA part). */
 static int use_ring(int owner)
 {
 	struct mbox_ring_setup s;
-	void *prod;
+	struct mbox_ring_info in;
+	volatile unsigned char *data;
 	int ret;
 
 	memset(&s, 0, sizeof(s));
+	s.nsegs = 2;
 	s.nslots = 16;
 	s.slot_size = 64;
 	ret = xioctl(owner, MBOX_IOC_RING_SETUP, &s);
+	if (!ret)
+		ret = xioctl(owner, MBOX_IOC_RING_INFO, &in);
 	if (ret)
 		return ret;
-	prod = mmap(NULL, s.prod_size, PROT_READ, MAP_SHARED, owner,
-		    MBOX_RING_OFF_PROD);
-	if (prod == MAP_FAILED)
+	data = mmap(NULL, in.data_size, PROT_READ, MAP_SHARED, owner,
+		    MBOX_RING_OFF_DATA);
+	if (data == MAP_FAILED)
 		return -errno;
-	return munmap(prod, s.prod_size) ? -errno : 0;
+	(void)data[0];
+	return munmap((void *)data, in.data_size) ? -errno : 0;
 }
 
 /*

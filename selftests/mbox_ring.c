@@ -1,25 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mbox_ring: the shared ring (MBOX_IOC_RING_*, mmap of MBOX_RING_OFF_*,
- * libmbox's mbox_ring.h).
+ * mbox_ring: the segmented shared ring (MBOX_IOC_RING_*, mmap of
+ * MBOX_RING_OFF_*, libmbox's mbox_ring.h).
  *
- * Most tests map both sides in one process: the consumer view through the
- * owner handle, the producer view through the user handle.  Ring mappings
- * are not inherited by fork(), so children map again through the handles
- * they inherit.  Nothing waits without a deadline that ends the test.
+ * Each producer is a user handle with its own segment; most tests run
+ * producers in forked children that open their own handle, so that pids
+ * and segments differ.  Nothing waits without a deadline that ends the
+ * test.
  */
 #include "kselftest_harness.h"
 #include "mbox_util.h"
 #include <mbox/mbox_ring.h>
 
-#include <setjmp.h>
 #include <sys/epoll.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 
 #define MSG_SIZE	256
+#define NSEGS		4
 #define NSLOTS		8
 #define SLOT_SIZE	64
 #define PAYLOAD		(SLOT_SIZE - 16)
-#define WAIT_MS		10000	/* deadlines of waits that must not expire */
+#define WAIT_MS		10000
 
 static size_t page_size(void)
 {
@@ -31,7 +34,6 @@ static struct timespec deadline_ms(unsigned int ms)
 	return ns_to_ts(now_ns() + (uint64_t)ms * NSEC_PER_MSEC);
 }
 
-/* mmap() returning 0 or -errno, the address in *@out. */
 static int map_raw(int fd, size_t len, int prot, int flags, uint64_t off,
 		   void **out)
 {
@@ -51,6 +53,24 @@ static int ring_wait_raw(int fd, uint32_t flags, uint64_t timeout_ns)
 	w.flags = flags;
 	w.timeout_ns = timeout_ns;
 	return xioctl(fd, MBOX_IOC_RING_WAIT, &w);
+}
+
+static int seg_op(int fd, uint32_t seg, uint32_t op)
+{
+	struct mbox_ring_seg s;
+
+	memset(&s, 0, sizeof(s));
+	s.seg = seg;
+	s.op = op;
+	return xioctl(fd, MBOX_IOC_RING_SEG, &s);
+}
+
+static struct mbox_ring_info ring_info(int fd)
+{
+	struct mbox_ring_info i;
+
+	mbox_ring_info(fd, &i);
+	return i;
 }
 
 FIXTURE(ring) {
@@ -79,9 +99,9 @@ FIXTURE_SETUP(ring)
 FIXTURE_TEARDOWN(ring)
 {
 	reap_children();
-	if (self->cons.ctrl)
+	if (self->cons.fd >= 0)
 		mbox_ring_unmap(&self->cons);
-	if (self->prod.ctrl)
+	if (self->prod.fd >= 0)
 		mbox_ring_unmap(&self->prod);
 	if (self->user >= 0)
 		close(self->user);
@@ -89,138 +109,119 @@ FIXTURE_TEARDOWN(ring)
 		close(self->owner);
 }
 
-/* Set up the default ring and map both sides. */
-static int ring_up(FIXTURE_DATA(ring) *self, uint32_t nslots,
-		   uint32_t slot_size)
+/* Sets up a ring and maps the consumer side, and the fixture's producer. */
+static int ring_up(FIXTURE_DATA(ring) *self, uint32_t nsegs, uint32_t nslots)
 {
-	int ret = mbox_ring_setup(self->owner, nslots, slot_size);
+	int err = mbox_ring_setup(self->owner, nsegs, nslots, SLOT_SIZE);
 
-	if (ret)
-		return ret;
-	ret = mbox_ring_map(&self->cons, self->owner);
-	if (ret)
-		return ret;
+	if (err)
+		return err;
+	err = mbox_ring_map(&self->cons, self->owner);
+	if (err)
+		return err;
 	return mbox_ring_map(&self->prod, self->user);
 }
 
-static uint32_t ctrl_flags(const struct mbox_ring *r)
+/* A child producer with its own handle: @n messages "<tag>:<i>". */
+static int produce(uint64_t id, uint32_t tag, unsigned int n)
 {
-	return MBOX_RING_LOAD(&r->ctrl->flags, memory_order_relaxed);
+	struct timespec dl = deadline_ms(WAIT_MS);
+	struct mbox_ring r;
+	int fd, err = 0;
+	unsigned int i;
+	uint32_t v[2];
+
+	fd = mbox_open_id(id, O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	err = mbox_ring_map(&r, fd);
+	close(fd);
+	if (err)
+		return err;
+	for (i = 0; i < n && !err; i++) {
+		v[0] = tag;
+		v[1] = i;
+		err = mbox_ring_send_timed(&r, v, sizeof(v), tag, &dl);
+	}
+	mbox_ring_unmap(&r);
+	return err;
 }
 
-/* --------------------------------------------------------------- set-up */
+static ssize_t recv_ms(struct mbox_ring *r, void *buf, size_t size,
+		       struct mbox_ring_msg *m, unsigned int ms)
+{
+	struct timespec dl = deadline_ms(ms);
 
-TEST(version_reports_the_ring_feature)
+	return mbox_ring_recvmsg(r, buf, size, m, &dl);
+}
+
+/* ------------------------------------------------------------- set-up */
+
+TEST(version_reports_the_segmented_ring_feature)
 {
 	struct mbox_version v;
+	int dev = dev_open();
 
-	ASSERT_EQ(0, mbox_version(&v));
-	EXPECT_TRUE(v.features & MBOX_FEAT_RING);
-}
-
-TEST_F(ring, setup_reports_the_producer_part_size)
-{
-	struct mbox_ring_setup s;
-
-	memset(&s, 0, sizeof(s));
-	s.nslots = 64;
-	s.slot_size = 128;
-	ASSERT_EQ(0, xioctl(self->owner, MBOX_IOC_RING_SETUP, &s));
-	EXPECT_EQ(0, s.prod_size % page_size());
-	EXPECT_LE(64 + 64 * 128, s.prod_size);
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, xioctl(dev, MBOX_IOC_VERSION, &v));
+	EXPECT_TRUE(v.features & MBOX_FEAT_RING_SEG);
+	EXPECT_FALSE(v.features & MBOX_FEAT_RING);
+	close(dev);
 }
 
 TEST_F(ring, setup_on_a_user_handle_fails_eperm)
 {
-	EXPECT_EQ(-EPERM, mbox_ring_setup(self->user, NSLOTS, SLOT_SIZE));
+	EXPECT_EQ(-EPERM, mbox_ring_setup(self->user, 1, NSLOTS, SLOT_SIZE));
 }
 
 TEST_F(ring, setup_twice_fails_ebusy)
 {
-	ASSERT_EQ(0, mbox_ring_setup(self->owner, NSLOTS, SLOT_SIZE));
-	EXPECT_EQ(-EBUSY, mbox_ring_setup(self->owner, NSLOTS, SLOT_SIZE));
+	ASSERT_EQ(0, mbox_ring_setup(self->owner, 1, NSLOTS, SLOT_SIZE));
+	EXPECT_EQ(-EBUSY, mbox_ring_setup(self->owner, 1, NSLOTS, SLOT_SIZE));
 }
 
-TEST_F(ring, setup_after_mapping_fails_ebusy)
+TEST_F(ring, setup_with_bad_geometry_fails_einval)
 {
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	EXPECT_EQ(-EBUSY, mbox_ring_setup(self->owner, 16, SLOT_SIZE));
-	EXPECT_EQ(NSLOTS, self->cons.ctrl->nslots);
+	static const struct { uint32_t nsegs, nslots, slot_size; } bad[] = {
+		{ 0, NSLOTS, SLOT_SIZE },			/* no segment */
+		{ MBOX_RING_SEGS_MAX + 1, NSLOTS, SLOT_SIZE },
+		{ 1, 0, SLOT_SIZE },				/* no slot */
+		{ 1, 3, SLOT_SIZE },				/* not 2^n */
+		{ 1, MBOX_RING_SLOTS_MAX * 2, SLOT_SIZE },
+		{ 1, NSLOTS, SLOT_SIZE + 4 },			/* not 8n */
+		{ 1, NSLOTS, MBOX_RING_SLOT_SIZE_MIN - 8 },
+		{ 1, NSLOTS, MSG_SIZE + 24 },			/* > msg_size */
+		{ 64, 4096, 128 },				/* > bytes max */
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		EXPECT_EQ(-EINVAL, mbox_ring_setup(self->owner, bad[i].nsegs,
+						   bad[i].nslots,
+						   bad[i].slot_size))
+			TH_LOG("case %u", i);
+	EXPECT_EQ(0, ring_info(self->owner).nsegs);
 }
 
-TEST_F(ring, setup_with_zero_slots_fails_einval)
-{
-	EXPECT_EQ(-EINVAL, mbox_ring_setup(self->owner, 0, SLOT_SIZE));
-}
-
-TEST_F(ring, setup_with_slots_not_a_power_of_two_fails_einval)
-{
-	EXPECT_EQ(-EINVAL, mbox_ring_setup(self->owner, 12, SLOT_SIZE));
-}
-
-TEST_F(ring, setup_with_too_many_slots_fails_einval)
-{
-	EXPECT_EQ(-EINVAL, mbox_ring_setup(self->owner,
-					   2 * MBOX_RING_SLOTS_MAX, 32));
-}
-
-TEST_F(ring, setup_with_slot_size_not_a_multiple_of_8_fails_einval)
-{
-	EXPECT_EQ(-EINVAL, mbox_ring_setup(self->owner, NSLOTS, 60));
-}
-
-TEST_F(ring, setup_with_slot_size_below_minimum_fails_einval)
-{
-	EXPECT_EQ(-EINVAL, mbox_ring_setup(self->owner, NSLOTS,
-					   MBOX_RING_SLOT_SIZE_MIN - 8));
-}
-
-TEST_F(ring, setup_with_payload_above_msg_size_fails_einval)
-{
-	EXPECT_EQ(-EINVAL, mbox_ring_setup(self->owner, NSLOTS,
-					   MSG_SIZE + 16 + 8));
-	EXPECT_EQ(0, mbox_ring_setup(self->owner, NSLOTS, MSG_SIZE + 16));
-}
-
-TEST_F(ring, setup_above_total_byte_limit_fails_einval)
-{
-	struct mbox_attr a = MBOX_ATTR_BOUNDED(8, 65536);
-	int big = mbox_create(&a, NULL, NULL);
-
-	ASSERT_LE(0, big);
-	EXPECT_EQ(-EINVAL, mbox_ring_setup(big, 1024, 65536));
-	close(big);
-}
-
-TEST_F(ring, setup_with_flags_fails_einval)
+TEST_F(ring, setup_with_flags_or_reserved_fails_einval)
 {
 	struct mbox_ring_setup s;
 
 	memset(&s, 0, sizeof(s));
+	s.nsegs = 1;
 	s.nslots = NSLOTS;
 	s.slot_size = SLOT_SIZE;
 	s.flags = 1;
 	EXPECT_EQ(-EINVAL, xioctl(self->owner, MBOX_IOC_RING_SETUP, &s));
-}
-
-TEST_F(ring, setup_with_reserved_fields_fails_einval)
-{
-	struct mbox_ring_setup s;
-
-	memset(&s, 0, sizeof(s));
-	s.nslots = NSLOTS;
-	s.slot_size = SLOT_SIZE;
-	s.reserved[2] = 1;
-	EXPECT_EQ(-EINVAL, xioctl(self->owner, MBOX_IOC_RING_SETUP, &s));
-	s.reserved[2] = 0;
-	s.reserved0 = 1;
+	s.flags = 0;
+	s.reserved[1] = 1;
 	EXPECT_EQ(-EINVAL, xioctl(self->owner, MBOX_IOC_RING_SETUP, &s));
 }
 
-TEST_F(ring, setup_from_a_bad_pointer_fails_efault_and_sets_nothing_up)
+TEST_F(ring, setup_from_a_bad_pointer_fails_efault)
 {
 	EXPECT_EQ(-EFAULT, xioctl(self->owner, MBOX_IOC_RING_SETUP, bad_ptr()));
-	EXPECT_EQ(0, mbox_ring_setup(self->owner, NSLOTS, SLOT_SIZE));
+	EXPECT_EQ(0, ring_info(self->owner).nsegs);
 }
 
 TEST_F(ring, setup_beyond_the_user_byte_quota_fails_enobufs)
@@ -230,925 +231,874 @@ TEST_F(ring, setup_beyond_the_user_byte_quota_fails_enobufs)
 
 	ASSERT_EQ(0, param_read("user_bytes_max", &saved));
 	ASSERT_EQ(0, param_write("user_bytes_max", 4096));
-	ret = mbox_ring_setup(self->owner, NSLOTS, SLOT_SIZE);
+	ret = mbox_ring_setup(self->owner, 1, NSLOTS, SLOT_SIZE);
 	param_write("user_bytes_max", saved);
 	EXPECT_EQ(-ENOBUFS, ret);
 }
 
-/* ---------------------------------------------------------------- mmap */
-
-TEST_F(ring, mmap_without_a_ring_fails_enodev)
+TEST_F(ring, info_reports_geometry_and_the_callers_segment)
 {
-	void *p = NULL;
+	struct mbox_ring_info o, u;
 
-	EXPECT_EQ(-ENODEV, map_raw(self->owner, page_size(), PROT_READ,
-				   MAP_SHARED, MBOX_RING_OFF_CTRL, &p));
+	ASSERT_EQ(0, ring_up(self, NSEGS, NSLOTS));
+	o = ring_info(self->owner);
+	u = ring_info(self->user);
+	EXPECT_EQ(NSEGS, o.nsegs);
+	EXPECT_EQ(NSLOTS, o.nslots);
+	EXPECT_EQ(SLOT_SIZE, o.slot_size);
+	EXPECT_EQ(-1, o.seg);
+	EXPECT_EQ(1, o.attached);
+	EXPECT_EQ(page_size(), o.ctrl_size);
+	EXPECT_EQ((NSEGS + 1) * page_size(), o.cons_size);
+	EXPECT_EQ(NSEGS * (uint64_t)o.seg_data_size, o.data_size);
+	EXPECT_EQ(self->prod.seg, u.seg);
+	EXPECT_EQ(0, u.cons_size);
 }
 
-TEST_F(ring, mmap_of_an_unknown_offset_fails_einval)
-{
-	void *p = NULL;
+/* ------------------------------------------------- teardown and attach */
 
-	ASSERT_EQ(0, mbox_ring_setup(self->owner, NSLOTS, SLOT_SIZE));
-	EXPECT_EQ(-EINVAL, map_raw(self->user, page_size(), PROT_READ,
-				   MAP_SHARED, page_size(), &p));
+TEST_F(ring, teardown_errors)
+{
+	EXPECT_EQ(-ENODEV, mbox_ring_teardown(self->owner));
+	ASSERT_EQ(0, mbox_ring_setup(self->owner, 1, NSLOTS, SLOT_SIZE));
+	EXPECT_EQ(-EPERM, xioctl(self->user, MBOX_IOC_RING_TEARDOWN, NULL));
+	EXPECT_EQ(-EINVAL, ioctl(self->owner, MBOX_IOC_RING_TEARDOWN, 1) ?
+		  -errno : 0);
+	EXPECT_EQ(0, mbox_ring_teardown(self->owner));
+	EXPECT_EQ(0, ring_info(self->owner).nsegs);
 }
 
-TEST_F(ring, mmap_with_a_wrong_length_fails_einval)
+TEST_F(ring, attach_errors_and_idempotence)
 {
-	void *p = NULL;
+	int a, b, fd;
 
-	ASSERT_EQ(0, mbox_ring_setup(self->owner, NSLOTS, SLOT_SIZE));
-	EXPECT_EQ(-EINVAL, map_raw(self->user, 2 * page_size(), PROT_READ,
-				   MAP_SHARED, MBOX_RING_OFF_CTRL, &p));
+	EXPECT_EQ(-ENODEV, xioctl(self->user, MBOX_IOC_RING_ATTACH, NULL));
+	ASSERT_EQ(0, mbox_ring_setup(self->owner, 2, NSLOTS, SLOT_SIZE));
+	EXPECT_EQ(-EPERM, xioctl(self->owner, MBOX_IOC_RING_ATTACH, NULL));
+	EXPECT_EQ(-EINVAL, ioctl(self->user, MBOX_IOC_RING_ATTACH, 1) ?
+		  -errno : 0);
+	a = xioctl(self->user, MBOX_IOC_RING_ATTACH, NULL);
+	ASSERT_LE(0, a);
+	EXPECT_EQ(a, xioctl(self->user, MBOX_IOC_RING_ATTACH, NULL));
+	fd = mbox_open_id(self->id, O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	b = xioctl(fd, MBOX_IOC_RING_ATTACH, NULL);
+	EXPECT_LE(0, b);
+	EXPECT_NE(a, b);
+	close(fd);
+	/* Closed, but not given back by the consumer yet. */
+	fd = mbox_open_id(self->id, O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-ENOSPC, xioctl(fd, MBOX_IOC_RING_ATTACH, NULL));
+	EXPECT_EQ(0, seg_op(self->owner, (uint32_t)b, MBOX_RING_SEG_RELEASE));
+	EXPECT_EQ(b, xioctl(fd, MBOX_IOC_RING_ATTACH, NULL));
+	close(fd);
 }
 
-TEST_F(ring, private_mapping_fails_einval)
+TEST_F(ring, seg_command_errors)
 {
-	void *p = NULL;
+	struct mbox_ring_seg s;
 
-	ASSERT_EQ(0, mbox_ring_setup(self->owner, NSLOTS, SLOT_SIZE));
-	EXPECT_EQ(-EINVAL, map_raw(self->user, page_size(), PROT_READ,
-				   MAP_PRIVATE, MBOX_RING_OFF_CTRL, &p));
-}
-
-TEST_F(ring, writable_mapping_of_ctrl_fails_eacces)
-{
-	void *p = NULL;
-
-	ASSERT_EQ(0, mbox_ring_setup(self->owner, NSLOTS, SLOT_SIZE));
-	EXPECT_EQ(-EACCES, map_raw(self->owner, page_size(),
-				   PROT_READ | PROT_WRITE, MAP_SHARED,
-				   MBOX_RING_OFF_CTRL, &p));
-}
-
-TEST_F(ring, user_handle_mapping_consumer_side_writable_fails_eacces)
-{
-	void *p = NULL;
-
-	ASSERT_EQ(0, mbox_ring_setup(self->owner, NSLOTS, SLOT_SIZE));
-	EXPECT_EQ(-EACCES, map_raw(self->user, page_size(),
-				   PROT_READ | PROT_WRITE, MAP_SHARED,
-				   MBOX_RING_OFF_CONS, &p));
-}
-
-TEST_F(ring, owner_handle_mapping_producer_side_writable_fails_eacces)
-{
-	struct mbox_ring_setup s;
-	void *p = NULL;
-
+	EXPECT_EQ(-ENODEV, seg_op(self->owner, 0, MBOX_RING_SEG_CHECK));
+	ASSERT_EQ(0, ring_up(self, 2, NSLOTS));
+	EXPECT_EQ(-EPERM, seg_op(self->user, 0, MBOX_RING_SEG_CHECK));
+	EXPECT_EQ(-EINVAL, seg_op(self->owner, 2, MBOX_RING_SEG_CHECK));
+	EXPECT_EQ(-EINVAL, seg_op(self->owner, 0, 99));
+	/* An attached segment is not the consumer's to give back. */
+	EXPECT_EQ(-EINVAL, seg_op(self->owner, (uint32_t)self->prod.seg,
+				  MBOX_RING_SEG_RELEASE));
+	EXPECT_EQ(0, seg_op(self->owner, (uint32_t)self->prod.seg,
+			    MBOX_RING_SEG_CHECK));
 	memset(&s, 0, sizeof(s));
-	s.nslots = NSLOTS;
-	s.slot_size = SLOT_SIZE;
-	ASSERT_EQ(0, xioctl(self->owner, MBOX_IOC_RING_SETUP, &s));
-	EXPECT_EQ(-EACCES, map_raw(self->owner, s.prod_size,
-				   PROT_READ | PROT_WRITE, MAP_SHARED,
-				   MBOX_RING_OFF_PROD, &p));
+	s.op = MBOX_RING_SEG_CHECK;
+	s.reserved[0] = 1;
+	EXPECT_EQ(-EINVAL, xioctl(self->owner, MBOX_IOC_RING_SEG, &s));
+	EXPECT_EQ(-EFAULT, xioctl(self->owner, MBOX_IOC_RING_SEG, bad_ptr()));
 }
 
-TEST_F(ring, executable_mapping_fails_eacces)
-{
-	void *p = NULL;
+/* --------------------------------------------------------------- mmap */
 
-	ASSERT_EQ(0, mbox_ring_setup(self->owner, NSLOTS, SLOT_SIZE));
-	EXPECT_EQ(-EACCES, map_raw(self->owner, page_size(),
-				   PROT_READ | PROT_EXEC, MAP_SHARED,
+TEST_F(ring, mmap_error_paths)
+{
+	size_t pg = page_size();
+	struct mbox_ring_info in;
+	void *p;
+
+	EXPECT_EQ(-ENODEV, map_raw(self->owner, pg, PROT_READ, MAP_SHARED,
 				   MBOX_RING_OFF_CTRL, &p));
+	ASSERT_EQ(0, mbox_ring_setup(self->owner, 2, NSLOTS, SLOT_SIZE));
+	in = ring_info(self->owner);
+	/* A user handle without a segment has nothing to map. */
+	EXPECT_EQ(-ENODEV, map_raw(self->user, pg, PROT_READ, MAP_SHARED,
+				   MBOX_RING_OFF_SEG_CONS, &p));
+	ASSERT_LE(0, xioctl(self->user, MBOX_IOC_RING_ATTACH, NULL));
+	EXPECT_EQ(-EINVAL, map_raw(self->owner, pg, PROT_READ, MAP_SHARED,
+				   0x50000000, &p));
+	EXPECT_EQ(-EINVAL, map_raw(self->owner, 2 * pg, PROT_READ, MAP_SHARED,
+				   MBOX_RING_OFF_CTRL, &p));
+	EXPECT_EQ(-EINVAL, map_raw(self->owner, pg, PROT_READ, MAP_PRIVATE,
+				   MBOX_RING_OFF_CTRL, &p));
+	EXPECT_EQ(-EACCES, map_raw(self->owner, pg, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, MBOX_RING_OFF_CTRL, &p));
+	EXPECT_EQ(-EACCES, map_raw(self->owner, in.data_size,
+				   PROT_READ | PROT_WRITE, MAP_SHARED,
+				   MBOX_RING_OFF_DATA, &p));
+	EXPECT_EQ(-EACCES, map_raw(self->owner, pg, PROT_READ | PROT_EXEC,
+				   MAP_SHARED, MBOX_RING_OFF_CTRL, &p));
+	EXPECT_EQ(-EACCES, map_raw(self->user, pg, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, MBOX_RING_OFF_SEG_CONS, &p));
+	/* Each side maps its own parts only. */
+	EXPECT_EQ(-EINVAL, map_raw(self->owner, pg, PROT_READ, MAP_SHARED,
+				   MBOX_RING_OFF_SEG_CONS, &p));
+	EXPECT_EQ(-EINVAL, map_raw(self->user, pg, PROT_READ, MAP_SHARED,
+				   MBOX_RING_OFF_CTRL, &p));
+	EXPECT_EQ(-EINVAL, map_raw(self->user, in.cons_size, PROT_READ,
+				   MAP_SHARED, MBOX_RING_OFF_CONS, &p));
+	EXPECT_EQ(-EINVAL, map_raw(self->user, in.data_size, PROT_READ,
+				   MAP_SHARED, MBOX_RING_OFF_DATA, &p));
 }
 
-TEST_F(ring, read_only_part_cannot_be_made_writable_by_mprotect)
+TEST_F(ring, read_only_parts_cannot_be_made_writable_or_grow)
 {
-	void *p = NULL;
-
-	ASSERT_EQ(0, mbox_ring_setup(self->owner, NSLOTS, SLOT_SIZE));
-	ASSERT_EQ(0, map_raw(self->user, page_size(), PROT_READ, MAP_SHARED,
-			     MBOX_RING_OFF_CONS, &p));
-	EXPECT_EQ(-1, mprotect(p, page_size(), PROT_READ | PROT_WRITE));
-	EXPECT_EQ(EACCES, errno);
-	munmap(p, page_size());
-}
-
-TEST_F(ring, mapping_cannot_grow_with_mremap)
-{
+	size_t pg = page_size();
 	void *p = NULL, *q;
 
-	ASSERT_EQ(0, mbox_ring_setup(self->owner, NSLOTS, SLOT_SIZE));
-	ASSERT_EQ(0, map_raw(self->user, page_size(), PROT_READ, MAP_SHARED,
-			     MBOX_RING_OFF_CTRL, &p));
-	q = mremap(p, page_size(), 2 * page_size(), MREMAP_MAYMOVE);
+	ASSERT_EQ(0, ring_up(self, 1, NSLOTS));
+	ASSERT_EQ(0, map_raw(self->user, pg, PROT_READ, MAP_SHARED,
+			     MBOX_RING_OFF_SEG_CONS, &p));
+	EXPECT_EQ(-1, mprotect(p, pg, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+	q = mremap(p, pg, 2 * pg, MREMAP_MAYMOVE);
 	EXPECT_EQ(MAP_FAILED, q);
-	munmap(q == MAP_FAILED ? p : q, page_size());
+	munmap(p, pg);
+}
+
+TEST_F(ring, ring_pages_cannot_be_pinned)
+{
+	struct iovec iov;
+	int pfd[2];
+
+	ASSERT_EQ(0, ring_up(self, 1, NSLOTS));
+	ASSERT_EQ(0, pipe2(pfd, O_CLOEXEC));
+	iov.iov_base = self->prod.sdata;
+	iov.iov_len = 64;
+	EXPECT_EQ(-1, vmsplice(pfd[1], &iov, 1, 0));
+	EXPECT_EQ(EFAULT, errno);
+	close(pfd[0]);
+	close(pfd[1]);
 }
 
 TEST_F(ring, mmap_after_owner_death_fails_epipe)
 {
-	void *p = NULL;
+	void *p;
 
-	ASSERT_EQ(0, mbox_ring_setup(self->owner, NSLOTS, SLOT_SIZE));
+	ASSERT_EQ(0, mbox_ring_setup(self->owner, 1, NSLOTS, SLOT_SIZE));
+	ASSERT_LE(0, xioctl(self->user, MBOX_IOC_RING_ATTACH, NULL));
 	close(self->owner);
 	self->owner = -1;
 	EXPECT_EQ(-EPIPE, map_raw(self->user, page_size(), PROT_READ,
-				  MAP_SHARED, MBOX_RING_OFF_CTRL, &p));
+				  MAP_SHARED, MBOX_RING_OFF_SEG_CONS, &p));
 }
 
-TEST_F(ring, ctrl_describes_the_geometry)
-{
-	ASSERT_EQ(0, ring_up(self, 16, 128));
-	EXPECT_EQ(16, self->prod.ctrl->nslots);
-	EXPECT_EQ(128, self->prod.ctrl->slot_size);
-	EXPECT_EQ(112, self->prod.payload_max);
-	EXPECT_EQ(0, self->prod.ctrl->flags);
-	EXPECT_EQ(0, self->prod.ctrl->prod_size % page_size());
-}
-
-/* ------------------------------------------------------- wait and wake */
-
-TEST_F(ring, wait_without_a_ring_fails_enodev)
-{
-	EXPECT_EQ(-ENODEV, ring_wait_raw(self->owner, MBOX_MSG_NONBLOCK, 0));
-}
-
-TEST_F(ring, wait_with_unknown_flags_fails_einval)
-{
-	ASSERT_EQ(0, mbox_ring_setup(self->owner, NSLOTS, SLOT_SIZE));
-	EXPECT_EQ(-EINVAL, ring_wait_raw(self->owner, 1u << 7, 0));
-}
-
-TEST_F(ring, wait_with_reserved_fields_fails_einval)
+TEST_F(ring, wait_and_wake_error_paths)
 {
 	struct mbox_ring_wait w;
 
-	ASSERT_EQ(0, mbox_ring_setup(self->owner, NSLOTS, SLOT_SIZE));
-	memset(&w, 0, sizeof(w));
-	w.flags = MBOX_MSG_NONBLOCK;
-	w.reserved[1] = 1;
-	EXPECT_EQ(-EINVAL, xioctl(self->owner, MBOX_IOC_RING_WAIT, &w));
-}
-
-TEST_F(ring, wait_with_timeout_but_no_timeout_flag_fails_einval)
-{
-	ASSERT_EQ(0, mbox_ring_setup(self->owner, NSLOTS, SLOT_SIZE));
-	EXPECT_EQ(-EINVAL, ring_wait_raw(self->owner, MBOX_MSG_NONBLOCK, 5));
-}
-
-TEST_F(ring, wait_with_timeout_beyond_ktime_max_fails_einval)
-{
-	ASSERT_EQ(0, mbox_ring_setup(self->owner, NSLOTS, SLOT_SIZE));
-	EXPECT_EQ(-EINVAL, ring_wait_raw(self->owner, MBOX_MSG_TIMEOUT,
-					 UINT64_MAX));
-}
-
-TEST_F(ring, wait_from_a_bad_pointer_fails_efault)
-{
-	ASSERT_EQ(0, mbox_ring_setup(self->owner, NSLOTS, SLOT_SIZE));
-	EXPECT_EQ(-EFAULT, xioctl(self->owner, MBOX_IOC_RING_WAIT, bad_ptr()));
-}
-
-TEST_F(ring, consumer_wait_on_an_empty_ring_nonblock_fails_eagain)
-{
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	EXPECT_EQ(-EAGAIN, ring_wait_raw(self->owner, MBOX_MSG_NONBLOCK, 0));
-}
-
-TEST_F(ring, consumer_wait_on_an_o_nonblock_handle_fails_eagain)
-{
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	ASSERT_EQ(0, fcntl(self->owner, F_SETFL, O_NONBLOCK));
-	EXPECT_EQ(-EAGAIN, ring_wait_raw(self->owner, 0, 0));
-}
-
-TEST_F(ring, consumer_wait_past_its_deadline_fails_etimedout)
-{
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	EXPECT_EQ(-ETIMEDOUT,
-		  ring_wait_raw(self->owner, MBOX_MSG_TIMEOUT,
-				now_ns() + 20 * NSEC_PER_MSEC));
-}
-
-TEST_F(ring, consumer_wait_with_a_message_returns_at_once)
-{
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	ASSERT_EQ(0, mbox_ring_send_nb(&self->prod, "x", 1, 0));
-	EXPECT_EQ(0, ring_wait_raw(self->owner, MBOX_MSG_TIMEOUT, 1));
-}
-
-TEST_F(ring, producer_wait_on_a_full_ring_nonblock_fails_eagain)
-{
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	for (int i = 0; i < NSLOTS; i++)
-		ASSERT_EQ(0, mbox_ring_send_nb(&self->prod, "x", 1, 0));
-	EXPECT_EQ(-EAGAIN, mbox_ring_send_nb(&self->prod, "x", 1, 0));
-	EXPECT_EQ(-EAGAIN, ring_wait_raw(self->user, MBOX_MSG_NONBLOCK, 0));
-}
-
-TEST_F(ring, producer_wait_on_a_ring_with_room_returns_at_once)
-{
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	EXPECT_EQ(0, ring_wait_raw(self->user, 0, 0));
-}
-
-TEST_F(ring, wake_with_a_nonzero_argument_fails_einval)
-{
-	ASSERT_EQ(0, mbox_ring_setup(self->owner, NSLOTS, SLOT_SIZE));
-	EXPECT_EQ(-EINVAL, xioctl(self->user, MBOX_IOC_RING_WAKE,
-				  (void *)1));
-}
-
-TEST_F(ring, wake_without_a_ring_fails_enodev)
-{
+	EXPECT_EQ(-ENODEV, ring_wait_raw(self->owner, MBOX_MSG_NONBLOCK, 0));
+	EXPECT_EQ(-ENODEV, xioctl(self->owner, MBOX_IOC_RING_WAKE, NULL));
+	ASSERT_EQ(0, mbox_ring_setup(self->owner, 1, NSLOTS, SLOT_SIZE));
+	/* No segment attached through this handle. */
+	EXPECT_EQ(-ENODEV, ring_wait_raw(self->user, MBOX_MSG_NONBLOCK, 0));
 	EXPECT_EQ(-ENODEV, xioctl(self->user, MBOX_IOC_RING_WAKE, NULL));
-}
-
-TEST_F(ring, wake_on_either_side_succeeds)
-{
-	ASSERT_EQ(0, mbox_ring_setup(self->owner, NSLOTS, SLOT_SIZE));
-	EXPECT_EQ(0, xioctl(self->user, MBOX_IOC_RING_WAKE, NULL));
-	EXPECT_EQ(0, xioctl(self->owner, MBOX_IOC_RING_WAKE, NULL));
-}
-
-TEST_F(ring, unknown_ring_command_fails_enotty)
-{
+	EXPECT_EQ(-EINVAL, ring_wait_raw(self->owner, 1u << 7, 0));
+	EXPECT_EQ(-EINVAL, ioctl(self->owner, MBOX_IOC_RING_WAKE, 1) ?
+		  -errno : 0);
+	memset(&w, 0, sizeof(w));
+	w.reserved0 = 1;
+	EXPECT_EQ(-EINVAL, xioctl(self->owner, MBOX_IOC_RING_WAIT, &w));
+	EXPECT_EQ(-EFAULT, xioctl(self->owner, MBOX_IOC_RING_WAIT, bad_ptr()));
+	EXPECT_EQ(-EAGAIN, ring_wait_raw(self->owner, MBOX_MSG_NONBLOCK, 0));
+	EXPECT_EQ(-ETIMEDOUT, ring_wait_raw(self->owner, MBOX_MSG_TIMEOUT,
+					    now_ns() + 50 * NSEC_PER_MSEC));
 	EXPECT_EQ(-ENOTTY, xioctl(self->owner, _IO(MBOX_IOC_MAGIC, 0x2f),
 				  NULL));
 }
 
-static atomic_int signals_seen;
+/* ------------------------------------------------------------ traffic */
 
-static void on_signal(int sig)
+TEST_F(ring, round_trip_names_the_sender)
 {
-	(void)sig;
-	atomic_fetch_add(&signals_seen, 1);
+	struct mbox_ring_msg m;
+	char buf[PAYLOAD];
+	ssize_t n;
+
+	ASSERT_EQ(0, ring_up(self, NSEGS, NSLOTS));
+	EXPECT_EQ(-EAGAIN, mbox_ring_recv_nb(&self->cons, buf, sizeof(buf),
+					     NULL));
+	ASSERT_EQ(0, mbox_ring_send(&self->prod, "hello", 5, 42));
+	n = recv_ms(&self->cons, buf, sizeof(buf), &m, WAIT_MS);
+	ASSERT_EQ(5, n);
+	EXPECT_EQ(0, memcmp(buf, "hello", 5));
+	EXPECT_EQ(42, m.type);
+	EXPECT_EQ((uint32_t)self->prod.seg, m.seg);
+	EXPECT_EQ(getpid(), m.pid);
+	EXPECT_EQ(geteuid(), m.uid);
+	EXPECT_EQ(1, ring_info(self->owner).messages);
 }
 
-struct waiter {
-	pthread_t thread;
-	struct mbox_ring *r;
-	int fd;
-	atomic_int done;
-	int ret;
-	pid_t tid;
-};
-
-static void *waiter_fn(void *arg)
+TEST_F(ring, full_segment_fails_eagain_and_others_still_send)
 {
-	struct waiter *w = arg;
+	char buf[PAYLOAD];
+	unsigned int i;
+	pid_t pid;
 
-	w->tid = (pid_t)syscall(SYS_gettid);
-	w->ret = ring_wait_raw(w->fd, MBOX_MSG_TIMEOUT,
-			       now_ns() + WAIT_MS * NSEC_PER_MSEC);
-	atomic_store(&w->done, 1);
-	return NULL;
+	ASSERT_EQ(0, ring_up(self, 2, NSLOTS));
+	for (i = 0; i < NSLOTS; i++)
+		ASSERT_EQ(0, mbox_ring_send_nb(&self->prod, &i, 4, 0));
+	EXPECT_EQ(-EAGAIN, mbox_ring_send_nb(&self->prod, &i, 4, 0));
+	EXPECT_EQ(-EAGAIN, mbox_ring_wait(&self->prod, NULL, 1));
+	EXPECT_EQ(0, poll_one(self->user, POLLWRBAND, 0));
+	pid = fork_child();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		child_exit(produce(self->id, 7, 3));
+	EXPECT_EQ(0, child_wait(pid));
+	/* Round robin: at most the child's 3 before one of ours. */
+	for (i = 0; i < 4; i++)
+		if (recv_ms(&self->cons, buf, sizeof(buf), NULL, WAIT_MS) == 4)
+			break;
+	ASSERT_GT(4, i);
+	EXPECT_EQ(0, mbox_ring_wait(&self->prod, NULL, 1));
+	EXPECT_EQ(POLLWRBAND, poll_one(self->user, POLLWRBAND, 0));
 }
 
-static int waiter_start(struct waiter *w, int fd)
+TEST_F(ring, message_too_big_fails_emsgsize)
 {
-	memset(w, 0, sizeof(*w));
-	w->fd = fd;
-	w->tid = 0;
-	if (pthread_create(&w->thread, NULL, waiter_fn, w))
-		return -EAGAIN;
-	while (!__atomic_load_n(&w->tid, __ATOMIC_SEQ_CST))
-		sleep_ms(1);
-	return wait_blocked_in_ioctl(getpid(), w->tid, MBOX_IOC_RING_WAIT);
-}
+	char big[PAYLOAD + 1] = { 0 }, small[4];
 
-static int waiter_join(struct waiter *w)
-{
-	uint64_t deadline = now_ns() + WAIT_MS * NSEC_PER_MSEC;
-
-	while (!atomic_load(&w->done)) {
-		if (now_ns() > deadline)
-			return -ETIME;
-		sleep_ms(1);
-	}
-	pthread_join(w->thread, NULL);
-	return w->ret;
-}
-
-TEST_F(ring, consumer_wait_interrupted_by_a_signal_fails_eintr)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-	struct waiter w;
-
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
-	ASSERT_EQ(0, waiter_start(&w, self->owner));
-	pthread_kill(w.thread, SIGUSR1);
-	EXPECT_EQ(-EINTR, waiter_join(&w));
-}
-
-TEST_F(ring, consumer_wait_restarts_under_sa_restart_and_sees_the_message)
-{
-	struct sigaction sa = { .sa_handler = on_signal,
-				.sa_flags = SA_RESTART };
-	struct waiter w;
-
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
-	ASSERT_EQ(0, waiter_start(&w, self->owner));
-	pthread_kill(w.thread, SIGUSR1);
-	while (!atomic_load(&signals_seen))
-		sleep_ms(1);
-	ASSERT_EQ(0, wait_blocked_in_ioctl(getpid(), w.tid,
-					   MBOX_IOC_RING_WAIT));
-	EXPECT_FALSE(atomic_load(&w.done));
-	ASSERT_EQ(0, mbox_ring_send_nb(&self->prod, "x", 1, 0));
-	EXPECT_EQ(0, waiter_join(&w));
+	ASSERT_EQ(0, ring_up(self, 1, NSLOTS));
+	EXPECT_EQ(-EMSGSIZE, mbox_ring_send_nb(&self->prod, big, sizeof(big),
+					       0));
+	ASSERT_EQ(0, mbox_ring_send_nb(&self->prod, big, 8, 0));
+	EXPECT_EQ(-EMSGSIZE, mbox_ring_recv_nb(&self->cons, small,
+					       sizeof(small), NULL));
+	EXPECT_EQ(8, mbox_ring_recv_nb(&self->cons, big, sizeof(big), NULL));
 }
 
 TEST_F(ring, sleeping_consumer_is_woken_by_a_commit)
 {
-	struct waiter w;
 	char buf[PAYLOAD];
+	pid_t pid;
 
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	ASSERT_EQ(0, waiter_start(&w, self->owner));
-	EXPECT_NE(0, self->prod.cons->need_wake);
-	ASSERT_EQ(0, mbox_ring_send_nb(&self->prod, "hello", 5, 9));
-	EXPECT_EQ(0, waiter_join(&w));
-	EXPECT_EQ(5, mbox_ring_recv_nb(&self->cons, buf, sizeof(buf), NULL));
+	ASSERT_EQ(0, ring_up(self, NSEGS, NSLOTS));
+	pid = fork_child();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		sleep_ms(200);
+		child_exit(produce(self->id, 1, 1));
+	}
+	EXPECT_EQ(8, recv_ms(&self->cons, buf, sizeof(buf), NULL, WAIT_MS));
+	EXPECT_EQ(0, child_wait(pid));
 }
 
 TEST_F(ring, sleeping_producer_is_woken_by_a_release)
 {
-	struct waiter w;
 	char buf[PAYLOAD];
+	unsigned int i;
+	pid_t pid;
 
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	for (int i = 0; i < NSLOTS; i++)
-		ASSERT_EQ(0, mbox_ring_send_nb(&self->prod, "x", 1, 0));
-	ASSERT_EQ(0, waiter_start(&w, self->user));
-	EXPECT_EQ(1, self->cons.ctrl->prod_waiters);
-	EXPECT_EQ(1, mbox_ring_recv_nb(&self->cons, buf, sizeof(buf), NULL));
-	EXPECT_EQ(0, waiter_join(&w));
-	EXPECT_EQ(0, self->cons.ctrl->prod_waiters);
-}
-
-/* ------------------------------------------------------------ messages */
-
-TEST_F(ring, round_trip_preserves_payload_and_type)
-{
-	char out[PAYLOAD], in[PAYLOAD];
-	uint32_t type = 0;
-
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	for (size_t i = 0; i < sizeof(out); i++)
-		out[i] = (char)(i * 7 + 3);
-	ASSERT_EQ(0, mbox_ring_send_nb(&self->prod, out, PAYLOAD, 0xabcd));
-	ASSERT_EQ(PAYLOAD, mbox_ring_recv_nb(&self->cons, in, sizeof(in),
-					     &type));
-	EXPECT_EQ(0, memcmp(out, in, PAYLOAD));
-	EXPECT_EQ(0xabcd, type);
-}
-
-TEST_F(ring, empty_ring_recv_fails_eagain)
-{
-	char buf[PAYLOAD];
-
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	EXPECT_EQ(-EAGAIN, mbox_ring_recv_nb(&self->cons, buf, sizeof(buf),
-					     NULL));
-	/*
-	 * A consumer that only looks asks for no wake-ups: the kernel raises
-	 * need_wake when it sleeps or polls (see the next tests).
-	 */
-	EXPECT_EQ(0, self->cons.cons->need_wake);
-}
-
-TEST_F(ring, full_ring_send_fails_eagain_until_a_slot_is_released)
-{
-	char buf[PAYLOAD];
-
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	for (int i = 0; i < NSLOTS; i++)
-		ASSERT_EQ(0, mbox_ring_send_nb(&self->prod, "x", 1, 0));
-	EXPECT_EQ(-EAGAIN, mbox_ring_send_nb(&self->prod, "x", 1, 0));
-	EXPECT_EQ(1, mbox_ring_recv_nb(&self->cons, buf, sizeof(buf), NULL));
-	EXPECT_EQ(0, mbox_ring_send_nb(&self->prod, "x", 1, 0));
-	EXPECT_EQ(-EAGAIN, mbox_ring_send_nb(&self->prod, "x", 1, 0));
-}
-
-TEST_F(ring, message_above_the_slot_payload_fails_emsgsize)
-{
-	char buf[PAYLOAD + 1] = "";
-
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	EXPECT_EQ(-EMSGSIZE, mbox_ring_send_nb(&self->prod, buf, sizeof(buf),
-					       0));
-}
-
-TEST_F(ring, recv_into_a_short_buffer_fails_emsgsize_and_keeps_it)
-{
-	char buf[PAYLOAD];
-
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	ASSERT_EQ(0, mbox_ring_send_nb(&self->prod, "abcdef", 6, 0));
-	EXPECT_EQ(-EMSGSIZE, mbox_ring_recv_nb(&self->cons, buf, 3, NULL));
-	EXPECT_EQ(6, mbox_ring_recv_nb(&self->cons, buf, sizeof(buf), NULL));
-}
-
-TEST_F(ring, zero_copy_reserve_commit_and_abort)
-{
-	struct mbox_ring_res a, b;
-	struct mbox_ring_msg m;
-
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	ASSERT_EQ(0, mbox_ring_reserve(&self->prod, &a));
-	ASSERT_EQ(0, mbox_ring_reserve(&self->prod, &b));
-	EXPECT_EQ(PAYLOAD, a.room);
-	memcpy(b.buf, "second", 6);
-	/* Committed out of order: the consumer still waits for slot a. */
-	ASSERT_EQ(0, mbox_ring_commit(&self->prod, &b, 6, 2));
-	EXPECT_EQ(-EAGAIN, mbox_ring_peek(&self->cons, &m));
-	ASSERT_EQ(0, mbox_ring_abort(&self->prod, &a));
-	ASSERT_EQ(0, mbox_ring_peek(&self->cons, &m));
-	EXPECT_EQ(6, m.len);
-	EXPECT_EQ(2, m.type);
-	EXPECT_EQ(0, memcmp(m.buf, "second", 6));
-	EXPECT_EQ(0, mbox_ring_release(&self->cons));
-	EXPECT_EQ(-EAGAIN, mbox_ring_peek(&self->cons, &m));
-}
-
-TEST_F(ring, commit_longer_than_the_room_fails_emsgsize_and_is_skipped)
-{
-	struct mbox_ring_res res;
-	char buf[PAYLOAD];
-
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	ASSERT_EQ(0, mbox_ring_reserve(&self->prod, &res));
-	EXPECT_EQ(-EMSGSIZE, mbox_ring_commit(&self->prod, &res,
-					      PAYLOAD + 1, 0));
-	ASSERT_EQ(0, mbox_ring_send_nb(&self->prod, "ok", 2, 0));
-	EXPECT_EQ(2, mbox_ring_recv_nb(&self->cons, buf, sizeof(buf), NULL));
-}
-
-TEST_F(ring, ioctl_and_ring_paths_are_independent_queues)
-{
-	char buf[MSG_SIZE];
-	struct mbox_recv r;
-
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	ASSERT_EQ(0, mbox_ring_send_nb(&self->prod, "ring", 4, 0));
-	EXPECT_EQ(-EAGAIN, recv_msg(self->owner, buf, sizeof(buf),
-				    MBOX_MSG_NONBLOCK, &r));
-	ASSERT_EQ(0, send_msg(self->user, "ioctl", 5, 0, 0, 0));
-	EXPECT_EQ(4, mbox_ring_recv_nb(&self->cons, buf, sizeof(buf), NULL));
-	EXPECT_EQ(-EAGAIN, mbox_ring_recv_nb(&self->cons, buf, sizeof(buf),
-					     NULL));
-	EXPECT_EQ(0, recv_msg(self->owner, buf, sizeof(buf),
-			      MBOX_MSG_NONBLOCK, &r));
-	EXPECT_EQ(5, r.msg_len);
+	ASSERT_EQ(0, ring_up(self, NSEGS, NSLOTS));
+	pid = fork_child();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		child_exit(produce(self->id, 1, 4 * NSLOTS));
+	sleep_ms(300);	/* the child fills its segment and sleeps */
+	for (i = 0; i < 4 * NSLOTS; i++)
+		ASSERT_EQ(8, recv_ms(&self->cons, buf, sizeof(buf), NULL,
+				     WAIT_MS));
+	EXPECT_EQ(0, child_wait(pid));
 }
 
 TEST_F(ring, owner_polls_readable_for_a_ring_message)
 {
 	char buf[PAYLOAD];
 
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
+	ASSERT_EQ(0, ring_up(self, 1, NSLOTS));
 	EXPECT_EQ(0, poll_one(self->owner, POLLIN, 0));
-	ASSERT_EQ(0, mbox_ring_send_nb(&self->prod, "x", 1, 0));
-	EXPECT_EQ(POLLIN, poll_one(self->owner, POLLIN, 0) & POLLIN);
+	ASSERT_EQ(0, mbox_ring_send(&self->prod, "x", 1, 0));
+	EXPECT_EQ(POLLIN, poll_one(self->owner, POLLIN, WAIT_MS));
 	EXPECT_EQ(1, mbox_ring_recv_nb(&self->cons, buf, sizeof(buf), NULL));
-	EXPECT_EQ(0, poll_one(self->owner, POLLIN, 0));
 }
 
-TEST_F(ring, epoll_waiter_is_woken_by_a_commit_from_another_process)
+TEST_F(ring, ioctl_and_ring_traffic_mix_without_loss)
 {
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
-	int ep, go[2];
+	enum { N = 200 };
+	unsigned int got_ring = 0, got_ioctl = 0, i;
+	uint64_t deadline;
+	struct mbox_recv rv;
+	char buf[MSG_SIZE];
 	pid_t pid;
 
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	ASSERT_LE(0, ep);
-	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->owner, &ev));
-	ASSERT_EQ(0, epoll_wait(ep, &ev, 1, 0));
-	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, ring_up(self, NSEGS, NSLOTS));
 	pid = fork_child();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		struct mbox_ring r;
-		uint64_t v;
-		int ret = mbox_ring_map(&r, self->user);
+		int fd = mbox_open_id(self->id, O_CLOEXEC), err;
 
-		if (ret)
-			child_exit(ret);
-		if (pipe_read_u64(go[0], &v))
+		if (fd < 0 || mbox_ring_map(&r, fd))
 			child_exit(-EIO);
-		child_exit(mbox_ring_send_nb(&r, "x", 1, 0));
+		for (i = 0; i < N; i++) {
+			err = mbox_ring_send(&r, &i, 4, 1);
+			if (!err)
+				err = send_msg(fd, &i, 4, 0, 2, 0);
+			if (err)
+				child_exit(err);
+		}
+		child_exit(0);
 	}
-	ASSERT_EQ(0, pipe_write_u64(go[1], 1));
-	EXPECT_EQ(1, epoll_wait(ep, &ev, 1, WAIT_MS));
+	deadline = now_ns() + WAIT_MS * NSEC_PER_MSEC;
+	while (got_ring < N || got_ioctl < N) {
+		ssize_t n = mbox_ring_recv_nb(&self->cons, buf, sizeof(buf),
+					      NULL);
+
+		ASSERT_GT(deadline, now_ns());
+		if (n == 4) {
+			ASSERT_EQ(got_ring, *(unsigned int *)buf);
+			got_ring++;
+			continue;
+		}
+		ASSERT_EQ(-EAGAIN, n);
+		if (!recv_msg(self->owner, buf, sizeof(buf), MBOX_MSG_NONBLOCK,
+			      &rv)) {
+			ASSERT_EQ(got_ioctl, *(unsigned int *)buf);
+			got_ioctl++;
+			continue;
+		}
+		poll_one(self->owner, POLLIN, 100);
+	}
 	EXPECT_EQ(0, child_wait(pid));
-	close(go[0]);
-	close(go[1]);
-	close(ep);
 }
 
-/* Receives @count messages "<producer id, number>" and checks FIFO order. */
-static int consume_counted(struct mbox_ring *r, unsigned int producers,
-			   unsigned int count)
+TEST_F(ring, eight_producers_each_fifo_and_exactly_once)
 {
-	uint32_t next[16] = { 0 };
-	uint32_t msg[2], type;
-	struct timespec dl;
+	enum { P = 8, N = 2000 };
+	unsigned int next[P] = { 0 }, total = 0, i;
+	struct mbox_ring_msg m;
+	uint32_t v[2];
+	pid_t pid[P];
 	ssize_t n;
 
-	for (unsigned int i = 0; i < producers * count; i++) {
-		dl = deadline_ms(WAIT_MS);
-		n = mbox_ring_recv_timed(r, msg, sizeof(msg), &type, &dl);
-		if (n < 0)
-			return (int)n;
-		if (n != sizeof(msg) || msg[0] >= producers || type != msg[0])
-			return -EBADMSG;
-		if (msg[1] != next[msg[0]]++)
-			return -EPROTO;
+	ASSERT_EQ(0, ring_up(self, P + 1, 16));
+	for (i = 0; i < P; i++) {
+		pid[i] = fork_child();
+		ASSERT_LE(0, pid[i]);
+		if (pid[i] == 0)
+			child_exit(produce(self->id, i, N));
 	}
-	for (unsigned int p = 0; p < producers; p++)
-		if (next[p] != count)
-			return -EPROTO;
-	return 0;
+	while (total < P * N) {
+		n = recv_ms(&self->cons, v, sizeof(v), &m, WAIT_MS);
+		ASSERT_EQ(8, n) TH_LOG("after %u: %s", total,
+				       strerror((int)-n));
+		ASSERT_LT(v[0], P);
+		ASSERT_EQ(next[v[0]], v[1]);
+		ASSERT_EQ(pid[v[0]], m.pid);
+		next[v[0]]++;
+		total++;
+	}
+	for (i = 0; i < P; i++)
+		EXPECT_EQ(0, child_wait(pid[i]));
 }
 
-static int produce_counted(int fd, uint32_t id, unsigned int count)
+/* ---------------------------------------------------- hostile producers */
+
+/*
+ * A child that attaches, commits @good messages, and then does @what:
+ *   0 reserve one more and stop inside the reservation;
+ *   1 write an impossible tail and wake;
+ *   2 commit a record with an impossible length;
+ *   3 fill the segment and sleep in a send.
+ * It reports on @ready and then pauses until killed.
+ */
+static int hostile(uint64_t id, unsigned int good, int what, int ready)
 {
 	struct mbox_ring r;
-	struct timespec dl;
-	uint32_t msg[2];
-	int ret = mbox_ring_map(&r, fd);
+	struct mbox_ring_res res;
+	unsigned int i;
+	uint64_t one = 1;
+	int fd, err;
 
-	if (ret)
-		return ret;
-	for (unsigned int i = 0; i < count && !ret; i++) {
-		msg[0] = id;
-		msg[1] = i;
-		dl = deadline_ms(WAIT_MS);
-		ret = mbox_ring_send_timed(&r, msg, sizeof(msg), id, &dl);
+	fd = mbox_open_id(id, O_CLOEXEC);
+	if (fd < 0 || mbox_ring_map(&r, fd))
+		return -EIO;
+	for (i = 0; i < good; i++)
+		if (mbox_ring_send_nb(&r, &i, 4, 99))
+			return -EIO;
+	switch (what) {
+	case 0:
+		if (mbox_ring_reserve(&r, &res))
+			return -EIO;
+		break;
+	case 1:
+		MBOX_RING_STORE(&r.sdata->tail,
+				MBOX_RING_LOAD(&r.scons->head,
+					       memory_order_relaxed) + 1000,
+				memory_order_release);
+		err = mbox_ring_wake(&r);
+		pipe_write_u64(ready, (uint64_t)-err);
+		for (;;)
+			pause();
+	case 2:
+		if (mbox_ring_reserve(&r, &res))
+			return -EIO;
+		res.slot->len = 1u << 30;
+		MBOX_RING_STORE(&res.slot->seq, res.index + 1,
+				memory_order_release);
+		mbox_ring_wake(&r);
+		break;
+	case 3:
+		while (!mbox_ring_send_nb(&r, &i, 4, 99))
+			;
+		pipe_write_u64(ready, one);
+		mbox_ring_send(&r, &i, 4, 99);
+		return 0;
 	}
+	pipe_write_u64(ready, one);
+	for (;;)
+		pause();
+}
+
+static unsigned int seen_hostile;
+
+/*
+ * Milliseconds until a message of the fixture's producer is received;
+ * hostile producers' messages (type 99) met on the way are counted.
+ */
+static double flow_ms(FIXTURE_DATA(ring) *self, uint32_t tag)
+{
+	uint64_t t0 = now_ns();
+	struct mbox_ring_msg m;
+	char buf[PAYLOAD];
+	ssize_t n;
+
+	if (mbox_ring_send(&self->prod, &tag, 4, tag))
+		return -1;
+	for (;;) {
+		n = recv_ms(&self->cons, buf, sizeof(buf), &m, WAIT_MS);
+		if (n == -EBADMSG)
+			continue;
+		if (n < 0)
+			return -1;
+		if (m.type == 99)
+			seen_hostile++;
+		if (m.type == tag)
+			return (double)(now_ns() - t0) / 1e6;
+	}
+}
+
+static pid_t start_hostile(FIXTURE_DATA(ring) *self, unsigned int good,
+			   int what, uint64_t *report)
+{
+	int pfd[2];
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC))
+		return -1;
+	pid = fork_child();
+	if (pid == 0)
+		child_exit(hostile(self->id, good, what, pfd[1]));
+	close(pfd[1]);
+	if (pid > 0 && pipe_read_u64(pfd[0], report))
+		pid = -1;
+	close(pfd[0]);
+	return pid;
+}
+
+TEST_F(ring, producer_killed_inside_a_reservation_costs_only_its_own)
+{
+	unsigned int from_hostile = 0, i;
+	struct mbox_ring_msg m;
+	char buf[PAYLOAD];
+	uint64_t rep;
+	double ms;
+	pid_t pid;
+	ssize_t n;
+
+	ASSERT_EQ(0, ring_up(self, NSEGS, NSLOTS));
+	seen_hostile = 0;
+	ms = flow_ms(self, 9);
+	ASSERT_LE(0, ms);
+	TH_LOG("baseline: a message with no hostile producer: %.3f ms", ms);
+	pid = start_hostile(self, 3, 0, &rep);
+	ASSERT_LT(0, pid);
+	/* The stuck reservation does not hold up the others. */
+	ms = flow_ms(self, 1);
+	ASSERT_LE(0, ms);
+	TH_LOG("others' message while a producer sits in a reservation: %.3f ms",
+	       ms);
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	child_wait(pid);
+	ms = flow_ms(self, 2);
+	ASSERT_LE(0, ms);
+	TH_LOG("others' message right after that producer's death: %.3f ms",
+	       ms);
+	/* Its 3 committed messages were delivered (with tag 99), in order. */
+	for (i = 0; i < 10 && from_hostile + seen_hostile < 3; i++) {
+		n = recv_ms(&self->cons, buf, sizeof(buf), &m, 200);
+		if (n == 4 && m.type == 99)
+			from_hostile++;
+	}
+	EXPECT_EQ(1, ring_info(self->owner).discarded);
+	EXPECT_EQ(3, from_hostile + seen_hostile);
+}
+
+TEST_F(ring, producer_killed_while_blocked_frees_its_segment_for_reuse)
+{
+	unsigned int drained = 0;
+	struct mbox_ring_msg m;
+	char buf[PAYLOAD];
+	uint64_t rep;
+	ssize_t n;
+	pid_t pid;
+	int fd;
+
+	ASSERT_EQ(0, ring_up(self, 2, NSLOTS));
+	seen_hostile = 0;
+	pid = start_hostile(self, 0, 3, &rep);
+	ASSERT_LT(0, pid);
+	sleep_ms(100);
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	child_wait(pid);
+	EXPECT_LE(0, flow_ms(self, 5));
+	while ((n = recv_ms(&self->cons, buf, sizeof(buf), &m, 200)) >= 0)
+		drained++;
+	/* Its full segment, minus nothing: the sleeping send had no slot. */
+	EXPECT_EQ(NSLOTS, drained + seen_hostile);
+	/* Drained and given back: a new producer gets the segment. */
+	fd = mbox_open_id(self->id, O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_LE(0, xioctl(fd, MBOX_IOC_RING_ATTACH, NULL));
+	close(fd);
+}
+
+static void cut_off_case(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(ring) *self, int what)
+{
+	struct mbox_ring_info in;
+	uint64_t rep;
+	double ms;
+	pid_t pid;
+
+	ASSERT_EQ(0, ring_up(self, NSEGS, NSLOTS));
+	pid = start_hostile(self, 0, what, &rep);
+	ASSERT_LT(0, pid);
+	if (what == 1)
+		EXPECT_EQ(EBADMSG, rep);
+	ms = flow_ms(self, 3);
+	ASSERT_LE(0, ms);
+	TH_LOG("others' message after a corrupt producer: %.3f ms", ms);
+	in = ring_info(self->owner);
+	EXPECT_EQ(1, in.corrupt);
+	EXPECT_EQ(pid, in.corrupt_pid);
+	EXPECT_EQ(geteuid(), in.corrupt_uid);
+	/* The fixture's producer is untouched. */
+	EXPECT_EQ(0, mbox_ring_send_nb(&self->prod, "ok", 2, 0));
+	kill(pid, SIGKILL);
+	child_wait(pid);
+}
+
+TEST_F(ring, producer_writing_an_impossible_tail_is_cut_off_alone)
+{
+	cut_off_case(_metadata, self, 1);
+}
+
+TEST_F(ring, producer_committing_a_bad_record_is_cut_off_alone)
+{
+	cut_off_case(_metadata, self, 2);
+}
+
+TEST_F(ring, cut_off_producer_gets_ebadmsg)
+{
+	ASSERT_EQ(0, ring_up(self, NSEGS, NSLOTS));
+	MBOX_RING_STORE(&self->prod.sdata->tail, 12345, memory_order_relaxed);
+	EXPECT_EQ(-EBADMSG, mbox_ring_wake(&self->prod));
+	EXPECT_EQ(-EBADMSG, mbox_ring_wait(&self->prod, NULL, 1));
+	EXPECT_EQ(-EBADMSG, mbox_ring_send_nb(&self->prod, "x", 1, 0));
+	EXPECT_EQ(-EBADMSG, xioctl(self->user, MBOX_IOC_RING_ATTACH, NULL));
+	EXPECT_EQ(1, seg_op(self->owner, (uint32_t)self->prod.seg,
+			    MBOX_RING_SEG_CHECK));
+}
+
+TEST_F(ring, new_producer_never_sees_an_old_producers_data)
+{
+	char secret[PAYLOAD], buf[PAYLOAD];
+	struct mbox_ring r;
+	unsigned int i;
+	int fd;
+
+	memset(secret, 0x5a, sizeof(secret));
+	ASSERT_EQ(0, ring_up(self, 1, NSLOTS));
+	ASSERT_EQ(0, mbox_ring_send(&self->prod, secret, sizeof(secret), 0));
+	ASSERT_EQ(PAYLOAD, mbox_ring_recv_nb(&self->cons, buf, sizeof(buf),
+					     NULL));
+	mbox_ring_unmap(&self->prod);
+	close(self->user);
+	self->user = -1;
+	/* The consumer drains and gives the closed segment back. */
+	EXPECT_EQ(-EAGAIN, mbox_ring_recv_nb(&self->cons, buf, sizeof(buf),
+					     NULL));
+	fd = mbox_open_id(self->id, O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, mbox_ring_map(&r, fd));
+	close(fd);
+	for (i = 0; i < r.seg_data_size; i++)
+		ASSERT_NE(0x5a, ((unsigned char *)r.sdata)[i]);
 	mbox_ring_unmap(&r);
+}
+
+/* ----------------------------------------------------- teardown, death */
+
+TEST_F(ring, teardown_and_setup_again_recovers_the_ring)
+{
+	char buf[PAYLOAD];
+
+	ASSERT_EQ(0, ring_up(self, NSEGS, NSLOTS));
+	MBOX_RING_STORE(&self->prod.sdata->tail, 999, memory_order_relaxed);
+	EXPECT_EQ(-EBADMSG, mbox_ring_wake(&self->prod));
+	ASSERT_EQ(0, mbox_ring_teardown(self->owner));
+	/* Stale mappings stay safe and say why. */
+	EXPECT_EQ(-ECONNRESET, mbox_ring_send_nb(&self->prod, "x", 1, 0));
+	EXPECT_EQ(-ECONNRESET, mbox_ring_wait(&self->prod, NULL, 1));
+	EXPECT_EQ(-ECONNRESET, mbox_ring_recv_nb(&self->cons, buf,
+						 sizeof(buf), NULL));
+	mbox_ring_unmap(&self->prod);
+	mbox_ring_unmap(&self->cons);
+	ASSERT_EQ(0, ring_up(self, NSEGS, NSLOTS));
+	ASSERT_EQ(0, mbox_ring_send(&self->prod, "again", 5, 0));
+	EXPECT_EQ(5, recv_ms(&self->cons, buf, sizeof(buf), NULL, WAIT_MS));
+	EXPECT_EQ(1, ring_info(self->owner).corrupt);
+}
+
+TEST_F(ring, teardown_wakes_a_sleeping_producer_with_econnreset)
+{
+	unsigned int i = 0;
+	uint64_t t0;
+
+	ASSERT_EQ(0, ring_up(self, 1, 1));
+	ASSERT_EQ(0, mbox_ring_send_nb(&self->prod, &i, 4, 0));
+	if (fork_child() == 0) {
+		sleep_ms(200);
+		child_exit(mbox_ring_teardown(self->owner));
+	}
+	t0 = now_ns();
+	EXPECT_EQ(-ECONNRESET, mbox_ring_send(&self->prod, &i, 4, 0));
+	EXPECT_GT(WAIT_MS * NSEC_PER_MSEC, now_ns() - t0);
+}
+
+TEST_F(ring, owner_death_gives_producers_epipe_and_keeps_mappings_safe)
+{
+	unsigned int i = 0;
+
+	ASSERT_EQ(0, ring_up(self, 1, NSLOTS));
+	mbox_ring_unmap(&self->cons);
+	close(self->owner);
+	self->owner = -1;
+	EXPECT_EQ(-EPIPE, mbox_ring_send_nb(&self->prod, &i, 4, 0));
+	EXPECT_EQ(-EPIPE, mbox_ring_wait(&self->prod, NULL, 1));
+	EXPECT_EQ(-EPIPE, mbox_ring_wake(&self->prod));
+	/* The stale data part is scratch memory now. */
+	self->prod.sdata->tail = 7;
+	EXPECT_EQ(7, self->prod.sdata->tail);
+}
+
+TEST_F(ring, ring_is_uncharged_from_the_uid_at_destroy_while_a_user_holds_it)
+{
+	unsigned long long saved;
+	struct mbox_attr a = MBOX_ATTR_BOUNDED(8, MSG_SIZE);
+	uint64_t id2;
+	int owner2;
+
+	ASSERT_EQ(0, param_read("user_bytes_max", &saved));
+	ASSERT_EQ(0, param_write("user_bytes_max", 256 * 1024));
+	ASSERT_EQ(0, mbox_ring_setup(self->owner, 8, 256, 64));
+	ASSERT_EQ(0, mbox_ring_map(&self->prod, self->user));
+	a.fd_flags = O_CLOEXEC;
+	owner2 = mbox_create(&a, NULL, &id2);
+	ASSERT_LE(0, owner2);
+	EXPECT_EQ(-ENOBUFS, mbox_ring_setup(owner2, 8, 256, 64));
+	/* Destroyed; the user handle and its mapping are still there. */
+	close(self->owner);
+	self->owner = -1;
+	EXPECT_EQ(0, mbox_ring_setup(owner2, 8, 256, 64));
+	param_write("user_bytes_max", saved);
+	close(owner2);
+}
+
+/* ------------------------------------------------------ memory cgroups */
+
+FIXTURE(memcg) {
+	char root[128];
+	char dir[192];
+	bool mounted;
+};
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
 	return ret;
 }
 
-TEST_F(ring, one_producer_order_and_exactly_once_across_many_wraps)
+static long long read_ll(const char *dir, const char *file)
 {
+	char path[256];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+FIXTURE_SETUP(memcg)
+{
+	char path[256];
+
+	self->mounted = false;
+	self->dir[0] = 0;
+	if (getuid() != 0)
+		SKIP(return, "needs root to make a memory cgroup");
+	snprintf(self->root, sizeof(self->root), "/sys/fs/cgroup");
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", self->root);
+	if (access(path, F_OK)) {
+		snprintf(self->root, sizeof(self->root), "/tmp/mbox-rcg.%d",
+			 getpid());
+		if (mkdir(self->root, 0755) ||
+		    mount("none", self->root, "cgroup2", 0, NULL))
+			SKIP(return, "cannot mount cgroup2: %s",
+			     strerror(errno));
+		self->mounted = true;
+	}
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", self->root);
+	write_file(path, "+memory");
+	snprintf(self->dir, sizeof(self->dir), "%s/mbox-ring.%d", self->root,
+		 getpid());
+	if (mkdir(self->dir, 0755))
+		SKIP(return, "cannot make a cgroup: %s", strerror(errno));
+	if (read_ll(self->dir, "memory.current") < 0) {
+		rmdir(self->dir);
+		self->dir[0] = 0;
+		SKIP(return, "no memory controller");
+	}
+}
+
+FIXTURE_TEARDOWN(memcg)
+{
+	reap_children();
+	if (self->dir[0])
+		rmdir(self->dir);
+	if (self->mounted) {
+		umount(self->root);
+		rmdir(self->root);
+	}
+}
+
+/* In a child inside the cgroup: create, set up @segs x 4096 x 256 B. */
+static int memcg_child(const char *dir, uint32_t segs, int out, int go)
+{
+	struct mbox_attr a = MBOX_ATTR_BOUNDED(8, 1024);
+	char path[256], pid[32];
+	uint64_t id, v;
+	int owner, err;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (write_file(path, pid))
+		return -EIO;
+	a.mode = 0666;
+	a.fd_flags = O_CLOEXEC;
+	owner = mbox_create(&a, NULL, &id);
+	if (owner < 0)
+		return owner;
+	err = mbox_ring_setup(owner, segs, 4096, 256);
+	pipe_write_u64(out, err ? (uint64_t)-err << 32 : id);
+	if (err)
+		return 0;
+	pipe_read_u64(go, &v);
+	close(owner);	/* destroys the mailbox */
+	pipe_write_u64(out, 0);
+	pipe_read_u64(go, &v);
+	return 0;
+}
+
+TEST_F(memcg, ring_in_a_small_memcg_fails_enomem_cleanly)
+{
+	int out[2], go[2];
+	char path[256];
+	uint64_t v;
 	pid_t pid;
 
-	ASSERT_EQ(0, ring_up(self, 4, SLOT_SIZE));
+	snprintf(path, sizeof(path), "%s/memory.max", self->dir);
+	ASSERT_EQ(0, write_file(path, "4194304"));
+	ASSERT_EQ(0, param_write("user_bytes_max", 1ULL << 30));
+	ASSERT_EQ(0, pipe2(out, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
 	pid = fork_child();
 	ASSERT_LE(0, pid);
 	if (pid == 0)
-		child_exit(produce_counted(self->user, 0, 5000));
-	EXPECT_EQ(0, consume_counted(&self->cons, 1, 5000));
+		child_exit(memcg_child(self->dir, 16, out[1], go[0]));
+	ASSERT_EQ(0, pipe_read_u64(out[0], &v));
+	EXPECT_EQ((uint64_t)ENOMEM << 32, v);
 	EXPECT_EQ(0, child_wait(pid));
-	EXPECT_EQ(0, self->cons.ctrl->prod_waiters);
+	EXPECT_GE(4194304, read_ll(self->dir, "memory.current"));
 }
 
-TEST_F(ring, eight_producers_each_fifo_and_exactly_once_under_contention)
+TEST_F(memcg, ring_is_charged_and_uncharged_at_destroy_while_a_user_maps_it)
 {
-	pid_t pids[8];
-
-	ASSERT_EQ(0, ring_up(self, 16, SLOT_SIZE));
-	for (uint32_t p = 0; p < 8; p++) {
-		pids[p] = fork_child();
-		ASSERT_LE(0, pids[p]);
-		if (pids[p] == 0)
-			child_exit(produce_counted(self->user, p, 1000));
-	}
-	EXPECT_EQ(0, consume_counted(&self->cons, 8, 1000));
-	for (int p = 0; p < 8; p++)
-		EXPECT_EQ(0, child_wait(pids[p]));
-	EXPECT_EQ(-EAGAIN, mbox_ring_peek(&self->cons,
-					  &(struct mbox_ring_msg){ 0 }));
-}
-
-TEST_F(ring, indices_wrap_around_2_pow_32_without_loss)
-{
-	const uint32_t base = UINT32_MAX - 20;
-	uint32_t in[2], out[2] = { 0, 0 }, type = 0, next_out = 0, next_in = 0;
-
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	/* Move an empty ring to just below the wrap, consistently. */
-	for (uint32_t i = base; i != base + NSLOTS; i++)
-		mbox_ring_slot_(&self->prod, i)->seq = i + 1 - NSLOTS;
-	self->prod.prod->tail = base;
-	self->cons.cons->head = base;
-	self->cons.head = base;
-	/* Batches of 1 to 5 messages, so the wrap is crossed mid-batch. */
-	for (uint32_t i = 0; i < 100; i++) {
-		for (uint32_t k = 0; k < 1 + i % 5; k++) {
-			out[1] = next_out++;
-			ASSERT_EQ(0, mbox_ring_send_nb(&self->prod, out,
-						       sizeof(out), out[1]));
-		}
-		while (next_in < next_out) {
-			ASSERT_EQ(8, mbox_ring_recv_nb(&self->cons, in,
-						       sizeof(in), &type));
-			ASSERT_EQ(next_in, in[1]);
-			ASSERT_EQ(next_in, type);
-			next_in++;
-		}
-	}
-	EXPECT_EQ(base + next_out, self->cons.head);
-	EXPECT_LT(self->cons.head, base);	/* it wrapped */
-	EXPECT_EQ(0, ctrl_flags(&self->cons));
-	EXPECT_EQ(-EAGAIN, ring_wait_raw(self->owner, MBOX_MSG_NONBLOCK, 0));
-}
-
-/* ---------------------------------------------------------- owner death */
-
-TEST_F(ring, owner_death_sets_dead_and_producers_get_epipe)
-{
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	mbox_ring_unmap(&self->cons);
-	close(self->owner);
-	self->owner = -1;
-	EXPECT_EQ(MBOX_RING_DEAD, ctrl_flags(&self->prod));
-	EXPECT_EQ(-EPIPE, mbox_ring_send_nb(&self->prod, "x", 1, 0));
-	EXPECT_EQ(-EPIPE, ring_wait_raw(self->user, MBOX_MSG_NONBLOCK, 0));
-	EXPECT_EQ(-EPIPE, xioctl(self->user, MBOX_IOC_RING_WAKE, NULL));
-	/* The mapping stays valid. */
-	mbox_ring_slot_(&self->prod, 0)->type = 1;
-	EXPECT_EQ(NSLOTS, self->prod.ctrl->nslots);
-}
-
-TEST_F(ring, owner_death_wakes_a_sleeping_producer_with_epipe)
-{
-	struct waiter w;
-
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	for (int i = 0; i < NSLOTS; i++)
-		ASSERT_EQ(0, mbox_ring_send_nb(&self->prod, "x", 1, 0));
-	ASSERT_EQ(0, waiter_start(&w, self->user));
-	mbox_ring_unmap(&self->cons);
-	close(self->owner);
-	self->owner = -1;
-	EXPECT_EQ(-EPIPE, waiter_join(&w));
-}
-
-TEST_F(ring, owner_mapping_keeps_the_mailbox_alive_until_unmapped)
-{
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	close(self->owner);
-	self->owner = -1;
-	/* The library's copy of the handle and the mappings remain. */
-	EXPECT_EQ(MBOX_STATE_ALIVE, info_or_zero(self->user).state);
-	EXPECT_EQ(0, mbox_ring_send_nb(&self->prod, "x", 1, 0));
-	mbox_ring_unmap(&self->cons);
-	EXPECT_EQ(MBOX_STATE_DEAD, info_or_zero(self->user).state);
-	EXPECT_EQ(-EPIPE, mbox_ring_send_nb(&self->prod, "x", 1, 0));
-}
-
-TEST_F(ring, raw_mapping_outlives_every_handle_close)
-{
-	struct mbox_ring_ctrl *c;
-	void *p = NULL;
-
-	ASSERT_EQ(0, mbox_ring_setup(self->owner, NSLOTS, SLOT_SIZE));
-	ASSERT_EQ(0, map_raw(self->user, page_size(), PROT_READ, MAP_SHARED,
-			     MBOX_RING_OFF_CTRL, &p));
-	c = p;
-	close(self->user);
-	self->user = -1;
-	EXPECT_EQ(0, c->flags);
-	close(self->owner);
-	self->owner = -1;
-	EXPECT_EQ(MBOX_RING_DEAD, c->flags);
-	EXPECT_EQ(NSLOTS, c->nslots);
-	EXPECT_EQ(0, munmap(p, page_size()));
-}
-
-/* --------------------------------------------------------------- fork */
-
-static sigjmp_buf segv_jmp;
-
-static void on_segv(int sig)
-{
-	(void)sig;
-	siglongjmp(segv_jmp, 1);
-}
-
-TEST_F(ring, forked_child_does_not_inherit_the_mapping)
-{
+	long long base, charged, after;
+	struct mbox_ring r;
+	int out[2], go[2], fd;
+	uint64_t id, v;
 	pid_t pid;
 
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
+	ASSERT_EQ(0, pipe2(out, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
+	ASSERT_EQ(0, param_write("user_bytes_max", 1ULL << 30));
+	base = read_ll(self->dir, "memory.current");
 	pid = fork_child();
 	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		struct sigaction sa = { .sa_handler = on_segv };
-		volatile uint32_t n;
-
-		sigaction(SIGSEGV, &sa, NULL);
-		if (sigsetjmp(segv_jmp, 1))
-			child_exit(0);
-		n = self->prod.ctrl->nslots;
-		(void)n;
-		child_exit(-EEXIST);
-	}
+	if (pid == 0)
+		child_exit(memcg_child(self->dir, 8, out[1], go[0]));
+	ASSERT_EQ(0, pipe_read_u64(out[0], &id));
+	ASSERT_EQ(0, id >> 32);
+	charged = read_ll(self->dir, "memory.current");
+	/* 8 segments of 4096 slots x 256 B: 8 MiB. */
+	EXPECT_LE(base + (8 << 20), charged);
+	fd = mbox_open_id(id, O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, mbox_ring_map(&r, fd));
+	ASSERT_EQ(0, mbox_ring_send_nb(&r, "x", 1, 0));
+	ASSERT_EQ(0, pipe_write_u64(go[1], 1));
+	ASSERT_EQ(0, pipe_read_u64(out[0], &v));
+	after = read_ll(self->dir, "memory.current");
+	TH_LOG("memory.current: %lld before, %lld with the ring, %lld after destroy",
+	       base, charged, after);
+	EXPECT_GT(charged - (8 << 20) + (1 << 20), after);
+	EXPECT_EQ(-EPIPE, mbox_ring_send_nb(&r, "x", 1, 0));
+	mbox_ring_unmap(&r);
+	close(fd);
+	pipe_write_u64(go[1], 1);
 	EXPECT_EQ(0, child_wait(pid));
-	/* The parent's mapping is untouched. */
-	EXPECT_EQ(0, mbox_ring_send_nb(&self->prod, "x", 1, 0));
-}
-
-TEST_F(ring, forked_child_maps_again_and_sends)
-{
-	char buf[PAYLOAD];
-	struct timespec dl = deadline_ms(WAIT_MS);
-	pid_t pid;
-
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	pid = fork_child();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		struct mbox_ring r;
-		int ret = mbox_ring_map(&r, self->user);
-
-		child_exit(ret ? ret : mbox_ring_send_nb(&r, "child", 5, 1));
-	}
-	EXPECT_EQ(5, mbox_ring_recv_timed(&self->cons, buf, sizeof(buf),
-					  NULL, &dl));
-	EXPECT_EQ(0, child_wait(pid));
-}
-
-/* ------------------------------------------------------ hostile writers */
-
-TEST_F(ring, tail_beyond_the_ring_marks_it_corrupt_for_everyone)
-{
-	char buf[PAYLOAD];
-
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	self->prod.prod->tail = NSLOTS + 5;
-	EXPECT_EQ(-EBADMSG, ring_wait_raw(self->owner, MBOX_MSG_NONBLOCK, 0));
-	EXPECT_EQ(MBOX_RING_CORRUPT, ctrl_flags(&self->prod));
-	EXPECT_EQ(-EBADMSG, mbox_ring_send_nb(&self->prod, "x", 1, 0));
-	EXPECT_EQ(-EBADMSG, mbox_ring_recv_nb(&self->cons, buf, sizeof(buf),
-					      NULL));
-	EXPECT_EQ(-EBADMSG, ring_wait_raw(self->user, 0, 0));
-	/* The ioctl path is not affected. */
-	EXPECT_EQ(0, send_msg(self->user, "x", 1, 0, 0, 0));
-}
-
-TEST_F(ring, tail_behind_the_head_is_caught_by_the_producer_fast_path)
-{
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	self->prod.prod->tail = (uint32_t)-3;
-	EXPECT_EQ(-EBADMSG, mbox_ring_send_nb(&self->prod, "x", 1, 0));
-	EXPECT_EQ(MBOX_RING_CORRUPT, ctrl_flags(&self->prod));
-}
-
-TEST_F(ring, garbage_commit_word_is_caught_by_the_consumer)
-{
-	struct mbox_ring_msg m;
-
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	mbox_ring_slot_(&self->prod, 0)->seq = 0x12345678;
-	EXPECT_EQ(-EBADMSG, mbox_ring_peek(&self->cons, &m));
-	EXPECT_EQ(MBOX_RING_CORRUPT, ctrl_flags(&self->cons));
-}
-
-TEST_F(ring, garbage_commit_word_ends_a_sleeping_consumer_with_ebadmsg)
-{
-	struct waiter w;
-
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	ASSERT_EQ(0, waiter_start(&w, self->owner));
-	mbox_ring_slot_(&self->prod, 0)->seq = 0x12345678;
-	/* A hostile producer's wake makes the kernel look again. */
-	ASSERT_EQ(0, xioctl(self->user, MBOX_IOC_RING_WAKE, NULL));
-	EXPECT_EQ(-EBADMSG, waiter_join(&w));
-}
-
-TEST_F(ring, record_with_a_bad_length_is_dropped_with_ebadmsg)
-{
-	struct mbox_ring_res res;
-	char buf[PAYLOAD];
-
-	ASSERT_EQ(0, ring_up(self, NSLOTS, SLOT_SIZE));
-	ASSERT_EQ(0, mbox_ring_reserve(&self->prod, &res));
-	res.room = UINT32_MAX;	/* a producer that ignores the room */
-	ASSERT_EQ(0, mbox_ring_commit(&self->prod, &res, 100000, 0));
-	ASSERT_EQ(0, mbox_ring_send_nb(&self->prod, "ok", 2, 0));
-	EXPECT_EQ(-EBADMSG, mbox_ring_recv_nb(&self->cons, buf, sizeof(buf),
-					      NULL));
-	EXPECT_EQ(2, mbox_ring_recv_nb(&self->cons, buf, sizeof(buf), NULL));
-	EXPECT_EQ(0, ctrl_flags(&self->cons));
-}
-
-static uint64_t rng_next(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
-/*
- * Scribble random words over the producer part for @ms milliseconds: all
- * of it, or only the slots (so that the ring is not declared corrupt at
- * once through the tail).
- */
-static int scribble(int fd, unsigned int ms, uint64_t seed, bool slots_only)
-{
-	uint64_t end = now_ns() + (uint64_t)ms * NSEC_PER_MSEC;
-	struct mbox_ring r;
-	uint32_t *words;
-	size_t nwords;
-	int ret = mbox_ring_map(&r, fd);
-
-	if (ret)
-		return ret;
-	words = (uint32_t *)(void *)(slots_only ? r.slots :
-				     (unsigned char *)r.prod);
-	nwords = slots_only ? (size_t)r.nslots * r.slot_size / sizeof(uint32_t) :
-			      r.prod_len / sizeof(uint32_t);
-	while (now_ns() < end) {
-		uint64_t v = rng_next(&seed);
-
-		words[(v >> 32) % nwords] = (uint32_t)v;
-		if ((v & 0xff) == 0)
-			mbox_ring_wake(&r);
-	}
-	return 0;
-}
-
-/* A producer that accepts every outcome a hostile ring may cause. */
-static int produce_under_attack(int fd, unsigned int count)
-{
-	struct mbox_ring r;
-	struct timespec dl;
-	uint32_t msg[2] = { 0, 0 };
-	int ret = mbox_ring_map(&r, fd), timeouts = 0;
-
-	if (ret)
-		return ret;
-	for (unsigned int i = 0; i < count && timeouts < 3; i++) {
-		msg[1] = i;
-		dl = deadline_ms(500);
-		ret = mbox_ring_send_timed(&r, msg, sizeof(msg), 0, &dl);
-		if (ret == -ETIMEDOUT)
-			timeouts++;
-		else if (ret == -EBADMSG)
-			break;
-		else if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-static void hostile_pair(struct __test_metadata *_metadata,
-			 FIXTURE_DATA(ring) *self, bool slots_only)
-{
-	unsigned int received = 0, bad = 0, timeouts = 0;
-	pid_t producer, hostile;
-	char buf[PAYLOAD];
-	struct timespec dl;
-	ssize_t n;
-
-	ASSERT_EQ(0, ring_up(self, 16, SLOT_SIZE));
-	producer = fork_child();
-	ASSERT_LE(0, producer);
-	if (producer == 0)
-		child_exit(produce_under_attack(self->user, 20000));
-	hostile = fork_child();
-	ASSERT_LE(0, hostile);
-	if (hostile == 0)
-		child_exit(scribble(self->user, 1000, 0x9e3779b97f4a7c15ULL,
-				    slots_only));
-
-	for (;;) {
-		dl = deadline_ms(500);
-		n = mbox_ring_recv_timed(&self->cons, buf, sizeof(buf), NULL,
-					 &dl);
-		if (n >= 0) {
-			ASSERT_LE(n, PAYLOAD);
-			received++;
-		} else if (n == -EBADMSG) {
-			bad++;
-			if (ctrl_flags(&self->cons) & MBOX_RING_CORRUPT)
-				break;
-		} else if (n == -ETIMEDOUT) {
-			if (++timeouts >= 3)
-				break;
-		} else {
-			ASSERT_EQ(0, n) TH_LOG("recv: %s", strerror((int)-n));
-		}
-	}
-	/* Both sides come back; the kernel still answers. */
-	EXPECT_EQ(0, child_wait(hostile));
-	EXPECT_EQ(0, child_wait(producer));
-	EXPECT_EQ(MBOX_STATE_ALIVE, info_or_zero(self->owner).state);
-	TH_LOG("received %u, bad %u, timeouts %u, flags %#x", received, bad,
-	       timeouts, ctrl_flags(&self->cons));
-}
-
-TEST_F(ring, hostile_scribbler_on_the_whole_part_never_hangs_the_pair)
-{
-	hostile_pair(_metadata, self, false);
-}
-
-TEST_F(ring, hostile_scribbler_on_the_slots_never_hangs_the_pair)
-{
-	hostile_pair(_metadata, self, true);
 }
 
 TEST_HARNESS_MAIN

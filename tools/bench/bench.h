@@ -38,6 +38,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
+#include <linux/mbox.h>
 
 #define CACHELINE	64
 
@@ -66,13 +67,26 @@ enum side { SIDE_TX, SIDE_RX };
 #define T_ANCHOR	0x02	/* a reference mechanism */
 #define T_STREAM_ONLY	0x04	/* no ping-pong (batches) */
 #define T_SPIN		0x08	/* busy-waits: needs a CPU per side */
-#define T_RING		0x10	/* needs MBOX_FEAT_RING */
+#define T_RING		0x10	/* needs MBOX_FEAT_RING_SEG */
 
 struct chan_cfg {
 	size_t msg_size;	/* the largest message */
 	unsigned int depth;	/* queue length where it can be chosen */
 	unsigned int batch;	/* messages per batch call */
 };
+
+/*
+ * Producer segments for a bench ring: one per producer of the largest run
+ * (8) and some spare, fewer if the ring would pass MBOX_RING_BYTES_MAX.
+ */
+static inline uint32_t ring_nsegs(uint32_t nslots, uint32_t slot_size)
+{
+	uint32_t n = 16;
+
+	while (n > 1 && (uint64_t)n * nslots * slot_size > MBOX_RING_BYTES_MAX)
+		n--;
+	return n;
+}
 
 struct chan {
 	const struct transport *t;
@@ -184,6 +198,10 @@ struct case_res {
 	double v[2][MAX_REPS];
 	unsigned long errors;		/* lost/duplicated/reordered messages */
 	unsigned long retries;		/* -ENOBUFS retries */
+	double ipis[MAX_REPS];		/* scale: IPIs per message */
+	double csw[MAX_REPS];		/* ping-pong: the client's context
+					 * switches per round trip */
+	double fair_lo, fair_hi;	/* scale: last repetition's senders */
 	int failed;			/* -errno of a failed repetition */
 	char why[128];
 	const char *skipped;		/* why the case was not run */
@@ -226,6 +244,8 @@ extern const unsigned int scale_senders[];
 extern const char *const lifecycle_whats[];
 
 /* report.c */
+double scale_paired(const struct bench *b, const char *mode, unsigned int n,
+		    double *lo, double *hi, int *pairs);
 void report_text(FILE *f, const struct bench *b);
 int report_csv(const struct bench *b, const char *path);
 int report_plot_data(const struct bench *b, const char *dir);

@@ -19,6 +19,8 @@
  * lost.  It asserts no speed.
  */
 #include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
@@ -30,6 +32,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -53,7 +56,10 @@ const struct transport *const transports[] = {
 };
 
 const unsigned int scale_senders[] = { 1, 2, 4, 8, 16, 32, 64, 0 };
+/* Run order: 1 and 64 back to back, so that their ratio pairs up in time. */
+static const unsigned int scale_order[] = { 1, 64, 2, 4, 8, 16, 32, 0 };
 static const unsigned int smoke_senders[] = { 1, 2, 4, 0 };
+static unsigned int opt_senders[16];
 
 const char *const lifecycle_whats[] = {
 	"mbox", "pipe", "unix", "posix-mq", "sysv", NULL,
@@ -67,6 +73,8 @@ const char *const lifecycle_whats[] = {
 #define ST_MIN_WINDOW	64	/* received in the window, or take all */
 #define TIME_CHECK	32	/* messages between clock reads */
 
+#define SCALE_MAX	64	/* senders */
+
 /* What the measuring processes hand back. */
 struct shared {
 	_Atomic int stop;
@@ -75,10 +83,14 @@ struct shared {
 	uint64_t errors;
 	_Atomic uint64_t retries;
 	int err;
+	/* scaling: the start barrier, and each sender's messages */
+	_Atomic unsigned int ready;
+	_Atomic int go;		/* a futex word */
+	uint64_t sent[SCALE_MAX];
 };
 
 static struct shared *g_sh;
-static const unsigned int *g_senders = scale_senders;
+static const unsigned int *g_senders = scale_order;
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -247,8 +259,9 @@ static int pp_server(struct chan *ping, struct chan *pong, size_t size)
 /* The timing side: fills @samples (ns) and returns how many, or -errno. */
 static long pp_client(const struct bench *b, struct chan *ping,
 		      struct chan *pong, size_t size, double *samples,
-		      unsigned long *errors)
+		      unsigned long *errors, double *csw)
 {
+	struct rusage ru0 = { 0 }, ru1;
 	const struct transport *t = ping->t;
 	void *out = msgbuf_alloc(size), *in = msgbuf_alloc(size);
 	uint64_t warm = (uint64_t)(b->warm_time * 1e9);
@@ -286,8 +299,14 @@ static long pp_client(const struct bench *b, struct chan *ping,
 		} else if (i + 1 >= PP_WARM_ROUNDS && t1 - t_begin >= warm) {
 			measuring = true;
 			t_meas = t1;
+			getrusage(RUSAGE_SELF, &ru0);
 		}
 	}
+	/* How often the timing side gave up its CPU, per round trip. */
+	getrusage(RUSAGE_SELF, &ru1);
+	if (ns)
+		*csw = (double)(ru1.ru_nvcsw - ru0.ru_nvcsw + ru1.ru_nivcsw -
+				ru0.ru_nivcsw) / (double)ns;
 	set_hdr(out, MSG_STOP, 0, i + 1);
 	err = t->send(ping, out, size);
 out:
@@ -336,7 +355,8 @@ static int run_pingpong(const struct bench *b, struct case_res *c, int rep)
 	if (!err)
 		err = t->attach(&pong, SIDE_RX);
 	if (!err) {
-		ns = pp_client(b, &ping, &pong, c->size, samples, &errors);
+		ns = pp_client(b, &ping, &pong, c->size, samples, &errors,
+			       &c->csw[rep]);
 		t->detach(&ping, SIDE_TX);
 		t->detach(&pong, SIDE_RX);
 	}
@@ -539,6 +559,16 @@ out:
 
 /* --------------------------------------------------------------- scaling */
 
+static long futex(_Atomic int *word, int op, int val)
+{
+	return syscall(SYS_futex, word, op, val, NULL, NULL, 0);
+}
+
+/*
+ * A sender attaches, reports ready and waits for the go: the measurement
+ * starts with every sender already in its loop, so that neither fork nor
+ * attach (opening a handle) nor a late starter falls into the window.
+ */
 static int scale_sender(struct chan *ch, unsigned int idx, size_t size)
 {
 	const struct transport *t = ch->t;
@@ -547,11 +577,15 @@ static int scale_sender(struct chan *ch, unsigned int idx, size_t size)
 
 	if (!buf)
 		return 10;
+	atomic_fetch_add(&g_sh->ready, 1);
+	while (!atomic_load(&g_sh->go) && !g_abort)
+		futex(&g_sh->go, FUTEX_WAIT, 0);
 	while (!atomic_load_explicit(&g_sh->stop, memory_order_acquire)) {
 		set_hdr(buf, MSG_DATA, idx, seq++);
 		if (t->send(ch, buf, size))
 			return 11;
 	}
+	g_sh->sent[idx] = seq;
 	set_hdr(buf, MSG_STOP, idx, seq);
 	if (t->send(ch, buf, size))
 		return 12;
@@ -560,11 +594,39 @@ static int scale_sender(struct chan *ch, unsigned int idx, size_t size)
 	return 0;
 }
 
+/* Inter-processor interrupts so far: rescheduling plus function-call IPIs. */
+static uint64_t ipi_count(void)
+{
+	FILE *f = fopen("/proc/interrupts", "r");
+	char line[4096], *p, *end;
+	uint64_t sum = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		p = line + strspn(line, " ");
+		if (strncmp(p, "RES:", 4) && strncmp(p, "CAL:", 4))
+			continue;
+		for (p += 4;; p = end) {
+			unsigned long long v = strtoull(p, &end, 10);
+
+			if (end == p)
+				break;
+			sum += v;
+		}
+	}
+	fclose(f);
+	return sum;
+}
+
 /* The receiving side, in the parent: returns 0 or -errno. */
 static int scale_receiver(const struct bench *b, struct chan *ch,
 			  unsigned int n, size_t size, uint64_t *count,
-			  uint64_t *window, unsigned long *errors)
+			  uint64_t *window, unsigned long *errors, double *csw,
+			  double *ipis)
 {
+	struct rusage ru0 = { 0 }, ru1 = { 0 };
+	uint64_t ipi0 = 0, ipi1 = 0;
 	uint64_t warm = (uint64_t)(b->warm_time * 1e9);
 	uint64_t dur = (uint64_t)(b->scale_time * 1e9);
 	uint64_t t_first = 0, t_start = 0, t_end = 0, t, total = 0;
@@ -614,10 +676,14 @@ static int scale_receiver(const struct bench *b, struct chan *ch,
 			state = 1;
 			t_start = t;
 			c_start = total;
+			getrusage(RUSAGE_SELF, &ru0);
+			ipi0 = ipi_count();
 		} else if (state == 1 && t - t_start >= dur) {
 			state = 2;
 			t_end = t;
 			c_end = total;
+			getrusage(RUSAGE_SELF, &ru1);
+			ipi1 = ipi_count();
 			atomic_store_explicit(&g_sh->stop, 1,
 					      memory_order_release);
 		}
@@ -628,7 +694,30 @@ static int scale_receiver(const struct bench *b, struct chan *ch,
 		return -ENODATA;
 	*count = c_end - c_start;
 	*window = t_end - t_start;
+	if (*count)
+		*csw = (double)(ru1.ru_nvcsw - ru0.ru_nvcsw +
+				ru1.ru_nivcsw - ru0.ru_nivcsw) /
+		       (double)*count;
+	if (*count)
+		*ipis = (double)(ipi1 - ipi0) / (double)*count;
 	return 0;
+}
+
+/* The busiest and idlest sender's share of the messages, against the mean. */
+static void scale_fairness(struct case_res *c, unsigned int n)
+{
+	uint64_t lo = UINT64_MAX, hi = 0, sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		lo = g_sh->sent[i] < lo ? g_sh->sent[i] : lo;
+		hi = g_sh->sent[i] > hi ? g_sh->sent[i] : hi;
+		sum += g_sh->sent[i];
+	}
+	if (!sum)
+		return;
+	c->fair_lo = (double)lo * n / (double)sum;
+	c->fair_hi = (double)hi * n / (double)sum;
 }
 
 static int run_scale(const struct bench *b, struct case_res *c, int rep)
@@ -638,7 +727,8 @@ static int run_scale(const struct bench *b, struct case_res *c, int rep)
 	uint64_t count = 0, window = 0;
 	unsigned long errors = 0;
 	unsigned int i, started;
-	pid_t pids[64];
+	pid_t pids[SCALE_MAX];
+	double csw = NAN, ipis = NAN;
 	struct chan ch;
 	int err, code;
 
@@ -646,7 +736,7 @@ static int run_scale(const struct bench *b, struct case_res *c, int rep)
 	err = chan_open(&ch, t, &cfg);
 	if (err)
 		return err;
-	for (started = 0; started < c->senders && started < 64; started++) {
+	for (started = 0; started < c->senders && started < SCALE_MAX; started++) {
 		pids[started] = fork();
 		if (pids[started] < 0) {
 			err = -errno;
@@ -665,9 +755,14 @@ static int run_scale(const struct bench *b, struct case_res *c, int rep)
 	pin_to_cpu(b->rx_cpu);
 	if (!err)
 		err = t->attach(&ch, SIDE_RX);
+	/* Every sender in its loop before the first message is taken. */
+	while (!err && !g_abort && atomic_load(&g_sh->ready) < started)
+		usleep(1000);
+	atomic_store(&g_sh->go, 1);
+	futex(&g_sh->go, FUTEX_WAKE, INT_MAX);
 	if (!err) {
 		err = scale_receiver(b, &ch, c->senders, c->size, &count,
-				     &window, &errors);
+				     &window, &errors, &csw, &ipis);
 		t->detach(&ch, SIDE_RX);
 	}
 	atomic_store(&g_sh->stop, 1);
@@ -686,8 +781,12 @@ static int run_scale(const struct bench *b, struct case_res *c, int rep)
 		err = -EBADMSG;
 	if (!err && (!count || !window))
 		err = -ENODATA;
-	if (!err)
+	if (!err) {
 		c->v[0][rep] = (double)count * 1e9 / (double)window;
+		c->v[1][rep] = csw;
+		c->ipis[rep] = ipis;
+		scale_fairness(c, started);
+	}
 	t->close(&ch);
 	return err;
 }
@@ -783,6 +882,11 @@ static void build_plan(struct bench *b)
 			if (selected(b, tr_mbox_unbounded.name, "scale"))
 				add_case(b, K_SCALE, &tr_mbox_unbounded, 64,
 					 g_senders[i]);
+		/* The same blocking senders against a POSIX queue as deep. */
+		for (i = 0; g_senders[i]; i++)
+			if (selected(b, tr_posix_mq.name, "scale"))
+				add_case(b, K_SCALE, &tr_posix_mq, 64,
+					 g_senders[i]);
 	}
 	for (i = 0; lifecycle_whats[i]; i++) {
 		if (!selected(b, lifecycle_whats[i], "lifecycle"))
@@ -869,8 +973,11 @@ static void run_case(struct bench *b, struct case_res *c, int rep)
 	if (err)
 		fprintf(stderr, "FAILED: %s\n", c->why);
 	else if (c->kind == K_PINGPONG || c->kind == K_PINGPONG1)
-		fprintf(stderr, "%.1f us median, %.1f us p99\n", c->v[0][rep],
-			c->v[1][rep]);
+		fprintf(stderr, "%.1f us median, %.1f us p99, %.2f context switches of the timing side per round trip\n",
+			c->v[0][rep], c->v[1][rep], c->csw[rep]);
+	else if (c->kind == K_SCALE)
+		fprintf(stderr, "%.0f /s; per message %.3f receiver context switches, %.3f IPIs; senders %.2f..%.2f of the mean\n",
+			c->v[0][rep], c->v[1][rep], c->ipis[rep], c->fair_lo, c->fair_hi);
 	else
 		fprintf(stderr, "%.0f /s\n", c->v[0][rep]);
 }
@@ -974,9 +1081,9 @@ static void prepare_machine(struct bench *b)
 	}
 	b->features = v.features;
 	b->ring_status = "ring: not available in this build";
-#ifdef MBOX_FEAT_RING
-	if (mbox_ring_built() && !(v.features & MBOX_FEAT_RING))
-		b->ring_status = "ring: not available in this build (the loaded module lacks MBOX_FEAT_RING)";
+#ifdef MBOX_FEAT_RING_SEG
+	if (mbox_ring_built() && !(v.features & MBOX_FEAT_RING_SEG))
+		b->ring_status = "ring: not available in this build (the loaded module lacks MBOX_FEAT_RING_SEG)";
 	else if (mbox_ring_built())
 		b->ring_status = NULL;
 #endif
@@ -1042,21 +1149,46 @@ static void usage(void)
 		"usage: mbox-bench [--smoke] [--out DIR] [--reps N] [--time F]\n"
 		"                  [--depth N] [--batch N] [--mailboxes N]\n"
 		"                  [--only NAME[,NAME...]] [--skip-scale] [--skip-memory]\n"
-		"                  [--no-mbox] [--cpus TX,RX]\n"
+		"                  [--no-mbox] [--cpus TX,RX] [--senders N[,N...]]\n"
 		"  --smoke        every case briefly, once; TAP output; no speed asserted\n"
 		"  --out DIR      write results.txt, results.csv and plot data there\n"
 		"  --reps N       repetitions of each case (default 5, at most %d)\n"
 		"  --time F       scale every measuring time by F (default 1)\n"
 		"  --depth N      queue length where one can be chosen (default 64)\n"
-		"  --batch N      messages per batch call (default 64)\n"
+		"  --batch N      messages per batch call (default 32)\n"
 		"  --mailboxes N  mailboxes alive at once for the memory figure (default 100000)\n"
 		"  --only LIST    only these mechanisms (pipe, mbox-bounded, ...), kinds\n"
 		"                 (pingpong, pingpong-1cpu, stream, scale, lifecycle, memory)\n"
 		"                 or KIND:MECHANISM pairs\n"
 		"  --no-mbox      only the other mechanisms (no module needed)\n"
-		"  --cpus TX,RX   the CPUs for senders and receivers (default: the first two)\n",
+		"  --cpus TX,RX   the CPUs for senders and receivers (default: the first two)\n"
+		"  --senders LIST the scaling cases (default 1,2,4,8,16,32,64)\n",
 		MAX_REPS);
 	exit(2);
+}
+
+/* --senders 1,64: the scaling cases to run, each 1..SCALE_MAX. */
+static void parse_senders(const char *arg)
+{
+	unsigned int n = 0;
+	const char *p = arg;
+	char *end;
+	unsigned long v;
+
+	while (*p) {
+		v = strtoul(p, &end, 10);
+		if (end == p || !v || v > SCALE_MAX ||
+		    n + 1 >= sizeof(opt_senders) / sizeof(opt_senders[0]))
+			usage();
+		opt_senders[n++] = (unsigned int)v;
+		p = *end == ',' ? end + 1 : end;
+		if (*end && *end != ',')
+			usage();
+	}
+	if (!n)
+		usage();
+	opt_senders[n] = 0;
+	g_senders = opt_senders;
 }
 
 static void parse_args(struct bench *b, int argc, char **argv)
@@ -1074,6 +1206,7 @@ static void parse_args(struct bench *b, int argc, char **argv)
 		{ "skip-memory", no_argument, NULL, 'M' },
 		{ "no-mbox", no_argument, NULL, 'N' },
 		{ "cpus", required_argument, NULL, 'C' },
+		{ "senders", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1081,9 +1214,9 @@ static void parse_args(struct bench *b, int argc, char **argv)
 	int o;
 
 	b->reps = 5;
-	b->scale_reps = 3;
+	b->scale_reps = 5;
 	b->depth = 64;
-	b->batch = 64;
+	b->batch = 32;
 	b->mailboxes = 100000;
 	b->mem_cycles = 3;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -1123,6 +1256,9 @@ static void parse_args(struct bench *b, int argc, char **argv)
 				usage();
 			b->want_cpus = true;
 			break;
+		case 'n':
+			parse_senders(optarg);
+			break;
 		case 'N':
 			b->no_mbox = true;
 			b->skip_memory = true;
@@ -1149,7 +1285,8 @@ static void parse_args(struct bench *b, int argc, char **argv)
 		b->lc_time = 0.01;
 		b->mailboxes = b->mailboxes < 2000 ? b->mailboxes : 2000;
 		b->mem_cycles = 1;
-		g_senders = smoke_senders;
+		if (g_senders != opt_senders)
+			g_senders = smoke_senders;
 	}
 	b->pp_time *= scale;
 	b->st_time *= scale;

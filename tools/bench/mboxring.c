@@ -8,7 +8,7 @@
  * - "ring, polling": the non-blocking mbox_ring_send_nb() and
  *   mbox_ring_recv_nb() retried in a busy loop.
  *
- * Built only when the headers have the ring (MBOX_FEAT_RING and
+ * Built only when the headers have the ring (MBOX_FEAT_RING_SEG and
  * mbox_ring.h); whether the loaded module has it is checked at run time.
  */
 #include <errno.h>
@@ -20,7 +20,7 @@
 #include "bench.h"
 #include <mbox/mbox.h>
 
-#if defined(MBOX_FEAT_RING) && __has_include("mbox_ring.h")
+#if defined(MBOX_FEAT_RING_SEG) && __has_include("mbox_ring.h")
 #define HAVE_MBOX_RING 1
 #include <mbox/mbox_ring.h>
 #else
@@ -57,7 +57,8 @@ static int ring_open(struct chan *c)
 	if (fd < 0)
 		return fd;
 	c->fd[0] = fd;
-	err = mbox_ring_setup(fd, nslots, slot_size);
+	err = mbox_ring_setup(fd, ring_nsegs(nslots, slot_size), nslots,
+			      slot_size);
 	if (err) {
 		close(fd);
 		c->fd[0] = -1;

@@ -118,6 +118,16 @@ static double run_pipe(int producers)
 
 /* ------------------------------------------------------------ mbox */
 
+/* Segments: one per producer (at most 8) and spare, within the byte limit. */
+static uint32_t ring_nsegs(uint32_t nslots, uint32_t slot_size)
+{
+	uint32_t n = 16;
+
+	while (n > 1 && (uint64_t)n * nslots * slot_size > MBOX_RING_BYTES_MAX)
+		n--;
+	return n;
+}
+
 static int new_mailbox(uint64_t *id, int ring_slots)
 {
 	struct mbox_attr a = MBOX_ATTR_BOUNDED(256, MSG);
@@ -129,7 +139,9 @@ static int new_mailbox(uint64_t *id, int ring_slots)
 	if (fd < 0)
 		die("mbox_create", -fd);
 	if (ring_slots) {
-		err = mbox_ring_setup(fd, (uint32_t)ring_slots, MSG + 16);
+		err = mbox_ring_setup(fd, ring_nsegs((uint32_t)ring_slots,
+						     MSG + 16),
+				      (uint32_t)ring_slots, MSG + 16);
 		if (err)
 			die("mbox_ring_setup", -err);
 	}

@@ -19,7 +19,7 @@
  *  - module parameters set to odd values (root workers; restored at exit);
  *  - generic netlink requests to the "mbox" family (when the module has
  *    one): random commands, flags and attributes, malformed lengths;
- *  - the shared ring (MBOX_FEAT_RING): set-up with odd geometry, mmap() of
+ *  - the shared ring (MBOX_FEAT_RING_SEG): set-up with odd geometry, mmap() of
  *    every part with odd lengths, offsets and protections from handles of
  *    every role, and hostile writes - random head, tail, need_wake, slot
  *    seq, len and flags - interleaved with well-formed produce/consume
@@ -466,9 +466,11 @@ static const int e_send[] = { EPIPE, EMSGSIZE, EINVAL, EAGAIN, ETIMEDOUT, ENOBUF
 static const int e_recv[] = { EPERM, EMSGSIZE, EPIPE, EINVAL, EAGAIN, ETIMEDOUT, 0 };
 static const int e_watch[] = { EALREADY, EINVAL, 0 };
 static const int e_notice[] = { EAGAIN, ENOENT, EINVAL, 0 };
-static const int e_ring_setup[] = { EPERM, EBUSY, EINVAL, ENOBUFS, 0 };
-static const int e_ring_wait[] = { ENODEV, EPIPE, EBADMSG, EINVAL, EAGAIN, ETIMEDOUT, 0 };
-static const int e_ring_wake[] = { ENODEV, EPIPE, EINVAL, 0 };
+static const int e_ring_setup[] = { EPERM, EBUSY, EINVAL, ENOBUFS, ENOMEM, EPIPE, 0 };
+static const int e_ring_wait[] = { ENODEV, EPIPE, ECONNRESET, EBADMSG, EINVAL, EAGAIN,
+				   ETIMEDOUT, EPERM, 0 };
+static const int e_ring_wake[] = { ENODEV, EPIPE, ECONNRESET, EBADMSG, EINVAL, EPERM, 0 };
+static const int e_ring_ctl[] = { EPERM, ENODEV, EINVAL, ENOSPC, EPIPE, EBADMSG, 0 };
 static const int e_none[] = { 0 };
 
 static bool in_list(const int *l, int err)
@@ -805,14 +807,16 @@ static void op_batch(bool send)
 		      stage(&b, sizeof(b)), sizeof(b), offsetof(struct mbox_batch, done), 4);
 }
 
-static const uint32_t used_nr[14] = { 0, 1, 2, 3, 0x10, 0x11, 0x12, 0x13, 0x14, 0x20, 0x21, 0x22,
-				      0x30, 0x31 };
+static const uint32_t used_nr[18] = { 0, 1, 2, 3, 0x10, 0x11, 0x12, 0x13, 0x14, 0x20, 0x21, 0x22,
+				      0x23, 0x24, 0x25, 0x26, 0x30, 0x31 };
 
 static const unsigned long real_cmds[] = {
 	MBOX_IOC_VERSION, MBOX_IOC_CREATE, MBOX_IOC_OPEN, MBOX_IOC_DELETE,
 	MBOX_IOC_SEND, MBOX_IOC_RECV, MBOX_IOC_INFO, MBOX_IOC_SEND_BATCH,
 	MBOX_IOC_RECV_BATCH, MBOX_IOC_WATCH, MBOX_IOC_NOTICE,
 	MBOX_IOC_RING_SETUP, MBOX_IOC_RING_WAIT, MBOX_IOC_RING_WAKE,
+	MBOX_IOC_RING_INFO, MBOX_IOC_RING_TEARDOWN, MBOX_IOC_RING_ATTACH,
+	MBOX_IOC_RING_SEG,
 };
 
 static void op_bad_cmd(void)
@@ -1124,7 +1128,7 @@ static struct ring_map {
 	size_t len;
 	uint64_t off;	/* MBOX_RING_OFF_* */
 	bool writable;
-	struct mbox_ring_ctrl *ctrl;	/* the CTRL mapped with it, if any */
+	uint32_t nslots, slot_size, slots_offset;	/* as set up when mapped */
 } maps[MAX_MAPS];
 
 static void unmap_one(unsigned int i)
@@ -1138,6 +1142,7 @@ static void ring_setup(void)
 {
 	struct mbox_ring_setup rs = { 0 };
 
+	rs.nsegs = chance(85) ? 1 + rnd_below(MBOX_RING_SEGS_MAX) : (uint32_t)pick_interesting();
 	rs.nslots = chance(85) ? 1u << rnd_below(8) : (uint32_t)pick_interesting();
 	rs.slot_size = chance(85) ? 24 + 8 * rnd_below(40) : (uint32_t)pick_interesting();
 	if (chance(20))
@@ -1146,25 +1151,66 @@ static void ring_setup(void)
 		      stage(&rs, sizeof(rs)), sizeof(rs), 0, 0);
 }
 
+/* The other ring commands: attach, teardown, segment operations, info. */
+static void ring_ctl(void)
+{
+	int fd = pick_handle(), ret = 0;
+	struct mbox_ring_info in;
+	struct mbox_ring_seg so = { 0 };
+
+	switch (rnd_below(5)) {
+	case 0:
+		ret = ioctl(fd, MBOX_IOC_RING_ATTACH, chance(95) ? 0 : (unsigned long)rnd());
+		break;
+	case 1:
+		if (chance(10))	/* rare: everyone's mappings go stale */
+			ret = ioctl(fd, MBOX_IOC_RING_TEARDOWN, 0);
+		break;
+	case 2:
+	case 3:
+		so.seg = chance(90) ? rnd_below(MBOX_RING_SEGS_MAX) : (uint32_t)rnd();
+		so.op = chance(90) ? 1 + rnd_below(2) : (uint32_t)rnd();
+		if (chance(10))
+			mutate(&so, sizeof(so));
+		ret = ioctl(fd, MBOX_IOC_RING_SEG, &so);
+		break;
+	default:
+		ret = ioctl(fd, MBOX_IOC_RING_INFO, &in);
+		break;
+	}
+	if (ret < 0 && is_mbox_fd(fd) && !in_list(e_any, errno) && !in_list(e_ring_ctl, errno))
+		violation("ring command returned undocumented -%s", strerrorname_np(errno));
+}
+
 /* Maps a part of the ring of a random handle, usually the right way. */
 static void ring_map(void)
 {
-	static const uint64_t offs[3] = { MBOX_RING_OFF_CTRL, MBOX_RING_OFF_CONS, MBOX_RING_OFF_PROD };
-	struct mbox_ring_ctrl *ctrl;
+	static const uint64_t offs[5] = {
+		MBOX_RING_OFF_CTRL, MBOX_RING_OFF_CONS, MBOX_RING_OFF_DATA,
+		MBOX_RING_OFF_SEG_CONS, MBOX_RING_OFF_SEG_DATA,
+	};
 	unsigned int i = rnd_below(MAX_MAPS);
 	int fd = pick_handle(), prot, flags = MAP_SHARED;
-	uint64_t off = offs[rnd_below(3)];
+	bool owner = kind_of(fd) == K_OWNER;
+	uint64_t off = offs[owner ? rnd_below(3) : 3 + rnd_below(2)];
+	struct mbox_ring_info in = { 0 };
 	size_t len;
 	void *p;
 
-	/* The CTRL page tells the sizes of the other parts. */
-	ctrl = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, MBOX_RING_OFF_CTRL);
-	if (ctrl == MAP_FAILED)
+	if (chance(10))
+		off = offs[rnd_below(5)];
+	if (ioctl(fd, MBOX_IOC_RING_INFO, &in) || !in.nsegs)
 		return;
-	len = off == MBOX_RING_OFF_CTRL ? PAGE :
-	      off == MBOX_RING_OFF_CONS ? ctrl->cons_size : ctrl->prod_size;
-	prot = PROT_READ | ((off == MBOX_RING_OFF_CONS) == (kind_of(fd) == K_OWNER) &&
-			    off != MBOX_RING_OFF_CTRL ? PROT_WRITE : 0);
+	if (!owner && chance(50))
+		ioctl(fd, MBOX_IOC_RING_ATTACH, 0);
+	len = off == MBOX_RING_OFF_CTRL ? in.ctrl_size :
+	      off == MBOX_RING_OFF_CONS ? in.cons_size :
+	      off == MBOX_RING_OFF_DATA ? in.data_size :
+	      off == MBOX_RING_OFF_SEG_CONS ? PAGE : in.seg_data_size;
+	if (!len)
+		len = PAGE;
+	prot = PROT_READ | (off == MBOX_RING_OFF_CONS || off == MBOX_RING_OFF_SEG_DATA ?
+			    PROT_WRITE : 0);
 	if (chance(10))
 		len = chance(50) ? len + PAGE : (len > PAGE ? len - PAGE : 1);
 	if (chance(10))
@@ -1176,56 +1222,58 @@ static void ring_map(void)
 	if (chance(5))
 		flags = MAP_PRIVATE;
 	p = mmap(NULL, len, prot, flags, fd, (off_t)off);
-	if (p == MAP_FAILED) {
-		munmap(ctrl, PAGE);
+	if (p == MAP_FAILED)
 		return;
-	}
 	if (chance(10))
 		mprotect(p, len, PROT_READ | PROT_WRITE);	/* EACCES if read-only */
 	if (chance(5))
 		mremap(p, len, len + PAGE, 0);		/* may not grow */
 	unmap_one(i);
-	if (maps[i].ctrl)
-		munmap(maps[i].ctrl, PAGE);
 	maps[i] = (struct ring_map){ .addr = p, .len = len, .off = off,
-				     .writable = prot & PROT_WRITE, .ctrl = ctrl };
+				     .writable = prot & PROT_WRITE, .nslots = in.nslots,
+				     .slot_size = in.slot_size, .slots_offset = in.slots_offset };
 }
 
 /*
  * Writes into a mapped writable part: mostly what a correct producer or
- * consumer would, sometimes garbage in the indices or the slot headers.
+ * consumer would, sometimes garbage in the indices, the ready set or the
+ * slot headers.  A stale mapping (torn-down ring) is scratch memory.
  */
 static void ring_scribble(void)
 {
 	struct ring_map *m = &maps[rnd_below(MAX_MAPS)];
-	struct mbox_ring_ctrl *c = m->ctrl;
-	uint32_t nslots, slot_size;
+	uint32_t nslots = m->nslots, slot_size = m->slot_size;
 
-	if (!m->addr || !m->writable || !c)
+	if (!m->addr || !m->writable)
 		return;
-	nslots = c->nslots;
-	slot_size = c->slot_size;
 	if (!nslots || !slot_size || nslots > MBOX_RING_SLOTS_MAX)
 		return;
-	if (m->off == MBOX_RING_OFF_CONS && m->len >= sizeof(struct mbox_ring_cons)) {
-		_Atomic uint32_t *head = (_Atomic uint32_t *)&((struct mbox_ring_cons *)m->addr)->head;
-		_Atomic uint32_t *nw = (_Atomic uint32_t *)&((struct mbox_ring_cons *)m->addr)->need_wake;
+	if (m->off == MBOX_RING_OFF_CONS && m->len >= 2 * PAGE) {
+		size_t segs = m->len / PAGE - 1;
+		struct mbox_ring_seg_cons *c =
+			(struct mbox_ring_seg_cons *)((uint8_t *)m->addr + PAGE * (1 + rnd_below(segs)));
+		_Atomic uint32_t *head = (_Atomic uint32_t *)&c->head;
+		_Atomic uint32_t *nw = (_Atomic uint32_t *)&c->need_wake;
 
-		switch (rnd_below(4)) {
+		switch (rnd_below(5)) {
 		case 0:
 			atomic_store(head, (uint32_t)rnd());
 			break;
 		case 1:
 			atomic_store(nw, (uint32_t)rnd_below(3));
 			break;
+		case 2:
+			((struct mbox_ring_ready *)m->addr)->ready = rnd();
+			break;
 		default:	/* consume one, as a consumer would, unchecked */
 			atomic_fetch_add(head, 1);
 			break;
 		}
-	} else if (m->off == MBOX_RING_OFF_PROD && m->len >= c->slots_offset + (uint64_t)nslots * slot_size) {
-		_Atomic uint32_t *tail = (_Atomic uint32_t *)&((struct mbox_ring_prod *)m->addr)->tail;
+	} else if (m->off == MBOX_RING_OFF_SEG_DATA &&
+		   m->len >= m->slots_offset + (uint64_t)nslots * slot_size) {
+		_Atomic uint32_t *tail = (_Atomic uint32_t *)&((struct mbox_ring_seg_data *)m->addr)->tail;
 		uint32_t t = atomic_load(tail);
-		struct mbox_ring_slot *sl = (struct mbox_ring_slot *)((uint8_t *)m->addr + c->slots_offset +
+		struct mbox_ring_slot *sl = (struct mbox_ring_slot *)((uint8_t *)m->addr + m->slots_offset +
 								      (size_t)(t & (nslots - 1)) * slot_size);
 
 		switch (rnd_below(6)) {
@@ -1255,11 +1303,13 @@ static void op_ring(void)
 {
 	unsigned int r;
 
-	if (!(features & MBOX_FEAT_RING))
+	if (!(features & MBOX_FEAT_RING_SEG))
 		return;
 	r = rnd_below(100);
-	if (r < 20)
+	if (r < 15)
 		ring_setup();
+	else if (r < 25)
+		ring_ctl();
 	else if (r < 45)
 		ring_map();
 	else if (r < 55)
@@ -1272,7 +1322,7 @@ static void op_ring_wait(void)
 {
 	struct mbox_ring_wait w = { 0 };
 
-	if (!(features & MBOX_FEAT_RING))
+	if (!(features & MBOX_FEAT_RING_SEG))
 		return;
 	if (chance(40)) {
 		unsigned long arg = chance(90) ? 0 : (unsigned long)rnd();

@@ -638,6 +638,7 @@ static void scene_ring(struct browser *b)
 {
 	struct mbox_attr attr = MBOX_ATTR_UNBOUNDED(64);
 	struct mbox_ring ring;
+	struct mbox_ring_info rinfo;
 	struct mbox_info info;
 	uint32_t frame, next = 0, type;
 	int err, waits = 0;
@@ -650,14 +651,15 @@ static void scene_ring(struct browser *b)
 	b->video = mbox_create(&attr, VIDEO, NULL);
 	if (b->video < 0)
 		die("browser", "create " VIDEO, b->video);
-	err = mbox_ring_setup(b->video, 64, 64);
+	err = mbox_ring_setup(b->video, 4, 64, 64);
 	if (err)
 		die("browser", "ring setup", err);
 	err = mbox_ring_map(&ring, b->video);
 	if (err)
 		die("browser", "map the ring", err);
-	say("browser", "gave \"%s\" a ring of %u slots, %u bytes of payload each",
-	    VIDEO, ring.nslots, ring.payload_max);
+	say("browser", "gave \"%s\" a ring of %u producer segments of %u slots, "
+	    "%u bytes of payload each", VIDEO, ring.nsegs, ring.nslots,
+	    ring.payload_max);
 
 	video = spawn(video_plugin, 0);
 	while (next < FRAMES) {
@@ -683,6 +685,9 @@ static void scene_ring(struct browser *b)
 	    next > (uint32_t)waits ? next - waits : 0);
 	expect(mbox_info(b->video, &info) == 0 && info.sent == 0 && info.queued == 0,
 	       "ring messages bypass the mailbox's queue and counters");
+	expect(mbox_ring_info(b->video, &rinfo) == 0 && rinfo.messages == FRAMES &&
+	       rinfo.discarded == 0 && rinfo.corrupt == 0,
+	       "MBOX_IOC_RING_INFO counts them: none discarded, no corrupt producer");
 	mbox_ring_unmap(&ring);
 }
 
@@ -852,7 +857,7 @@ int main(int argc, char **argv)
 {
 	static const struct { uint64_t bit; const char *name; } features[] = {
 		{ MBOX_FEAT_CORE, "core" }, { MBOX_FEAT_BATCH, "batch" },
-		{ MBOX_FEAT_RING, "ring" }, { MBOX_FEAT_NETLINK, "netlink" },
+		{ MBOX_FEAT_RING, "ring" }, { MBOX_FEAT_RING_SEG, "ring-seg" }, { MBOX_FEAT_NETLINK, "netlink" },
 		{ MBOX_FEAT_DIRECT, "direct" }, { MBOX_FEAT_OS_OWNED, "os-owned" },
 		{ MBOX_FEAT_BROADCAST, "broadcast" },
 		{ MBOX_FEAT_DEATH_NOTICE, "death-notice" },

@@ -329,6 +329,10 @@ static const enum mnl_attr_data_type attr_types[MBOX_A_MAX + 1] = {
 	[MBOX_A_RECEIVED] = MNL_TYPE_U64,
 	[MBOX_A_REJECTED] = MNL_TYPE_U64,
 	[MBOX_A_RING] = MNL_TYPE_FLAG,
+	[MBOX_A_RING_MESSAGES] = MNL_TYPE_U64,
+	[MBOX_A_RING_SLOT_BYTES] = MNL_TYPE_U64,
+	[MBOX_A_RING_DISCARDED] = MNL_TYPE_U64,
+	[MBOX_A_RING_CORRUPT] = MNL_TYPE_U64,
 	[MBOX_A_FULL] = MNL_TYPE_FLAG,
 	[MBOX_A_REASON] = MNL_TYPE_U32,
 	[MBOX_A_MAILBOXES] = MNL_TYPE_U64,
@@ -799,6 +803,18 @@ static void print_mbox(attrs_t tb)
 	print_u64("rejected", "rejected %" PRIu64,
 		  get_u64(tb[MBOX_A_REJECTED]));
 	print_bool("ring", "ring", tb[MBOX_A_RING]);
+	if (tb[MBOX_A_RING_MESSAGES]) {
+		print_nl();
+		print_indent();
+		print_u64("ring_messages", "ring messages %" PRIu64,
+			  get_u64(tb[MBOX_A_RING_MESSAGES]));
+		print_u64("ring_slot_bytes", "slot bytes %" PRIu64,
+			  get_u64(tb[MBOX_A_RING_SLOT_BYTES]));
+		print_u64("ring_discarded", "discarded %" PRIu64,
+			  get_u64(tb[MBOX_A_RING_DISCARDED]));
+		print_u64("ring_corrupt", "corrupt producers %" PRIu64,
+			  get_u64(tb[MBOX_A_RING_CORRUPT]));
+	}
 	print_nl();
 	print_close_object();
 }

@@ -53,17 +53,20 @@
  * message handed to it, whether it was accepted, and for each message it
  * receives, the metadata the kernel gave.
  *
- * The shared ring (MBOX_FEAT_RING) is the third path: some owners give
- * their mailbox a ring and drain it between receive calls; senders that
- * see a ring map it and send half of their messages through it (reserve,
- * write, commit, wake; MBOX_IOC_RING_WAIT when it is full).  Ring messages
- * are checked like the others except for what the ring does not carry
- * (sequence numbers, priorities, a sender pid the kernel vouches for) and
- * are kept out of the comparison with the kernel's counters, which do not
- * count them.  Their order per sender is checked instead.  A sender killed
- * between reserving a slot and committing it stalls the ring at that slot
- * for good (as the ABI says): the ring messages behind it are then counted
- * as lost with the stalled ring, not as violations.
+ * The shared ring (MBOX_FEAT_RING_SEG) is the third path: some owners give
+ * their mailbox a ring and drain every segment between receive calls;
+ * senders that see a ring attach a segment of their own, map it and send
+ * half of their messages through it (reserve, write, commit, wake;
+ * MBOX_IOC_RING_WAIT when it is full).  Ring messages are checked like the
+ * others except for what the ring does not carry (sequence numbers,
+ * priorities); the sender pid is the one the kernel recorded for the
+ * segment.  They are kept out of the comparison with the kernel's
+ * counters, which do not count them; their order per sender and segment
+ * (that is, per handle) is checked instead.  A sender killed between reserving a slot and committing it
+ * leaves a message in doubt, like a killed MBOX_IOC_SEND: the kernel
+ * discards the slot when the handle closes and nothing else stalls, so
+ * every retired ring must be drained completely, and no well-behaved
+ * sender's segment may ever be cut off.
  *
  * Usage: mbox-stress [-p PROCS] [-d SECONDS] [-s SEED] [-o OWNERS]
  *                    [-k KILL_MS] [-g SIGNAL_MS] [-m MSGS] [-t TRANSPORT]
@@ -537,13 +540,20 @@ static const struct transport *pick_transport(void)
 
 /* ------------------------------------------------------------ the ring */
 
-/* One handle's mappings of a mailbox's ring. */
+/*
+ * One handle's mappings of a mailbox's ring: the consumer's CTRL, CONS and
+ * DATA, or a producer's own segment (SEG_CONS, SEG_DATA).
+ */
 struct ring_view {
+	bool mapped, consumer;
 	struct mbox_ring_ctrl *ctrl;
-	struct mbox_ring_cons *cons;
-	uint8_t *prod;
-	size_t page, cons_size, prod_size;
-	uint32_t nslots, slot_size, slots_offset;
+	uint8_t *cons, *data;			/* consumer */
+	struct mbox_ring_seg_cons *scons;	/* producer */
+	uint8_t *sdata;				/* producer */
+	size_t page, cons_size, data_size, seg_data_size;
+	uint32_t nsegs, nslots, slot_size, slots_offset;
+	uint32_t gen[MBOX_RING_SEGS_MAX];	/* consumer: segment views */
+	uint64_t last[MBOX_RING_SEGS_MAX];	/* consumer: order per segment */
 };
 
 static void ring_unmap(struct ring_view *v)
@@ -552,67 +562,91 @@ static void ring_unmap(struct ring_view *v)
 		munmap(v->ctrl, v->page);
 	if (v->cons)
 		munmap(v->cons, v->cons_size);
-	if (v->prod)
-		munmap(v->prod, v->prod_size);
+	if (v->data)
+		munmap(v->data, v->data_size);
+	if (v->scons)
+		munmap(v->scons, v->page);
+	if (v->sdata)
+		munmap(v->sdata, v->seg_data_size);
 	memset(v, 0, sizeof(*v));
 }
 
-/* Maps the three parts: the consumer may write CONS, a producer PROD. */
+static void *ring_map_part(int fd, size_t len, bool writable, uint64_t off)
+{
+	void *p = mmap(NULL, len, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, fd,
+		       (off_t)off);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* The consumer maps the whole ring; a producer attaches its own segment. */
 static int ring_map(struct ring_view *v, int fd, bool consumer)
 {
-	void *p;
+	struct mbox_ring_info in;
+	int err;
 
 	memset(v, 0, sizeof(*v));
+	memset(&in, 0, sizeof(in));
+	err = xioctl(fd, MBOX_IOC_RING_INFO, &in);
+	if (err)
+		return err;
+	if (!in.nsegs)
+		return -ENODEV;
+	v->consumer = consumer;
 	v->page = (size_t)sysconf(_SC_PAGESIZE);
-	p = mmap(NULL, v->page, PROT_READ, MAP_SHARED, fd, MBOX_RING_OFF_CTRL);
-	if (p == MAP_FAILED)
-		return -errno;
-	v->ctrl = p;
-	v->nslots = v->ctrl->nslots;
-	v->slot_size = v->ctrl->slot_size;
-	v->slots_offset = v->ctrl->slots_offset;
-	v->cons_size = v->ctrl->cons_size;
-	v->prod_size = v->ctrl->prod_size;
-	p = mmap(NULL, v->cons_size, PROT_READ | (consumer ? PROT_WRITE : 0), MAP_SHARED, fd,
-		 MBOX_RING_OFF_CONS);
-	if (p == MAP_FAILED)
-		goto fail;
-	v->cons = p;
-	p = mmap(NULL, v->prod_size, PROT_READ | (consumer ? 0 : PROT_WRITE), MAP_SHARED, fd,
-		 MBOX_RING_OFF_PROD);
-	if (p == MAP_FAILED)
-		goto fail;
-	v->prod = p;
+	v->nsegs = in.nsegs;
+	v->nslots = in.nslots;
+	v->slot_size = in.slot_size;
+	v->slots_offset = in.slots_offset;
+	v->seg_data_size = in.seg_data_size;
+	if (consumer) {
+		v->cons_size = in.cons_size;
+		v->data_size = in.data_size;
+		v->ctrl = ring_map_part(fd, v->page, false, MBOX_RING_OFF_CTRL);
+		v->cons = ring_map_part(fd, v->cons_size, true, MBOX_RING_OFF_CONS);
+		v->data = ring_map_part(fd, v->data_size, false, MBOX_RING_OFF_DATA);
+		if (!v->ctrl || !v->cons || !v->data)
+			goto fail;
+		for (uint32_t i = 0; i < v->nsegs; i++)
+			v->gen[i] = UINT32_MAX;
+	} else {
+		err = ioctl(fd, MBOX_IOC_RING_ATTACH, 0);
+		if (err < 0)
+			goto fail;
+		v->scons = ring_map_part(fd, v->page, false, MBOX_RING_OFF_SEG_CONS);
+		v->sdata = ring_map_part(fd, v->seg_data_size, true, MBOX_RING_OFF_SEG_DATA);
+		if (!v->scons || !v->sdata)
+			goto fail;
+	}
+	v->mapped = true;
 	return 0;
 fail:
-	{
-		int err = -errno;
-
-		ring_unmap(v);
-		return err;
-	}
+	err = -errno;
+	ring_unmap(v);
+	return err;
 }
 
-static struct mbox_ring_slot *ring_slot(const struct ring_view *v, uint32_t i)
+static struct mbox_ring_slot *ring_slot(const struct ring_view *v, uint8_t *seg_data,
+					uint32_t i)
 {
-	return (struct mbox_ring_slot *)(v->prod + v->slots_offset +
+	return (struct mbox_ring_slot *)(seg_data + v->slots_offset +
 					 (size_t)(i & (v->nslots - 1)) * v->slot_size);
 }
 
 #define RING_U32(p)	((_Atomic uint32_t *)(void *)(p))
 
 /*
- * Sends one message through the ring as the ABI's producer protocol says:
- * 0 once committed, or -errno with nothing reserved.
+ * Sends one message through the producer's segment as the ABI's producer
+ * protocol says: 0 once committed, or -errno with nothing reserved.
  */
 static int ring_produce(const struct ring_view *v, int fd, const void *buf, uint32_t len,
 			uint32_t type, uint32_t flags, uint64_t deadline)
 {
-	_Atomic uint32_t *tailp = RING_U32(&((struct mbox_ring_prod *)v->prod)->tail);
-	_Atomic uint32_t *headp = RING_U32(&v->cons->head);
+	_Atomic uint32_t *tailp = RING_U32(&((struct mbox_ring_seg_data *)v->sdata)->tail);
+	_Atomic uint32_t *headp = RING_U32(&v->scons->head);
 
 	for (;;) {
-		uint32_t cf = atomic_load_explicit(RING_U32(&v->ctrl->flags), memory_order_acquire);
+		uint32_t cf = atomic_load_explicit(RING_U32(&v->scons->flags), memory_order_acquire);
 		struct mbox_ring_wait w;
 		struct mbox_ring_slot *sl;
 		uint32_t t, h;
@@ -620,7 +654,9 @@ static int ring_produce(const struct ring_view *v, int fd, const void *buf, uint
 
 		if (cf & MBOX_RING_DEAD)
 			return -EPIPE;
-		if (cf & MBOX_RING_CORRUPT)
+		if (cf & MBOX_RING_GONE)
+			return -ECONNRESET;
+		if (cf & MBOX_RING_CUT)
 			return -EBADMSG;
 		t = atomic_load_explicit(tailp, memory_order_relaxed);
 		h = atomic_load_explicit(headp, memory_order_acquire);
@@ -642,14 +678,14 @@ static int ring_produce(const struct ring_view *v, int fd, const void *buf, uint
 		if (!atomic_compare_exchange_weak_explicit(tailp, &t, t + 1, memory_order_relaxed,
 							   memory_order_relaxed))
 			continue;
-		sl = ring_slot(v, t);
+		sl = ring_slot(v, v->sdata, t);
 		memcpy(sl + 1, buf, len);
 		sl->len = len;
 		sl->type = type;
 		sl->flags = 0;
 		atomic_store_explicit(RING_U32(&sl->seq), t + 1, memory_order_release);
 		atomic_thread_fence(memory_order_seq_cst);
-		if (atomic_load_explicit(RING_U32(&v->cons->need_wake), memory_order_relaxed) &&
+		if (atomic_load_explicit(RING_U32(&v->scons->need_wake), memory_order_relaxed) &&
 		    ioctl(fd, MBOX_IOC_RING_WAKE, 0) && errno != EPIPE)
 			violation("MBOX_IOC_RING_WAKE on a user handle: %s", strerror(errno));
 		return 0;
@@ -832,54 +868,106 @@ static int owner_recv_once(unsigned int slot, uint32_t bi, int fd, void *buf,
 	return got;
 }
 
+static struct mbox_ring_seg_cons *ring_seg_cons(const struct ring_view *v, uint32_t seg)
+{
+	return (struct mbox_ring_seg_cons *)(void *)(v->cons + ((size_t)seg + 1) * v->page);
+}
+
+static void ring_seg_op(int fd, uint32_t seg, uint32_t op)
+{
+	struct mbox_ring_seg so = { .seg = seg, .op = op };
+	int err = xioctl(fd, MBOX_IOC_RING_SEG, &so);
+
+	if (err < 0)
+		violation("MBOX_IOC_RING_SEG %u op %u: %s", seg, op, strerror(-err));
+}
+
 /*
- * Takes every committed message from the ring, as the ABI's consumer
- * protocol says; returns how many slots it took.
+ * Takes every committed message from every segment, as the ABI's consumer
+ * protocol says (a plain scan: this tool checks the kernel, not the ready
+ * set), and gives drained closed segments back; returns the slots taken.
  */
-static unsigned int ring_drain(uint32_t bi, const struct ring_view *v, int fd,
+static unsigned int ring_drain(uint32_t bi, struct ring_view *v, int fd,
 			       uint8_t *buf, uint64_t *ring_last)
 {
-	_Atomic uint32_t *headp = RING_U32(&v->cons->head);
 	uint32_t room = v->slot_size - (uint32_t)sizeof(struct mbox_ring_slot);
 	unsigned int n = 0;
 
-	for (;;) {
-		uint32_t h = atomic_load_explicit(headp, memory_order_relaxed);
-		struct mbox_ring_slot *sl = ring_slot(v, h);
-		uint32_t sq = atomic_load_explicit(RING_U32(&sl->seq), memory_order_acquire);
-		uint32_t len, type, fl;
+	for (uint32_t s = 0; s < v->nsegs; s++) {
+		const struct mbox_ring_seg_info *si = &v->ctrl->seg[s];
+		uint32_t state = atomic_load_explicit(RING_U32(&si->state), memory_order_acquire);
+		_Atomic uint32_t *headp = RING_U32(&ring_seg_cons(v, s)->head);
+		uint8_t *sdata = v->data + (size_t)s * v->seg_data_size;
 
-		if (sq == h + 1 - v->nslots)
-			break;		/* not committed (yet, or ever: a stall) */
-		if (sq != h + 1) {
-			violation("box %u: ring slot %u has seq %u", bi, h, sq);
-			break;
+		if (state == MBOX_RING_SEG_FREE)
+			continue;
+		if (state == MBOX_RING_SEG_CUT) {
+			violation("box %u: ring segment %u of a well-behaved sender was cut off",
+				  bi, s);
+			if (v->gen[s] != si->gen)
+				ring_seg_op(fd, s, MBOX_RING_SEG_RELEASE);
+			v->gen[s] = si->gen;
+			continue;
 		}
-		len = sl->len;
-		type = sl->type;
-		fl = sl->flags;
-		if (len > room || (fl & ~(uint32_t)MBOX_RING_SLOT_FLAGS)) {
-			violation("box %u: ring slot %u: len %u flags %#x", bi, h, len, fl);
-		} else if (!(fl & MBOX_RING_SLOT_SKIP)) {
-			struct in_msg m = { .buf = buf, .cap = room };
+		if (v->gen[s] != si->gen)
+			v->last[s] = 0;		/* a new producer */
+		v->gen[s] = si->gen;
+		for (;;) {
+			uint32_t h = atomic_load_explicit(headp, memory_order_relaxed);
+			struct mbox_ring_slot *sl = ring_slot(v, sdata, h);
+			uint32_t sq = atomic_load_explicit(RING_U32(&sl->seq), memory_order_acquire);
+			uint32_t len, type, fl;
 
-			memcpy(buf, sl + 1, len);
-			m.r.msg_len = len;
-			m.r.type = type;
-			if (len >= sizeof(struct payload)) {
-				struct payload p;
-
-				memcpy(&p, buf, sizeof(p));
-				m.r.sender_pid = p.pid;	/* the ring does not tell */
+			if (sq == h + 1 - v->nslots) {
+				if (state == MBOX_RING_SEG_CLOSED)
+					ring_seg_op(fd, s, MBOX_RING_SEG_RELEASE);
+				break;		/* not committed yet */
 			}
-			account_received(bi, &m, NULL, ring_last);
+			if (sq != h + 1) {
+				violation("box %u: ring segment %u slot %u has seq %u", bi, s, h, sq);
+				break;
+			}
+			len = sl->len;
+			type = sl->type;
+			fl = sl->flags;
+			if (len > room || (fl & ~(uint32_t)MBOX_RING_SLOT_FLAGS)) {
+				violation("box %u: ring slot %u: len %u flags %#x", bi, h, len, fl);
+			} else if (!(fl & MBOX_RING_SLOT_SKIP)) {
+				struct in_msg m = { .buf = buf, .cap = room };
+
+				memcpy(buf, sl + 1, len);
+				m.r.msg_len = len;
+				m.r.type = type;
+				/* The kernel's word, checked against the payload. */
+				m.r.sender_pid = si->pid;
+				/*
+				 * Order holds per segment, that is per handle: a
+				 * sender that reopened the mailbox has a second
+				 * segment, and the two are independent queues.
+				 */
+				if (len >= sizeof(struct payload)) {
+					struct payload p;
+
+					memcpy(&p, buf, sizeof(p));
+					if (p.slot < MAX_PROCS) {
+						ring_last[p.slot] = v->last[s];
+						account_received(bi, &m, NULL, ring_last);
+						v->last[s] = ring_last[p.slot];
+					} else {
+						account_received(bi, &m, NULL, ring_last);
+					}
+				} else {
+					account_received(bi, &m, NULL, ring_last);
+				}
+			}
+			atomic_store_explicit(headp, h + 1, memory_order_release);
+			atomic_thread_fence(memory_order_seq_cst);
+			if (atomic_load_explicit(RING_U32(&si->prod_wait), memory_order_relaxed) &&
+			    ioctl(fd, MBOX_IOC_RING_WAKE, 0))
+				violation("MBOX_IOC_RING_WAKE on the owner handle: %s",
+					  strerror(errno));
+			n++;
 		}
-		atomic_store_explicit(headp, h + 1, memory_order_release);
-		atomic_thread_fence(memory_order_seq_cst);
-		if (atomic_load_explicit(RING_U32(&v->ctrl->prod_waiters), memory_order_relaxed) &&
-		    ioctl(fd, MBOX_IOC_RING_WAKE, 0))
-			violation("MBOX_IOC_RING_WAKE on the owner handle: %s", strerror(errno));
-		n++;
 	}
 	return n;
 }
@@ -915,7 +1003,7 @@ static void owner_retire(unsigned int slot, uint32_t bi, int fd, void *buf,
 			close(fd);
 			return;
 		}
-		unsigned int took = rv->ctrl ? ring_drain(bi, rv, fd, buf, ring_last) : 0;
+		unsigned int took = rv->mapped ? ring_drain(bi, rv, fd, buf, ring_last) : 0;
 		int err = owner_recv_once(slot, bi, fd, buf, b->msg_size,
 					  MBOX_MSG_NONBLOCK, 0, oc);
 
@@ -1005,8 +1093,9 @@ static void owner_main(unsigned int slot)
 		b->id = c.id;
 		atomic_fetch_add(&sh->boxes_by_mode[c.capacity_mode], 1);
 		b->ring_nslots = 0;
-		if ((features & MBOX_FEAT_RING) && chance(40)) {
-			struct mbox_ring_setup rs = { .nslots = 1u << rnd_below(7) };
+		if ((features & MBOX_FEAT_RING_SEG) && chance(40)) {
+			struct mbox_ring_setup rs = { .nsegs = 1 + rnd_below(MBOX_RING_SEGS_MAX),
+						      .nslots = 1u << rnd_below(7) };
 			int err;
 
 			rs.slot_size = (uint32_t)sizeof(struct mbox_ring_slot) +
@@ -1046,7 +1135,7 @@ static void owner_main(unsigned int slot)
 				flags = MBOX_MSG_NONBLOCK;
 				bufsize = rnd_below(c.msg_size);
 			}
-			if (rv.ctrl)
+			if (rv.mapped)
 				left -= min_u(left, ring_drain(bi, &rv, fd, buf, ring_last));
 			if (!owner_recv_once(slot, bi, fd, buf, bufsize, flags, deadline, &oc) && left)
 				left--;
@@ -1154,13 +1243,17 @@ static void sender_main(unsigned int slot)
 			if (b->ring_nslots) {
 				int err = ring_map(&h->rv, fd, false);
 
-				if (err && err != -EPIPE)
+				/*
+				 * -ENOSPC: more senders than segments; -ENODEV:
+				 * the owner died and took the ring with it.
+				 */
+				if (err && err != -EPIPE && err != -ENOSPC && err != -ENODEV)
 					violation("mapping the ring of box %u: %s", bi, strerror(-err));
 			}
 		}
 
 		tp = pick_transport();
-		via_ring = h->rv.ctrl && chance(50);
+		via_ring = h->rv.mapped && chance(50);
 		n = via_ring ? 1 : 1 + rnd_below(tp->max_batch);
 		for (i = 0; i < n; i++) {
 			uint32_t max = via_ring ? b->ring_slot_size - (uint32_t)sizeof(struct mbox_ring_slot) :
@@ -1318,11 +1411,12 @@ static void settle_dead(unsigned int slot, int status)
 			for (uint64_t n = atomic_load(&s->fl_lo); n < atomic_load(&s->fl_hi); n++) {
 				if (atomic_load(&rec_of(slot, n)->state) != REC_INFLIGHT)
 					continue;
-				/* Killed maybe holding a slot it never committed. */
-				if (atomic_load(&s->fl_ring))
-					atomic_store(&boxes[bi].ring_stalled, 1);
-				else
-					atomic_fetch_add(&boxes[bi].send_indoubt, 1);
+				/*
+				 * Killed mid-send: through the ring, a slot it
+				 * reserved but never committed is discarded when
+				 * its handle closes, and stalls nothing.
+				 */
+				atomic_fetch_add(&boxes[bi].send_indoubt, 1);
 			}
 		}
 		atomic_store(&s->fl_box, 0);

@@ -100,7 +100,9 @@
  * MBOX_CAPACITY_ZERO      rendezvous.  Nothing is queued: a send returns 0
  *                         only after a receiver has copied the message out.
  *                         A send that fails (timeout, signal, -EPIPE) was
- *                         not delivered.
+ *                         not delivered.  The one exception is a sender
+ *                         killed while a receiver was copying its message:
+ *                         see "Copies" under Waiting.
  * MBOX_CAPACITY_BOUNDED   at most @capacity messages are queued; a sender
  *                         waits while the queue is full.  Blocked senders
  *                         are admitted strictly in arrival order (FIFO): a
@@ -118,7 +120,9 @@
  * mailbox the same rule picks among the senders currently offering a
  * message.  Every accepted message gets the next per-mailbox sequence number
  * (starting at 1), so @seq gives the acceptance order; on a ZERO mailbox a
- * message is accepted when a receiver takes it.  A non-blocking ZERO send
+ * message is accepted when a receiver takes it to copy it out, and keeps
+ * that number if the copy fails and it is offered again (so a number whose
+ * sender then gives up is never received).  A non-blocking ZERO send
  * goes straight to the longest-waiting receiver (see Waiting), so it is the
  * one exception to priority order among offers.
  *
@@ -198,11 +202,32 @@
  * -EMSGSIZE, and the message is not kept).  A timed ZERO send whose deadline
  * has already passed behaves the same, with -ETIMEDOUT instead of -EAGAIN.
  *
- * A receiver copies a message out while holding its mailbox, so that the
- * message is either received or still queued, never lost in between.  A
- * copy that faults slowly (a buffer backed by userfaultfd or a FUSE file)
- * delays the other operations on that mailbox for as long - for a
- * non-blocking ZERO send already handed to that receiver, uninterruptibly.
+ * Copies.  No call copies to or from user memory while it holds anything
+ * another task waits for: a buffer that faults slowly (userfaultfd, a FUSE
+ * file that is never answered) delays only the task whose buffer it is.
+ * A send copies its payload in before it touches the mailbox.  A receive
+ * takes its message (or, for a batch, its messages) out of reach of other
+ * receivers, copies without holding the mailbox, and then either receives
+ * it or, if the copy faulted (-EFAULT) or the receiver was killed, leaves
+ * it exactly where it was: same priority, same place among equals, same
+ * sequence number.  Meanwhile other receivers take the messages behind it
+ * (a message being copied out counts in &mbox_info.queued but not for
+ * EPOLLIN), sends, opens, MBOX_IOC_INFO, closes and netlink requests go
+ * on.  Another receive on the same broadcast receiver handle waits for the
+ * copy to end (or fails with -EAGAIN if non-blocking), since a handle
+ * reads its messages in order.
+ *
+ * A ZERO sender whose message a receiver is copying waits for the outcome:
+ * signals and its deadline are held off until the copy ends (the send
+ * then returns 0, or waits on if the message is offered again), but
+ * SIGKILL ends the wait at once.  The message outlives a killed sender:
+ * it is received exactly once by the receiver that was copying it, or, if
+ * that copy fails, stays queued for the next receiver as if sent to a
+ * bounded mailbox (it is freed, undelivered, when the mailbox is
+ * destroyed).  A non-blocking ZERO send is being copied from the moment a
+ * waiting receiver is chosen: it returns 0 once that receiver has it,
+ * -EAGAIN if the receiver could not take it, and only SIGKILL ends the
+ * wait earlier.
  *
  * DOC: Polling
  *
@@ -316,7 +341,7 @@
 #define MBOX_FEAT_CORE		_BITULL(0)
 /* MBOX_IOC_SEND_BATCH and MBOX_IOC_RECV_BATCH. */
 #define MBOX_FEAT_BATCH		_BITULL(1)
-/* The shared ring: MBOX_IOC_RING_*, mmap() of MBOX_RING_OFF_* on handles. */
+/* The first shared-ring layout; no longer offered (see MBOX_FEAT_RING_SEG). */
 #define MBOX_FEAT_RING		_BITULL(2)
 /*
  * The "mbox" generic netlink family for inspection, administration and
@@ -336,6 +361,11 @@
  * &mbox_info.bytes_max and &mbox_info.bytes_charged.
  */
 #define MBOX_FEAT_QUOTA		_BITULL(8)
+/*
+ * The shared ring with one segment per producer (DOC: Shared ring):
+ * MBOX_IOC_RING_*, mmap() of MBOX_RING_OFF_* on handles.
+ */
+#define MBOX_FEAT_RING_SEG	_BITULL(9)
 /*
  * POSIX message queue support (see "POSIX message queues"):
  * MBOX_CREATE_PERSIST, MBOX_OPEN_READ and MBOX_OPEN_WRITE.
@@ -762,211 +792,284 @@ struct mbox_info {
 /*
  * DOC: Shared ring
  *
- * A mailbox may be given one shared ring: a circular array of fixed-size
- * slots in pages the module allocates, mapped with mmap(2) on a handle by
- * the owner (the consumer) and by users (the producers).  While the ring is
- * neither empty nor full, a message crosses with no system call on either
- * side; a system call is needed only to sleep (MBOX_IOC_RING_WAIT) and to
- * wake a side that sleeps (MBOX_IOC_RING_WAKE).
+ * A mailbox may be given one shared ring: memory the module allocates and
+ * maps into the owner (the consumer) and into users (the producers), so
+ * that while it is neither empty nor full a message crosses with no system
+ * call on either side.  A system call is needed only to sleep
+ * (MBOX_IOC_RING_WAIT) and to wake a side that asked for it
+ * (MBOX_IOC_RING_WAKE).  This is the second ring layout
+ * (MBOX_FEAT_RING_SEG); the first one (MBOX_FEAT_RING) is gone.
  *
- * Set-up.  Only the owner decides whether a mailbox has a ring: once, with
- * MBOX_IOC_RING_SETUP, before anything can be mapped.  A mailbox without an
- * owner handle (MBOX_CREATE_OS) cannot have one.  The ring's bytes
- * are charged to the owner's user (user_bytes_max, see Accounting)
- * until the mailbox is freed.  The ring's capacity (@nslots) is its own,
- * whatever the mailbox's capacity mode.
+ * Segments.  The ring is @nsegs single-producer segments.  A user handle
+ * claims one with MBOX_IOC_RING_ATTACH and keeps it until the handle is
+ * released (last close, all its mappings gone); only that handle can map
+ * it for writing, and no user handle can map anything else of the ring.
+ * So no producer can read or change another producer's slots or indices,
+ * and a producer that stalls or dies, even half-way through a message,
+ * holds up only its own segment: the consumer takes messages from the
+ * other segments in the meantime.  Several threads may share one handle's
+ * segment (reservation is a compare-and-swap), they trust each other.
+ * The kernel records who attached each segment (thread-group id in the
+ * owner's pid namespace, effective uid in the owner's user namespace) in
+ * CTRL, so the consumer knows each message's sender.
  *
- * Slots, not a byte ring.  Every slot holds one message of up to
- * @slot_size - sizeof(struct mbox_ring_slot) bytes.  Fixed slots let many
- * producers reserve concurrently with one compare-and-swap, commit in any
- * order with a per-slot sequence word, and let every reader check an index
- * with a mask instead of walking length prefixes that a hostile writer could
- * forge.  The price is the unused tail of slots holding short messages.
+ * Set-up.  Only the owner decides whether the mailbox has a ring, with
+ * MBOX_IOC_RING_SETUP; MBOX_IOC_RING_TEARDOWN removes it (and a later
+ * MBOX_IOC_RING_SETUP makes a new, empty one) without touching the
+ * mailbox or its MBOX_IOC_SEND queue.  A mailbox without an owner handle
+ * (MBOX_CREATE_OS) cannot have one.
  *
- * The three parts, each mapped separately (offset MBOX_RING_OFF_*, length
- * exactly the part's size, MAP_SHARED, never PROT_EXEC):
+ * Memory.  All pages of the ring are allocated at set-up, charged to the
+ * owner's memory cgroup (memory.max applies: set-up fails with -ENOMEM)
+ * and to the owner's user (user_bytes_max: -ENOBUFS).  Both charges are
+ * given back when the ring is torn down or the mailbox destroyed, even
+ * while other processes still hold handles or mappings: the kernel then
+ * unmaps the ring's pages from every process at once, and nobody can pin
+ * them (the mappings are VM_IO: get_user_pages(), O_DIRECT and vmsplice()
+ * on them fail with EFAULT), so they are freed there and then.  The
+ * mappings themselves stay valid address ranges: a later access faults in
+ * a fresh zeroed page charged to the faulting process (its own mapping
+ * size at most), whose flags word (see below) reads MBOX_RING_DEAD (the
+ * mailbox was destroyed) or MBOX_RING_GONE (the ring was torn down), so
+ * the library's fast paths fail with -EPIPE or -ECONNRESET instead of
+ * crashing.  Munmap such mappings and, after a teardown, map again.
  *
- *   part   contents                   owner handle   user handle
- *   CTRL   struct mbox_ring_ctrl       read-only      read-only
- *   CONS   struct mbox_ring_cons       read-write     read-only
- *   PROD   struct mbox_ring_prod,      read-only      read-write
- *          then the slots
+ * The parts (mmap(2) at offset MBOX_RING_OFF_*, length exactly the part's
+ * size as reported by MBOX_IOC_RING_INFO, MAP_SHARED, never PROT_EXEC):
  *
- * CTRL is one page and written only by the kernel: geometry, the sizes of
- * the other parts, state flags, and the count of producers asleep.  A part
- * mapped read-only cannot be made writable later (no VM_MAYWRITE:
- * mprotect() fails with EACCES).  mmap() fails with ENODEV (the mailbox
- * has no ring), EINVAL (unknown offset, length other than the part's size,
- * MAP_PRIVATE), EACCES (PROT_WRITE on a part that is read-only for this
- * handle, PROT_EXEC), EPIPE (the mailbox is destroyed).  The mappings
- * cannot grow with mremap() and are left out of core dumps.
+ *   part      contents                          owner        user
+ *   CTRL      struct mbox_ring_ctrl             read-only    -
+ *   CONS      struct mbox_ring_ready, then one  read-write   -
+ *             struct mbox_ring_seg_cons page
+ *             per segment
+ *   DATA      every segment's data, @nsegs      read-only    -
+ *             times @seg_data_size bytes
+ *   SEG_CONS  the caller's own segment's        -            read-only
+ *             mbox_ring_seg_cons page
+ *   SEG_DATA  the caller's own segment's data:  -            read-write
+ *             struct mbox_ring_seg_data, then
+ *             @nslots slots of @slot_size bytes
+ *             from @slots_offset
  *
- * Indices.  @tail (in PROD) counts slots ever reserved, @head (in CONS)
- * slots ever consumed; both are free-running __u32 that wrap, slot i is at
- * index i & (@nslots - 1).  Always 0 <= tail - head <= nslots (mod 2^32).
- * Slot i's @seq is i + 1 once message i is committed and i + 1 - nslots
- * before (the kernel initialises every slot that way), so the consumer at
- * head h sees either h + 1 (ready) or h + 1 - nslots (not yet); any other
- * value is corruption.
+ * CTRL is written by the kernel only; in each mbox_ring_seg_cons page
+ * @head and @need_wake are the consumer's, @flags the kernel's.  Read-only
+ * parts cannot be made writable (no VM_MAYWRITE: mprotect() fails with
+ * EACCES); no part is inherited by fork() (VM_DONTCOPY), can grow, or is
+ * dumped.  mmap() fails with ENODEV (no ring, or a user handle without a
+ * segment), EINVAL (unknown offset, wrong length, MAP_PRIVATE, or a part
+ * of the other side), EACCES (PROT_WRITE on a read-only part, PROT_EXEC),
+ * EPIPE (the mailbox is destroyed), EBADMSG (the caller's segment was cut
+ * off).  Pages are mapped on first touch.
+ *
+ * Indices (per segment).  @tail (in SEG_DATA) counts slots ever reserved,
+ * @head (in the segment's mbox_ring_seg_cons) slots ever consumed; both
+ * free-running __u32 that wrap; slot i is at index i & (@nslots - 1).
+ * Always 0 <= tail - head <= nslots (mod 2^32).  Slot i's @seq is i + 1
+ * once message i is committed and i + 1 - nslots before (a new segment
+ * starts at head = tail = 0 with every slot that way), so the consumer at
+ * head h sees either h + 1 (ready) or h + 1 - nslots (not yet).
  *
  * Producer (memory orders as C11; libmbox's mbox_ring.h implements this):
- *   1. t = load(tail, relaxed); h = load(head, acquire).
- *      If (__s32)(t - h) < 0, reload (the consumer moved after t was read).
- *      If t - h == nslots the ring is full; if t - h > nslots it is corrupt.
+ *   1. t = load(tail, relaxed); h = load(head, acquire).  If
+ *      (__s32)(t - h) < 0 reload; t - h == nslots: full; more: corrupt.
  *   2. compare_exchange(tail, t, t + 1, relaxed): on failure go to 1.
- *      The acquire on head orders the slot writes below after the
- *      consumer's release of that slot.
  *   3. Write the payload, @len, @type, @flags of slot t.
- *   4. store(seq, t + 1, release): publishes the slot.
+ *   4. store(seq, t + 1, release): the commit.
  *   5. atomic_thread_fence(seq_cst); if load(need_wake, relaxed) != 0,
- *      MBOX_IOC_RING_WAKE on a user handle.
- * Consumer (one at a time; several consumer threads must serialise):
- *   1. h = its own head; s = load(slot h's seq, acquire).
- *      s == h + 1: go to 2.  s == h + 1 - nslots: empty; to sleep, see
- *      "Sleeping".  Otherwise corrupt.
- *   2. Read @len, @type, @flags and the payload; check @len <= the
- *      payload size and @flags (unknown bits: a bad record).
- *   3. store(head, h + 1, release): hands the slot back to producers.
- *   4. atomic_thread_fence(seq_cst); if load(prod_waiters, relaxed) != 0,
- *      MBOX_IOC_RING_WAKE on the owner handle.
+ *      MBOX_IOC_RING_WAKE on its user handle: the kernel puts the segment
+ *      in the ready set and wakes the consumer.
+ * Consumer (one at a time), per segment it looks at:
+ *   1. s = load(seq of slot h, acquire).  s == h + 1: ready.
+ *      s == h + 1 - nslots: empty.  Otherwise the producer is corrupt.
+ *   2. Read @len, @type, @flags, payload (check @len <= slot_size - 16
+ *      and @flags; copy before trusting).
+ *   3. store(head, h + 1, release).
+ *   4. atomic_thread_fence(seq_cst); if load(@prod_wait of the segment in
+ *      CTRL, relaxed) != 0, MBOX_IOC_RING_WAKE on the owner handle.
  *
- * Sleeping.  Each side sleeps in the kernel, never on a futex: the kernel
- * then decides readiness from the indices itself, so a writer of shared
- * memory cannot make the other side miss a wake-up, and owner death and
- * corruption end every sleep.  The flags that tell a waker to make the wake
- * system call are each writable only by the side that sleeps or by the
- * kernel:
- *   - @need_wake (in CONS) is set by the consumer, and by the kernel when
- *     the consumer sleeps in MBOX_IOC_RING_WAIT or polls its handle, before
- *     it looks at the ring a last time (seq_cst fence in between).  The
- *     consumer may clear it when it takes a message, and must set it again
- *     (fence, look again) before it sleeps or polls.
- *   - @prod_waiters (in CTRL) is kept by the kernel: producers asleep in
- *     MBOX_IOC_RING_WAIT.
- * Store-fence-load on both sides (Dekker) means that either the sleeper
- * sees the new message/slot or the waker sees the flag and wakes it.
+ * Ready set.  The consumer does not scan every segment for work.  It keeps
+ * its own set of segments it believes busy and, for every other segment,
+ * keeps @need_wake set (a new segment starts with it set): the first
+ * commit into such a segment costs its producer one MBOX_IOC_RING_WAKE,
+ * which sets the segment's bit in &mbox_ring_ready.ready (kernel-written
+ * with an atomic OR; the consumer takes bits with an atomic exchange).  A
+ * busy segment found empty is dropped from the consumer's set after it
+ * sets @need_wake, fences and looks once more.  While the consumer keeps a
+ * segment busy (say, it is polling) that producer makes no system call at
+ * all.  Before the consumer sleeps (MBOX_IOC_RING_WAIT, or polling the
+ * owner handle), the kernel sets @need_wake in every attached segment,
+ * fences, and adds every segment with a committed slot at @head to the
+ * ready set itself; the consumer's wait ends when the ready set is not
+ * empty.  Store-fence-load on both sides means that either the sleeper
+ * sees the message or the waker sees the flag.
  *
- * Polling.  The owner handle polls EPOLLIN while the slot at @head is
- * committed (or the ring is corrupt), as well as for queued MBOX_IOC_SEND
- * messages, so one epoll loop serves both paths; polling sets @need_wake.
- * User handles' EPOLLOUT describes MBOX_IOC_SEND only: producers wait for
- * ring space with MBOX_IOC_RING_WAIT.
+ * Producer sleep.  A producer whose segment is full sleeps in
+ * MBOX_IOC_RING_WAIT on its user handle or polls it: the kernel then
+ * raises the segment's @prod_wait in CTRL before its last look, and the
+ * consumer's release path above wakes it.
+ *
+ * Polling.  The owner handle polls EPOLLIN when the ready set is not empty
+ * (after the arming above), besides queued MBOX_IOC_SEND messages: one
+ * epoll loop serves both.  A user handle polls EPOLLOUT | EPOLLWRNORM when
+ * MBOX_IOC_SEND would not block (as before), and EPOLLOUT | EPOLLWRBAND
+ * when its ring segment has a free slot: a producer that uses only the
+ * ring registers EPOLLWRBAND, one that uses only MBOX_IOC_SEND EPOLLWRNORM,
+ * and EPOLLOUT means "at least one of the two".  A segment that was cut
+ * off, a torn-down ring and a destroyed mailbox poll EPOLLWRBAND too (the
+ * next call reports why).
+ *
+ * Segment life (&mbox_ring_seg_info.state, in CTRL).  FREE -> ATTACHED at
+ * MBOX_IOC_RING_ATTACH.  When the producer's handle is released the kernel
+ * commits each of its reserved but uncommitted slots as a
+ * MBOX_RING_SLOT_SKIP record (counted in @discarded; the committed ones
+ * after them are still delivered), puts the segment in the ready set and
+ * marks it CLOSED; the consumer drains it and gives it back with
+ * MBOX_IOC_RING_SEG (MBOX_RING_SEG_RELEASE).  Only then is it reused: the
+ * kernel zeroes it, so a new producer never sees an old one's data.  CUT
+ * (see below) segments are given back the same way; they become free when
+ * both the consumer has given them back and the producer's handle is gone.
+ *
+ * Hostile producers.  The kernel reads a segment's @tail, @head and the
+ * header of the slot at @head only, masks every index, never trusts a
+ * value for more than one decision and never sleeps on, or with a lock
+ * held across, shared memory.  When a producer's indices or the record at
+ * @head are impossible (tail - head > nslots, a @seq that is neither value
+ * above, @len above the payload room, unknown @flags) - seen by the kernel
+ * in that producer's MBOX_IOC_RING_WAIT/WAKE, or reported by the consumer
+ * with MBOX_RING_SEG_CHECK and confirmed by the kernel's own look - that
+ * segment alone is CUT: MBOX_RING_CUT is set in its @flags, its
+ * producer's waits and wakes fail with -EBADMSG, the consumer stops
+ * taking from it, and the owner sees it in @corrupt and @corrupt_pid /
+ * @corrupt_uid of MBOX_IOC_RING_INFO and in CTRL.  Everyone else goes on.
+ * A consumer that writes nonsense into CONS harms only its own ring (it
+ * may get its own producers cut off).
  *
  * Ordering with MBOX_IOC_SEND.  The ring and the ioctl queue are two
- * independent queues into the same owner.  Ring messages come out in
- * reservation order (so per producer in the order sent); MBOX_IOC_RECV
- * never returns ring messages, the ring never returns MBOX_IOC_SEND ones,
- * and nothing orders one path against the other.  Ring messages have no
- * priority and no sequence number, are not counted by MBOX_IOC_INFO, and
- * carry no sender identity the kernel vouches for: @type is whatever the
- * producer wrote.
+ * independent queues into the same owner: MBOX_IOC_RECV never returns ring
+ * messages and nothing orders one path against the other.  Within a
+ * segment, messages come out in reservation order.
  *
- * Several producers share one ring safely (step 2 reserves atomically,
- * @seq commits each slot on its own).  A reserved slot must be committed -
- * with MBOX_RING_SLOT_SKIP to cancel it - because the consumer takes slots
- * in order: a producer that reserves and never commits stalls the consumer
- * at that slot, the same power to deny service that any sender has over a
- * bounded mailbox by filling it.
- *
- * Hostile writers.  Anyone with a user handle can write anything into
- * PROD, and the owner anything into CONS.  The kernel reads only @head,
- * @tail and the @seq of the slot at @head, masks every index before use,
- * never reads or writes payloads after set-up, and never trusts a value for
- * more than one decision.  When it sees indices that a correct ring cannot
- * have (tail - head > nslots, a @seq that is neither value above) it sets
- * MBOX_RING_CORRUPT in CTRL for good and wakes every sleeper: from then on
- * MBOX_IOC_RING_WAIT fails with -EBADMSG on every handle (MBOX_IOC_SEND
- * and MBOX_IOC_RECV go on working).  A consumer that finds a bad record
- * (@len or @flags) drops that one record and reports -EBADMSG.  Payloads
- * in a slot may change under the consumer's feet if a producer is hostile:
- * copy before validating them.
- *
- * Owner death.  When the mailbox is destroyed the kernel sets
- * MBOX_RING_DEAD in CTRL and wakes every sleeper; producers' waits and
- * wakes then fail with -EPIPE.  Existing mappings stay valid (the pages
- * live until the last one is unmapped); new mmap() calls fail with EPIPE.
- * A ring mapping holds its handle open like a dup(): the mailbox is
- * destroyed when the owner handle is closed and the owner's ring mappings
- * are unmapped.
- *
- * fork().  Ring mappings are not inherited (VM_DONTCOPY): in the child the
- * addresses are unmapped, and the child may map the ring again through its
- * inherited handle.  (madvise(MADV_DOFORK) lifts this; the pages are then
- * shared like any MAP_SHARED mapping.)
+ * Lifetime of handles.  A ring mapping holds its handle open like a dup():
+ * the mailbox is destroyed when the owner handle is closed and the owner's
+ * ring mappings are unmapped; a producer's segment is closed when its
+ * handle is closed and its ring mappings are unmapped.  Counters in
+ * MBOX_IOC_RING_INFO belong to the mailbox and survive re-setup.
  */
 
 /* mmap() offsets of the ring's parts. */
 #define MBOX_RING_OFF_CTRL	0x00000000ULL
 #define MBOX_RING_OFF_CONS	0x10000000ULL
-#define MBOX_RING_OFF_PROD	0x20000000ULL
+#define MBOX_RING_OFF_DATA	0x20000000ULL
+#define MBOX_RING_OFF_SEG_CONS	0x30000000ULL
+#define MBOX_RING_OFF_SEG_DATA	0x40000000ULL
 
 /* Limits of &mbox_ring_setup. */
+#define MBOX_RING_SEGS_MAX	64
 #define MBOX_RING_SLOTS_MAX	65536
 #define MBOX_RING_SLOT_SIZE_MIN	24
 #define MBOX_RING_BYTES_MAX	(16 << 20)
 
-/* Bits of &mbox_ring_ctrl.flags; once set, never cleared. */
-/* The mailbox is destroyed: producers get -EPIPE. */
+/* Bits of &mbox_ring_ctrl.flags and &mbox_ring_seg_cons.flags */
+/* The mailbox is destroyed: -EPIPE. */
 #define MBOX_RING_DEAD		_BITUL(0)
-/* The kernel saw impossible indices: the ring is unusable (-EBADMSG). */
-#define MBOX_RING_CORRUPT	_BITUL(1)
+/* seg_cons only: this segment was cut off as corrupt: -EBADMSG. */
+#define MBOX_RING_CUT		_BITUL(1)
+/* The ring was torn down: -ECONNRESET; unmap, and map the new ring. */
+#define MBOX_RING_GONE		_BITUL(2)
+
+/* Values of &mbox_ring_seg_info.state */
+#define MBOX_RING_SEG_FREE	0
+#define MBOX_RING_SEG_ATTACHED	1
+#define MBOX_RING_SEG_CLOSED	2
+#define MBOX_RING_SEG_CUT	3
 
 /* Bits of &mbox_ring_slot.flags */
-/* A cancelled reservation: the consumer discards the slot silently. */
+/* A cancelled or discarded reservation: the consumer skips the slot. */
 #define MBOX_RING_SLOT_SKIP	_BITUL(0)
 #define MBOX_RING_SLOT_FLAGS	(MBOX_RING_SLOT_SKIP)
 
 /*
  * Layout alignment: each independently written index or flag starts its
- * own 64-byte cache line, so that the producer and consumer sides do not
- * write to the same line.
+ * own 64-byte cache line.
  */
 #define MBOX_RING_CACHELINE	64
 
 /**
- * struct mbox_ring_ctrl - the CTRL part (one page, read-only, kernel-written)
- * @nslots: number of slots, a power of two.
+ * struct mbox_ring_seg_info - one segment as the kernel sees it (in CTRL)
+ * @state: MBOX_RING_SEG_*.
+ * @gen: bumped each time the segment is given to a new producer (the
+ *	consumer then starts again at @head = 0).
+ * @pid: the producer's thread-group id in the owner's pid namespace (0 if
+ *	not visible there).
+ * @uid: the producer's effective uid in the owner's user namespace.
+ * @prod_wait: non-zero while the producer sleeps or polls for room.
+ * @reserved: zero.
+ */
+struct mbox_ring_seg_info {
+	__u32 state;
+	__u32 gen;
+	__s32 pid;
+	__u32 uid;
+	__u32 prod_wait;
+	__u32 reserved[3];
+};
+
+/**
+ * struct mbox_ring_ctrl - the CTRL part (one page, kernel-written)
+ * @nsegs: segments.
+ * @nslots: slots per segment, a power of two.
  * @slot_size: bytes per slot, header included; a multiple of 8.
- * @flags: MBOX_RING_DEAD, MBOX_RING_CORRUPT.
- * @slots_offset: byte offset of slot 0 in the PROD part.
- * @prod_size: length to map at MBOX_RING_OFF_PROD (a page multiple).
- * @cons_size: length to map at MBOX_RING_OFF_CONS (a page multiple).
- * @prod_waiters: producers asleep in MBOX_IOC_RING_WAIT; its own line.
- *
- * Fields without "own line" never change after set-up, except @flags.
+ * @flags: MBOX_RING_DEAD, MBOX_RING_GONE.
+ * @slots_offset: byte offset of slot 0 in a segment's data.
+ * @seg_data_size: bytes of one segment's data (a page multiple).
+ * @reserved: zero.
+ * @seg: the segments.
  */
 struct mbox_ring_ctrl {
+	__u32 nsegs;
 	__u32 nslots;
 	__u32 slot_size;
 	__u32 flags;
 	__u32 slots_offset;
-	__u64 prod_size;
-	__u64 cons_size;
-	__u8 pad0[MBOX_RING_CACHELINE - 32];
-	__u32 prod_waiters;
-	__u8 pad1[MBOX_RING_CACHELINE - 4];
+	__u32 seg_data_size;
+	__u8 reserved[MBOX_RING_CACHELINE - 24];
+	struct mbox_ring_seg_info seg[MBOX_RING_SEGS_MAX];
 };
 
 /**
- * struct mbox_ring_cons - start of the CONS part (consumer-written)
- * @head: slots consumed; written by the consumer only (release).
- * @need_wake: non-zero asks producers to MBOX_IOC_RING_WAKE after a
- *	commit; its own line.
+ * struct mbox_ring_ready - first page of CONS
+ * @ready: bit i set: segment i has work or changed state (see "Ready
+ *	set").  Set by the kernel; taken by the consumer.
  */
-struct mbox_ring_cons {
+struct mbox_ring_ready {
+	__u64 ready;
+	__u8 pad[MBOX_RING_CACHELINE - 8];
+};
+
+/**
+ * struct mbox_ring_seg_cons - a segment's consumer page (in CONS and as
+ * SEG_CONS)
+ * @head: slots consumed; written by the consumer (release).
+ * @need_wake: non-zero asks the producer to MBOX_IOC_RING_WAKE after a
+ *	commit; set by the consumer and by the kernel.
+ * @flags: MBOX_RING_DEAD, MBOX_RING_CUT, MBOX_RING_GONE; kernel-written.
+ */
+struct mbox_ring_seg_cons {
 	__u32 head;
 	__u8 pad0[MBOX_RING_CACHELINE - 4];
 	__u32 need_wake;
 	__u8 pad1[MBOX_RING_CACHELINE - 4];
+	__u32 flags;
+	__u8 pad2[MBOX_RING_CACHELINE - 4];
 };
 
 /**
- * struct mbox_ring_prod - start of the PROD part (producer-written)
- * @tail: slots reserved; advanced by compare-and-swap.
+ * struct mbox_ring_seg_data - start of a segment's data (producer-written)
+ * @tail: slots reserved.
  *
  * The slots follow at &mbox_ring_ctrl.slots_offset.
  */
-struct mbox_ring_prod {
+struct mbox_ring_seg_data {
 	__u32 tail;
 	__u8 pad0[MBOX_RING_CACHELINE - 4];
 };
@@ -975,7 +1078,7 @@ struct mbox_ring_prod {
  * struct mbox_ring_slot - header of every slot; the payload follows
  * @seq: commit word, see "Indices".
  * @len: payload length, at most @slot_size - sizeof(struct mbox_ring_slot).
- * @type: an opaque tag for the consumer (not checked by anyone).
+ * @type: an opaque tag for the consumer.
  * @flags: MBOX_RING_SLOT_* bits.
  */
 struct mbox_ring_slot {
@@ -987,52 +1090,118 @@ struct mbox_ring_slot {
 
 /**
  * struct mbox_ring_setup - MBOX_IOC_RING_SETUP on the owner handle
- * @nslots: in: a power of two, 1 to MBOX_RING_SLOTS_MAX.
+ * @nsegs: in: 1 to MBOX_RING_SEGS_MAX producer segments.
+ * @nslots: in: slots per segment, a power of two, 1 to MBOX_RING_SLOTS_MAX.
  * @slot_size: in: a multiple of 8 from MBOX_RING_SLOT_SIZE_MIN; the payload
  *	room, @slot_size - sizeof(struct mbox_ring_slot), may not exceed the
  *	mailbox's msg_size.
  * @flags: in: must be 0.
- * @reserved0: in: must be 0.
- * @prod_size: out: as &mbox_ring_ctrl.prod_size.
  * @reserved: in: must be zero.
  *
- * Gives the mailbox its ring, once.  @nslots * @slot_size may not exceed
+ * Gives the mailbox a ring.  @nsegs * @nslots * @slot_size may not exceed
  * MBOX_RING_BYTES_MAX.
  *
- * Errors: -EPERM (user handle), -EBUSY (the ring exists already),
- * -EINVAL (sizes, flags, reserved), -ENOBUFS (user_bytes_max reached),
- * -ENOMEM, -EFAULT (nothing is set up then), -EINTR.
+ * Errors: -EPERM (not the owner handle), -EBUSY (a ring exists), -EINVAL
+ * (sizes, flags, reserved), -ENOBUFS (user_bytes_max), -ENOMEM (also the
+ * memory cgroup's limit), -EPIPE (mailbox destroyed), -EFAULT, -EINTR.
  */
 struct mbox_ring_setup {
+	__u32 nsegs;
 	__u32 nslots;
 	__u32 slot_size;
 	__u32 flags;
-	__u32 reserved0;
-	__u64 prod_size;
-	__u64 reserved[3];
+	__u64 reserved[2];
 };
 
 /**
- * struct mbox_ring_wait - MBOX_IOC_RING_WAIT on any handle
+ * struct mbox_ring_info - MBOX_IOC_RING_INFO on owner and user handles
+ * @nsegs: out: as set up (0: no ring now).
+ * @nslots: out: as set up.
+ * @slot_size: out: as set up.
+ * @slots_offset: out: as &mbox_ring_ctrl.slots_offset.
+ * @seg_data_size: out: length of SEG_DATA.
+ * @seg: out: user handle: its segment, or -1 (none attached to this ring);
+ *	owner: -1.
+ * @ctrl_size: out: length of CTRL (owner).
+ * @cons_size: out: length of CONS (owner); SEG_CONS is one page.
+ * @data_size: out: length of DATA (owner).
+ * @attached: out: segments ATTACHED now (owner; user: 0).
+ * @reserved0: out: zero.
+ * @messages: out: messages the consumer has taken, all rings of this
+ *	mailbox together (from the heads, as the consumer wrote them).
+ * @slot_bytes: out: @messages times the payload room of their slots (the
+ *	kernel never reads payloads, so it cannot count payload bytes).
+ * @discarded: out: reserved slots that were never committed, discarded at
+ *	their producer's close.
+ * @corrupt: out: segments cut off as corrupt.
+ * @corrupt_pid: out: the last cut-off producer, as &mbox_ring_seg_info.pid.
+ * @corrupt_uid: out: its uid, as &mbox_ring_seg_info.uid.
+ * @reserved: out: zero.
+ *
+ * The counters are reported to the owner only (zero on user handles).
+ * Errors: -EFAULT; -EPERM (receiver handle).
+ */
+struct mbox_ring_info {
+	__u32 nsegs;
+	__u32 nslots;
+	__u32 slot_size;
+	__u32 slots_offset;
+	__u32 seg_data_size;
+	__s32 seg;
+	__u64 ctrl_size;
+	__u64 cons_size;
+	__u64 data_size;
+	__u32 attached;
+	__u32 reserved0;
+	__u64 messages;
+	__u64 slot_bytes;
+	__u64 discarded;
+	__u64 corrupt;
+	__s32 corrupt_pid;
+	__u32 corrupt_uid;
+	__u64 reserved[2];
+};
+
+/* Values of &mbox_ring_seg.op */
+/* The consumer is done with a CLOSED or CUT segment. */
+#define MBOX_RING_SEG_RELEASE	1
+/* The consumer saw impossible indices or a bad record: kernel, look. */
+#define MBOX_RING_SEG_CHECK	2
+
+/**
+ * struct mbox_ring_seg - MBOX_IOC_RING_SEG on the owner handle
+ * @seg: in: segment index.
+ * @op: in: MBOX_RING_SEG_*.
+ * @reserved: in: must be zero.
+ *
+ * MBOX_RING_SEG_CHECK returns 1 if the kernel cut the segment off (or it
+ * was cut already), 0 if it found nothing wrong.
+ *
+ * Errors: -EPERM (not the owner), -ENODEV (no ring), -EINVAL (@seg, @op,
+ * reserved; RELEASE of a segment that is neither CLOSED nor CUT), -EFAULT.
+ */
+struct mbox_ring_seg {
+	__u32 seg;
+	__u32 op;
+	__u64 reserved[1];
+};
+
+/**
+ * struct mbox_ring_wait - MBOX_IOC_RING_WAIT on owner and user handles
  * @flags: in: MBOX_MSG_NONBLOCK and/or MBOX_MSG_TIMEOUT.
  * @reserved0: in: must be 0.
  * @timeout_ns: in: as for &struct mbox_send.
  * @reserved: in: must be zero.
  *
- * On the owner handle, waits until the slot at @head is committed; on a
- * user handle, until the ring has a free slot (tail - head < nslots).  The
- * kernel sets @need_wake (owner) or counts the caller in @prod_waiters
- * (user) before it looks at the ring, so a waker that follows the protocol
- * is never missed.  Returns 0 when the condition holds (the caller then
- * retries its fast path; another producer may win the slot).  With
- * MBOX_MSG_NONBLOCK, or on an O_NONBLOCK handle, it only checks: 0 or
- * -EAGAIN.  Deadlines, signals and restarts are as for MBOX_IOC_RECV.
- * A producer that gets 0 must try to reserve again: it may have been
- * handed the wake-up for a released slot, and a producer that leaves with
- * an error while there is room passes its wake-up on to the next sleeper.
+ * On the owner handle, arms every segment and waits until the ready set is
+ * not empty; on a user handle, until its segment has a free slot.  Returns
+ * 0 when that holds (retry the fast path).  With MBOX_MSG_NONBLOCK, or on
+ * an O_NONBLOCK handle, it only checks: 0 or -EAGAIN.  Deadlines, signals
+ * and restarts are as for MBOX_IOC_RECV.
  *
- * Errors: -ENODEV (no ring), -EPIPE (user handle, mailbox destroyed),
- * -EBADMSG (ring corrupt, see "Hostile writers"), -EINVAL (flags,
+ * Errors: -ENODEV (no ring; user handle without a segment), -EPIPE
+ * (mailbox destroyed), -ECONNRESET (the ring the segment belonged to was
+ * torn down), -EBADMSG (user handle: segment cut off), -EINVAL (flags,
  * timeout_ns, reserved), -EAGAIN, -ETIMEDOUT, -EINTR, -EFAULT.
  */
 struct mbox_ring_wait {
@@ -1153,19 +1322,36 @@ struct mbox_notify {
 #define MBOX_IOC_INFO		_IOR(MBOX_IOC_MAGIC, 0x12, struct mbox_info)
 #define MBOX_IOC_SEND_BATCH	_IOWR(MBOX_IOC_MAGIC, 0x13, struct mbox_batch)
 #define MBOX_IOC_RECV_BATCH	_IOWR(MBOX_IOC_MAGIC, 0x14, struct mbox_batch)
-#define MBOX_IOC_RING_SETUP	_IOWR(MBOX_IOC_MAGIC, 0x20, struct mbox_ring_setup)
+#define MBOX_IOC_RING_SETUP	_IOW(MBOX_IOC_MAGIC, 0x20, struct mbox_ring_setup)
 #define MBOX_IOC_RING_WAIT	_IOW(MBOX_IOC_MAGIC, 0x21, struct mbox_ring_wait)
 /*
- * MBOX_IOC_RING_WAKE - wake the other side of the ring; the argument must
- * be 0.  On a user handle it wakes the consumer (sleeping in
- * MBOX_IOC_RING_WAIT or polling the owner handle); on the owner handle one
- * producer asleep in MBOX_IOC_RING_WAIT - one per released slot, so that
- * producers do not stampede for a single slot.  Sleepers re-check the ring,
- * so a wake that is not needed costs only the call.
- * Errors: -ENODEV (no ring), -EPIPE (user handle, mailbox destroyed),
- * -EINVAL (non-zero argument).
+ * MBOX_IOC_RING_WAKE - wake the other side; the argument must be 0.  On a
+ * user handle: puts its segment in the ready set and wakes the consumer
+ * (in MBOX_IOC_RING_WAIT or polling).  On the owner handle: wakes the
+ * producers (waiting or polling) of segments that have room.  Sleepers
+ * re-check, so a wake that is not needed costs only the call.
+ * Errors: -ENODEV (no ring; user handle without a segment), -EPIPE
+ * (mailbox destroyed), -ECONNRESET, -EBADMSG (user handle, as for
+ * MBOX_IOC_RING_WAIT), -EINVAL (non-zero argument).
  */
 #define MBOX_IOC_RING_WAKE	_IO(MBOX_IOC_MAGIC, 0x22)
+#define MBOX_IOC_RING_INFO	_IOR(MBOX_IOC_MAGIC, 0x23, struct mbox_ring_info)
+/*
+ * MBOX_IOC_RING_TEARDOWN - on the owner handle, argument 0: removes the
+ * ring (see "Memory"); every sleeper on it returns -ECONNRESET.
+ * Errors: -EPERM (not the owner), -ENODEV (no ring), -EINVAL (argument).
+ */
+#define MBOX_IOC_RING_TEARDOWN	_IO(MBOX_IOC_MAGIC, 0x24)
+/*
+ * MBOX_IOC_RING_ATTACH - on a user handle, argument 0: claims a free
+ * segment for this handle (once per ring; again returns the same one).
+ * Returns the segment index.
+ * Errors: -EPERM (not a user handle), -ENODEV (no ring), -ENOSPC (no free
+ * segment), -EPIPE (mailbox destroyed), -EBADMSG (this handle's segment was
+ * cut off), -EINVAL (argument).
+ */
+#define MBOX_IOC_RING_ATTACH	_IO(MBOX_IOC_MAGIC, 0x25)
+#define MBOX_IOC_RING_SEG	_IOW(MBOX_IOC_MAGIC, 0x26, struct mbox_ring_seg)
 #define MBOX_IOC_WATCH		_IOW(MBOX_IOC_MAGIC, 0x30, struct mbox_watch)
 #define MBOX_IOC_NOTICE		_IOR(MBOX_IOC_MAGIC, 0x31, struct mbox_notice)
 #define MBOX_IOC_NOTIFY		_IOWR(MBOX_IOC_MAGIC, 0x32, struct mbox_notify)

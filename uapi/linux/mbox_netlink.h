@@ -238,6 +238,14 @@ enum mbox_cmd {
  *	as &mbox_info.bytes_charged.
  * @MBOX_A_UNBOUNDED_BYTES_DEFAULT: u64, module parameter
  *	unbounded_bytes_default.
+ * @MBOX_A_RING_MESSAGES: u64, ring messages the consumer has taken, all
+ *	rings of the mailbox together (as &mbox_ring_info.messages).  The
+ *	four MBOX_A_RING_* counters are present once the mailbox ever had a
+ *	ring.
+ * @MBOX_A_RING_SLOT_BYTES: u64, as &mbox_ring_info.slot_bytes.
+ * @MBOX_A_RING_DISCARDED: u64, as &mbox_ring_info.discarded.
+ * @MBOX_A_RING_CORRUPT: u64, producers cut off as corrupt
+ *	(&mbox_ring_info.corrupt).
  */
 enum mbox_attr {
 	MBOX_A_UNSPEC,
@@ -276,6 +284,10 @@ enum mbox_attr {
 	MBOX_A_BYTES_MAX,
 	MBOX_A_BYTES_CHARGED,
 	MBOX_A_UNBOUNDED_BYTES_DEFAULT,
+	MBOX_A_RING_MESSAGES,
+	MBOX_A_RING_SLOT_BYTES,
+	MBOX_A_RING_DISCARDED,
+	MBOX_A_RING_CORRUPT,
 
 	__MBOX_A_MAX,
 	MBOX_A_MAX = __MBOX_A_MAX - 1
