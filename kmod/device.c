@@ -34,6 +34,7 @@ static long mbox_dev_version(struct mbox_version __user *uargs)
 		     MBOX_FEAT_NETLINK |
 		     MBOX_FEAT_DIRECT | MBOX_FEAT_OS_OWNED |
 		     MBOX_FEAT_BROADCAST | MBOX_FEAT_DEATH_NOTICE |
+		     MBOX_FEAT_QUOTA |
 		     MBOX_FEAT_PERSIST | MBOX_FEAT_NOTIFY | MBOX_FEAT_REALTIME |
 		     MBOX_FEAT_BRIDGE;
 	v.max_capacity = READ_ONCE(mbox_capacity_max);
@@ -67,6 +68,8 @@ int mbox_check_create(const struct mbox_create *args)
 		if (args->reserved[i])
 			return -EINVAL;
 	if (!args->msg_size || args->msg_size > READ_ONCE(mbox_msg_size_max))
+		return -EINVAL;
+	if (mbox_quota_check(args))
 		return -EINVAL;
 
 	switch (args->capacity_mode) {

@@ -388,6 +388,8 @@ static long mbox_ioctl_info(struct mbox_handle *h,
 	info.mode = mb->mode;
 	info.owner_uid = from_kuid_munged(current_user_ns(), mb->uid);
 	strscpy(info.name, mb->name, sizeof(info.name));
+	info.bytes_max = mb->quota.reserved;
+	info.bytes_charged = mbox_quota_charged(&mb->quota);
 
 	/*
 	 * Without the mailbox lock (see mailbox.h): each figure is exact,

@@ -79,11 +79,19 @@ struct mbox *mbox_new(const struct mbox_create *args, const char *name,
 		mbox_user_uncharge_mailbox(creator);
 		return ERR_PTR(-ENOMEM);
 	}
+	/* A persistent mailbox's own reservation stands for the quota's. */
+	err = mbox_quota_init(&mb->quota, args, creator);
+	if (err) {
+		kfree(mb);
+		mbox_user_uncharge_mailbox(creator);
+		return ERR_PTR(err);
+	}
 	mb->capacity = args->capacity;
 	mb->msg_size = args->msg_size;
 	if (args->flags & MBOX_CREATE_PERSIST) {
 		err = mbox_persist_reserve(mb, creator);
 		if (err) {
+			mbox_quota_release(&mb->quota);
 			kfree(mb);
 			mbox_user_uncharge_mailbox(creator);
 			return ERR_PTR(err);
@@ -251,6 +259,8 @@ void mbox_destroy(struct mbox *mb, u32 reason)
 		return;
 	mbox_ring_destroy(mb);
 	mbox_nl_flush(mb);
+	/* Queued messages are freed: nobody may hold the creator's bytes. */
+	mbox_quota_release(&mb->quota);
 	if (mb->flags & MBOX_CREATE_PERSIST)
 		mbox_persist_release(mb);
 	mbox_user_uncharge_mailbox(mb->creator);

@@ -64,6 +64,7 @@
 #include <linux/mbox.h>
 
 #include "queue.h"
+#include "quota.h"
 #include "ring.h"
 
 struct mbox_notification;
@@ -86,6 +87,7 @@ struct mbox {
 	kuid_t uid;
 	kgid_t gid;
 	struct mbox_user *creator;	/* charged for owning this mailbox */
+	struct mbox_quota quota;	/* queued bytes: see quota.h */
 	struct ipc_namespace *ipc_ns;
 	struct pid *port_pid;		/* the process whose port this is */
 	struct pid *owner_pid;		/* creating thread group */

@@ -12,33 +12,35 @@
 #include <linux/uaccess.h>
 
 #include "message.h"
+#include "quota.h"
 #include "user.h"
 
 /*
- * Copies @len bytes from @buf into a new message charged to @user.  Returns
- * the message or ERR_PTR(-ENOBUFS, -ENOMEM or -EFAULT).
+ * Copies @len bytes from @buf into a new message, charged to @user as in
+ * flight until a mailbox accepts it (mbox_quota_take()).  Returns the
+ * message or ERR_PTR(-ENOBUFS, -ENOMEM or -EFAULT).
  */
 struct mbox_msg *mbox_msg_new(struct mbox_user *user, const void __user *buf,
 			      u32 len)
 {
 	size_t size = struct_size_t(struct mbox_msg, data, len);
 	/* Charge what the allocator really takes, not just what we asked. */
-	size_t charge = kmalloc_size_roundup(size);
+	size_t charge = mbox_msg_charge(len);
 	struct mbox_msg *msg;
 	int err;
 
-	err = mbox_user_charge_bytes(user, charge);
+	err = mbox_user_charge_inflight(user, charge);
 	if (err)
 		return ERR_PTR(err);
 
 	msg = kvmalloc(size, MBOX_GFP_USER_SIZED);
 	if (!msg) {
-		mbox_user_uncharge_bytes(user, charge);
+		mbox_user_uncharge_inflight(user, charge);
 		return ERR_PTR(-ENOMEM);
 	}
 	if (copy_from_user(msg->data, buf, len)) {
 		kvfree(msg);
-		mbox_user_uncharge_bytes(user, charge);
+		mbox_user_uncharge_inflight(user, charge);
 		return ERR_PTR(-EFAULT);
 	}
 
@@ -47,8 +49,10 @@ struct mbox_msg *mbox_msg_new(struct mbox_user *user, const void __user *buf,
 	msg->seq = 0;
 	msg->sender = NULL;
 	msg->user = mbox_user_ref(user);
+	msg->quota = NULL;
 	msg->pid = get_pid(task_tgid(current));
-	msg->uid = current_uid();
+	/* The uid permission checks use (and SO_PEERCRED reports). */
+	msg->uid = current_euid();
 	msg->prio = 0;
 	msg->qprio = 0;
 	msg->type = 0;
@@ -62,7 +66,10 @@ struct mbox_msg *mbox_msg_new(struct mbox_user *user, const void __user *buf,
 void mbox_msg_free(struct mbox_msg *msg)
 {
 	put_pid(msg->pid);
-	mbox_user_uncharge_bytes(msg->user, msg->charge);
+	if (msg->quota)
+		atomic_long_sub(msg->charge, &msg->quota->charged);
+	else
+		mbox_user_uncharge_inflight(msg->user, msg->charge);
 	mbox_user_put(msg->user);
 	kvfree(msg);
 }

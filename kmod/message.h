@@ -5,9 +5,11 @@
  * DOC: Lifetime
  *
  * A message is allocated and filled by the sending task before it takes the
- * mailbox lock, and charged (bytes and memory cgroup) to the sending handle's
- * user from then until it is freed.  While it sits in a mailbox's queue the
- * mailbox owns it and the mailbox lock protects it.  The one exception is a
+ * mailbox lock.  Its memory is charged to the sending task's memory cgroup
+ * until it is freed.  Its bytes are charged to the sending handle's user
+ * until a mailbox accepts it, then to that mailbox (@quota; see quota.h).
+ * While it sits in a mailbox's queue the mailbox owns it and the mailbox
+ * lock protects it.  The one exception is a
  * ZERO capacity mailbox: there the queue holds offers, messages still owned
  * by their blocked sender (@sender is set), which the sender frees when its
  * send returns.  A receiver only reads an offer, under the mailbox lock.
@@ -27,6 +29,7 @@
  */
 #define MBOX_GFP_USER_SIZED	(GFP_KERNEL_ACCOUNT | __GFP_NOWARN)
 
+struct mbox_quota;
 struct mbox_sender;
 struct mbox_user;
 struct pid;
@@ -36,9 +39,10 @@ struct mbox_msg {
 	u64 order;			/* arrival ticket within the mailbox */
 	u64 seq;			/* set once the message is accepted */
 	struct mbox_sender *sender;	/* ZERO: the sender offering it */
-	struct mbox_user *user;		/* charged for @charge bytes */
+	struct mbox_user *user;		/* charged for @charge until accepted */
+	struct mbox_quota *quota;	/* charged for @charge once accepted */
 	struct pid *pid;		/* sending thread group */
-	kuid_t uid;
+	kuid_t uid;			/* the sender's euid */
 	u32 prio;
 	u32 qprio;			/* queue order key: @prio, 0 for broadcast */
 	u32 type;

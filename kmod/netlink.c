@@ -200,6 +200,10 @@ static int mbox_nl_fill_mbox(struct sk_buff *skb, struct mbox *mb,
 	    nla_put_u64_64bit(skb, MBOX_A_RECEIVED, c.received, MBOX_A_PAD) ||
 	    nla_put_u64_64bit(skb, MBOX_A_REJECTED,
 			      atomic64_read(&mb->rejected), MBOX_A_PAD) ||
+	    nla_put_u64_64bit(skb, MBOX_A_BYTES_MAX, mb->quota.reserved,
+			      MBOX_A_PAD) ||
+	    nla_put_u64_64bit(skb, MBOX_A_BYTES_CHARGED,
+			      mbox_quota_charged(&mb->quota), MBOX_A_PAD) ||
 	    (c.full && nla_put_flag(skb, MBOX_A_FULL)) ||
 	    /* Set once, never cleared: a lockless look is exact enough. */
 	    (mbox_ring_present(mb) && nla_put_flag(skb, MBOX_A_RING)))
@@ -328,6 +332,11 @@ static int mbox_nl_check_new(const struct mbox_create *args,
 			       "a broadcast mailbox cannot have capacity zero");
 		return -EINVAL;
 	}
+	if (mbox_quota_check(args)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[MBOX_A_BYTES_MAX],
+				    "a byte limit is for unbounded mailboxes, from one message's charge to 2^40");
+		return -EINVAL;
+	}
 	/* The authority, should the rules above fall behind the ioctl's. */
 	if (mbox_check_create(args)) {
 		NL_SET_ERR_MSG(info->extack, "invalid mailbox parameters");
@@ -373,6 +382,8 @@ static int mbox_nl_mbox_new_doit(struct sk_buff *skb, struct genl_info *info)
 	args.msg_size = nla_get_u32(attrs[MBOX_A_MSG_SIZE]);
 	if (attrs[MBOX_A_MODE])
 		args.mode = nla_get_u32(attrs[MBOX_A_MODE]);
+	if (attrs[MBOX_A_BYTES_MAX])
+		args.bytes_max = nla_get_u64(attrs[MBOX_A_BYTES_MAX]);
 	err = mbox_nl_check_new(&args, info);
 	if (err)
 		return err;
@@ -643,7 +654,9 @@ static int mbox_nl_limits_get_doit(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, MBOX_A_CAPACITY_MAX, l.capacity_max) ||
 	    nla_put_u64_64bit(msg, MBOX_A_USER_BYTES_MAX, l.user_bytes_max,
 			      MBOX_A_PAD) ||
-	    nla_put_u32(msg, MBOX_A_USER_MAILBOXES_MAX, l.user_mailboxes_max))
+	    nla_put_u32(msg, MBOX_A_USER_MAILBOXES_MAX, l.user_mailboxes_max) ||
+	    nla_put_u64_64bit(msg, MBOX_A_UNBOUNDED_BYTES_DEFAULT,
+			      l.unbounded_bytes_default, MBOX_A_PAD))
 		goto nospace;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
@@ -684,6 +697,11 @@ static int mbox_nl_limits_set_doit(struct sk_buff *skb, struct genl_info *info)
 			nla_get_u32(attrs[MBOX_A_USER_MAILBOXES_MAX]);
 		mask |= MBOX_LIMIT_USER_MAILBOXES;
 	}
+	if (attrs[MBOX_A_UNBOUNDED_BYTES_DEFAULT]) {
+		l.unbounded_bytes_default =
+			nla_get_u64(attrs[MBOX_A_UNBOUNDED_BYTES_DEFAULT]);
+		mask |= MBOX_LIMIT_UNBOUNDED_BYTES;
+	}
 	if (!mask) {
 		NL_SET_ERR_MSG(info->extack, "no limit given");
 		return -EINVAL;
@@ -713,6 +731,11 @@ static struct netlink_range_validation mbox_nl_mailboxes_range __ro_after_init =
 	.max = MBOX_MAILBOXES_CEILING,
 };
 
+static struct netlink_range_validation mbox_nl_bytes_range __ro_after_init = {
+	.min = 1,
+	.max = MBOX_BYTES_CEILING,
+};
+
 static const struct nla_policy mbox_nl_new_policy[MBOX_A_MAX + 1] = {
 	[MBOX_A_NAME] = { .type = NLA_NUL_STRING, .len = MBOX_NAME_MAX - 1 },
 	[MBOX_A_CAPACITY_MODE] = NLA_POLICY_MAX(NLA_U32,
@@ -722,6 +745,7 @@ static const struct nla_policy mbox_nl_new_policy[MBOX_A_MAX + 1] = {
 	[MBOX_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, MBOX_CREATE_FIXED_SIZE |
 					 MBOX_CREATE_BROADCAST),
 	[MBOX_A_MODE] = NLA_POLICY_MAX(NLA_U32, 0777),
+	[MBOX_A_BYTES_MAX] = { .type = NLA_U64 },
 };
 
 static const struct nla_policy mbox_nl_limits_policy[MBOX_A_MAX + 1] = {
@@ -732,6 +756,8 @@ static const struct nla_policy mbox_nl_limits_policy[MBOX_A_MAX + 1] = {
 	[MBOX_A_USER_BYTES_MAX] = { .type = NLA_U64 },
 	[MBOX_A_USER_MAILBOXES_MAX] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &mbox_nl_mailboxes_range),
+	[MBOX_A_UNBOUNDED_BYTES_DEFAULT] =
+		NLA_POLICY_FULL_RANGE(NLA_U64, &mbox_nl_bytes_range),
 };
 
 /*

@@ -4,6 +4,7 @@
  * careless administrator from allowing allocations the allocator refuses.
  */
 #include <linux/bits.h>
+#include <linux/kstrtox.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/sizes.h>
@@ -13,6 +14,7 @@
 unsigned int mbox_msg_size_max = SZ_64K;
 unsigned int mbox_capacity_max = 65536;
 unsigned long mbox_user_bytes_max = SZ_64M;
+unsigned long mbox_unbounded_bytes_default = SZ_1M;
 unsigned int mbox_user_mailboxes_max = 4096;
 unsigned int mbox_user_persistent_max = 256;
 
@@ -33,6 +35,26 @@ static int mbox_param_set_mailboxes(const char *val,
 {
 	return param_set_uint_minmax(val, kp, 1, MBOX_MAILBOXES_CEILING);
 }
+
+static int mbox_param_set_bytes_default(const char *val,
+					const struct kernel_param *kp)
+{
+	unsigned long v;
+	int err;
+
+	err = kstrtoul(val, 0, &v);
+	if (err)
+		return err;
+	if (!v || v > MBOX_BYTES_CEILING)
+		return -EINVAL;
+	WRITE_ONCE(*(unsigned long *)kp->arg, v);
+	return 0;
+}
+
+static const struct kernel_param_ops mbox_bytes_default_ops = {
+	.set = mbox_param_set_bytes_default,
+	.get = param_get_ulong,
+};
 
 static int mbox_param_set_persistent(const char *val,
 				     const struct kernel_param *kp)
@@ -70,7 +92,12 @@ MODULE_PARM_DESC(capacity_max,
 
 module_param_named(user_bytes_max, mbox_user_bytes_max, ulong, 0644);
 MODULE_PARM_DESC(user_bytes_max,
-		 "Queued bytes one user may have charged, payload plus overhead (default 67108864)");
+		 "Bytes one user may have charged: its mailboxes' limits, its messages in flight, its rings (default 67108864)");
+
+module_param_cb(unbounded_bytes_default, &mbox_bytes_default_ops,
+		&mbox_unbounded_bytes_default, 0644);
+MODULE_PARM_DESC(unbounded_bytes_default,
+		 "Byte limit of an UNBOUNDED mailbox created without one (default 1048576, 1..2^40)");
 
 module_param_cb(user_mailboxes_max, &mbox_mailboxes_ops,
 		&mbox_user_mailboxes_max, 0644);
@@ -88,6 +115,8 @@ void mbox_limits_get(struct mbox_limits *limits)
 	limits->capacity_max = READ_ONCE(mbox_capacity_max);
 	limits->user_bytes_max = READ_ONCE(mbox_user_bytes_max);
 	limits->user_mailboxes_max = READ_ONCE(mbox_user_mailboxes_max);
+	limits->unbounded_bytes_default =
+		READ_ONCE(mbox_unbounded_bytes_default);
 }
 
 /*
@@ -106,5 +135,8 @@ void mbox_limits_set(const struct mbox_limits *limits, unsigned int mask)
 		WRITE_ONCE(mbox_user_bytes_max, limits->user_bytes_max);
 	if (mask & MBOX_LIMIT_USER_MAILBOXES)
 		WRITE_ONCE(mbox_user_mailboxes_max, limits->user_mailboxes_max);
+	if (mask & MBOX_LIMIT_UNBOUNDED_BYTES)
+		WRITE_ONCE(mbox_unbounded_bytes_default,
+			   limits->unbounded_bytes_default);
 	kernel_param_unlock(THIS_MODULE);
 }

@@ -24,6 +24,8 @@
 #define MBOX_MSG_SIZE_CEILING	SZ_4M
 #define MBOX_CAPACITY_CEILING	BIT(20)
 #define MBOX_MAILBOXES_CEILING	BIT(24)
+/* Largest per-mailbox byte limit (&mbox_create.bytes_max, the default). */
+#define MBOX_BYTES_CEILING	BIT_ULL(40)
 
 /* Largest message size a mailbox may be created with. */
 extern unsigned int mbox_msg_size_max;
@@ -31,6 +33,8 @@ extern unsigned int mbox_msg_size_max;
 extern unsigned int mbox_capacity_max;
 /* Bytes of queued messages one user may have charged at once. */
 extern unsigned long mbox_user_bytes_max;
+/* Byte limit of an UNBOUNDED mailbox created with bytes_max 0. */
+extern unsigned long mbox_unbounded_bytes_default;
 /* Mailboxes one user may own at once. */
 extern unsigned int mbox_user_mailboxes_max;
 /* Persistent mailboxes (MBOX_CREATE_PERSIST) one user may have at once. */
@@ -41,12 +45,14 @@ struct mbox_limits {
 	u32 capacity_max;
 	u64 user_bytes_max;
 	u32 user_mailboxes_max;
+	u64 unbounded_bytes_default;
 };
 
 #define MBOX_LIMIT_MSG_SIZE		BIT(0)
 #define MBOX_LIMIT_CAPACITY		BIT(1)
 #define MBOX_LIMIT_USER_BYTES		BIT(2)
 #define MBOX_LIMIT_USER_MAILBOXES	BIT(3)
+#define MBOX_LIMIT_UNBOUNDED_BYTES	BIT(4)
 
 void mbox_limits_get(struct mbox_limits *limits);
 void mbox_limits_set(const struct mbox_limits *limits, unsigned int mask);

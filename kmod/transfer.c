@@ -100,6 +100,7 @@ static void mbox_enqueue(struct mbox *mb, struct mbox_msg *msg)
 static void mbox_accept(struct mbox *mb, struct mbox_msg *msg)
 	__must_hold(&mb->lock)
 {
+	mbox_quota_take(&mb->quota, msg);
 	msg->seq = mb->sent + 1;
 	WRITE_ONCE(mb->sent, msg->seq);
 	trace_mbox_send(mb, msg, msg->seq);
@@ -343,6 +344,8 @@ static int mbox_send_one_locked(struct mbox *mb, struct mbox_sender *s,
 		return -ENOTCONN;
 	switch (mb->capacity_mode) {
 	case MBOX_CAPACITY_UNBOUNDED:
+		if (!mbox_quota_room(&mb->quota, s->msg))
+			return -ENOBUFS;
 		mbox_accept_sender(mb, s);
 		return 0;
 	case MBOX_CAPACITY_BOUNDED:

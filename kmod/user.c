@@ -93,27 +93,44 @@ void mbox_user_put(struct mbox_user *user)
 	hash_del(&user->node);
 	spin_unlock(&mbox_users_lock);
 	WARN_ON_ONCE(atomic_long_read(&user->bytes));
+	WARN_ON_ONCE(atomic_long_read(&user->inflight));
 	WARN_ON_ONCE(atomic_read(&user->mailboxes));
 	kfree(user);
 }
 
-/* Charges @bytes to @user, or returns -ENOBUFS if that would pass the cap. */
-int mbox_user_charge_bytes(struct mbox_user *user, size_t bytes)
+static int mbox_user_charge(const struct mbox_user *user,
+			    atomic_long_t *counter, size_t bytes)
 {
 	unsigned long limit = READ_ONCE(mbox_user_bytes_max);
 
 	/* A reserve entry was paid for in advance: see mbox_user_new_reserve(). */
-	if (atomic_long_add_return(bytes, &user->bytes) > limit &&
-	    !user->reserve) {
-		atomic_long_sub(bytes, &user->bytes);
+	if (atomic_long_add_return(bytes, counter) > limit && !user->reserve) {
+		atomic_long_sub(bytes, counter);
 		return -ENOBUFS;
 	}
 	return 0;
 }
 
+/* Reserves @bytes for @user, or returns -ENOBUFS if that would pass the cap. */
+int mbox_user_charge_bytes(struct mbox_user *user, size_t bytes)
+{
+	return mbox_user_charge(user, &user->bytes, bytes);
+}
+
 void mbox_user_uncharge_bytes(struct mbox_user *user, size_t bytes)
 {
 	atomic_long_sub(bytes, &user->bytes);
+}
+
+/* Charges a message in flight to @user, or -ENOBUFS past the cap. */
+int mbox_user_charge_inflight(struct mbox_user *user, size_t bytes)
+{
+	return mbox_user_charge(user, &user->inflight, bytes);
+}
+
+void mbox_user_uncharge_inflight(struct mbox_user *user, size_t bytes)
+{
+	atomic_long_sub(bytes, &user->inflight);
 }
 
 int mbox_user_charge_mailbox(struct mbox_user *user)
@@ -160,7 +177,8 @@ int mbox_users_walk(unsigned long *pos,
 			if (i++ < skip)
 				continue;
 			usage.uid = user->uid;
-			usage.bytes = atomic_long_read(&user->bytes);
+			usage.bytes = atomic_long_read(&user->bytes) +
+				      atomic_long_read(&user->inflight);
 			usage.mailboxes = atomic_read(&user->mailboxes);
 			ret = fn(&usage, arg);
 			if (ret) {

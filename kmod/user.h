@@ -7,7 +7,11 @@
  * A struct mbox_user exists while anything is charged to its uid: every
  * handle holds a reference for the user that opened it (what is sent
  * through the handle is charged there), every mailbox one for its creator,
- * every queued message one for the user it is charged to.  Users live in a
+ * every message one for the user that sent it.  @bytes counts what the
+ * user's mailboxes and rings reserve, @inflight the messages its handles
+ * are sending that no mailbox has accepted yet; user_bytes_max caps each
+ * on its own, so that reserving the whole budget does not stop a user
+ * from sending (see DOC: Accounting in the uapi header and quota.h).  Users live in a
  * global hash table under mbox_users_lock (a spinlock, innermost of all mbox
  * locks); the last reference removes and frees the entry.  The counters
  * themselves are atomics and need no lock.
@@ -25,6 +29,7 @@ struct mbox_user {
 	kuid_t uid;
 	refcount_t ref;
 	atomic_long_t bytes;
+	atomic_long_t inflight;
 	atomic_t mailboxes;
 	/* Persistent mailboxes created, and their RLIMIT_MSGQUEUE bytes. */
 	atomic_t persistent;
@@ -44,10 +49,12 @@ void mbox_user_put(struct mbox_user *user);
 
 int mbox_user_charge_bytes(struct mbox_user *user, size_t bytes);
 void mbox_user_uncharge_bytes(struct mbox_user *user, size_t bytes);
+int mbox_user_charge_inflight(struct mbox_user *user, size_t bytes);
+void mbox_user_uncharge_inflight(struct mbox_user *user, size_t bytes);
 int mbox_user_charge_mailbox(struct mbox_user *user);
 void mbox_user_uncharge_mailbox(struct mbox_user *user);
 
-/* What one user has charged, as seen at one moment. */
+/* What one user has charged (reserved plus in flight), at one moment. */
 struct mbox_user_usage {
 	kuid_t uid;
 	unsigned long bytes;

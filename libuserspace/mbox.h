@@ -105,7 +105,7 @@ struct mbox_attr {
 			     .capacity = (cap_), .msg_size = (msg_size_), \
 			     .flags = 0, .mode = 0,			\
 			     .fd_flags = MBOX_FD_CLOEXEC })
-/* Queue limited only by the per-user byte accounting. */
+/* Queue limited in bytes only (default limit: unbounded_bytes_default). */
 #define MBOX_ATTR_UNBOUNDED(msg_size_)					\
 	((struct mbox_attr){ .capacity_mode = MBOX_CAPACITY_UNBOUNDED,	\
 			     .capacity = 0, .msg_size = (msg_size_),	\
@@ -120,7 +120,7 @@ struct mbox_attr {
  * @priority: the message's priority.
  * @type: the sender's opaque type tag.
  * @sender_pid: the sending process in the receiver's pid namespace, or 0.
- * @sender_uid: the sender's uid in the receiver's user namespace.
+ * @sender_uid: the sender's effective uid in the receiver's user namespace.
  */
 struct mbox_msginfo {
 	uint64_t seq;

@@ -2,7 +2,7 @@
 /*
  * mbox_buffering: what each capacity does when nobody receives: ZERO
  * rendezvous, BOUNDED queue limits and FIFO admission of blocked senders,
- * UNBOUNDED queues and the per-user byte accounting (-ENOBUFS).
+ * UNBOUNDED queues and their per-mailbox byte limit (-ENOBUFS).
  */
 #include "kselftest_harness.h"
 #include "mbox_util.h"
@@ -547,14 +547,29 @@ FIXTURE(unbounded) {
 	bool restore_bytes_max;
 };
 
+/* An UNBOUNDED mailbox of @bytes_max (0: the default), mode 0666. */
+static int create_unbounded(uint32_t msg_size, uint64_t bytes_max,
+			    uint64_t *id)
+{
+	struct mbox_create c = create_req(MBOX_CAPACITY_UNBOUNDED, 0, msg_size);
+	int dev = dev_open(), fd;
+
+	if (dev < 0)
+		return dev;
+	c.mode = 0666;
+	c.bytes_max = bytes_max;
+	fd = xioctl(dev, MBOX_IOC_CREATE, &c);
+	close(dev);
+	if (fd >= 0 && id)
+		*id = c.id;
+	return fd;
+}
+
 FIXTURE_SETUP(unbounded)
 {
-	struct mbox_attr a = MBOX_ATTR_UNBOUNDED(1024);
-
-	a.fd_flags = O_CLOEXEC;
-	a.mode = 0666;
 	self->restore_bytes_max = false;
-	self->owner = mbox_create(&a, NULL, &self->id);
+	/* Room for the ten thousand small messages below. */
+	self->owner = create_unbounded(1024, 4 << 20, &self->id);
 	ASSERT_LE(0, self->owner);
 	self->user = mbox_open_id(self->id, O_CLOEXEC);
 	ASSERT_LE(0, self->user);
@@ -627,123 +642,149 @@ static int fill_budget(int fd, int *err)
 	return -1;
 }
 
-TEST_F(unbounded, send_beyond_user_bytes_max_fails_enobufs_until_drained)
+/*
+ * An UNBOUNDED mailbox's byte limit: filled to it, sends fail -ENOBUFS and
+ * queue nothing; each message received makes room for one more.
+ */
+TEST_F(unbounded, send_beyond_bytes_max_fails_enobufs_until_drained)
 {
-	const unsigned long long limit = 64 * 1024;
+	const uint64_t limit = 64 * 1024;
 	static char data[1024];
 	struct mbox_info info;
-	int n, err, v;
+	int owner, n, err, v;
+	uint64_t id, per;
 
-	ASSERT_EQ(0, lower_bytes_max(self, limit));
-	n = fill_budget(self->user, &err);
+	owner = create_unbounded(1024, limit, &id);
+	ASSERT_LE(0, owner);
+	n = fill_budget(owner, &err);
 	ASSERT_EQ(-ENOBUFS, err);
-	/* Payload plus some overhead per message, within the limit. */
 	ASSERT_LE(1, n);
-	EXPECT_GE(limit, (unsigned long long)n * sizeof(data));
-	ASSERT_EQ(0, mbox_info(self->owner, &info));
+	ASSERT_EQ(0, mbox_info(owner, &info));
+	EXPECT_EQ(limit, info.bytes_max);
 	EXPECT_EQ((__u32)n, info.queued);
 	EXPECT_EQ((__u64)n, info.sent);
+	/* Every message costs the same; the limit holds exactly. */
+	per = info.bytes_charged / (uint64_t)n;
+	EXPECT_EQ(info.bytes_charged, per * (uint64_t)n);
+	EXPECT_LT(sizeof(data), per);
+	EXPECT_GE(limit, info.bytes_charged);
+	EXPECT_LT(limit, info.bytes_charged + per);
 	/* Still full: nothing is queued by the failing sends. */
-	EXPECT_EQ(-ENOBUFS, mbox_send_nb(self->user, data, sizeof(data), 0));
-	EXPECT_EQ(-ENOBUFS, mbox_send(self->user, data, sizeof(data), 0));
-	ASSERT_EQ(0, mbox_info(self->owner, &info));
+	EXPECT_EQ(-ENOBUFS, mbox_send_nb(owner, data, sizeof(data), 0));
+	EXPECT_EQ(-ENOBUFS, mbox_send(owner, data, sizeof(data), 0));
+	ASSERT_EQ(0, mbox_info(owner, &info));
 	EXPECT_EQ((__u64)n, info.sent);
 
 	/* Draining one message makes room for one more. */
-	ASSERT_EQ(sizeof(data), (size_t)mbox_recv_nb(self->owner, data,
+	ASSERT_EQ(sizeof(data), (size_t)mbox_recv_nb(owner, data,
 						     sizeof(data), NULL));
 	memcpy(&v, data, sizeof(v));
 	EXPECT_EQ(0, v);
 	v = n;
 	memcpy(data, &v, sizeof(v));
-	EXPECT_EQ(0, mbox_send_nb(self->user, data, sizeof(data), 0));
+	EXPECT_EQ(0, mbox_send_nb(owner, data, sizeof(data), 0));
 
 	/* Nothing was lost or reordered. */
 	for (int i = 1; i <= n; i++) {
-		ASSERT_EQ(sizeof(data), (size_t)mbox_recv_nb(self->owner, data,
+		ASSERT_EQ(sizeof(data), (size_t)mbox_recv_nb(owner, data,
 							     sizeof(data),
 							     NULL));
 		memcpy(&v, data, sizeof(v));
 		ASSERT_EQ(i, v);
 	}
-	EXPECT_EQ(-EAGAIN, mbox_recv_nb(self->owner, data, sizeof(data),
-					NULL));
-	/* And the whole budget is back. */
-	EXPECT_EQ(n, fill_budget(self->user, &err));
+	EXPECT_EQ(-EAGAIN, mbox_recv_nb(owner, data, sizeof(data), NULL));
+	ASSERT_EQ(0, mbox_info(owner, &info));
+	EXPECT_EQ(0ULL, info.bytes_charged);
+	/* And the whole limit is back. */
+	EXPECT_EQ(n, fill_budget(owner, &err));
 	EXPECT_EQ(-ENOBUFS, err);
+	close(owner);
 }
 
-TEST_F(unbounded, byte_budget_is_per_user)
+/*
+ * The limit is the mailbox's, not a sender's: once full it refuses every
+ * sender alike, while another mailbox of the same owner takes messages.
+ */
+TEST_F(unbounded, byte_limit_is_per_mailbox_not_per_sender)
 {
-	const unsigned long long limit = 32 * 1024;
 	static char big[1024];
+	int full, n, err;
+	uint64_t id;
 	pid_t pid;
-	int n, err;
 
-	ASSERT_EQ(0, lower_bytes_max(self, limit));
-	n = fill_budget(self->user, &err);
+	full = create_unbounded(1024, 32 * 1024, &id);
+	ASSERT_LE(0, full);
+	n = fill_budget(full, &err);
 	ASSERT_EQ(-ENOBUFS, err);
 	ASSERT_LE(1, n);
 
-	/* Root's budget is used up; nobody's is not. */
 	pid = fork_child();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		struct mbox_open o;
-		int dev, user;
+		int user, other;
 
 		if (drop_privileges() < 0)
 			_exit(250);
-		dev = dev_open();
-		memset(&o, 0, sizeof(o));
-		o.id = self->id;
-		user = xioctl(dev, MBOX_IOC_OPEN, &o);
-		if (user < 0)
-			child_exit(user);
-		/* The same size that just failed for root. */
-		child_exit(mbox_send_nb(user, big, sizeof(big), 0));
+		user = mbox_open_id(id, O_CLOEXEC);
+		other = mbox_open_id(self->id, O_CLOEXEC);
+		if (user < 0 || other < 0)
+			child_exit(user < 0 ? user : other);
+		if (mbox_send_nb(user, big, sizeof(big), 0) != -ENOBUFS)
+			child_exit(EPROTO);
+		/* The same size, to the owner's other mailbox. */
+		child_exit(mbox_send_nb(other, big, sizeof(big), 0));
 	}
 	EXPECT_EQ(0, child_wait(pid));
+	EXPECT_EQ(0, mbox_send_nb(self->user, big, sizeof(big), 0));
+	close(full);
 }
 
+/*
+ * A message is charged to the user who opened the handle it goes through
+ * until a mailbox accepts it.  Root has one message in flight (a ZERO
+ * offer nobody takes yet) and room for no second one: root's handle, used
+ * by nobody, fails -ENOBUFS; nobody's own handle does not.
+ */
 TEST_F(unbounded, handle_passed_to_other_user_keeps_charging_its_opener)
 {
-	const unsigned long long limit = 32 * 1024;
-	static char big[1024];
+	struct mbox_attr z = MBOX_ATTR_ZERO(256);
+	static char big[256];
+	struct async_send offer;
+	int zero;
 	pid_t pid;
-	int n, err;
 
-	ASSERT_EQ(0, lower_bytes_max(self, limit));
-	n = fill_budget(self->user, &err);
-	ASSERT_EQ(-ENOBUFS, err);
-	ASSERT_LE(1, n);
+	z.fd_flags = O_CLOEXEC;
+	zero = mbox_create(&z, NULL, NULL);
+	ASSERT_LE(0, zero);
+	/* 256 + the header is charged 512: one in flight fits, two do not. */
+	ASSERT_EQ(0, lower_bytes_max(self, 1000));
+	ASSERT_EQ(0, async_send_start(&offer, zero, big, sizeof(big), 0, 0, 0));
+	ASSERT_EQ(0, wait_info(zero, INFO_QUEUED, 1));
+	EXPECT_EQ(-ENOBUFS, mbox_send_nb(self->user, big, sizeof(big), 0));
 
-	/* nobody sends through root's handle: charged to root, who is full. */
 	pid = fork_child();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
+		int mine;
+
 		if (drop_privileges() < 0)
 			_exit(250);
-		/* The same size that just failed for root. */
-		child_exit(mbox_send_nb(self->user, big, sizeof(big), 0));
+		if (mbox_send_nb(self->user, big, sizeof(big), 0) != -ENOBUFS)
+			child_exit(EPROTO);
+		mine = mbox_open_id(self->id, O_CLOEXEC);
+		if (mine < 0)
+			child_exit(mine);
+		child_exit(mbox_send_nb(mine, big, sizeof(big), 0));
 	}
-	EXPECT_EQ(-ENOBUFS, child_wait(pid));
-}
-
-TEST_F(unbounded, bounded_queue_is_limited_by_user_bytes_max_too)
-{
-	const unsigned long long limit = 16 * 1024;
-	struct mbox_attr a = MBOX_ATTR_BOUNDED(1000, 1024);
-	int owner, n, err;
-
-	ASSERT_EQ(0, lower_bytes_max(self, limit));
-	a.fd_flags = O_CLOEXEC;
-	owner = mbox_create(&a, NULL, NULL);
-	ASSERT_LE(0, owner);
-	n = fill_budget(owner, &err);
-	EXPECT_EQ(-ENOBUFS, err);
-	EXPECT_GE(16, n);
-	close(owner);
+	EXPECT_EQ(0, child_wait(pid));
+	EXPECT_EQ(sizeof(big), (size_t)mbox_recv_nb(self->owner, big,
+						    sizeof(big), NULL));
+	EXPECT_EQ(sizeof(big), (size_t)mbox_recv_nb(zero, big, sizeof(big),
+						    NULL));
+	EXPECT_EQ(0, async_send_join(&offer, STATE_WAIT_MS));
+	/* Taken: root's in-flight charge is gone, its handle sends again. */
+	EXPECT_EQ(0, mbox_send_nb(self->user, big, sizeof(big), 0));
+	close(zero);
 }
 
 TEST_HARNESS_MAIN

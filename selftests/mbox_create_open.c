@@ -144,7 +144,7 @@ TEST_F(co, create_reports_every_attribute_in_owner_info)
 	EXPECT_EQ(0ULL, info.sent);
 	EXPECT_EQ(0ULL, info.received);
 	EXPECT_STREQ(name, info.name);
-	for (int i = 0; i < 4; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(info.reserved); i++) {
 		EXPECT_EQ(0ULL, info.reserved[i]);
 	}
 }
@@ -517,7 +517,9 @@ TEST_F(co, create_mode_above_0777_fails_einval)
 
 TEST_F(co, create_nonzero_reserved_word_fails_einval)
 {
-	for (int i = 0; i < 4; i++) {
+	struct mbox_create c0;
+
+	for (int i = 0; i < (int)ARRAY_SIZE(c0.reserved); i++) {
 		struct mbox_create c = named_req(NULL);
 
 		c.reserved[i] = 1;

@@ -111,14 +111,31 @@ TEST_F(dev, device_opens_read_only_and_write_only_too)
 	close(fd);
 }
 
-TEST_F(dev, version_reports_abi_1)
+TEST_F(dev, version_reports_abi_2)
 {
 	struct mbox_version v;
 
 	memset(&v, 0xa5, sizeof(v));
 	ASSERT_EQ(0, xioctl(self->fd, MBOX_IOC_VERSION, &v));
-	EXPECT_EQ(1, MBOX_ABI_VERSION);
-	EXPECT_EQ(1U, v.abi_version);
+	EXPECT_EQ(2, MBOX_ABI_VERSION);
+	EXPECT_EQ(2U, v.abi_version);
+}
+
+/*
+ * ABI 2 moved the magic off 0xB8, which upstream registers for other
+ * drivers: the old command number now reaches nothing.
+ */
+TEST_F(dev, magic_is_0xbb_and_the_old_0xb8_version_command_is_enotty)
+{
+	struct mbox_version v;
+
+	EXPECT_EQ(0xBB, MBOX_IOC_MAGIC);
+	EXPECT_EQ(0xBBu, _IOC_TYPE(MBOX_IOC_VERSION));
+	EXPECT_EQ(0xBBu, _IOC_TYPE(MBOX_IOC_NOTICE));
+	memset(&v, 0, sizeof(v));
+	EXPECT_EQ(-ENOTTY, xioctl(self->fd, _IOR(0xB8, 0x00, struct mbox_version),
+				  &v));
+	EXPECT_EQ(0U, v.abi_version);
 }
 
 TEST_F(dev, version_announces_core_feature)

@@ -3,15 +3,17 @@
  * mbox_exhaustion: one user exhausting its limits stops cleanly at them,
  * and nobody else notices.
  *
- *  - queued bytes (user_bytes_max): a flood of UNBOUNDED mailboxes stops
- *    with -ENOBUFS at the cap, across all of the user's mailboxes and
- *    handles, while another user's traffic - even into the same mailbox -
- *    carries on, and the budget comes back as messages are received;
+ *  - queued bytes (user_bytes_max): a user's mailboxes reserve their byte
+ *    limits from its cap at create, so a flood of UNBOUNDED mailboxes stops
+ *    at create (-ENOBUFS) and each one at its own limit, while another
+ *    user's traffic carries on; a flood into another user's mailbox stops
+ *    at that mailbox's limit (see also mbox_quota);
  *  - mailboxes (user_mailboxes_max): creation beyond the count fails with
  *    -ENOSPC and leaves nothing behind (no descriptor, no name, no count);
  *  - shared rings count against the byte cap too (-ENOBUFS at set-up);
  *  - memory cgroups: queued messages are charged to the sending task's
- *    memory cgroup and uncharged when received.
+ *    memory cgroup (__GFP_ACCOUNT in the sender) and uncharged when
+ *    received.
  *
  * The flooding user is nobody; the other user is root (the test).  Limits
  * are lowered for the test and restored by the fixture.
@@ -81,18 +83,30 @@ static uint64_t mbox_features(void)
 	return v.features;
 }
 
-static int create_on(int dev, uint32_t mode, uint32_t cap, uint32_t size,
-		     const char *name, uint64_t *id)
+#define BOX_BYTES	(32 * 1024)
+
+static int create_limited(int dev, uint32_t mode, uint32_t cap, uint32_t size,
+			  uint64_t bytes_max, const char *name, uint64_t *id)
 {
 	struct mbox_create c = create_req(mode, cap, size);
 	int fd;
 
 	c.mode = 0666;
+	c.bytes_max = bytes_max;
 	c.name = (uintptr_t)name;
 	fd = xioctl(dev, MBOX_IOC_CREATE, &c);
 	if (fd >= 0 && id)
 		*id = c.id;
 	return fd;
+}
+
+/* UNBOUNDED mailboxes get a BOX_BYTES limit here, so that floods are short. */
+static int create_on(int dev, uint32_t mode, uint32_t cap, uint32_t size,
+		     const char *name, uint64_t *id)
+{
+	return create_limited(dev, mode, cap, size,
+			      mode == MBOX_CAPACITY_UNBOUNDED ? BOX_BYTES : 0,
+			      name, id);
 }
 
 static int open_on(int dev, uint64_t id)
@@ -136,54 +150,56 @@ static int fill(int fd, int *err)
 }
 
 /*
- * The flooder (nobody): fills FLOOD_BOXES UNBOUNDED mailboxes round robin
- * until the byte cap stops it, reports the total queued, waits for "go",
- * drains one mailbox and checks that it may send again.
+ * The flooder (nobody): creates UNBOUNDED mailboxes of BOX_BYTES each until
+ * the byte cap refuses one, fills every one to its limit, reports the
+ * mailboxes made and the bytes charged, waits for "go", drains one mailbox
+ * and checks that it takes messages again.
  */
 static void flooder(int report, int go)
 {
 	static char data[BIG];
-	int dev, boxes[FLOOD_BOXES], ret = 0;
-	uint64_t queued = 0, v;
-	bool full = false;
+	int dev, boxes[64], made = 0, ret;
+	uint64_t charged = 0, v;
 
 	if (drop_privileges() < 0)
 		_exit(250);
 	dev = dev_open();
-	for (int i = 0; i < FLOOD_BOXES; i++) {
-		boxes[i] = create_on(dev, MBOX_CAPACITY_UNBOUNDED, 0, BIG, NULL, NULL);
-		if (boxes[i] < 0)
-			child_exit(boxes[i]);
-	}
-	for (int i = 0; !full && i < 1000000; i++) {
-		ret = send_msg(boxes[i % FLOOD_BOXES], data, sizeof(data), 0, 0, MBOX_MSG_NONBLOCK);
+	for (;;) {
+		ret = create_on(dev, MBOX_CAPACITY_UNBOUNDED, 0, BIG, NULL, NULL);
 		if (ret == -ENOBUFS)
-			full = true;
-		else if (ret)
-			child_exit(ret);
+			break;
+		if (ret < 0 || made == 64)
+			child_exit(ret < 0 ? -ret : E2BIG);
+		boxes[made++] = ret;
 	}
-	/* The cap is the user's: every mailbox is now closed to it. */
-	for (int i = 0; i < FLOOD_BOXES; i++) {
-		struct mbox_info info = info_or_zero(boxes[i]);
+	if (!made)
+		child_exit(ENOBUFS);
+	for (int i = 0; i < made; i++) {
+		struct mbox_info info;
 
-		if (send_msg(boxes[i], data, sizeof(data), 0, 0, MBOX_MSG_NONBLOCK) != -ENOBUFS)
+		if (fill(boxes[i], &ret) < 1 || ret != -ENOBUFS)
 			child_exit(EPROTO);
-		queued += info.queued_bytes;
+		info = info_or_zero(boxes[i]);
+		if (info.bytes_charged > info.bytes_max)
+			child_exit(ERANGE);
+		charged += info.bytes_charged;
 	}
-	pipe_write_u64(report, queued);
+	pipe_write_u64(report, (uint64_t)made);
+	pipe_write_u64(report, charged);
 	if (pipe_read_u64(go, &v))
 		child_exit(EIO);
-	/* Receiving gives the budget back. */
+	/* Receiving makes room in that mailbox again. */
 	while (mbox_recv_nb(boxes[0], data, sizeof(data), NULL) == BIG)
 		;
-	child_exit(send_msg(boxes[1], data, sizeof(data), 0, 0, MBOX_MSG_NONBLOCK));
+	child_exit(send_msg(boxes[0], data, sizeof(data), 0, 0, MBOX_MSG_NONBLOCK));
 }
 
 TEST_F(exhaust, unbounded_flood_stops_at_the_byte_cap_while_another_user_carries_on)
 {
 	static char data[BIG], got[BIG];
 	int rep[2], go[2], dev, mine, n, err;
-	uint64_t queued;
+	uint64_t made, charged;
+	struct mbox_info info;
 	pid_t pid;
 
 	ASSERT_EQ(0, set_bytes_cap(self, BYTES_CAP));
@@ -193,10 +209,12 @@ TEST_F(exhaust, unbounded_flood_stops_at_the_byte_cap_while_another_user_carries
 	ASSERT_LE(0, pid);
 	if (pid == 0)
 		flooder(rep[1], go[0]);
-	ASSERT_EQ(0, pipe_read_u64(rep[0], &queued));
-	/* Stopped at the cap: payload within it, and not far below. */
-	EXPECT_GE((uint64_t)BYTES_CAP, queued);
-	EXPECT_LE((uint64_t)BYTES_CAP / 2, queued);
+	ASSERT_EQ(0, pipe_read_u64(rep[0], &made));
+	ASSERT_EQ(0, pipe_read_u64(rep[0], &charged));
+	/* Exactly as many limits as the cap holds, each one filled. */
+	EXPECT_EQ((uint64_t)BYTES_CAP / BOX_BYTES, made);
+	EXPECT_GE((uint64_t)BYTES_CAP, charged);
+	EXPECT_LE((uint64_t)BYTES_CAP / 2, charged);
 
 	/* Root's traffic is not affected: a thousand round trips... */
 	dev = dev_open();
@@ -209,11 +227,14 @@ TEST_F(exhaust, unbounded_flood_stops_at_the_byte_cap_while_another_user_carries
 		ASSERT_EQ(BIG, mbox_recv_nb(mine, got, sizeof(got), NULL));
 		ASSERT_EQ(0, memcmp(data, got, sizeof(int)));
 	}
-	/* ...and root's own budget is whole: as much fits as for nobody. */
+	/* ...and its mailbox holds as much as one of nobody's. */
 	n = fill(mine, &err);
 	EXPECT_EQ(-ENOBUFS, err);
-	EXPECT_LE((uint64_t)BYTES_CAP / 2, (uint64_t)n * BIG);
-	EXPECT_GE((uint64_t)BYTES_CAP, (uint64_t)n * BIG);
+	ASSERT_EQ(0, mbox_info(mine, &info));
+	EXPECT_EQ((uint64_t)BOX_BYTES, info.bytes_max);
+	EXPECT_EQ((uint32_t)n, info.queued);
+	EXPECT_GE((uint64_t)BOX_BYTES, info.bytes_charged);
+	EXPECT_EQ(charged / made, info.bytes_charged);
 	close(mine);
 	close(dev);
 
@@ -225,10 +246,15 @@ TEST_F(exhaust, unbounded_flood_stops_at_the_byte_cap_while_another_user_carries
 	close(go[1]);
 }
 
-TEST_F(exhaust, flood_into_another_users_mailbox_is_charged_to_the_flooder)
+/*
+ * nobody floods root's mailbox: the flood stops at that mailbox's limit
+ * (root's reservation, not nobody's budget), every message is there to
+ * receive, and root's other mailbox never notices.
+ */
+TEST_F(exhaust, flood_into_another_users_mailbox_stops_at_its_limit)
 {
 	static char data[BIG];
-	int rep[2], dev, owner, n = 0, got = 0;
+	int rep[2], dev, owner, other, got = 0;
 	uint64_t id, flooded;
 	pid_t pid;
 
@@ -238,6 +264,8 @@ TEST_F(exhaust, flood_into_another_users_mailbox_is_charged_to_the_flooder)
 	ASSERT_LE(0, dev);
 	owner = create_on(dev, MBOX_CAPACITY_UNBOUNDED, 0, BIG, NULL, &id);
 	ASSERT_LE(0, owner);
+	other = create_on(dev, MBOX_CAPACITY_UNBOUNDED, 0, BIG, NULL, NULL);
+	ASSERT_LE(0, other);
 	pid = fork_child();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -256,13 +284,16 @@ TEST_F(exhaust, flood_into_another_users_mailbox_is_charged_to_the_flooder)
 	ASSERT_EQ(0, pipe_read_u64(rep[0], &flooded));
 	EXPECT_EQ(0, child_wait(pid));
 	ASSERT_LE(1U, flooded);
-	/* The mailbox is full of nobody's messages, yet root may still send. */
-	for (int i = 0; i < 10; i++)
-		ASSERT_EQ(0, send_msg(owner, data, sizeof(data), 0, 0, MBOX_MSG_NONBLOCK));
+	/* Full for root too: the limit is the mailbox's. */
+	EXPECT_EQ(-ENOBUFS, send_msg(owner, data, sizeof(data), 0, 0, MBOX_MSG_NONBLOCK));
+	for (int i = 0; i < 3; i++) {
+		ASSERT_EQ(0, send_msg(other, data, sizeof(data), 0, 0, MBOX_MSG_NONBLOCK));
+	}
 	while (mbox_recv_nb(owner, data, sizeof(data), NULL) == BIG)
 		got++;
-	n = (int)flooded + 10;
-	EXPECT_EQ(n, got);
+	EXPECT_EQ((int)flooded, got);
+	EXPECT_EQ(0, send_msg(owner, data, sizeof(data), 0, 0, MBOX_MSG_NONBLOCK));
+	close(other);
 	close(owner);
 	close(dev);
 	close(rep[0]);
@@ -456,7 +487,9 @@ TEST_F(memcg, queued_messages_are_charged_to_the_senders_cgroup_until_received)
 	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
 	dev = dev_open();
 	ASSERT_LE(0, dev);
-	owner = create_on(dev, MBOX_CAPACITY_UNBOUNDED, 0, BIG, NULL, &id);
+	/* Room for all N: 256 messages of BIG bytes cost 2 MiB. */
+	owner = create_limited(dev, MBOX_CAPACITY_UNBOUNDED, 0, BIG, 4 << 20,
+			       NULL, &id);
 	ASSERT_LE(0, owner);
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", self->dir);
 	pid = fork_child();

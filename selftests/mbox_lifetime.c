@@ -624,15 +624,27 @@ TEST_F(share, owner_handle_passed_by_scm_rights_receives_elsewhere)
 	close(user);
 }
 
+/*
+ * A mailbox reserves its byte limit from its creator until destroyed:
+ * while the full one lives there is no room for a second, and destroying
+ * it gives the whole budget back.
+ */
 TEST_F(share, destroying_frees_queued_bytes_for_the_user)
 {
 	static char data[1024];
 	struct mbox_attr a = MBOX_ATTR_UNBOUNDED(1024);
+	unsigned long long saved_default;
 	int first = 0, second = 0, fd, ret;
+	struct mbox_info fixture;
 
+	/* Room for one 32 KiB mailbox beside the fixture's own reservation. */
+	ASSERT_EQ(0, mbox_info(self->owner, &fixture));
 	ASSERT_EQ(0, param_read("user_bytes_max", &self->saved_bytes_max));
 	self->restore_bytes_max = true;
-	ASSERT_EQ(0, param_write("user_bytes_max", 32 * 1024));
+	ASSERT_EQ(0, param_read("unbounded_bytes_default", &saved_default));
+	ASSERT_EQ(0, param_write("user_bytes_max",
+				 32 * 1024 + fixture.bytes_max));
+	ASSERT_EQ(0, param_write("unbounded_bytes_default", 32 * 1024));
 	a.fd_flags = O_CLOEXEC;
 
 	fd = mbox_create(&a, NULL, NULL);
@@ -641,6 +653,7 @@ TEST_F(share, destroying_frees_queued_bytes_for_the_user)
 		first++;
 	EXPECT_EQ(-ENOBUFS, ret);
 	ASSERT_LT(0, first);
+	EXPECT_EQ(-ENOBUFS, mbox_create(&a, NULL, NULL));
 	close(fd);
 
 	/* Destroying the full mailbox gave the whole budget back. */
@@ -652,6 +665,7 @@ TEST_F(share, destroying_frees_queued_bytes_for_the_user)
 	EXPECT_EQ(-ENOBUFS, ret);
 	EXPECT_EQ(first, second);
 	close(fd);
+	EXPECT_EQ(0, param_write("unbounded_bytes_default", saved_default));
 }
 
 TEST_HARNESS_MAIN

@@ -718,10 +718,17 @@ TEST_F(ctl, text_output_carries_the_same_figures)
 
 /* -------------------------------------------------------- stats, limits */
 
-TEST_F(ctl, stats_count_mailboxes_and_the_bytes_charged)
+/*
+ * What user_bytes_max limits: a mailbox's byte limit from its create to its
+ * destruction; an accepted message moves into that reservation and costs
+ * its sender nothing more.  `mailbox show` gives the limit and the exact
+ * charge of what is queued, the same numbers as MBOX_IOC_INFO.
+ */
+TEST_F(ctl, stats_count_mailboxes_and_the_bytes_reserved)
 {
 	unsigned long long bytes_max;
-	long long base_n, base_mem;
+	long long base_n, base_mem, limit;
+	struct mbox_info info;
 	struct run r;
 	json_t *j, *u, *users;
 	char buf[MSG_SIZE];
@@ -741,19 +748,29 @@ TEST_F(ctl, stats_count_mailboxes_and_the_bytes_charged)
 				      &id));
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, mbox_send_nb(fd, buf, 50, 0));
+	ASSERT_EQ(0, mbox_info(fd, &info));
+	limit = (long long)info.bytes_max;
+	ASSERT_LT(0, limit);
+	/* The exact charge: one allocator size class above header + 50. */
+	EXPECT_LT(50ULL, info.bytes_charged);
+
+	j = show(_metadata, AS_ROOT, id);
+	EXPECT_EQ(limit, jint(j, "bytes_max"));
+	EXPECT_EQ((long long)info.bytes_charged, jint(j, "bytes_charged"));
+	json_decref(j);
 
 	RUN(&r, "-j", "stats");
 	j = expect_json(_metadata, &r);
 	EXPECT_EQ(base_n + 1, jint(j, "mailboxes"));
-	/* Payload plus a per-message overhead. */
-	EXPECT_LT(base_mem + 50, jint(j, "memory_charged"));
+	/* The reservation, and nothing for the queued message on top. */
+	EXPECT_EQ(base_mem + limit, jint(j, "memory_charged"));
 	users = json_object_get(j, "per_user");
 	ASSERT_TRUE(json_is_array(users));
 	json_array_foreach(users, i, u) {
 		if (jint(u, "uid") != 0)
 			continue;
 		EXPECT_LE(1, jint(u, "mailboxes"));
-		EXPECT_LT(50, jint(u, "bytes"));
+		EXPECT_LE(limit, jint(u, "bytes"));
 		EXPECT_EQ((long long)bytes_max, jint(u, "bytes_max"));
 		break;
 	}
@@ -762,10 +779,41 @@ TEST_F(ctl, stats_count_mailboxes_and_the_bytes_charged)
 	run_free(&r);
 
 	ASSERT_EQ(50, mbox_recv_nb(fd, buf, sizeof(buf), NULL));
+	j = show(_metadata, AS_ROOT, id);
+	EXPECT_EQ(0, jint(j, "bytes_charged"));
+	json_decref(j);
+
+	/* Destroyed: the reservation goes back. */
+	untrack_close(self, fd);
 	RUN(&r, "-j", "stats");
 	j = expect_json(_metadata, &r);
 	EXPECT_EQ(base_mem, jint(j, "memory_charged"));
 	json_decref(j);
+	run_free(&r);
+}
+
+TEST_F(ctl, create_takes_bytesmax_for_an_unbounded_mailbox)
+{
+	const char *name;
+	struct run r;
+	json_t *j;
+
+	name = os_name(self, "bytesmax");
+	RUN(&r, "-j", "mailbox", "create", name, "unbounded", "msgsize", "100",
+	    "bytesmax", "65536");
+	j = expect_json(_metadata, &r);
+	EXPECT_EQ(65536, jint(j, "bytes_max"));
+	EXPECT_EQ(0, jint(j, "bytes_charged"));
+	json_decref(j);
+	run_free(&r);
+
+	/* Below one message's charge, or on a bounded mailbox: refused. */
+	name = os_name(self, "bytesmax");
+	EXPECT_EQ(2, RUN(&r, "mailbox", "create", name, "unbounded", "bytesmax",
+			 "1"));
+	run_free(&r);
+	EXPECT_EQ(2, RUN(&r, "mailbox", "create", name, "capacity", "4",
+			 "bytesmax", "65536"));
 	run_free(&r);
 }
 
@@ -775,12 +823,17 @@ TEST_F(ctl, limits_show_the_module_parameters)
 	struct run r;
 	json_t *j;
 
+	/* The parameters that are netlink limits (MBOX_CMD_LIMITS_GET). */
+	static const char *const limits[] = {
+		"msg_size_max", "capacity_max", "user_bytes_max",
+		"user_mailboxes_max", "unbounded_bytes_default",
+	};
+
 	RUN(&r, "-j", "limits");
 	j = expect_json(_metadata, &r);
-	for (size_t i = 0; i < 4; i++) {
-		ASSERT_EQ(0, param_read(mbox_param_names[i], &v));
-		EXPECT_EQ((long long)v, jint(j, mbox_param_names[i]))
-			TH_LOG("%s", mbox_param_names[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(limits); i++) {
+		ASSERT_EQ(0, param_read(limits[i], &v));
+		EXPECT_EQ((long long)v, jint(j, limits[i])) TH_LOG("%s", limits[i]);
 	}
 	json_decref(j);
 	run_free(&r);
@@ -810,6 +863,37 @@ TEST_F(ctl, limits_set_changes_the_module_parameters)
 	run_free(&r);
 	EXPECT_EQ(0, param_read("capacity_max", &v));
 	EXPECT_EQ(cap, v);
+}
+
+TEST_F(ctl, limits_set_and_show_unbounded_bytes_default)
+{
+	unsigned long long old, v;
+	char text[32];
+	struct run r;
+	json_t *j;
+
+	ASSERT_EQ(0, param_read("unbounded_bytes_default", &old));
+	EXPECT_EQ(0, RUN(&r, "limits", "set", "unbounded_bytes_default",
+			 "123456"));
+	run_free(&r);
+	EXPECT_EQ(0, param_read("unbounded_bytes_default", &v));
+	EXPECT_EQ(123456ULL, v);
+	RUN(&r, "-j", "limits");
+	j = expect_json(_metadata, &r);
+	EXPECT_EQ(123456, jint(j, "unbounded_bytes_default"));
+	json_decref(j);
+	run_free(&r);
+	/* 0 and 2^40 + 1 are outside the range: refused, value kept. */
+	EXPECT_EQ(2, RUN(&r, "limits", "set", "unbounded_bytes_default", "0"));
+	run_free(&r);
+	EXPECT_EQ(2, RUN(&r, "limits", "set", "unbounded_bytes_default",
+			 "1099511627777"));
+	run_free(&r);
+	EXPECT_EQ(0, param_read("unbounded_bytes_default", &v));
+	EXPECT_EQ(123456ULL, v);
+	snprintf(text, sizeof(text), "%llu", old);
+	EXPECT_EQ(0, RUN(&r, "limits", "set", "unbounded_bytes_default", text));
+	run_free(&r);
 }
 
 TEST_F(ctl, limits_set_out_of_range_is_refused_with_the_range)

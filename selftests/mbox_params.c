@@ -18,6 +18,8 @@
 #define DEF_CAPACITY_MAX	65536ULL
 #define DEF_USER_BYTES_MAX	67108864ULL
 #define DEF_USER_MAILBOXES_MAX	4096ULL
+#define DEF_USER_PERSISTENT_MAX	256ULL
+#define DEF_UNBOUNDED_BYTES	1048576ULL
 
 /* Writes @text as is; 0 or -errno. */
 static int param_write_str(const char *name, const char *text)
@@ -118,15 +120,16 @@ TEST_F(params, exactly_the_documented_parameters_exist_mode_0644)
 
 TEST_F(params, defaults_are_the_documented_values)
 {
-	static const unsigned long long want[4] = {
+	static const unsigned long long want[MBOX_NPARAMS] = {
 		DEF_MSG_SIZE_MAX, DEF_CAPACITY_MAX, DEF_USER_BYTES_MAX,
-		DEF_USER_MAILBOXES_MAX,
+		DEF_USER_MAILBOXES_MAX, DEF_USER_PERSISTENT_MAX,
+		DEF_UNBOUNDED_BYTES,
 	};
 	unsigned long long v;
 
 	RETURN_IF_SKIPPED();
 
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < MBOX_NPARAMS; i++) {
 		ASSERT_EQ(0, param_read(mbox_param_names[i], &v));
 		EXPECT_EQ(want[i], v) TH_LOG("%s", mbox_param_names[i]);
 	}
@@ -177,7 +180,7 @@ TEST_F(params, unprivileged_write_is_refused_eacces)
 	EXPECT_EQ(-EACCES, child_wait(child));
 }
 
-/* The three parameters with a range: below it, above it, at its ends. */
+/* The four parameters with a range: below it, above it, at its ends. */
 FIXTURE(range) {
 	struct saved_params saved;
 };
@@ -198,6 +201,10 @@ FIXTURE_VARIANT_ADD(range, capacity_max) {
 
 FIXTURE_VARIANT_ADD(range, user_mailboxes_max) {
 	.name = "user_mailboxes_max", .min = 1, .max = 16777216,
+};
+
+FIXTURE_VARIANT_ADD(range, unbounded_bytes_default) {
+	.name = "unbounded_bytes_default", .min = 1, .max = 1ULL << 40,
 };
 
 FIXTURE_SETUP(range)

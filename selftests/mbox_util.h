@@ -418,7 +418,7 @@ static inline int param_write(const char *name, unsigned long long val)
  */
 static const char *const mbox_param_names[] = {
 	"msg_size_max", "capacity_max", "user_bytes_max", "user_mailboxes_max",
-	"user_persistent_max",
+	"user_persistent_max", "unbounded_bytes_default",
 };
 #define MBOX_NPARAMS	(sizeof(mbox_param_names) / sizeof(mbox_param_names[0]))
 static unsigned long long mbox_param_saved[MBOX_NPARAMS];

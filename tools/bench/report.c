@@ -616,7 +616,7 @@ static void failures(FILE *f, const struct bench *b)
 			fprintf(f, " %lu messages lost, duplicated or out of order;",
 				c->errors);
 		if (c->retries)
-			fprintf(f, " %lu sends retried after ENOBUFS (user_bytes_max reached);",
+			fprintf(f, " %lu sends retried after ENOBUFS (the mailbox's byte limit reached);",
 				c->retries);
 		fprintf(f, "\n");
 	}

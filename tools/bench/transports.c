@@ -338,8 +338,8 @@ static void mbox_close_chan(struct chan *c)
 }
 
 /*
- * An unbounded mailbox queues until its user's byte budget (module
- * parameter user_bytes_max) runs out: then the sender has to let the
+ * An unbounded mailbox queues until its byte limit (module parameter
+ * unbounded_bytes_default) is reached: then the sender has to let the
  * receiver catch up.
  */
 static bool mbox_retry(struct chan *c, int err)

@@ -456,7 +456,8 @@ static uint64_t pick_id(void)
  * (which injected allocation failures make common).
  */
 static const int e_any[] = { EBADF, ENOTTY, EFAULT, EINTR, ENOMEM, 0 };
-static const int e_create[] = { EINVAL, ENAMETOOLONG, EEXIST, EPERM, ENOSPC, EMFILE, ENFILE, 0 };
+static const int e_create[] = { EINVAL, ENAMETOOLONG, EEXIST, EPERM, ENOSPC, ENOBUFS, EMFILE,
+				ENFILE, 0 };
 static const int e_open[] = { ENOENT, EACCES, EPERM, ESRCH, ECONNREFUSED, EINVAL,
 			      ENAMETOOLONG, EMFILE, ENFILE, 0 };
 static const int e_delete[] = { ENOENT, EPERM, EINVAL, ENAMETOOLONG, 0 };
@@ -585,7 +586,7 @@ static void check_new_handle(int fd, uint64_t id, uint32_t role)
 	if (info.id != id || info.role != role)
 		violation("fresh handle: id %" PRIu64 " role %u, expected %" PRIu64 " role %u",
 			  (uint64_t)info.id, info.role, id, role);
-	for (unsigned int i = 0; i < 4; i++)
+	for (unsigned int i = 0; i < sizeof(info.reserved) / sizeof(info.reserved[0]); i++)
 		if (info.reserved[i])
 			violation("MBOX_IOC_INFO: reserved[%u] = %#llx", i,
 				  (unsigned long long)info.reserved[i]);
@@ -756,7 +757,7 @@ static void op_info(void)
 	p = stage(&i, sizeof(i));
 	if (checked_ioctl(OP_INFO, pick_handle(), MBOX_IOC_INFO, p, sizeof(i), 0, 0) == 0) {
 		memcpy(&i, p, sizeof(i));
-		if (i.reserved[0] || i.reserved[1] || i.reserved[2] || i.reserved[3])
+		if (i.reserved[0] || i.reserved[1])
 			violation("MBOX_IOC_INFO: reserved out fields set");
 		if (i.role > MBOX_ROLE_RECEIVER || i.state > MBOX_STATE_DEAD)
 			violation("MBOX_IOC_INFO: role %u state %u", i.role, i.state);

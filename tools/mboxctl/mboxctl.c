@@ -85,6 +85,7 @@ struct mboxctl {
 	uint32_t msg_size;
 	uint32_t mode;
 	uint32_t flags;
+	uint64_t bytes_max;
 };
 
 static const char *const prog = "mboxctl";
@@ -250,6 +251,7 @@ static const char *const attr_names[MBOX_A_MAX + 1] = {
 	[MBOX_A_CAPACITY_MAX] = "capacity_max",
 	[MBOX_A_USER_BYTES_MAX] = "user_bytes_max",
 	[MBOX_A_USER_MAILBOXES_MAX] = "user_mailboxes_max",
+	[MBOX_A_UNBOUNDED_BYTES_DEFAULT] = "unbounded_bytes_default",
 };
 
 /* What the kernel said about a bad argument, for the error message. */
@@ -343,6 +345,9 @@ static const enum mnl_attr_data_type attr_types[MBOX_A_MAX + 1] = {
 	[MBOX_A_USER_MAILBOXES_MAX] = MNL_TYPE_U32,
 	[MBOX_A_MSG_SIZE_MAX] = MNL_TYPE_U32,
 	[MBOX_A_CAPACITY_MAX] = MNL_TYPE_U32,
+	[MBOX_A_BYTES_MAX] = MNL_TYPE_U64,
+	[MBOX_A_BYTES_CHARGED] = MNL_TYPE_U64,
+	[MBOX_A_UNBOUNDED_BYTES_DEFAULT] = MNL_TYPE_U64,
 };
 
 typedef const struct nlattr *attrs_t[MBOX_A_MAX + 1];
@@ -780,6 +785,13 @@ static void print_mbox(attrs_t tb)
 	print_u64("queued", "queued %" PRIu64, get_u32(tb[MBOX_A_QUEUED]));
 	print_u64("queued_bytes", "bytes %" PRIu64,
 		  get_u64(tb[MBOX_A_QUEUED_BYTES]));
+	/* Absent from a module without per-mailbox quotas. */
+	if (tb[MBOX_A_BYTES_MAX]) {
+		print_u64("bytes_charged", "charged %" PRIu64,
+			  get_u64(tb[MBOX_A_BYTES_CHARGED]));
+		print_u64("bytes_max", "bytes-max %" PRIu64,
+			  get_u64(tb[MBOX_A_BYTES_MAX]));
+	}
 	print_u64("high_water", "high-water %" PRIu64,
 		  get_u32(tb[MBOX_A_HIGH_WATER]));
 	print_u64("waiting_senders", "senders %" PRIu64,
@@ -854,6 +866,7 @@ static void mailbox_usage(FILE *f)
 		"       %s [-j [-p]] mailbox show MAILBOX\n"
 		"       %s [-j [-p]] mailbox create NAME [ capacity N | zero | unbounded ]\n"
 		"                                   [ msgsize N ] [ mode MODE ] [ fixed ]\n"
+		"                                   [ bytesmax N ]\n"
 		"       %s mailbox delete MAILBOX\n"
 		"where  MAILBOX := { ID | NAME | id ID | name NAME }\n"
 		"       (a bare number is an id or a name of digits, whichever exists)\n",
@@ -1019,9 +1032,9 @@ static int cmd_mailbox_create(struct mboxctl *c, int argc, char **argv)
 {
 	static const char *const words[] = {
 		"capacity", "zero", "unbounded", "msgsize", "mode", "fixed",
-		NULL
+		"bytesmax", NULL
 	};
-	const char *given[6] = { NULL };	/* each keyword once */
+	const char *given[7] = { NULL };	/* each keyword once */
 	const char *capacity_kw = NULL;		/* capacity, zero, unbounded */
 	struct nlmsghdr *nlh;
 	int k, err;
@@ -1034,6 +1047,7 @@ static int cmd_mailbox_create(struct mboxctl *c, int argc, char **argv)
 	c->msg_size = DEF_MSG_SIZE;
 	c->mode = DEF_MODE;
 	c->flags = 0;
+	c->bytes_max = 0;
 	for (argc--, argv++; argc; argc--, argv++) {
 		k = match(argv[0], words);
 		if (k < 0)
@@ -1072,6 +1086,10 @@ static int cmd_mailbox_create(struct mboxctl *c, int argc, char **argv)
 			if (!parse_u32(argv[0], &c->msg_size))
 				return usage_error("%s: bad msgsize '%s'",
 						   c->what, argv[0]);
+		} else if (k == 6) {
+			if (!parse_u64(argv[0], &c->bytes_max))
+				return usage_error("%s: bad bytesmax '%s'",
+						   c->what, argv[0]);
 		} else if (parse_mode(argv[0], &c->mode)) {
 			return usage_error("%s: bad mode '%s' (octal, at most 0777)",
 					   c->what, argv[0]);
@@ -1088,6 +1106,8 @@ static int cmd_mailbox_create(struct mboxctl *c, int argc, char **argv)
 	mnl_attr_put_u32(nlh, MBOX_A_MSG_SIZE, c->msg_size);
 	mnl_attr_put_u32(nlh, MBOX_A_MODE, c->mode);
 	mnl_attr_put_u32(nlh, MBOX_A_FLAGS, c->flags);
+	if (c->bytes_max)
+		mnl_attr_put_u64(nlh, MBOX_A_BYTES_MAX, c->bytes_max);
 	err = nl_talk(&c->nl, nlh, mbox_cb, c);
 	table_flush(c);
 	return err ? report(c, err, c->name) : EXIT_OK;
@@ -1266,13 +1286,22 @@ static int cmd_stats(struct mboxctl *c, int argc, char **argv)
 
 static const char *const limit_names[] = {
 	"msg_size_max", "capacity_max", "user_bytes_max", "user_mailboxes_max",
-	NULL
+	"unbounded_bytes_default", NULL
 };
 
 static const int limit_attrs[] = {
 	MBOX_A_MSG_SIZE_MAX, MBOX_A_CAPACITY_MAX, MBOX_A_USER_BYTES_MAX,
-	MBOX_A_USER_MAILBOXES_MAX,
+	MBOX_A_USER_MAILBOXES_MAX, MBOX_A_UNBOUNDED_BYTES_DEFAULT,
 };
+
+#define NR_LIMITS	(sizeof(limit_attrs) / sizeof(limit_attrs[0]))
+
+/* The byte limits are u64 attributes, the others u32. */
+static bool limit_is_u64(int attr)
+{
+	return attr == MBOX_A_USER_BYTES_MAX ||
+	       attr == MBOX_A_UNBOUNDED_BYTES_DEFAULT;
+}
 
 static void limits_usage(FILE *f)
 {
@@ -1280,7 +1309,7 @@ static void limits_usage(FILE *f)
 		"Usage: %s [-j [-p]] limits [ show | help ]\n"
 		"       %s limits set LIMIT VALUE [ LIMIT VALUE ... ]\n"
 		"where  LIMIT := { msg_size_max | capacity_max | user_bytes_max |\n"
-		"                  user_mailboxes_max }\n",
+		"                  user_mailboxes_max | unbounded_bytes_default }\n",
 		prog, prog);
 }
 
@@ -1295,10 +1324,12 @@ static int limits_cb(const struct nlmsghdr *nlh, void *data)
 	print_open_object(NULL);
 	for (i = 0; limit_names[i]; i++) {
 		const struct nlattr *a = tb[limit_attrs[i]];
-		uint64_t v = limit_attrs[i] == MBOX_A_USER_BYTES_MAX ?
-			     get_u64(a) : get_u32(a);
+		uint64_t v = limit_is_u64(limit_attrs[i]) ? get_u64(a) : get_u32(a);
 		char fmt[48];
 
+		/* Absent from an older module. */
+		if (!a)
+			continue;
 		snprintf(fmt, sizeof(fmt), "%s %%" PRIu64, limit_names[i]);
 		print_u64(limit_names[i], fmt, v);
 		print_nl();
@@ -1309,8 +1340,8 @@ static int limits_cb(const struct nlmsghdr *nlh, void *data)
 
 static int cmd_limits_set(struct mboxctl *c, int argc, char **argv)
 {
-	uint64_t values[4];
-	bool given[4] = { false };
+	uint64_t values[NR_LIMITS];
+	bool given[NR_LIMITS] = { false };
 	struct nlmsghdr *nlh;
 	uint64_t v;
 	int i, k, err;
@@ -1331,7 +1362,7 @@ static int cmd_limits_set(struct mboxctl *c, int argc, char **argv)
 		if (!parse_u64(argv[1], &v))
 			return usage_error("limits set: bad value '%s' for %s (a non-negative number)",
 					   argv[1], limit_names[k]);
-		if (limit_attrs[k] != MBOX_A_USER_BYTES_MAX && v > UINT32_MAX)
+		if (!limit_is_u64(limit_attrs[k]) && v > UINT32_MAX)
 			return usage_error("limits set: %s %s is out of range",
 					   limit_names[k], argv[1]);
 		values[k] = v;
@@ -1342,10 +1373,10 @@ static int cmd_limits_set(struct mboxctl *c, int argc, char **argv)
 	if (err)
 		return err;
 	nlh = nl_request(&c->nl, MBOX_CMD_LIMITS_SET, 0);
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < (int)NR_LIMITS; i++) {
 		if (!given[i])
 			continue;
-		if (limit_attrs[i] == MBOX_A_USER_BYTES_MAX)
+		if (limit_is_u64(limit_attrs[i]))
 			mnl_attr_put_u64(nlh, limit_attrs[i], values[i]);
 		else
 			mnl_attr_put_u32(nlh, limit_attrs[i],

@@ -1071,6 +1071,17 @@ static void owner_main(unsigned int slot)
 		b->owner_slot = slot;
 		atomic_store(&me->claimed_box, bi);
 		fd = xioctl_fd(dev, MBOX_IOC_CREATE, &c);
+		if (fd == -ENOBUFS) {
+			/*
+			 * The owners' mailboxes reserve their worst case from
+			 * user_bytes_max (mbox(4), Accounting): a full budget
+			 * refuses a create until another mailbox goes.
+			 */
+			atomic_fetch_add(&me->n_enobufs, 1);
+			atomic_store(&me->claimed_box, 0);
+			sleep_us(10000);
+			continue;
+		}
 		if (fd < 0) {
 			/* Never published: nothing was sent to it. */
 			violation("create (mode %u cap %u size %u): %s", c.capacity_mode,

@@ -109,7 +109,9 @@
  *                         newcomer never overtakes a blocked sender.  A send
  *                         returns 0 once its message is queued.
  * MBOX_CAPACITY_UNBOUNDED a sender never waits for space.  Queued bytes are
- *                         still limited (see Accounting).
+ *                         limited per mailbox (&mbox_create.bytes_max, see
+ *                         Accounting): a send past the limit fails with
+ *                         -ENOBUFS.
  *
  * DOC: Ordering
  *
@@ -126,12 +128,59 @@
  *
  * DOC: Accounting
  *
- * Each queued message is charged, for its payload plus a fixed per-message
- * overhead, to the user (real uid) who opened the handle it was sent through
- * - a handle passed to another process keeps charging its opener - and to
- * the sending task's memory cgroup.  A send that would take the user past the module parameter
- * user_bytes_max fails with -ENOBUFS and nothing is queued.  The count of
- * mailboxes a user may own is capped by user_mailboxes_max (-ENOSPC).
+ * The rule: queued bytes are paid for by the party that can release them,
+ * so that no user can make another user's operations on a third mailbox
+ * fail or block.
+ *
+ * Users.  A user is a real uid (as for RLIMIT_MSGQUEUE).  The module
+ * parameter user_bytes_max caps, each on its own, what a user reserves
+ * (its mailboxes and rings) and what it has in flight (its messages not yet
+ * accepted), so that reserving the whole budget never stops a user from
+ * sending; user_mailboxes_max caps the mailboxes it has created (-ENOSPC).
+ * A user is charged for:
+ *   - each mailbox it creates, at create and until the mailbox is
+ *     destroyed (not when its last handle closes), the mailbox's byte
+ *     limit: for BOUNDED capacity * charge(msg_size), for UNBOUNDED
+ *     &mbox_create.bytes_max, for ZERO nothing.  A create whose limit would
+ *     take the user past user_bytes_max fails with -ENOBUFS.  This is the
+ *     POSIX message queue model: a queue's worst case is paid at creation.
+ *   - each message its tasks are sending, from the copy-in until a mailbox
+ *     accepts it: a sender blocked on a full BOUNDED mailbox, a ZERO offer
+ *     until a receiver takes it.  The sender ends that charge itself (a
+ *     timeout, a signal, -EAGAIN).  A send that would take the in-flight
+ *     bytes of the sending handle's opener past user_bytes_max fails with
+ *     -ENOBUFS, nothing sent; a handle passed to another process keeps
+ *     charging its opener.
+ *   - shared rings, reserved like mailboxes (see Shared ring).
+ * Accepted messages are charged to their mailbox, inside the reservation
+ * its creator made: the owner (the receiver) releases them by receiving or
+ * by destroying the mailbox.  A BOUNDED mailbox cannot pass its
+ * reservation; an UNBOUNDED one refuses a message that would take its
+ * queued charge past bytes_max (-ENOBUFS: the mailbox is full in bytes).
+ *
+ * So: an owner that never receives fills only its own mailboxes, already
+ * paid for; a sender flooding someone's UNBOUNDED mailbox stops at its
+ * bytes_max and never touches the owner's other mailboxes or anybody's
+ * user_bytes_max; neither can make a send to a third mailbox fail.
+ * Filling one shared mailbox still denies room in that mailbox to its
+ * other senders, as a full BOUNDED queue does.  A broadcast message is
+ * stored and charged once, whatever the number of receiver handles; an
+ * OS-owned mailbox reserves from the user that created it.
+ *
+ * The exact charge of a message of len bytes is
+ *     charge(len) = kmalloc_size_roundup(H + len)
+ * where H is the size of the module's per-message header (struct mbox_msg,
+ * 112 bytes on x86-64 today; not part of the ABI): up to 8 KiB the next
+ * kmalloc size class (8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048,
+ * 4096, 8192 on x86-64), above that PAGE_SIZE times the next power of two
+ * number of pages.  MBOX_IOC_INFO (&mbox_info.bytes_charged) and netlink
+ * (MBOX_A_BYTES_CHARGED) report the sum over the queued messages.
+ *
+ * Memory cgroups.  The message memory is allocated with __GFP_ACCOUNT in
+ * the sending task and stays charged to the sending task's memory cgroup
+ * until freed (received, or the mailbox destroyed): kernel memory cannot
+ * move between cgroups.  A mailbox's reservation bounds how much of it an
+ * owner that does not receive can hold.
  *
  * DOC: Waiting
  *
@@ -196,8 +245,12 @@
  *
  * The module parameters (see /sys/module/mbox/parameters) may change at any
  * time.  A new value applies to the next create or send: existing
- * mailboxes keep their sizes, and a user already above a lowered
- * user_bytes_max keeps what is queued but cannot send until below it.
+ * mailboxes keep their sizes and byte limits (and their reservations),
+ * and a user already above a lowered user_bytes_max keeps what is charged
+ * but cannot create nor send until below it.  unbounded_bytes_default
+ * (1 to 2^40) is the byte limit of an UNBOUNDED mailbox created with
+ * bytes_max 0; an UNBOUNDED mailbox's limit is never below one largest
+ * message's charge.
  *
  * DOC: POSIX message queues
  *
@@ -262,10 +315,17 @@
 /* The device node; misc device, dynamic minor. */
 #define MBOX_DEVICE_PATH	"/dev/mbox"
 
-/* Bumped on incompatible changes only; features are announced as bits. */
-#define MBOX_ABI_VERSION	1
+/*
+ * Bumped on incompatible changes only; features are announced as bits.
+ * 2: MBOX_IOC_MAGIC moved from 0xB8, which upstream Linux registers for
+ * other drivers (Documentation/userspace-api/ioctl/ioctl-number.rst), to
+ * 0xBB, which it does not: every command number changed.  Also: queued
+ * bytes are charged to the receiving mailbox (see Accounting), and
+ * &mbox_recv.sender_uid is the sender's effective uid.
+ */
+#define MBOX_ABI_VERSION	2
 
-#define MBOX_IOC_MAGIC		0xB8
+#define MBOX_IOC_MAGIC		0xBB
 
 /* Names: 1 to MBOX_NAME_MAX - 1 characters from [A-Za-z0-9._-], not starting with '-'. */
 #define MBOX_NAME_MAX		64
@@ -296,6 +356,11 @@
 #define MBOX_FEAT_BROADCAST	_BITULL(6)
 /* MBOX_IOC_WATCH and MBOX_IOC_NOTICE. */
 #define MBOX_FEAT_DEATH_NOTICE	_BITULL(7)
+/*
+ * Per-mailbox byte quotas (see Accounting): &mbox_create.bytes_max,
+ * &mbox_info.bytes_max and &mbox_info.bytes_charged.
+ */
+#define MBOX_FEAT_QUOTA		_BITULL(8)
 /*
  * The shared ring with one segment per producer (DOC: Shared ring):
  * MBOX_IOC_RING_*, mmap() of MBOX_RING_OFF_* on handles.
@@ -388,6 +453,10 @@ struct mbox_version {
  * @name: in: pointer to a NUL-terminated name, or 0 for an anonymous
  *	mailbox that can only be opened by id.
  * @id: out: the new mailbox's id.
+ * @bytes_max: in: for UNBOUNDED, the most bytes (sum of charge(len), see
+ *	Accounting) queued at once, from charge(@msg_size) to 2^40; 0 selects
+ *	the module parameter unbounded_bytes_default, or charge(@msg_size) if
+ *	that is larger.  Must be 0 for ZERO and BOUNDED.
  * @reserved: in: must be zero.
  *
  * Returns the owner handle (a new file descriptor) on success; with
@@ -395,7 +464,8 @@ struct mbox_version {
  * Every create is exclusive: an existing name is never reused or opened.
  *
  * Errors: -EINVAL (unknown flag, bad capacity_mode, capacity, msg_size,
- * fd_flags or mode, non-zero reserved, empty name or bad character in it,
+ * fd_flags, mode or bytes_max, non-zero reserved, empty name or bad
+ * character in it,
  * a name with
  * MBOX_CREATE_PORT, PORT with OS, BROADCAST without OS or with ZERO
  * capacity, PERSIST with OS, PORT, BROADCAST, without a name or not
@@ -407,8 +477,9 @@ struct mbox_version {
  * without CAP_NET_ADMIN), -ENOSPC (caller's
  * user owns user_mailboxes_max mailboxes, or PERSIST and
  * user_persistent_max persistent ones), -EMFILE (PERSIST: RLIMIT_MSGQUEUE
- * reached; or no free descriptor), -ENOBUFS (PERSIST: the reservation
- * would pass user_bytes_max), -EFAULT, -ENOMEM, -ENFILE.
+ * reached; or no free descriptor), -ENOBUFS (the mailbox's byte limit
+ * would take the caller's user past user_bytes_max), -EFAULT, -ENOMEM,
+ * -ENFILE.
  */
 struct mbox_create {
 	__u32 flags;
@@ -419,7 +490,8 @@ struct mbox_create {
 	__u32 mode;
 	__u64 name;
 	__u64 id;
-	__u64 reserved[4];
+	__u64 bytes_max;
+	__u64 reserved[3];
 };
 
 /* Bits of &mbox_open.flags */
@@ -547,8 +619,9 @@ struct mbox_delete {
  * above msg_size), -EINVAL (unknown flags, length other than msg_size on a
  * fixed-size mailbox, priority above MBOX_PRIO_MAX, timeout_ns without
  * MBOX_MSG_TIMEOUT or above KTIME_MAX, non-zero reserved), -EAGAIN (would
- * wait, non-blocking), -ETIMEDOUT, -EINTR, -ENOBUFS (user_bytes_max
- * reached), -EFAULT, -ENOMEM.
+ * wait, non-blocking), -ETIMEDOUT, -EINTR, -ENOBUFS (the sending handle's
+ * opener has user_bytes_max in flight, or an UNBOUNDED mailbox is at its
+ * bytes_max; see Accounting), -EFAULT, -ENOMEM.
  */
 struct mbox_send {
 	__u64 buf;
@@ -575,8 +648,9 @@ struct mbox_send {
  * @sender_pid: out: the sending process (thread group id) as seen in the
  *	receiver's pid namespace, 0 if it is not visible there.  The process
  *	may have exited since: this is the pid it had.
- * @sender_uid: out: the sending task's real uid in the receiver's user
- *	namespace (the overflow uid if unmapped).
+ * @sender_uid: out: the sending task's effective uid - the one permission
+ *	checks use, as SO_PEERCRED reports - in the receiver's user namespace
+ *	(the overflow uid if unmapped).
  * @type: out: the sender's &mbox_send.type.
  * @from_pid: in: with MBOX_RECV_FROM, the sending process (pid in the
  *	receiver's pid namespace, positive); otherwise must be 0.
@@ -709,6 +783,11 @@ struct mbox_batch {
  * @sent: out: messages accepted so far (the last sequence number).
  * @received: out: messages received so far.
  * @name: out: NUL-terminated name, empty for an anonymous mailbox.
+ * @bytes_max: out: the mailbox's byte limit, reserved from its creator's
+ *	user_bytes_max (see Accounting): BOUNDED capacity * charge(msg_size),
+ *	UNBOUNDED as created (&mbox_create.bytes_max or its default), ZERO 0.
+ * @bytes_charged: out: the charges of the messages queued now, the sum of
+ *	charge(len) (ZERO offers stay charged to their senders: 0).
  * @reserved: out: zero.
  *
  * Errors: -EFAULT.
@@ -729,7 +808,9 @@ struct mbox_info {
 	__u64 sent;
 	__u64 received;
 	char name[MBOX_NAME_MAX];
-	__u64 reserved[4];
+	__u64 bytes_max;
+	__u64 bytes_charged;
+	__u64 reserved[2];
 };
 
 /*

@@ -130,11 +130,12 @@
  *	until MBOX_CMD_MBOX_DEL.  Takes MBOX_A_NAME (required),
  *	MBOX_A_CAPACITY_MODE (default MBOX_CAPACITY_BOUNDED), MBOX_A_CAPACITY,
  *	MBOX_A_MSG_SIZE (required), MBOX_A_FLAGS (MBOX_CREATE_FIXED_SIZE,
- *	MBOX_CREATE_BROADCAST), MBOX_A_MODE, with the meaning and rules of
- *	&struct mbox_create and MBOX_CREATE_OS.  Answered like
- *	MBOX_CMD_MBOX_GET.  Errors: -EPERM, -EINVAL (a parameter outside the
- *	rules or the limits, bad name), -EEXIST (name in use in the caller's
- *	IPC namespace), -ENOSPC (user_mailboxes_max), -ENOMEM.
+ *	MBOX_CREATE_BROADCAST), MBOX_A_MODE, MBOX_A_BYTES_MAX, with the
+ *	meaning and rules of &struct mbox_create and MBOX_CREATE_OS.
+ *	Answered like MBOX_CMD_MBOX_GET.  Errors: -EPERM, -EINVAL (a
+ *	parameter outside the rules or the limits, bad name), -EEXIST (name
+ *	in use in the caller's IPC namespace), -ENOSPC (user_mailboxes_max),
+ *	-ENOBUFS (the byte limit would pass user_bytes_max), -ENOMEM.
  * @MBOX_CMD_MBOX_DEL: admin.  Unlinks an OS-owned mailbox given by
  *	MBOX_A_ID or MBOX_A_NAME, as MBOX_IOC_DELETE does.  Errors: -EPERM,
  *	-ENOENT, -EINVAL (both or neither of id and name; the mailbox is not
@@ -147,12 +148,14 @@
  *	MBOX_A_USER_BYTES_MAX, MBOX_A_USER_MAILBOXES,
  *	MBOX_A_USER_MAILBOXES_MAX.
  * @MBOX_CMD_LIMITS_GET: the module's limits MBOX_A_MSG_SIZE_MAX,
- *	MBOX_A_CAPACITY_MAX, MBOX_A_USER_BYTES_MAX, MBOX_A_USER_MAILBOXES_MAX
- *	(the module parameters of the same names).  Takes no attribute.
- * @MBOX_CMD_LIMITS_SET: admin.  Sets any of the four limit attributes,
+ *	MBOX_A_CAPACITY_MAX, MBOX_A_USER_BYTES_MAX, MBOX_A_USER_MAILBOXES_MAX,
+ *	MBOX_A_UNBOUNDED_BYTES_DEFAULT (the module parameters of the same
+ *	names).  Takes no attribute.
+ * @MBOX_CMD_LIMITS_SET: admin.  Sets any of the five limit attributes,
  *	with the ranges the module parameters accept: msg_size_max 1 to
  *	4194304, capacity_max 1 to 1048576, user_mailboxes_max 1 to 16777216,
- *	user_bytes_max any value (0 forbids queueing).  All given values are
+ *	unbounded_bytes_default 1 to 2^40, user_bytes_max any value (0
+ *	forbids queueing).  All given values are
  *	checked before any is applied.  New limits apply to later operations
  *	only (see the module parameters).  Errors: -EPERM, -ERANGE, -EINVAL
  *	(no attribute).
@@ -218,16 +221,23 @@ enum mbox_cmd {
  * @MBOX_A_MAILBOXES: u64, mailboxes alive now, in every namespace
  *	(deleted OS-owned mailboxes count until their last receiver goes).
  * @MBOX_A_USERS: u32, users known to the module now.
- * @MBOX_A_MEM_CHARGED: u64, bytes charged to all users for queued
- *	messages, payload plus per-message overhead (what user_bytes_max
- *	limits).
+ * @MBOX_A_MEM_CHARGED: u64, bytes charged to all users: mailboxes' byte
+ *	limits, messages in flight and rings (what user_bytes_max limits; see
+ *	Accounting in linux/mbox.h).
  * @MBOX_A_UID: u32, a user's uid.
- * @MBOX_A_USER_BYTES: u64, bytes charged to the user.
+ * @MBOX_A_USER_BYTES: u64, bytes charged to the user: reserved plus in
+ *	flight (user_bytes_max caps each of the two).
  * @MBOX_A_USER_BYTES_MAX: u64, the limit on it (user_bytes_max).
  * @MBOX_A_USER_MAILBOXES: u32, mailboxes the user owns.
  * @MBOX_A_USER_MAILBOXES_MAX: u32, the limit on it (user_mailboxes_max).
  * @MBOX_A_MSG_SIZE_MAX: u32, module parameter msg_size_max.
  * @MBOX_A_CAPACITY_MAX: u32, module parameter capacity_max.
+ * @MBOX_A_BYTES_MAX: u64, a mailbox's byte limit, as &mbox_info.bytes_max;
+ *	in MBOX_CMD_MBOX_NEW, as &mbox_create.bytes_max (optional).
+ * @MBOX_A_BYTES_CHARGED: u64, the charges of a mailbox's queued messages,
+ *	as &mbox_info.bytes_charged.
+ * @MBOX_A_UNBOUNDED_BYTES_DEFAULT: u64, module parameter
+ *	unbounded_bytes_default.
  * @MBOX_A_RING_MESSAGES: u64, ring messages the consumer has taken, all
  *	rings of the mailbox together (as &mbox_ring_info.messages).  The
  *	four MBOX_A_RING_* counters are present once the mailbox ever had a
@@ -271,6 +281,9 @@ enum mbox_attr {
 	MBOX_A_USER_MAILBOXES_MAX,
 	MBOX_A_MSG_SIZE_MAX,
 	MBOX_A_CAPACITY_MAX,
+	MBOX_A_BYTES_MAX,
+	MBOX_A_BYTES_CHARGED,
+	MBOX_A_UNBOUNDED_BYTES_DEFAULT,
 	MBOX_A_RING_MESSAGES,
 	MBOX_A_RING_SLOT_BYTES,
 	MBOX_A_RING_DISCARDED,
