@@ -111,6 +111,9 @@ userspace: ksrc
 	fi; \
 	$(MAKE) -C tools/mboxctl O=$(BUILD)/tools; \
 	$(MAKE) -C tools/bench O=$(BUILD)/bench
+	@if pkg-config --exists libnats 2>/dev/null; then \
+		$(MAKE) -C tools/mboxbridge O=$(BUILD)/mboxbridge WERROR=$(WERROR); \
+	else echo "userspace: no libnats-dev (tools/deps full): mboxbridge skipped"; fi
 	$(MAKE) -C tools/stress O=$(BUILD)/stress
 	$(MAKE) -C tools/fuzz O=$(BUILD)/fuzz
 	@$(MAKE) -s host-tests-list

@@ -13,6 +13,7 @@
 #include <linux/module.h>
 #include <linux/uaccess.h>
 
+#include "bridge.h"
 #include "device.h"
 #include "handle.h"
 #include "mailbox.h"
@@ -34,7 +35,8 @@ static long mbox_dev_version(struct mbox_version __user *uargs)
 		     MBOX_FEAT_DIRECT | MBOX_FEAT_OS_OWNED |
 		     MBOX_FEAT_BROADCAST | MBOX_FEAT_DEATH_NOTICE |
 		     MBOX_FEAT_QUOTA |
-		     MBOX_FEAT_PERSIST | MBOX_FEAT_NOTIFY | MBOX_FEAT_REALTIME;
+		     MBOX_FEAT_PERSIST | MBOX_FEAT_NOTIFY | MBOX_FEAT_REALTIME |
+		     MBOX_FEAT_BRIDGE;
 	v.max_capacity = READ_ONCE(mbox_capacity_max);
 	v.max_priority = MBOX_PRIO_MAX;
 	return copy_to_user(uargs, &v, sizeof(v)) ? -EFAULT : 0;
@@ -218,6 +220,9 @@ static long mbox_dev_create(struct mbox_create __user *uargs)
 		if (err)
 			return err;
 	}
+	err = mbox_bridge_check_create(args.flags);
+	if (err)
+		return err;
 	if (args.flags & MBOX_CREATE_OS)
 		return mbox_dev_create_os(&args, name, &uargs->id);
 	if (args.flags & MBOX_CREATE_PERSIST)

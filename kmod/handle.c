@@ -11,6 +11,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "bridge.h"
 #include "handle.h"
 #include "mailbox.h"
 #include "notify.h"
@@ -199,6 +200,9 @@ static long mbox_ioctl_recv(struct file *file, struct mbox_handle *h,
 	err = mbox_recv_select(h, &args, &sel);
 	if (err)
 		return err;
+	err = mbox_bridge_check_hold(h, args.flags);
+	if (err)
+		return err;
 	err = mbox_deadline(args.flags, args.timeout_ns, &deadline, &pdeadline);
 	if (err)
 		return err;
@@ -206,6 +210,7 @@ static long mbox_ioctl_recv(struct file *file, struct mbox_handle *h,
 	rep.args = &args;
 	rx.buf = args.buf;
 	rx.len = args.len;
+	rx.hold = args.flags & MBOX_RECV_HOLD;
 	err = mbox_recv(h->mb, mbox_handle_sub(h), &sel, &rx, 1,
 			mbox_nonblock(file, args.flags), pdeadline, &report);
 	if (err == -EMSGSIZE && put_user(rx.msg_len, &uargs->msg_len))
@@ -486,6 +491,8 @@ static long mbox_handle_ioctl(struct file *file, unsigned int cmd,
 		return mbox_ioctl_notice(h, argp);
 	case MBOX_IOC_NOTIFY:
 		return mbox_notify_ioctl(h->mb, argp);
+	case MBOX_IOC_COMPLETE:
+		return mbox_ioctl_complete(h, argp);
 	default:
 		return mbox_ring_ioctl(file, h, cmd, arg);
 	}

@@ -119,6 +119,7 @@ struct mbox *mbox_new(const struct mbox_create *args, const char *name,
 
 	mutex_init(&mb->lock);
 	mbox_queue_init(&mb->queue);
+	mbox_queue_init(&mb->held);
 	INIT_LIST_HEAD(&mb->senders);
 	INIT_LIST_HEAD(&mb->receivers);
 	INIT_LIST_HEAD(&mb->selectors);

@@ -106,6 +106,7 @@ struct mbox {
 	u32 death_reason;		/* MBOX_NOTICE_*, once dead */
 	unsigned int nr_receiver_handles; /* OS-owned: open receiver handles */
 	struct mbox_queue queue;	/* messages; for ZERO: offers */
+	struct mbox_queue held;		/* ZERO proxy: held offers, bridge.h */
 	struct list_head senders;	/* BOUNDED: blocked senders, FIFO */
 	struct list_head receivers;	/* idle receivers, FIFO */
 	struct list_head selectors;	/* idle selective/broadcast receivers */

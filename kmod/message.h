@@ -48,6 +48,7 @@ struct mbox_msg {
 	u32 type;
 	u32 readers;			/* BROADCAST: receivers yet to read it */
 	u32 busy;			/* receivers copying it out, lock dropped */
+	bool held;			/* ZERO offer held by a bridge: bridge.h */
 	size_t charge;
 	u32 len;
 	u8 data[];

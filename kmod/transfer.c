@@ -11,6 +11,7 @@
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 
+#include "bridge.h"
 #include "mailbox.h"
 #include "message.h"
 #include "netlink.h"
@@ -169,6 +170,8 @@ static int mbox_sender_result(const struct mbox_sender *s)
 		return -EPIPE;
 	case MBOX_WAIT_UNREACHABLE:
 		return -ENOTCONN;
+	case MBOX_WAIT_FAILED:
+		return s->err;
 	default:
 		return -EAGAIN;
 	}
@@ -241,20 +244,22 @@ static int mbox_zero_wait(struct mbox *mb, struct mbox_sender *s,
 }
 
 /*
- * A sender gives up on its unresolved offer.  Untaken, it is withdrawn and
- * never delivered.  Taken (the sender was killed), a receiver is reading it
- * without the lock: it now belongs to the mailbox, and the receiver
- * receives it or puts it back in the queue; the sender must not free it.
+ * A sender gives up on its unresolved offer.  Untaken or held by a bridge,
+ * it is withdrawn and never delivered here; returns true if it was held,
+ * as the bridge may have sent it on already.  Taken (the sender was
+ * killed), a receiver is reading it without the lock: it now belongs to the
+ * mailbox, and the receiver receives it or puts it back in the queue; the
+ * sender must not free it.
  */
-static void mbox_zero_abandon(struct mbox *mb, struct mbox_sender *s)
+static bool mbox_zero_abandon(struct mbox *mb, struct mbox_sender *s)
 	__must_hold(&mb->lock)
 {
 	if (s->msg->busy) {
 		s->msg->sender = NULL;
 		s->msg = NULL;
-		return;
+		return false;
 	}
-	mbox_queue_del(&mb->queue, s->msg);
+	return mbox_offer_withdraw(mb, s->msg);
 }
 
 /*
@@ -315,8 +320,13 @@ static int mbox_send_zero(struct mbox *mb, struct mbox_sender *s,
 
 	if (s->state != MBOX_WAIT_PENDING)
 		return mbox_sender_result(s);
-	/* Not taken: withdraw it, so it is never delivered. */
-	mbox_zero_abandon(mb, s);
+	/*
+	 * Not taken: withdraw it, so it is never delivered here.  A held one
+	 * may be on its way already: no transparent restart, which would
+	 * send it twice.
+	 */
+	if (mbox_zero_abandon(mb, s) && err == -ERESTARTSYS)
+		err = -EINTR;
 	return err;
 }
 
@@ -441,7 +451,8 @@ out:
 	if (sent)
 		return sent;
 rejected:
-	if (err != -ERESTARTSYS && err != -EFAULT && err != -EPIPE)
+	if (err != -ERESTARTSYS && err != -EINTR && err != -EFAULT &&
+	    err != -EPIPE)
 		atomic64_inc(&mb->rejected);
 	return err;
 }
@@ -478,6 +489,14 @@ static struct mbox_msg *mbox_pick(struct mbox *mb, struct mbox_sub *sub,
 	return NULL;
 }
 
+/* Gives @msg the next sequence number: it is accepted now. */
+static void mbox_number(struct mbox *mb, struct mbox_msg *msg)
+	__must_hold(&mb->lock)
+{
+	msg->seq = mb->sent + 1;
+	WRITE_ONCE(mb->sent, msg->seq);
+}
+
 /* A BOUNDED queue that has drained completely is no longer full. */
 static void mbox_check_drained(struct mbox *mb)
 	__must_hold(&mb->lock)
@@ -506,7 +525,9 @@ static void mbox_bcast_trim(struct mbox *mb)
 
 /*
  * Takes @msg and, for a batch, the messages after it, up to @count: each
- * becomes busy (see transfer.h), and a ZERO offer is accepted and numbered.
+ * becomes busy (see transfer.h), and a ZERO offer is accepted and numbered
+ * - unless a MBOX_RECV_HOLD receive takes it, which numbers it only when
+ * the bridge completes it (bridge.h).
  * A hand-off (@handoff, always first) is busy already.  Stops before a
  * message that does not fit its buffer; returns how many were taken, 0
  * with @rx[0].msg_len set if the first does not fit.
@@ -529,10 +550,8 @@ static unsigned int mbox_take(struct mbox *mb, struct mbox_sub *sub,
 			if (!sub)
 				WRITE_ONCE(mb->nr_busy, mb->nr_busy + 1);
 		}
-		if (!msg->seq) {
-			msg->seq = mb->sent + 1;
-			WRITE_ONCE(mb->sent, msg->seq);
-		}
+		if (!msg->seq && !(rx[n].hold && msg->sender))
+			mbox_number(mb, msg);
 		msgs[n++] = msg;
 		if (n == count)
 			break;
@@ -564,7 +583,7 @@ static unsigned int mbox_copy_out(struct mbox_msg **msgs, unsigned int n,
 			break;
 		rx[i].priority = msg->prio;
 		rx[i].type = msg->type;
-		rx[i].seq = msg->seq;
+		rx[i].seq = rx[i].hold ? msg->order : msg->seq;
 		rx[i].sender_pid = pid_vnr(msg->pid);
 		rx[i].sender_uid = from_kuid_munged(current_user_ns(), msg->uid);
 		if (report->fn(report->ctx, base + i, &rx[i]))
@@ -587,12 +606,45 @@ static bool mbox_untake(struct mbox *mb, struct mbox_msg *msg,
 	return RB_EMPTY_NODE(&msg->node);
 }
 
-/* A taken message reached user space: it is received now. */
-static void mbox_consume(struct mbox *mb, struct mbox_msg *msg,
-			 struct mbox_sub *sub, bool handoff)
+/*
+ * A MBOX_RECV_HOLD receive copied offer @msg out: it is held now, and its
+ * sender, which waited killably while it was busy, may again end its wait
+ * by a signal or its deadline (bridge.h).  Neither received nor numbered.
+ */
+static void mbox_consume_held(struct mbox *mb, struct mbox_msg *msg)
 	__must_hold(&mb->lock)
 {
-	bool unlinked = mbox_untake(mb, msg, sub, handoff);
+	struct mbox_sender *s = msg->sender;
+
+	trace_mbox_recv(mb, msg, msg->order);
+	if (mbox_untake(mb, msg, NULL, false)) {
+		/* mbox_shutdown() unlinked it: nobody can complete it now. */
+		mbox_resolve_sender(mb, s, MBOX_WAIT_DEAD);
+		return;
+	}
+	mbox_hold(mb, msg);
+	mbox_wake_later(mb, s->task);
+}
+
+/*
+ * A taken message reached user space: it is received now - or held, if a
+ * MBOX_RECV_HOLD receive (@hold) took an offer whose sender still waits.
+ * An offer it took from a sender killed meanwhile has nobody to hold: it
+ * is received outright, and numbered only now.
+ */
+static void mbox_consume(struct mbox *mb, struct mbox_msg *msg,
+			 struct mbox_sub *sub, bool handoff, bool hold)
+	__must_hold(&mb->lock)
+{
+	bool unlinked;
+
+	if (hold && msg->sender) {
+		mbox_consume_held(mb, msg);
+		return;
+	}
+	if (!msg->seq)
+		mbox_number(mb, msg);
+	unlinked = mbox_untake(mb, msg, sub, handoff);
 
 	WRITE_ONCE(mb->received, mb->received + 1);
 	if (mb->capacity_mode == MBOX_CAPACITY_ZERO)
@@ -663,17 +715,20 @@ static void mbox_put_back(struct mbox *mb, struct mbox_msg *msg,
 	mbox_wake_pollers(mb, EPOLLIN | EPOLLRDNORM);
 }
 
-/* Receives the first @done of the @n taken messages, puts back the rest. */
+/*
+ * Receives (or, for @hold, holds) the first @done of the @n taken
+ * messages, puts back the rest.
+ */
 static void mbox_settle(struct mbox *mb, struct mbox_sub *sub,
 			struct mbox_msg **msgs, unsigned int n,
-			unsigned int done, bool handoff)
+			unsigned int done, bool handoff, bool hold)
 	__must_hold(&mb->lock)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
 		if (i < done)
-			mbox_consume(mb, msgs[i], sub, handoff && !i);
+			mbox_consume(mb, msgs[i], sub, handoff && !i, hold);
 		else
 			mbox_put_back(mb, msgs[i], sub, handoff && !i);
 	}
@@ -795,7 +850,7 @@ int mbox_recv(struct mbox *mb, struct mbox_sub *sub,
 
 		/* Uninterruptible, but never held for long: see mailbox.h. */
 		mutex_lock(&mb->lock);
-		mbox_settle(mb, sub, msgs, n, got, !!r.handoff);
+		mbox_settle(mb, sub, msgs, n, got, !!r.handoff, rx[0].hold);
 		done += got;
 		r.handoff = NULL;
 		if (got < n || done == count)
@@ -864,6 +919,7 @@ void mbox_shutdown(struct mbox *mb)
 
 	WRITE_ONCE(mb->dead, true);
 	mbox_ring_shutdown(mb);
+	mbox_hold_shutdown(mb);
 
 	list_for_each_entry(sub, &mb->subs, link)
 		WRITE_ONCE(sub->next, NULL);

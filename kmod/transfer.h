@@ -52,7 +52,9 @@
  * delivery; a sender killed meanwhile leaves the message to the mailbox
  * (@sender cleared): it is received, or put back in the queue if the copy
  * faults, exactly as if it had been queued.  A non-blocking hand-off is
- * taken from the moment it is handed over.
+ * taken from the moment it is handed over.  A MBOX_RECV_HOLD receive on a
+ * bridge proxy takes an offer without accepting it, and settles it as held
+ * rather than received (bridge.h).
  *
  * Everything else runs under the mailbox lock; poll reads a few fields
  * without it (mbox_poll_mask()).
@@ -77,6 +79,7 @@ enum mbox_wait_state {
 	MBOX_WAIT_REFUSED,	/* handed to a receiver that could not take it */
 	MBOX_WAIT_DEAD,		/* the mailbox was destroyed */
 	MBOX_WAIT_UNREACHABLE,	/* BROADCAST: the last receiver left */
+	MBOX_WAIT_FAILED,	/* a bridge completed a held send with @err */
 };
 
 struct mbox_sender {
@@ -85,6 +88,7 @@ struct mbox_sender {
 	struct mbox_msg *msg;
 	u64 seq;			/* once DONE: @msg may be gone by then */
 	enum mbox_wait_state state;
+	int err;			/* once FAILED: what the send returns */
 };
 
 /* What a receive may take: see MBOX_RECV_* in the uapi header. */
@@ -126,6 +130,7 @@ struct mbox_rx {
 	u64 seq;
 	s32 sender_pid;
 	u32 sender_uid;
+	bool hold;			/* MBOX_RECV_HOLD: see bridge.h */
 };
 
 /*

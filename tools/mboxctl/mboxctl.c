@@ -465,6 +465,9 @@ static void print_mbox_config(attrs_t tb)
 	print_bool("persistent", "persistent",
 		   get_u32(tb[MBOX_A_FLAGS]) & MBOX_CREATE_PERSIST);
 	print_mq_name(tb);
+	/* A bridge's stand-in for a remote mailbox: see mboxbridge(8). */
+	print_bool("proxy", "proxy",
+		   get_u32(tb[MBOX_A_FLAGS]) & MBOX_CREATE_PROXY);
 	if (tb[MBOX_A_MODE]) {
 		snprintf(mode, sizeof(mode), "%04o",
 			 get_u32(tb[MBOX_A_MODE]) & 07777);

@@ -375,6 +375,8 @@
 #define MBOX_FEAT_NOTIFY	_BITULL(11)
 /* MBOX_MSG_REALTIME. */
 #define MBOX_FEAT_REALTIME	_BITULL(12)
+/* Bridge proxies: MBOX_CREATE_PROXY, MBOX_RECV_HOLD, MBOX_IOC_COMPLETE. */
+#define MBOX_FEAT_BRIDGE	_BITULL(13)
 
 /*
  * Command numbers are grouped by feature so that features grow apart:
@@ -423,9 +425,15 @@ struct mbox_version {
  * message queues").  Bit 5 is reserved for the same feature.
  */
 #define MBOX_CREATE_PERSIST	_BITUL(4)
+/*
+ * A proxy for a mailbox on another host, created by a bridge daemon
+ * (mboxbridge(8)); see "Bridge proxies".  Needs CAP_NET_ADMIN in the user
+ * namespace of the caller's IPC namespace.
+ */
+#define MBOX_CREATE_PROXY	_BITUL(6)
 #define MBOX_CREATE_FLAGS	(MBOX_CREATE_FIXED_SIZE | MBOX_CREATE_PORT | \
 				 MBOX_CREATE_OS | MBOX_CREATE_BROADCAST | \
-				 MBOX_CREATE_PERSIST)
+				 MBOX_CREATE_PERSIST | MBOX_CREATE_PROXY)
 
 /**
  * struct mbox_create - MBOX_IOC_CREATE on /dev/mbox
@@ -461,10 +469,12 @@ struct mbox_version {
  * a name with
  * MBOX_CREATE_PORT, PORT with OS, BROADCAST without OS or with ZERO
  * capacity, PERSIST with OS, PORT, BROADCAST, without a name or not
- * BOUNDED, an access mode in fd_flags without PERSIST), -ENAMETOOLONG
+ * BOUNDED, an access mode in fd_flags without PERSIST, PROXY with PORT or
+ * OS), -ENAMETOOLONG
  * (name of MBOX_NAME_MAX characters or more),
  * -EEXIST (name in use in this IPC namespace, or the process already has a
- * port), -EPERM (MBOX_CREATE_OS without CAP_SYS_ADMIN), -ENOSPC (caller's
+ * port), -EPERM (MBOX_CREATE_OS without CAP_SYS_ADMIN, MBOX_CREATE_PROXY
+ * without CAP_NET_ADMIN), -ENOSPC (caller's
  * user owns user_mailboxes_max mailboxes, or PERSIST and
  * user_persistent_max persistent ones), -EMFILE (PERSIST: RLIMIT_MSGQUEUE
  * reached; or no free descriptor), -ENOBUFS (the mailbox's byte limit
@@ -575,8 +585,15 @@ struct mbox_delete {
 #define MBOX_RECV_TYPE		_BITUL(9)
 /* Only messages whose type tag differs from @want_type. */
 #define MBOX_RECV_TYPE_EXCEPT	_BITUL(10)
+/*
+ * Owner handle of a ZERO capacity MBOX_CREATE_PROXY mailbox only: take the
+ * next offer but leave its sender waiting; @seq returns the hold token for
+ * MBOX_IOC_COMPLETE (see "Bridge proxies").
+ */
+#define MBOX_RECV_HOLD		_BITUL(11)
 #define MBOX_RECV_FLAGS		(MBOX_MSG_FLAGS | MBOX_RECV_FROM | \
-				 MBOX_RECV_TYPE | MBOX_RECV_TYPE_EXCEPT)
+				 MBOX_RECV_TYPE | MBOX_RECV_TYPE_EXCEPT | \
+				 MBOX_RECV_HOLD)
 
 /**
  * struct mbox_send - MBOX_IOC_SEND on any handle
@@ -646,12 +663,19 @@ struct mbox_send {
  * next one that matches - and returns 0.  Selection is not supported on
  * broadcast mailboxes.
  *
+ * With MBOX_RECV_HOLD, @seq is not a sequence number but the hold token of
+ * the message taken, and the message's sender stays blocked until
+ * MBOX_IOC_COMPLETE (or its own deadline or a signal); the message gets its
+ * sequence number only when completed with status 0.  If the copy faults
+ * (-EFAULT) the offer stays queued, neither held nor numbered.
+ *
  * Errors: -EPERM (user handle), -EBADF (a handle opened with
  * MBOX_OPEN_WRITE only), -EMSGSIZE (@len smaller than the next
  * message: the message stays queued, @msg_len tells its length), -EPIPE (a
  * deleted OS-owned mailbox was destroyed), -EINVAL (flags, timeout_ns,
- * from_pid, want_type, reserved), -EAGAIN, -ETIMEDOUT, -EINTR, -EFAULT (the
- * message stays queued).
+ * from_pid, want_type, reserved; MBOX_RECV_HOLD on a mailbox that is not a
+ * ZERO capacity proxy or on a receiver handle), -EAGAIN, -ETIMEDOUT, -EINTR,
+ * -EFAULT (the message stays queued).
  */
 struct mbox_recv {
 	__u64 buf;
@@ -1211,6 +1235,62 @@ struct mbox_ring_wait {
 	__u64 reserved[2];
 };
 
+/*
+ * DOC: Bridge proxies
+ *
+ * mboxbridge(8) makes a mailbox of another host usable here: it creates a
+ * local *proxy* of the same name, capacity and message size with
+ * MBOX_CREATE_PROXY, receives what local senders send to it, and forwards
+ * it over the network.  The flag marks the mailbox for everyone
+ * (&mbox_info.flags, mboxctl): what a proxy's senders get is weaker than a
+ * local mailbox's in the ways mboxbridge(8) documents.
+ *
+ * A ZERO capacity send must return only once the remote owner took the
+ * message.  The bridge therefore receives from a ZERO proxy with
+ * MBOX_RECV_HOLD: it gets the message (and its sender's pid and uid) but
+ * the sender stays blocked, and the message is no longer offered to anyone.
+ * When the remote side answers, the bridge ends the sender's wait with
+ * MBOX_IOC_COMPLETE and the status the send returns: 0 (taken: the message
+ * gets its sequence number now and counts as received), or -EPIPE,
+ * -ETIMEDOUT, -EAGAIN, -ENOBUFS, -EHOSTUNREACH.  A held sender still obeys
+ * its own deadline and signals: it then withdraws, returns -ETIMEDOUT or
+ * -EINTR - never restarted under SA_RESTART, which would send it again -
+ * and a later MBOX_IOC_COMPLETE for it fails with -ENOENT.  Such a sender
+ * cannot know whether the remote owner took the message (the one place
+ * where a proxy's ZERO send is "maybe delivered").  When the proxy's
+ * owner handle closes - the bridge exits or crashes - every held sender
+ * returns -EPIPE.
+ *
+ * A non-blocking ZERO send to a proxy fails with -EAGAIN (nothing can take
+ * it without waiting for the network): a hold receive is a selective
+ * receive, to which MBOX_MSG_NONBLOCK sends are never handed.
+ */
+
+/**
+ * struct mbox_complete - MBOX_IOC_COMPLETE on the owner handle of a proxy
+ * @token: in: a hold token from MBOX_IOC_RECV with MBOX_RECV_HOLD.
+ * @status: in: what the held send returns: 0, -EPIPE, -ETIMEDOUT, -EAGAIN,
+ *	-ENOBUFS or -EHOSTUNREACH.
+ * @flags: in: must be 0.
+ * @seq: out: with @status 0, the sequence number given to the message;
+ *	otherwise 0.
+ * @reserved: in: must be zero.
+ *
+ * Ends the wait of the sender whose message was taken with @token.
+ *
+ * Errors: -EPERM (not the owner handle), -EINVAL (not a ZERO proxy, other
+ * status, flags, reserved), -ENOENT (no message is held with @token: its
+ * sender gave up, or it was completed already), -EFAULT (the sender was
+ * released anyway).
+ */
+struct mbox_complete {
+	__u64 token;
+	__s32 status;
+	__u32 flags;
+	__u64 seq;
+	__u64 reserved[2];
+};
+
 /* Values of &mbox_notice.reason */
 /* The owner handle of a process-owned mailbox was closed. */
 #define MBOX_NOTICE_OWNER_GONE	1
@@ -1322,6 +1402,7 @@ struct mbox_notify {
 #define MBOX_IOC_INFO		_IOR(MBOX_IOC_MAGIC, 0x12, struct mbox_info)
 #define MBOX_IOC_SEND_BATCH	_IOWR(MBOX_IOC_MAGIC, 0x13, struct mbox_batch)
 #define MBOX_IOC_RECV_BATCH	_IOWR(MBOX_IOC_MAGIC, 0x14, struct mbox_batch)
+#define MBOX_IOC_COMPLETE	_IOWR(MBOX_IOC_MAGIC, 0x15, struct mbox_complete)
 #define MBOX_IOC_RING_SETUP	_IOW(MBOX_IOC_MAGIC, 0x20, struct mbox_ring_setup)
 #define MBOX_IOC_RING_WAIT	_IOW(MBOX_IOC_MAGIC, 0x21, struct mbox_ring_wait)
 /*

@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mboxbridge-test: the roles the bridge tests (tools/mboxbridge/test) play
+ * on each "host", and the raw NATS baselines of the bench.
+ *
+ *   owner NAME zero|bounded:N|unbounded COUNT [IDLE_MS [DELAY_MS]]
+ *       create NAME, receive COUNT messages (or until IDLE_MS without one),
+ *       check them: prints received, duplicated, out of per-sender order,
+ *       lost, longest stall; exit 0 only if none lost, duplicated, reordered.
+ *   hold NAME zero|bounded:N|unbounded
+ *       create NAME and never receive; on SIGTERM print the monotonic time
+ *       and exit (the owner's death).
+ *   send NAME SENDER COUNT [PRIO]
+ *       open NAME (waiting up to 60 s for it), send COUNT numbered messages,
+ *       print the rate and, per send, the slowest; stops at the first error.
+ *   fill NAME
+ *       send non-blocking until EAGAIN, waiting 3 s for the bridge each
+ *       time; prints how many were accepted.
+ *   epipe NAME
+ *       open and watch NAME, send until a send fails; prints the errno, the
+ *       monotonic time of the failure and the death notice's reason.
+ *   prios NAME COUNT
+ *       after a first message (a go signal), wait until COUNT are queued,
+ *       receive them and print their priorities.
+ *   info NAME
+ *       print flags (PROXY?), capacity mode, capacity, msg size.
+ *   raw-rr URL N       raw core request/reply round trips (p50, p99).
+ *   raw-js URL N SIZE  raw JetStream async publish to an R3 stream (msg/s).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nats/nats.h>
+
+#include <mbox.h>
+
+#define MSG_SIZE	64
+#define MAX_SENDERS	64
+
+struct payload {
+	uint32_t sender;
+	uint32_t seq;
+	uint32_t prio;
+	uint32_t pad;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "mboxbridge-test: %s: %s\n", what, strerror(err < 0 ? -err : err));
+	exit(1);
+}
+
+static struct mbox_attr parse_attr(const char *kind)
+{
+	struct mbox_attr a = MBOX_ATTR_ZERO(MSG_SIZE);
+
+	if (!strncmp(kind, "bounded:", 8)) {
+		struct mbox_attr b = MBOX_ATTR_BOUNDED((uint32_t)atoi(kind + 8), MSG_SIZE);
+
+		a = b;
+	} else if (!strcmp(kind, "unbounded")) {
+		struct mbox_attr u = MBOX_ATTR_UNBOUNDED(MSG_SIZE);
+
+		a = u;
+	} else if (strcmp(kind, "zero")) {
+		die(kind, EINVAL);
+	}
+	a.mode = 0666;
+	a.fd_flags = O_CLOEXEC;
+	return a;
+}
+
+static ssize_t recv_in(int fd, void *buf, size_t len, struct mbox_msginfo *mi,
+		       uint64_t rel_ns)
+{
+	struct timespec dl;
+
+	mbox_deadline_in(&dl, rel_ns);
+	return mbox_recv_timed(fd, buf, len, mi, &dl);
+}
+
+static int open_wait(const char *name)
+{
+	uint64_t end = now_ns() + 60ULL * 1000000000ULL;
+	int fd;
+
+	for (;;) {
+		fd = mbox_open_name(name, O_CLOEXEC, NULL);
+		if (fd >= 0 || now_ns() > end)
+			return fd;
+		usleep(20000);
+	}
+}
+
+static int cmd_owner(char **argv, int argc)
+{
+	struct mbox_attr a = parse_attr(argv[1]);
+	uint32_t count = (uint32_t)atoi(argv[2]);
+	int idle_ms = argc > 3 ? atoi(argv[3]) : 30000;
+	int delay_ms = argc > 4 ? atoi(argv[4]) : 0;
+	static uint32_t last[MAX_SENDERS];
+	static uint32_t got[MAX_SENDERS];
+	uint32_t received = 0, dup = 0, reorder = 0;
+	uint64_t prev = 0, stall = 0, first = 0, t;
+	struct mbox_msginfo mi;
+	struct payload p;
+	int fd;
+	ssize_t n;
+
+	fd = mbox_create(&a, argv[0], NULL);
+	if (fd < 0)
+		die("create", fd);
+	printf("owner ready\n");
+	fflush(stdout);
+	while (received < count) {
+		n = recv_in(fd, &p, sizeof(p), &mi, (uint64_t)idle_ms * 1000000ULL);
+		if (n == -ETIMEDOUT)
+			break;
+		if (n < 0)
+			die("recv", (int)n);
+		t = now_ns();
+		if (prev && t - prev > stall)
+			stall = t - prev;
+		if (!first)
+			first = t;
+		prev = t;
+		received++;
+		if (p.sender >= MAX_SENDERS)
+			continue;
+		if (p.seq <= last[p.sender] && got[p.sender])
+			p.seq == last[p.sender] ? dup++ : reorder++;
+		else if (p.seq != last[p.sender] + 1)
+			reorder++;
+		if (p.seq > last[p.sender])
+			last[p.sender] = p.seq;
+		got[p.sender]++;
+		if (delay_ms)
+			usleep((useconds_t)delay_ms * 1000);
+	}
+	printf("owner received=%u duplicated=%u reordered=%u lost=%u longest_stall_ms=%.1f rate=%.0f/s\n",
+	       received, dup, reorder, count > received ? count - received : 0,
+	       stall / 1e6, prev > first ? (received - 1) / ((prev - first) / 1e9) : 0.0);
+	return received == count && !dup && !reorder ? 0 : 1;
+}
+
+static int cmd_hold(char **argv)
+{
+	struct mbox_attr a = parse_attr(argv[1]);
+	sigset_t set;
+	int fd, sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	fd = mbox_create(&a, argv[0], NULL);
+	if (fd < 0)
+		die("create", fd);
+	printf("hold ready\n");
+	fflush(stdout);
+	sigwait(&set, &sig);
+	close(fd);
+	printf("owner_death_ns=%" PRIu64 "\n", now_ns());
+	return 0;
+}
+
+static int cmd_send(char **argv, int argc)
+{
+	uint32_t sender = (uint32_t)atoi(argv[1]);
+	uint32_t count = (uint32_t)atoi(argv[2]);
+	uint32_t prio = argc > 3 ? (uint32_t)atoi(argv[3]) : 0;
+	uint64_t t0, t, worst = 0, *lat;
+	struct payload p = { .sender = sender, .prio = prio };
+	uint32_t i;
+	int fd, err;
+
+	fd = open_wait(argv[0]);
+	if (fd < 0)
+		die("open", fd);
+	lat = calloc(count + 1, sizeof(*lat));
+	t0 = now_ns();
+	for (i = 0; i < count; i++) {
+		p.seq = i + 1;
+		t = now_ns();
+		err = mbox_send(fd, &p, sizeof(p), prio);
+		if (err) {
+			printf("send failed at %u: %s\n", i, strerror(-err));
+			return 1;
+		}
+		lat[i] = now_ns() - t;
+		if (lat[i] > worst)
+			worst = lat[i];
+	}
+	t = now_ns() - t0;
+	/* A cheap p50: the median of the latencies by partial sort. */
+	for (uint32_t a = 0; a <= count / 2; a++)
+		for (uint32_t b = a + 1; b < count; b++)
+			if (lat[b] < lat[a]) {
+				uint64_t x = lat[a];
+
+				lat[a] = lat[b];
+				lat[b] = x;
+			}
+	printf("sent=%u seconds=%.3f rate=%.0f/s p50_ms=%.3f worst_ms=%.1f\n",
+	       count, t / 1e9, count / (t / 1e9), lat[count / 2] / 1e6,
+	       worst / 1e6);
+	return 0;
+}
+
+static int cmd_fill(char **argv)
+{
+	struct payload p = { 0 };
+	uint32_t accepted = 0;
+	uint64_t quiet_since;
+	int fd, err;
+
+	fd = open_wait(argv[0]);
+	if (fd < 0)
+		die("open", fd);
+	quiet_since = now_ns();
+	while (now_ns() - quiet_since < 3000000000ULL) {
+		p.seq = accepted + 1;
+		err = mbox_send_nb(fd, &p, sizeof(p), 0);
+		if (err == -EAGAIN) {
+			usleep(20000);
+			continue;
+		}
+		if (err)
+			die("send", err);
+		accepted++;
+		quiet_since = now_ns();
+	}
+	printf("accepted=%u\n", accepted);
+	return 0;
+}
+
+static int cmd_epipe(char **argv)
+{
+	struct payload p = { 0 };
+	struct mbox_notice nt;
+	struct pollfd pf;
+	int fd, err, n = 0;
+
+	fd = open_wait(argv[0]);
+	if (fd < 0)
+		die("open", fd);
+	err = mbox_watch(fd);
+	if (err)
+		die("watch", err);
+	printf("epipe ready\n");
+	fflush(stdout);
+	do {
+		p.seq = (uint32_t)++n;
+		err = mbox_send(fd, &p, sizeof(p), 0);
+	} while (!err);
+	printf("send_error=%s send_error_ns=%" PRIu64 "\n", strerror(-err), now_ns());
+	pf.fd = fd;
+	pf.events = POLLPRI;
+	poll(&pf, 1, 5000);
+	err = mbox_notice(fd, &nt);
+	printf("pollhup=%d notice=%s reason=%u\n", !!(pf.revents & POLLHUP),
+	       err ? strerror(-err) : "ok", err ? 0 : nt.reason);
+	return 0;
+}
+
+static int cmd_prios(char **argv)
+{
+	struct mbox_attr a = parse_attr("bounded:64");
+	uint32_t count = (uint32_t)atoi(argv[1]), i;
+	struct mbox_msginfo mi;
+	struct payload p;
+	int fd;
+	ssize_t n;
+
+	fd = mbox_create(&a, argv[0], NULL);
+	if (fd < 0)
+		die("create", fd);
+	printf("prios ready\n");
+	fflush(stdout);
+	/* The go message, then let everything arrive before receiving. */
+	n = recv_in(fd, &p, sizeof(p), &mi, 60000000000ULL);
+	if (n < 0)
+		die("recv", (int)n);
+	/* Everything queued here first, so that priority alone orders it. */
+	for (i = 0; i < 1200; i++) {
+		struct mbox_info info;
+
+		if (!mbox_info(fd, &info) && info.queued >= count)
+			break;
+		usleep(100000);
+	}
+	printf("prios:");
+	for (i = 0; i < count; i++) {
+		n = recv_in(fd, &p, sizeof(p), &mi, 10000000000ULL);
+		if (n < 0)
+			die("recv", (int)n);
+		printf(" %u", mi.priority);
+	}
+	printf("\n");
+	return 0;
+}
+
+static int cmd_info(char **argv)
+{
+	struct mbox_info info;
+	int fd = open_wait(argv[0]);
+
+	if (fd < 0)
+		die("open", fd);
+	fd = mbox_info(fd, &info);
+	if (fd)
+		die("info", fd);
+	printf("proxy=%d capacity_mode=%u capacity=%u msg_size=%u\n",
+	       !!(info.flags & MBOX_CREATE_PROXY), info.capacity_mode,
+	       info.capacity, info.msg_size);
+	return 0;
+}
+
+static void responder(natsConnection *nc, natsSubscription *sub, natsMsg *m,
+		      void *arg)
+{
+	(void)sub;
+	(void)arg;
+	natsConnection_Publish(nc, natsMsg_GetReply(m), "ok", 2);
+	natsMsg_Destroy(m);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static natsConnection *raw_connect(const char *url)
+{
+	natsConnection *nc = NULL;
+	natsOptions *o;
+
+	natsOptions_Create(&o);
+	natsOptions_SetURL(o, url);
+	natsOptions_SetSendAsap(o, true);
+	if (natsConnection_Connect(&nc, o) != NATS_OK)
+		die(url, ECONNREFUSED);
+	natsOptions_Destroy(o);
+	return nc;
+}
+
+static int cmd_raw_rr(char **argv)
+{
+	int n = atoi(argv[1]), i;
+	natsConnection *a = raw_connect(argv[0]), *b = raw_connect(argv[0]);
+	natsSubscription *sub;
+	uint64_t *lat = calloc((size_t)n, sizeof(*lat)), t;
+	natsMsg *reply;
+
+	natsConnection_Subscribe(&sub, b, "bench.rr", responder, NULL);
+	natsConnection_Flush(b);
+	for (i = 0; i < n; i++) {
+		t = now_ns();
+		if (natsConnection_RequestString(&reply, a, "bench.rr", "ping", 5000) != NATS_OK)
+			die("request", ETIMEDOUT);
+		lat[i] = now_ns() - t;
+		natsMsg_Destroy(reply);
+	}
+	qsort(lat, (size_t)n, sizeof(*lat), cmp_u64);
+	printf("raw_rr p50_ms=%.3f p99_ms=%.3f\n", lat[n / 2] / 1e6,
+	       lat[n * 99 / 100] / 1e6);
+	return 0;
+}
+
+static int cmd_raw_js(char **argv)
+{
+	int n = atoi(argv[1]), size = atoi(argv[2]), i;
+	natsConnection *nc = raw_connect(argv[0]);
+	const char *subj = "bench.js";
+	jsStreamConfig sc;
+	jsPubOptions po;
+	jsErrCode jerr;
+	char *buf = calloc(1, (size_t)size);
+	jsCtx *js;
+	uint64_t t;
+
+	natsConnection_JetStream(&js, nc, NULL);
+	jsStreamConfig_Init(&sc);
+	sc.Name = "BENCH";
+	sc.Subjects = &subj;
+	sc.SubjectsLen = 1;
+	sc.Replicas = 3;
+	js_DeleteStream(js, "BENCH", NULL, &jerr);
+	if (js_AddStream(NULL, js, &sc, NULL, &jerr) != NATS_OK)
+		die("add stream", EIO);
+	jsPubOptions_Init(&po);
+	po.MaxWait = 10000;
+	t = now_ns();
+	for (i = 0; i < n; i++)
+		if (js_PublishAsync(js, subj, buf, size, NULL) != NATS_OK)
+			die("publish", EIO);
+	if (js_PublishAsyncComplete(js, &po) != NATS_OK)
+		die("complete", ETIMEDOUT);
+	t = now_ns() - t;
+	printf("raw_js msgs=%d rate=%.0f/s\n", n, n / (t / 1e9));
+	js_DeleteStream(js, "BENCH", NULL, &jerr);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 3)
+		goto usage;
+	if (!strcmp(argv[1], "owner") && argc >= 5)
+		return cmd_owner(argv + 2, argc - 2);
+	if (!strcmp(argv[1], "hold") && argc >= 4)
+		return cmd_hold(argv + 2);
+	if (!strcmp(argv[1], "send") && argc >= 5)
+		return cmd_send(argv + 2, argc - 2);
+	if (!strcmp(argv[1], "fill"))
+		return cmd_fill(argv + 2);
+	if (!strcmp(argv[1], "epipe"))
+		return cmd_epipe(argv + 2);
+	if (!strcmp(argv[1], "prios") && argc >= 4)
+		return cmd_prios(argv + 2);
+	if (!strcmp(argv[1], "info"))
+		return cmd_info(argv + 2);
+	if (!strcmp(argv[1], "raw-rr") && argc >= 4)
+		return cmd_raw_rr(argv + 2);
+	if (!strcmp(argv[1], "raw-js") && argc >= 5)
+		return cmd_raw_js(argv + 2);
+usage:
+	fprintf(stderr, "usage: see the comment at the top of mboxbridge-test.c\n");
+	return 2;
+}

@@ -1,0 +1,1065 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mboxbridge: carries mbox mailboxes between hosts over NATS JetStream.
+ * See mboxbridge.8 for what it does and what it promises.
+ *
+ * Threads: the main thread keeps this host's lease and watches the leases
+ * and export records the imports depend on; each export and each import
+ * has a thread of its own; a ZERO import starts one short-lived thread per
+ * held sender (the request/reply to the exporter), and libnats calls a
+ * ZERO export's handler on its own delivery thread.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <nats/nats.h>
+
+#include <mbox.h>
+
+#define NAME_HEX_MAX	(2 * MBOX_NAME_MAX + 1)
+#define SUBJ_MAX	256
+#define FETCH_BATCH	64
+
+/* Message headers the bridge writes and reads (see mboxbridge.8). */
+#define H_PRIO		"Mbox-Priority"
+#define H_TYPE		"Mbox-Type"
+#define H_ORIGIN	"Mbox-Origin"	/* host:pid:uid, as the sending bridge saw it */
+#define H_WAIT_MS	"Mbox-Wait-Ms"	/* ZERO: how long the sender still waits */
+#define H_STATUS	"Mbox-Status"	/* ZERO reply: 0 or -errno */
+
+struct export {
+	char name[MBOX_NAME_MAX];
+	char hex[NAME_HEX_MAX];
+	pthread_t thread;
+	pthread_mutex_t lock;		/* @fd for the ZERO handler */
+	int fd;				/* user handle on the real mailbox */
+	uint64_t delivered;		/* last stream sequence delivered */
+	struct mbox_info info;
+};
+
+struct import {
+	char name[MBOX_NAME_MAX];
+	char hex[NAME_HEX_MAX];
+	char from[64];
+	pthread_t thread;
+	/* Kept by the main thread: may the proxy exist, and which one. */
+	atomic_bool available;
+	atomic_uint gen;		/* bumped when the proxy must go */
+	char attrs[512];		/* the export record, under @lock */
+	uint64_t lease_rev;
+	int64_t lease_seen_ms;		/* when @lease_rev last changed */
+	pthread_rwlock_t fd_lock;	/* @proxy against ZERO completions */
+	int proxy;
+	atomic_uint held;		/* ZERO requests in flight */
+	pthread_mutex_t lock;
+};
+
+static struct {
+	char host[64];
+	const char **servers;
+	int nservers;
+	const char *user, *password, *nkey, *nkey_seed, *creds, *tls_ca,
+		*tls_cert, *tls_key;
+	bool tls;
+	int lease_ms;
+	int replicas;
+	int zero_timeout_ms;
+	int unbounded_limit;
+	bool memory;
+	struct export *exports;
+	int nexports;
+	struct import *imports;
+	int nimports;
+	int verbose;
+} cfg = {
+	.lease_ms = 3000,
+	.replicas = 3,
+	.zero_timeout_ms = 5000,
+	.unbounded_limit = 100000,
+};
+
+static natsConnection *nc;
+static jsCtx *js;
+static kvStore *kv_exports, *kv_leases, *kv_delivered;
+static atomic_bool stopping;
+static uint64_t boot_id;
+
+static void logmsg(int prio, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void logmsg(int prio, const char *fmt, ...)
+{
+	struct timespec ts;
+	va_list ap;
+
+	if (prio == LOG_DEBUG && !cfg.verbose)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	fprintf(stderr, "%lld.%03ld mboxbridge[%s]: ", (long long)ts.tv_sec,
+		ts.tv_nsec / 1000000, cfg.host[0] ? cfg.host : "-");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* Subjects, stream and key names carry a mailbox name as hex: names may hold '.'. */
+static void to_hex(char *out, const char *name)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (; *name; name++) {
+		*out++ = digits[(unsigned char)*name >> 4];
+		*out++ = digits[(unsigned char)*name & 15];
+	}
+	*out = '\0';
+}
+
+static bool host_ok(const char *h)
+{
+	if (!*h || strlen(h) >= 64)
+		return false;
+	for (; *h; h++)
+		if (!((*h >= 'a' && *h <= 'z') || (*h >= 'A' && *h <= 'Z') ||
+		      (*h >= '0' && *h <= '9') || *h == '-' || *h == '_'))
+			return false;
+	return true;
+}
+
+/* ------------------------------------------------------------ config */
+
+static const char *jstr(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int jint(json_t *o, const char *key, int def)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) ? (int)json_integer_value(v) : def;
+}
+
+static int load_config(const char *path)
+{
+	json_error_t err;
+	json_t *root, *a, *v;
+	const char *s;
+	size_t i;
+
+	root = json_load_file(path, 0, &err);
+	if (!root) {
+		logmsg(LOG_ERR, "%s:%d: %s", path, err.line, err.text);
+		return -1;
+	}
+	s = jstr(root, "host");
+	if (!s || !host_ok(s)) {
+		logmsg(LOG_ERR, "%s: \"host\" must be 1-63 of [A-Za-z0-9_-]", path);
+		return -1;
+	}
+	snprintf(cfg.host, sizeof(cfg.host), "%s", s);
+	a = json_object_get(root, "servers");
+	if (!json_is_array(a) || !json_array_size(a)) {
+		logmsg(LOG_ERR, "%s: \"servers\" must list NATS URLs", path);
+		return -1;
+	}
+	cfg.nservers = (int)json_array_size(a);
+	cfg.servers = calloc(cfg.nservers, sizeof(*cfg.servers));
+	json_array_foreach(a, i, v)
+		cfg.servers[i] = json_string_value(v);
+	cfg.user = jstr(root, "user");
+	cfg.password = jstr(root, "password");
+	cfg.nkey = jstr(root, "nkey");
+	cfg.nkey_seed = jstr(root, "nkey_seed_file");
+	if (!cfg.nkey != !cfg.nkey_seed) {
+		logmsg(LOG_ERR, "%s: \"nkey\" and \"nkey_seed_file\" go together", path);
+		return -1;
+	}
+	cfg.creds = jstr(root, "credentials_file");
+	v = json_object_get(root, "tls");
+	if (json_is_object(v)) {
+		cfg.tls = true;
+		cfg.tls_ca = jstr(v, "ca_file");
+		cfg.tls_cert = jstr(v, "cert_file");
+		cfg.tls_key = jstr(v, "key_file");
+	}
+	cfg.lease_ms = jint(root, "lease_ms", cfg.lease_ms);
+	cfg.replicas = jint(root, "replicas", cfg.replicas);
+	cfg.zero_timeout_ms = jint(root, "zero_timeout_ms", cfg.zero_timeout_ms);
+	cfg.unbounded_limit = jint(root, "unbounded_limit", cfg.unbounded_limit);
+	cfg.memory = json_is_true(json_object_get(root, "memory_storage"));
+	if (cfg.lease_ms < 400 || cfg.replicas < 1 || cfg.replicas > 5 ||
+	    cfg.zero_timeout_ms < 10 || cfg.unbounded_limit < 1) {
+		logmsg(LOG_ERR, "%s: lease_ms >= 400, replicas 1-5, zero_timeout_ms >= 10, unbounded_limit >= 1",
+		       path);
+		return -1;
+	}
+
+	a = json_object_get(root, "exports");
+	cfg.nexports = json_is_array(a) ? (int)json_array_size(a) : 0;
+	cfg.exports = calloc(cfg.nexports + 1, sizeof(*cfg.exports));
+	for (i = 0; i < (size_t)cfg.nexports; i++) {
+		struct export *e = &cfg.exports[i];
+
+		v = json_array_get(a, i);
+		s = json_is_string(v) ? json_string_value(v) : jstr(v, "name");
+		if (!s || !*s || strlen(s) >= MBOX_NAME_MAX) {
+			logmsg(LOG_ERR, "%s: exports[%zu]: bad name", path, i);
+			return -1;
+		}
+		snprintf(e->name, sizeof(e->name), "%s", s);
+		to_hex(e->hex, e->name);
+		e->fd = -1;
+		pthread_mutex_init(&e->lock, NULL);
+	}
+	a = json_object_get(root, "imports");
+	cfg.nimports = json_is_array(a) ? (int)json_array_size(a) : 0;
+	cfg.imports = calloc(cfg.nimports + 1, sizeof(*cfg.imports));
+	for (i = 0; i < (size_t)cfg.nimports; i++) {
+		struct import *im = &cfg.imports[i];
+		const char *from;
+
+		v = json_array_get(a, i);
+		s = jstr(v, "name");
+		from = jstr(v, "from");
+		if (!s || !*s || strlen(s) >= MBOX_NAME_MAX || !from ||
+		    !host_ok(from)) {
+			logmsg(LOG_ERR, "%s: imports[%zu]: needs \"name\" and \"from\" (a host)",
+			       path, i);
+			return -1;
+		}
+		snprintf(im->name, sizeof(im->name), "%s", s);
+		snprintf(im->from, sizeof(im->from), "%s", from);
+		to_hex(im->hex, im->name);
+		im->proxy = -1;
+		pthread_mutex_init(&im->lock, NULL);
+		pthread_rwlock_init(&im->fd_lock, NULL);
+	}
+	/* The strings stay referenced by cfg: the document lives on. */
+	return 0;
+}
+
+/* -------------------------------------------------------------- NATS */
+
+static int nats_check(natsStatus s, jsErrCode jerr, const char *what)
+{
+	if (s == NATS_OK)
+		return 0;
+	logmsg(LOG_ERR, "%s: %s (js error %d)", what, natsStatus_GetText(s),
+	       (int)jerr);
+	return -1;
+}
+
+static int connect_nats(void)
+{
+	natsOptions *o;
+	natsStatus s;
+
+	s = natsOptions_Create(&o);
+	if (s == NATS_OK)
+		s = natsOptions_SetServers(o, cfg.servers, cfg.nservers);
+	if (s == NATS_OK)
+		s = natsOptions_SetName(o, cfg.host);
+	if (s == NATS_OK)
+		s = natsOptions_SetMaxReconnect(o, -1);
+	if (s == NATS_OK)
+		s = natsOptions_SetReconnectWait(o, 250);
+	if (s == NATS_OK)
+		s = natsOptions_SetSendAsap(o, true);
+	if (s == NATS_OK)
+		s = natsOptions_SetRetryOnFailedConnect(o, true, NULL, NULL);
+	if (s == NATS_OK && cfg.user)
+		s = natsOptions_SetUserInfo(o, cfg.user, cfg.password);
+	if (s == NATS_OK && cfg.creds)
+		s = natsOptions_SetUserCredentialsFromFiles(o, cfg.creds, NULL);
+	if (s == NATS_OK && cfg.nkey)
+		s = natsOptions_SetNKeyFromSeed(o, cfg.nkey, cfg.nkey_seed);
+	if (s == NATS_OK && cfg.tls)
+		s = natsOptions_SetSecure(o, true);
+	if (s == NATS_OK && cfg.tls_ca)
+		s = natsOptions_LoadCATrustedCertificates(o, cfg.tls_ca);
+	if (s == NATS_OK && cfg.tls_cert)
+		s = natsOptions_LoadCertificatesChain(o, cfg.tls_cert, cfg.tls_key);
+	if (s == NATS_OK)
+		s = natsConnection_Connect(&nc, o);
+	natsOptions_Destroy(o);
+	if (s == NATS_NOT_YET_CONNECTED)
+		s = NATS_OK;
+	if (nats_check(s, 0, "connect"))
+		return -1;
+	return nats_check(natsConnection_JetStream(&js, nc, NULL), 0, "jetstream");
+}
+
+static int open_bucket(kvStore **kv, const char *bucket, int history)
+{
+	natsStatus s = NATS_ERR;
+	kvConfig kc;
+	int tries;
+
+	for (tries = 0; tries < 120 && !stopping; tries++) {
+		s = js_KeyValue(kv, js, bucket);
+		if (s == NATS_OK)
+			return 0;
+		kvConfig_Init(&kc);
+		kc.Bucket = bucket;
+		kc.History = (uint8_t)history;
+		kc.Replicas = cfg.replicas;
+		kc.StorageType = cfg.memory ? js_MemoryStorage : js_FileStorage;
+		s = js_CreateKeyValue(kv, js, &kc);
+		if (s == NATS_OK)
+			return 0;
+		logmsg(LOG_DEBUG, "bucket %s: %s; retrying", bucket,
+		       natsStatus_GetText(s));
+		sleep_ms(500);
+	}
+	logmsg(LOG_ERR, "bucket %s: %s", bucket, natsStatus_GetText(s));
+	return -1;
+}
+
+static void kv_key(char *out, size_t size, const char *host, const char *hex)
+{
+	snprintf(out, size, "%s.%s", host, hex);
+}
+
+/* ------------------------------------------------------------ export */
+
+static void msg_origin(char *out, size_t size, int32_t pid, uint32_t uid)
+{
+	snprintf(out, size, "%s:%d:%u", cfg.host, pid, uid);
+}
+
+static uint32_t header_u32(natsMsg *m, const char *key, uint32_t def)
+{
+	const char *v;
+
+	if (natsMsgHeader_Get(m, key, &v) != NATS_OK)
+		return def;
+	return (uint32_t)strtoul(v, NULL, 10);
+}
+
+/*
+ * One delivery into the real mailbox, waiting at most @wait_ms: 0 or
+ * -errno from the send.
+ */
+static int deliver(struct export *e, natsMsg *m, int wait_ms)
+{
+	struct mbox_send snd;
+	struct timespec dl;
+	int err;
+
+	memset(&snd, 0, sizeof(snd));
+	snd.buf = (uintptr_t)natsMsg_GetData(m);
+	snd.len = (uint32_t)natsMsg_GetDataLength(m);
+	snd.priority = header_u32(m, H_PRIO, 0);
+	snd.type = header_u32(m, H_TYPE, 0);
+	if (snd.priority > MBOX_PRIO_MAX)
+		snd.priority = MBOX_PRIO_MAX;
+	if (wait_ms >= 0) {
+		mbox_deadline_in(&dl, (uint64_t)wait_ms * 1000000ULL);
+		snd.flags = MBOX_MSG_TIMEOUT;
+		snd.timeout_ns = (uint64_t)dl.tv_sec * 1000000000ULL +
+				 (uint64_t)dl.tv_nsec;
+	}
+	err = mbox_sendx(e->fd, &snd);
+	if (err == 0 && cfg.verbose > 1) {
+		const char *o = "?";
+
+		natsMsgHeader_Get(m, H_ORIGIN, &o);
+		logmsg(LOG_DEBUG, "%s: delivered from %s", e->name, o);
+	}
+	return err;
+}
+
+/* The ZERO export's handler: one request, one rendezvous, one reply. */
+static void zero_handler(natsConnection *c, natsSubscription *sub,
+			 natsMsg *m, void *arg)
+{
+	struct export *e = arg;
+	char status[16];
+	natsMsg *reply = NULL;
+	int wait_ms, err = -EPIPE;
+
+	(void)sub;
+	wait_ms = (int)header_u32(m, H_WAIT_MS, (uint32_t)cfg.zero_timeout_ms);
+	pthread_mutex_lock(&e->lock);
+	if (e->fd >= 0)
+		err = deliver(e, m, wait_ms);
+	pthread_mutex_unlock(&e->lock);
+	if (err == -EMSGSIZE || err == -EINVAL)
+		err = -EPIPE;
+	snprintf(status, sizeof(status), "%d", err);
+	if (natsMsg_GetReply(m) &&
+	    natsMsg_Create(&reply, natsMsg_GetReply(m), NULL, NULL, 0) == NATS_OK) {
+		natsMsgHeader_Set(reply, H_STATUS, status);
+		natsConnection_PublishMsg(c, reply);
+		natsMsg_Destroy(reply);
+	}
+	natsMsg_Destroy(m);
+}
+
+static int export_record(struct export *e)
+{
+	char key[SUBJ_MAX], val[256];
+	uint64_t rev;
+	int n;
+
+	n = snprintf(val, sizeof(val),
+		     "{\"capacity_mode\":%u,\"capacity\":%u,\"msg_size\":%u,\"flags\":%u,\"mode\":%u,\"id\":%" PRIu64 "}",
+		     e->info.capacity_mode, e->info.capacity, e->info.msg_size,
+		     e->info.flags & (uint32_t)MBOX_CREATE_FIXED_SIZE, e->info.mode,
+		     (uint64_t)e->info.id);
+	kv_key(key, sizeof(key), cfg.host, e->hex);
+	return nats_check(kvStore_Put(&rev, kv_exports, key, val, n), 0,
+			  "export record");
+}
+
+static void export_withdraw(struct export *e, const char *stream)
+{
+	char key[SUBJ_MAX];
+	jsErrCode jerr = 0;
+
+	kv_key(key, sizeof(key), cfg.host, e->hex);
+	kvStore_Delete(kv_exports, key);
+	/*
+	 * Messages not delivered die with the owner, as queued messages do
+	 * locally; the next owner of the name starts empty.
+	 */
+	if (stream)
+		js_PurgeStream(js, stream, NULL, &jerr);
+	pthread_mutex_lock(&e->lock);
+	if (e->fd >= 0)
+		close(e->fd);
+	e->fd = -1;
+	pthread_mutex_unlock(&e->lock);
+	logmsg(LOG_NOTICE, "%s: export withdrawn", e->name);
+}
+
+static bool owner_gone(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLPRI };
+
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLPRI | POLLHUP | POLLERR));
+}
+
+static int setup_stream(struct export *e, const char *stream,
+			const char *subj)
+{
+	jsStreamConfig sc;
+	jsStreamInfo *si = NULL;
+	jsErrCode jerr = 0;
+	natsStatus s;
+
+	jsStreamConfig_Init(&sc);
+	sc.Name = stream;
+	sc.Subjects = &subj;
+	sc.SubjectsLen = 1;
+	sc.Retention = js_WorkQueuePolicy;
+	sc.Discard = js_DiscardNew;
+	sc.MaxMsgs = e->info.capacity_mode == MBOX_CAPACITY_BOUNDED ?
+		     (int64_t)e->info.capacity : (int64_t)cfg.unbounded_limit;
+	/* Headers count too: leave room for ours. */
+	sc.MaxMsgSize = (int32_t)e->info.msg_size + 1024;
+	sc.Storage = cfg.memory ? js_MemoryStorage : js_FileStorage;
+	sc.Replicas = cfg.replicas;
+	sc.Duplicates = 120LL * 1000000000LL;
+	s = js_AddStream(&si, js, &sc, NULL, &jerr);
+	if (s != NATS_OK)
+		s = js_UpdateStream(&si, js, &sc, NULL, &jerr);
+	if (si)
+		jsStreamInfo_Destroy(si);
+	return nats_check(s, jerr, stream);
+}
+
+static uint64_t load_delivered(const char *key)
+{
+	kvEntry *ent = NULL;
+	uint64_t seq = 0;
+	char buf[32];
+	int n;
+
+	if (kvStore_Get(&ent, kv_delivered, key) == NATS_OK) {
+		n = kvEntry_ValueLen(ent);
+		if (n > 0 && n < (int)sizeof(buf)) {
+			memcpy(buf, kvEntry_Value(ent), n);
+			buf[n] = '\0';
+			seq = strtoull(buf, NULL, 10);
+		}
+		kvEntry_Destroy(ent);
+	}
+	return seq;
+}
+
+/* Delivers one stream message: ack only after the send and its record. */
+static int export_one(struct export *e, natsMsg *m, const char *dkey)
+{
+	jsMsgMetaData *meta = NULL;
+	uint64_t seq, rev;
+	char val[32];
+	int err, n;
+
+	if (natsMsg_GetMetaData(&meta, m) != NATS_OK)
+		return 0;
+	seq = meta->Sequence.Stream;
+	jsMsgMetaData_Destroy(meta);
+	if (seq <= e->delivered) {
+		/* Delivered before a crash or a lost ack: only the ack is due. */
+		natsMsg_AckSync(m, NULL, NULL);
+		return 0;
+	}
+	for (;;) {
+		err = deliver(e, m, 500);
+		if (err != -ETIMEDOUT)
+			break;
+		if (owner_gone(e->fd) || stopping)
+			return -EPIPE;
+		natsMsg_InProgress(m, NULL);
+	}
+	if (err == -EPIPE)
+		return err;
+	if (err)
+		logmsg(LOG_WARNING, "%s: stream seq %" PRIu64 " dropped: %s",
+		       e->name, seq, strerror(-err));
+	e->delivered = seq;
+	n = snprintf(val, sizeof(val), "%" PRIu64, seq);
+	while (kvStore_Put(&rev, kv_delivered, dkey, val, n) != NATS_OK &&
+	       !stopping)
+		sleep_ms(100);
+	/*
+	 * The record makes the ack's fate irrelevant: a redelivery after a
+	 * lost ack is only acknowledged again.
+	 */
+	natsMsg_Ack(m, NULL);
+	return 0;
+}
+
+static void *export_thread(void *arg)
+{
+	struct export *e = arg;
+	char subj[SUBJ_MAX], stream[SUBJ_MAX], dkey[SUBJ_MAX];
+	natsSubscription *sub = NULL;
+	jsErrCode jerr = 0;
+	natsMsgList list;
+	natsStatus s;
+	int fd, i, err;
+
+	snprintf(stream, sizeof(stream), "MBOX_%s_%s", cfg.host, e->hex);
+	kv_key(dkey, sizeof(dkey), cfg.host, e->hex);
+	while (!stopping) {
+		fd = mbox_open_name(e->name, O_CLOEXEC, NULL);
+		if (fd < 0) {
+			sleep_ms(250);
+			continue;
+		}
+		if (mbox_info(fd, &e->info) || mbox_watch(fd) ||
+		    (e->info.flags & MBOX_CREATE_PROXY)) {
+			/* Never re-export a proxy: that would loop. */
+			close(fd);
+			sleep_ms(1000);
+			continue;
+		}
+		pthread_mutex_lock(&e->lock);
+		e->fd = fd;
+		pthread_mutex_unlock(&e->lock);
+
+		if (e->info.capacity_mode == MBOX_CAPACITY_ZERO) {
+			snprintf(subj, sizeof(subj), "mbox.z.%s.%s", cfg.host,
+				 e->hex);
+			s = natsConnection_QueueSubscribe(&sub, nc, subj, "x",
+							  zero_handler, e);
+			if (nats_check(s, 0, subj))
+				goto withdraw;
+		} else {
+			jsSubOptions so;
+
+			snprintf(subj, sizeof(subj), "mbox.q.%s.%s", cfg.host,
+				 e->hex);
+			if (setup_stream(e, stream, subj))
+				goto withdraw;
+			e->delivered = load_delivered(dkey);
+			jsSubOptions_Init(&so);
+			so.Stream = stream;
+			so.Config.AckWait = 5LL * 1000000000LL;
+			so.Config.MaxAckPending = FETCH_BATCH;
+			s = js_PullSubscribe(&sub, js, subj, "exporter", NULL, &so,
+					     &jerr);
+			if (nats_check(s, jerr, "pull subscribe"))
+				goto withdraw;
+		}
+		if (export_record(e))
+			goto withdraw;
+		logmsg(LOG_NOTICE, "%s: exported (capacity mode %u)", e->name,
+		       e->info.capacity_mode);
+
+		while (!stopping && !owner_gone(fd)) {
+			if (e->info.capacity_mode == MBOX_CAPACITY_ZERO) {
+				struct pollfd p = { .fd = fd, .events = POLLPRI };
+
+				poll(&p, 1, 200);
+				continue;
+			}
+			memset(&list, 0, sizeof(list));
+			s = natsSubscription_Fetch(&list, sub, FETCH_BATCH, 200,
+						   &jerr);
+			if (s != NATS_OK)
+				continue;
+			for (i = 0, err = 0; i < list.Count && !err; i++)
+				err = export_one(e, list.Msgs[i], dkey);
+			natsMsgList_Destroy(&list);
+		}
+withdraw:
+		if (sub) {
+			natsSubscription_Unsubscribe(sub);
+			natsSubscription_Destroy(sub);
+			sub = NULL;
+		}
+		if (stopping) {
+			/* A clean stop keeps the export: the owner is alive. */
+			pthread_mutex_lock(&e->lock);
+			close(e->fd);
+			e->fd = -1;
+			pthread_mutex_unlock(&e->lock);
+			break;
+		}
+		export_withdraw(e, e->info.capacity_mode ==
+				   MBOX_CAPACITY_ZERO ? NULL : stream);
+		sleep_ms(250);
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------ import */
+
+struct zero_req {
+	struct import *im;
+	uint64_t token;
+	natsMsg *msg;
+};
+
+static void import_complete(struct import *im, uint64_t token, int status)
+{
+	struct mbox_complete c;
+
+	memset(&c, 0, sizeof(c));
+	c.token = token;
+	c.status = status;
+	pthread_rwlock_rdlock(&im->fd_lock);
+	if (im->proxy >= 0 && ioctl(im->proxy, MBOX_IOC_COMPLETE, &c) &&
+	    errno != ENOENT)
+		logmsg(LOG_WARNING, "%s: complete: %m", im->name);
+	pthread_rwlock_unlock(&im->fd_lock);
+}
+
+static void *zero_req_thread(void *arg)
+{
+	struct zero_req *r = arg;
+	natsMsg *reply = NULL;
+	const char *st;
+	natsStatus s;
+	int status;
+
+	s = natsConnection_RequestMsg(&reply, nc, r->msg,
+				      cfg.zero_timeout_ms + 500);
+	if (s == NATS_OK && natsMsgHeader_Get(reply, H_STATUS, &st) == NATS_OK)
+		status = atoi(st);
+	else if (s == NATS_NO_RESPONDERS)
+		status = -EPIPE;
+	else if (s == NATS_TIMEOUT)
+		status = -ETIMEDOUT;
+	else
+		status = -EHOSTUNREACH;
+	if (status > 0 || status < -4095)
+		status = -EPIPE;
+	import_complete(r->im, r->token, status);
+	atomic_fetch_sub(&r->im->held, 1);
+	natsMsg_Destroy(reply);
+	natsMsg_Destroy(r->msg);
+	free(r);
+	return NULL;
+}
+
+static natsMsg *make_msg(const char *subj, const void *data, uint32_t len,
+			 const struct mbox_recv *r)
+{
+	char num[32], origin[96];
+	natsMsg *m = NULL;
+
+	if (natsMsg_Create(&m, subj, NULL, data, (int)len) != NATS_OK)
+		return NULL;
+	snprintf(num, sizeof(num), "%u", r->priority);
+	natsMsgHeader_Set(m, H_PRIO, num);
+	snprintf(num, sizeof(num), "%u", r->type);
+	natsMsgHeader_Set(m, H_TYPE, num);
+	msg_origin(origin, sizeof(origin), r->sender_pid, r->sender_uid);
+	natsMsgHeader_Set(m, H_ORIGIN, origin);
+	return m;
+}
+
+static int create_proxy(struct import *im, struct mbox_create *c)
+{
+	json_error_t jerr;
+	json_t *o;
+	int fd, dev;
+
+	pthread_mutex_lock(&im->lock);
+	o = json_loads(im->attrs, 0, &jerr);
+	pthread_mutex_unlock(&im->lock);
+	if (!o)
+		return -EINVAL;
+	memset(c, 0, sizeof(*c));
+	c->capacity_mode = (uint32_t)jint(o, "capacity_mode", 0);
+	c->capacity = (uint32_t)jint(o, "capacity", 0);
+	c->msg_size = (uint32_t)jint(o, "msg_size", 0);
+	c->flags = MBOX_CREATE_PROXY |
+		   ((uint32_t)jint(o, "flags", 0) & (uint32_t)MBOX_CREATE_FIXED_SIZE);
+	c->mode = (uint32_t)jint(o, "mode", 0600) & 0777;
+	c->fd_flags = O_CLOEXEC;
+	c->name = (uintptr_t)im->name;
+	json_decref(o);
+	dev = mbox_device_fd();
+	if (dev < 0)
+		return dev;
+	fd = ioctl(dev, MBOX_IOC_CREATE, c);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Publishes one message, retrying with the same id until stored. */
+static int publish_retry(struct import *im, natsMsg *m, const char *msgid,
+			 unsigned int gen)
+{
+	jsPubOptions po;
+	jsErrCode jerr;
+	jsPubAck *ack;
+	natsStatus s;
+	int delay = 2;
+
+	jsPubOptions_Init(&po);
+	po.MsgId = msgid;
+	po.MaxWait = 2000;
+	for (;;) {
+		ack = NULL;
+		jerr = 0;
+		s = js_PublishMsg(&ack, js, m, &po, &jerr);
+		if (ack)
+			jsPubAck_Destroy(ack);
+		if (s == NATS_OK)
+			return 0;
+		if (atomic_load(&im->gen) != gen || stopping)
+			return -EPIPE;
+		/* Full (back-pressure), leader election, link down: wait. */
+		logmsg(LOG_DEBUG, "%s: publish %s: %s (%d); retrying", im->name,
+		       msgid, natsStatus_GetText(s), (int)jerr);
+		sleep_ms(delay);
+		if (delay < 200)
+			delay *= 2;
+	}
+}
+
+static bool import_current(struct import *im, unsigned int gen)
+{
+	return atomic_load(&im->available) && atomic_load(&im->gen) == gen &&
+	       !stopping;
+}
+
+static void import_run(struct import *im, const struct mbox_create *c,
+		       unsigned int gen)
+{
+	char subj[SUBJ_MAX], msgid[300], wait[16];
+	char *buf = malloc(c->msg_size ? c->msg_size : 1);
+	bool zero = c->capacity_mode == MBOX_CAPACITY_ZERO;
+	struct timespec dl;
+	struct mbox_recv r;
+	pthread_t t;
+	natsMsg *m;
+	int err;
+
+	snprintf(subj, sizeof(subj), "mbox.%c.%s.%s", zero ? 'z' : 'q',
+		 im->from, im->hex);
+	while (buf && import_current(im, gen)) {
+		memset(&r, 0, sizeof(r));
+		r.buf = (uintptr_t)buf;
+		r.len = c->msg_size;
+		r.flags = MBOX_MSG_TIMEOUT | (zero ? MBOX_RECV_HOLD : 0);
+		mbox_deadline_in(&dl, 200 * 1000000ULL);
+		r.timeout_ns = (uint64_t)dl.tv_sec * 1000000000ULL +
+			       (uint64_t)dl.tv_nsec;
+		err = mbox_recvx(im->proxy, &r);
+		if (err == -ETIMEDOUT || err == -EINTR)
+			continue;
+		if (err) {
+			logmsg(LOG_ERR, "%s: receive: %s", im->name,
+			       strerror(-err));
+			break;
+		}
+		m = make_msg(subj, buf, r.msg_len, &r);
+		if (!m) {
+			if (zero)
+				import_complete(im, r.seq, -EAGAIN);
+			continue;
+		}
+		if (zero) {
+			struct zero_req *zr = calloc(1, sizeof(*zr));
+
+			snprintf(wait, sizeof(wait), "%d", cfg.zero_timeout_ms);
+			natsMsgHeader_Set(m, H_WAIT_MS, wait);
+			if (!zr) {
+				natsMsg_Destroy(m);
+				import_complete(im, r.seq, -EAGAIN);
+				continue;
+			}
+			zr->im = im;
+			zr->token = r.seq;
+			zr->msg = m;
+			atomic_fetch_add(&im->held, 1);
+			if (pthread_create(&t, NULL, zero_req_thread, zr)) {
+				atomic_fetch_sub(&im->held, 1);
+				natsMsg_Destroy(m);
+				free(zr);
+				import_complete(im, r.seq, -EAGAIN);
+				continue;
+			}
+			pthread_detach(t);
+			continue;
+		}
+		/* Unique per proxy incarnation and message: safe to retry. */
+		snprintf(msgid, sizeof(msgid), "%s-%" PRIx64 "-%s-%" PRIu64,
+			 cfg.host, boot_id, im->hex, (uint64_t)r.seq);
+		publish_retry(im, m, msgid, gen);
+		natsMsg_Destroy(m);
+	}
+	free(buf);
+}
+
+static void *import_thread(void *arg)
+{
+	struct import *im = arg;
+	struct mbox_create c;
+	unsigned int gen;
+	int fd;
+
+	while (!stopping) {
+		gen = atomic_load(&im->gen);
+		if (!atomic_load(&im->available)) {
+			sleep_ms(20);
+			continue;
+		}
+		fd = create_proxy(im, &c);
+		if (fd < 0) {
+			logmsg(LOG_WARNING, "%s: cannot create the proxy: %s",
+			       im->name, strerror(-fd));
+			sleep_ms(1000);
+			continue;
+		}
+		pthread_rwlock_wrlock(&im->fd_lock);
+		im->proxy = fd;
+		pthread_rwlock_unlock(&im->fd_lock);
+		logmsg(LOG_NOTICE, "%s: imported from %s (capacity mode %u)",
+		       im->name, im->from, c.capacity_mode);
+		import_run(im, &c, gen);
+		/* Closing the proxy fails its senders with EPIPE, as owner death. */
+		pthread_rwlock_wrlock(&im->fd_lock);
+		close(im->proxy);
+		im->proxy = -1;
+		pthread_rwlock_unlock(&im->fd_lock);
+		logmsg(LOG_NOTICE, "%s: proxy closed", im->name);
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------- leases and records */
+
+static void lease_refresh(void)
+{
+	char val[64];
+	uint64_t rev;
+	int n;
+
+	n = snprintf(val, sizeof(val), "%" PRIu64, boot_id);
+	if (kvStore_Put(&rev, kv_leases, cfg.host, val, n) != NATS_OK)
+		logmsg(LOG_DEBUG, "lease refresh failed");
+}
+
+/*
+ * An import is available while its export record exists, came from the
+ * current export (same record), and the exporting host's lease was
+ * refreshed within lease_ms, as measured by this host's clock.
+ */
+static void import_check(struct import *im)
+{
+	char key[SUBJ_MAX];
+	kvEntry *ent = NULL;
+	bool avail, lease_ok;
+	natsStatus s;
+	uint64_t rev;
+	int n;
+
+	s = kvStore_Get(&ent, kv_leases, im->from);
+	if (s == NATS_OK) {
+		rev = kvEntry_Revision(ent);
+		kvEntry_Destroy(ent);
+		if (rev != im->lease_rev) {
+			im->lease_rev = rev;
+			im->lease_seen_ms = mono_ms();
+		}
+	} else if (s != NATS_NOT_FOUND) {
+		return;		/* cannot tell: keep the last verdict */
+	}
+	lease_ok = im->lease_rev && mono_ms() - im->lease_seen_ms <= cfg.lease_ms;
+
+	kv_key(key, sizeof(key), im->from, im->hex);
+	ent = NULL;
+	s = kvStore_Get(&ent, kv_exports, key);
+	if (s != NATS_OK && s != NATS_NOT_FOUND)
+		return;
+	avail = s == NATS_OK && lease_ok;
+	if (s == NATS_OK) {
+		n = kvEntry_ValueLen(ent);
+		pthread_mutex_lock(&im->lock);
+		if (n > 0 && n < (int)sizeof(im->attrs)) {
+			if (strlen(im->attrs) != (size_t)n ||
+			    memcmp(im->attrs, kvEntry_Value(ent), n))
+				/* Another mailbox behind the name: new proxy. */
+				atomic_fetch_add(&im->gen, 1);
+			memcpy(im->attrs, kvEntry_Value(ent), n);
+			im->attrs[n] = '\0';
+		}
+		pthread_mutex_unlock(&im->lock);
+		kvEntry_Destroy(ent);
+	}
+	if (avail != atomic_load(&im->available)) {
+		logmsg(LOG_NOTICE, "%s: %s %s", im->name,
+		       avail ? "available from" : "lost", im->from);
+		if (!avail)
+			atomic_fetch_add(&im->gen, 1);
+		atomic_store(&im->available, avail);
+	}
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	atomic_store(&stopping, true);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: mboxbridge [-v] -c CONFIG\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = "/etc/mboxbridge.json";
+	struct sigaction sa;
+	int64_t next_lease = 0, step;
+	int opt, i;
+
+	while ((opt = getopt(argc, argv, "c:vh")) != -1) {
+		switch (opt) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'v':
+			cfg.verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (load_config(path))
+		return 1;
+	boot_id = mono_ns() ^ ((uint64_t)getpid() << 40) ^ (uint64_t)time(NULL);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (nats_Open(-1) != NATS_OK || connect_nats())
+		return 1;
+	if (open_bucket(&kv_leases, "mbox_leases", 1) ||
+	    open_bucket(&kv_exports, "mbox_exports", 1) ||
+	    open_bucket(&kv_delivered, "mbox_delivered", 1))
+		return 1;
+	lease_refresh();
+	logmsg(LOG_NOTICE, "up: %d exports, %d imports, lease %d ms",
+	       cfg.nexports, cfg.nimports, cfg.lease_ms);
+
+	for (i = 0; i < cfg.nexports; i++)
+		pthread_create(&cfg.exports[i].thread, NULL, export_thread,
+			       &cfg.exports[i]);
+	for (i = 0; i < cfg.nimports; i++)
+		pthread_create(&cfg.imports[i].thread, NULL, import_thread,
+			       &cfg.imports[i]);
+
+	/* Refresh at a quarter of the lease, check imports every 100 ms. */
+	step = cfg.lease_ms / 4;
+	while (!stopping) {
+		if (mono_ms() >= next_lease) {
+			lease_refresh();
+			next_lease = mono_ms() + step;
+		}
+		for (i = 0; i < cfg.nimports; i++)
+			import_check(&cfg.imports[i]);
+		sleep_ms(100);
+	}
+	for (i = 0; i < cfg.nexports; i++)
+		pthread_join(cfg.exports[i].thread, NULL);
+	for (i = 0; i < cfg.nimports; i++)
+		pthread_join(cfg.imports[i].thread, NULL);
+	/* A clean stop gives the lease up at once. */
+	kvStore_Delete(kv_leases, cfg.host);
+	kvStore_Destroy(kv_exports);
+	kvStore_Destroy(kv_leases);
+	kvStore_Destroy(kv_delivered);
+	jsCtx_Destroy(js);
+	natsConnection_Destroy(nc);
+	nats_Close();
+	return 0;
+}
