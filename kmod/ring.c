@@ -31,6 +31,25 @@
 enum { PART_CTRL, PART_CONS, PART_DATA, PART_SEG_CONS, PART_SEG_DATA };
 #define PART_BITS	3
 
+/* The mmap() offset of each part, in pages, indexed by PART_*. */
+static const unsigned long mbox_ring_part_pgoff[] = {
+	[PART_CTRL]	= MBOX_RING_OFF_CTRL >> PAGE_SHIFT,
+	[PART_CONS]	= MBOX_RING_OFF_CONS >> PAGE_SHIFT,
+	[PART_DATA]	= MBOX_RING_OFF_DATA >> PAGE_SHIFT,
+	[PART_SEG_CONS]	= MBOX_RING_OFF_SEG_CONS >> PAGE_SHIFT,
+	[PART_SEG_DATA]	= MBOX_RING_OFF_SEG_DATA >> PAGE_SHIFT,
+};
+
+/*
+ * The page of its part a fault is in.  Taken from vm_pgoff, never from
+ * vm_start: munmap() of a mapping's head or mremap() of a piece of it
+ * splits the vma, and only vm_pgoff follows the pages that stay.
+ */
+static unsigned long mbox_ring_fault_idx(struct vm_fault *vmf, u32 part)
+{
+	return vmf->pgoff - mbox_ring_part_pgoff[part];
+}
+
 static_assert(sizeof(struct mbox_ring_ctrl) <= PAGE_SIZE);
 static_assert(sizeof(struct mbox_ring_seg_cons) <= PAGE_SIZE);
 static_assert(sizeof(struct mbox_ring_seg_info) == 32);
@@ -1038,7 +1057,7 @@ static vm_fault_t mbox_ring_fault_stale(struct vm_fault *vmf, u32 part,
 					u32 flag)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	unsigned long idx = (vmf->address - vma->vm_start) >> PAGE_SHIFT;
+	unsigned long idx = mbox_ring_fault_idx(vmf, part);
 	struct page *page;
 	void *kaddr;
 	int err;
@@ -1071,9 +1090,10 @@ static vm_fault_t mbox_ring_fault(struct vm_fault *vmf)
 	unsigned long cookie = (unsigned long)vma->vm_private_data;
 	u32 part = cookie & ((1U << PART_BITS) - 1);
 	u32 gen = cookie >> PART_BITS;
-	size_t off = vmf->address - vma->vm_start;
+	unsigned long idx = mbox_ring_fault_idx(vmf, part);
 	struct mbox_ring *ring;
 	void *area = NULL;
+	size_t size = 0;
 	unsigned long pfn;
 	vm_fault_t ret;
 	u32 flag;
@@ -1084,20 +1104,30 @@ static vm_fault_t mbox_ring_fault(struct vm_fault *vmf)
 		switch (part) {
 		case PART_CTRL:
 			area = ring->ctrl;
+			size = ring->ctrl_size;
 			break;
 		case PART_CONS:
 			area = ring->cons;
+			size = ring->cons_size;
 			break;
 		case PART_DATA:
 			area = ring->data;
+			size = ring->data_size;
 			break;
 		case PART_SEG_CONS:
 			area = mbox_ring_seg_cons(ring, h->ring_seg);
+			size = PAGE_SIZE;
 			break;
 		case PART_SEG_DATA:
 			area = mbox_ring_seg_data(ring, h->ring_seg);
+			size = ring->seg_data_size;
 			break;
 		}
+	}
+	/* mmap() checked the length; no split or move can grow it. */
+	if (area && idx >= size >> PAGE_SHIFT) {
+		mutex_unlock(&rh->lock);
+		return VM_FAULT_SIGBUS;
 	}
 	if (area) {
 		/*
@@ -1106,7 +1136,7 @@ static vm_fault_t mbox_ring_fault(struct vm_fault *vmf)
 		 * ptes alike), so the zap at teardown is the end of every
 		 * user access.
 		 */
-		pfn = vmalloc_to_pfn(area + (off & PAGE_MASK));
+		pfn = vmalloc_to_pfn(area + (idx << PAGE_SHIFT));
 		ret = vmf_insert_mixed(vma, vmf->address & PAGE_MASK,
 				       pfn_to_pfn_t(pfn));
 	} else {
