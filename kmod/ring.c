@@ -525,16 +525,30 @@ void mbox_ring_destroy(struct mbox *mb)
 /*
  * The ring and segment of a user handle, referenced, or an error:
  * -ENODEV (none), -ECONNRESET (its ring was torn down), -EPIPE.
+ *
+ * @ring_seg and @ring_gen are written under the host lock (attach) but
+ * read here without it, and only the pair means anything: a segment index
+ * of one ring used with another ring may lie beyond its segments.  Attach
+ * works like a sequence count, and this side pairs with it: the acquire
+ * makes the segment stored before @ring_gen's release visible, and the
+ * second look at @ring_gen catches a segment stored by a later attach
+ * (which zeroes @ring_gen first), so a generation never goes with another
+ * ring's segment.
  */
 static struct mbox_ring *mbox_ring_get_seg(struct mbox_handle *h, u32 *seg)
 {
 	struct mbox_ring *ring;
-	u32 gen = READ_ONCE(h->ring_gen);
+	u32 gen;
 
+	/* Pairs with smp_store_release() in attach: see above. */
+	gen = smp_load_acquire(&h->ring_gen);
 	ring = mbox_ring_get(h->mb);
 	if (ring && ring->gen == gen && gen) {
 		*seg = READ_ONCE(h->ring_seg);
-		return ring;
+		/* Pairs with smp_wmb() in attach: see above. */
+		smp_rmb();
+		if (READ_ONCE(h->ring_gen) == gen)
+			return ring;
 	}
 	if (ring)
 		mbox_ring_put(ring);
@@ -609,8 +623,20 @@ static long mbox_ring_ioctl_attach(struct mbox_handle *h, unsigned long arg)
 	ring->ctrl->seg[i].uid = s->uid;
 	ring->ctrl->seg[i].gen++;
 	mbox_ring_set_state(ring, i, MBOX_RING_SEG_ATTACHED);
+	/*
+	 * Lockless readers (mbox_ring_get_seg()) must never pair a
+	 * generation with another ring's segment: an old generation is
+	 * withdrawn before the segment changes, and the new one is
+	 * published after it.
+	 */
+	if (h->ring_gen) {
+		WRITE_ONCE(h->ring_gen, 0);
+		/* Pairs with smp_rmb() in mbox_ring_get_seg(). */
+		smp_wmb();
+	}
 	WRITE_ONCE(h->ring_seg, i);
-	WRITE_ONCE(h->ring_gen, ring->gen);
+	/* Pairs with smp_load_acquire() in mbox_ring_get_seg(). */
+	smp_store_release(&h->ring_gen, ring->gen);
 	ret = i;
 out:
 	mutex_unlock(&rh->lock);
