@@ -31,6 +31,25 @@
 enum { PART_CTRL, PART_CONS, PART_DATA, PART_SEG_CONS, PART_SEG_DATA };
 #define PART_BITS	3
 
+/* The mmap() offset of each part, in pages, indexed by PART_*. */
+static const unsigned long mbox_ring_part_pgoff[] = {
+	[PART_CTRL]	= MBOX_RING_OFF_CTRL >> PAGE_SHIFT,
+	[PART_CONS]	= MBOX_RING_OFF_CONS >> PAGE_SHIFT,
+	[PART_DATA]	= MBOX_RING_OFF_DATA >> PAGE_SHIFT,
+	[PART_SEG_CONS]	= MBOX_RING_OFF_SEG_CONS >> PAGE_SHIFT,
+	[PART_SEG_DATA]	= MBOX_RING_OFF_SEG_DATA >> PAGE_SHIFT,
+};
+
+/*
+ * The page of its part a fault is in.  Taken from vm_pgoff, never from
+ * vm_start: munmap() of a mapping's head or mremap() of a piece of it
+ * splits the vma, and only vm_pgoff follows the pages that stay.
+ */
+static unsigned long mbox_ring_fault_idx(struct vm_fault *vmf, u32 part)
+{
+	return vmf->pgoff - mbox_ring_part_pgoff[part];
+}
+
 static_assert(sizeof(struct mbox_ring_ctrl) <= PAGE_SIZE);
 static_assert(sizeof(struct mbox_ring_seg_cons) <= PAGE_SIZE);
 static_assert(sizeof(struct mbox_ring_seg_info) == 32);
@@ -506,16 +525,30 @@ void mbox_ring_destroy(struct mbox *mb)
 /*
  * The ring and segment of a user handle, referenced, or an error:
  * -ENODEV (none), -ECONNRESET (its ring was torn down), -EPIPE.
+ *
+ * @ring_seg and @ring_gen are written under the host lock (attach) but
+ * read here without it, and only the pair means anything: a segment index
+ * of one ring used with another ring may lie beyond its segments.  Attach
+ * works like a sequence count, and this side pairs with it: the acquire
+ * makes the segment stored before @ring_gen's release visible, and the
+ * second look at @ring_gen catches a segment stored by a later attach
+ * (which zeroes @ring_gen first), so a generation never goes with another
+ * ring's segment.
  */
 static struct mbox_ring *mbox_ring_get_seg(struct mbox_handle *h, u32 *seg)
 {
 	struct mbox_ring *ring;
-	u32 gen = READ_ONCE(h->ring_gen);
+	u32 gen;
 
+	/* Pairs with smp_store_release() in attach: see above. */
+	gen = smp_load_acquire(&h->ring_gen);
 	ring = mbox_ring_get(h->mb);
 	if (ring && ring->gen == gen && gen) {
 		*seg = READ_ONCE(h->ring_seg);
-		return ring;
+		/* Pairs with smp_wmb() in attach: see above. */
+		smp_rmb();
+		if (READ_ONCE(h->ring_gen) == gen)
+			return ring;
 	}
 	if (ring)
 		mbox_ring_put(ring);
@@ -590,8 +623,20 @@ static long mbox_ring_ioctl_attach(struct mbox_handle *h, unsigned long arg)
 	ring->ctrl->seg[i].uid = s->uid;
 	ring->ctrl->seg[i].gen++;
 	mbox_ring_set_state(ring, i, MBOX_RING_SEG_ATTACHED);
+	/*
+	 * Lockless readers (mbox_ring_get_seg()) must never pair a
+	 * generation with another ring's segment: an old generation is
+	 * withdrawn before the segment changes, and the new one is
+	 * published after it.
+	 */
+	if (h->ring_gen) {
+		WRITE_ONCE(h->ring_gen, 0);
+		/* Pairs with smp_rmb() in mbox_ring_get_seg(). */
+		smp_wmb();
+	}
 	WRITE_ONCE(h->ring_seg, i);
-	WRITE_ONCE(h->ring_gen, ring->gen);
+	/* Pairs with smp_load_acquire() in mbox_ring_get_seg(). */
+	smp_store_release(&h->ring_gen, ring->gen);
 	ret = i;
 out:
 	mutex_unlock(&rh->lock);
@@ -1038,7 +1083,7 @@ static vm_fault_t mbox_ring_fault_stale(struct vm_fault *vmf, u32 part,
 					u32 flag)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	unsigned long idx = (vmf->address - vma->vm_start) >> PAGE_SHIFT;
+	unsigned long idx = mbox_ring_fault_idx(vmf, part);
 	struct page *page;
 	void *kaddr;
 	int err;
@@ -1071,9 +1116,10 @@ static vm_fault_t mbox_ring_fault(struct vm_fault *vmf)
 	unsigned long cookie = (unsigned long)vma->vm_private_data;
 	u32 part = cookie & ((1U << PART_BITS) - 1);
 	u32 gen = cookie >> PART_BITS;
-	size_t off = vmf->address - vma->vm_start;
+	unsigned long idx = mbox_ring_fault_idx(vmf, part);
 	struct mbox_ring *ring;
 	void *area = NULL;
+	size_t size = 0;
 	unsigned long pfn;
 	vm_fault_t ret;
 	u32 flag;
@@ -1084,20 +1130,30 @@ static vm_fault_t mbox_ring_fault(struct vm_fault *vmf)
 		switch (part) {
 		case PART_CTRL:
 			area = ring->ctrl;
+			size = ring->ctrl_size;
 			break;
 		case PART_CONS:
 			area = ring->cons;
+			size = ring->cons_size;
 			break;
 		case PART_DATA:
 			area = ring->data;
+			size = ring->data_size;
 			break;
 		case PART_SEG_CONS:
 			area = mbox_ring_seg_cons(ring, h->ring_seg);
+			size = PAGE_SIZE;
 			break;
 		case PART_SEG_DATA:
 			area = mbox_ring_seg_data(ring, h->ring_seg);
+			size = ring->seg_data_size;
 			break;
 		}
+	}
+	/* mmap() checked the length; no split or move can grow it. */
+	if (area && idx >= size >> PAGE_SHIFT) {
+		mutex_unlock(&rh->lock);
+		return VM_FAULT_SIGBUS;
 	}
 	if (area) {
 		/*
@@ -1106,7 +1162,7 @@ static vm_fault_t mbox_ring_fault(struct vm_fault *vmf)
 		 * ptes alike), so the zap at teardown is the end of every
 		 * user access.
 		 */
-		pfn = vmalloc_to_pfn(area + (off & PAGE_MASK));
+		pfn = vmalloc_to_pfn(area + (idx << PAGE_SHIFT));
 		ret = vmf_insert_mixed(vma, vmf->address & PAGE_MASK,
 				       pfn_to_pfn_t(pfn));
 	} else {

@@ -36,11 +36,20 @@
  * DOC: Locking
  *
  * @lock (a mutex) serialises set-up, teardown, attach, detach, segment
- * state changes and the fault handler.  It nests inside mmap_lock (page
- * faults) and outside i_mmap_rwsem (the zap), so nothing may take
- * mmap_lock or copy from or to user space while holding it, and mbox->lock
- * (held across user copies) is never taken inside it.  Segment states are
- * written under @lock with WRITE_ONCE() and read locklessly.
+ * state changes and the fault handler.  The order is
+ *
+ *	mmap_lock (a fault) -> @lock -> i_mmap_rwsem (the zap at teardown)
+ *
+ * so nothing may take mmap_lock or copy from or to user space while
+ * holding @lock.  @lock and mbox->lock are never nested: nothing takes
+ * @lock under mbox->lock, and this file never takes mbox->lock.  That is
+ * why the mailbox's death is split in two: mbox_ring_shutdown() runs under
+ * mbox->lock and only flags the ring DEAD and wakes its sleepers (under
+ * mbox_ring.lock), and mbox_ring_destroy() unpublishes and zaps it under
+ * @lock once mbox->lock is dropped.  mbox->lock itself is never held
+ * across a user copy.  Segment states are written under @lock with
+ * WRITE_ONCE() and read locklessly; a handle's @ring_gen and @ring_seg
+ * likewise, see mbox_ring_get_seg() for how the pair is read.
  * mbox_ring.lock, a spinlock, protects the counts of sleeping and polling
  * producers and the ring's flags, mirrored into the read-only CTRL page.
  *

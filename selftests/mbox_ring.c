@@ -373,6 +373,56 @@ TEST_F(ring, read_only_parts_cannot_be_made_writable_or_grow)
 	munmap(p, pg);
 }
 
+/*
+ * munmap() of a mapping's head and mremap() of one of its pages split the
+ * vma: every page left must still show its own page of the part.  Nothing
+ * in the second mapping is touched before the split, so every page there
+ * is faulted in through a split vma.
+ */
+TEST_F(ring, split_mapping_still_maps_the_right_pages)
+{
+	size_t pg = page_size(), len, i, n;
+	unsigned char *w, *q, *moved;
+	void *p = NULL, *hole;
+
+	/* 256 slots of 64 bytes: a segment of five pages. */
+	ASSERT_EQ(0, ring_up(self, 1, 256));
+	len = self->prod.seg_data_size;
+	n = len / pg;
+	ASSERT_LE(4, n);
+	w = (unsigned char *)self->prod.sdata;
+	/* Page 0 holds the segment's tail: leave it alone. */
+	for (i = 1; i < n; i++)
+		memset(w + i * pg, 0xa0 + (int)i, pg);
+	/* The consumer sees the same bytes in DATA (one segment). */
+	for (i = 1; i < n; i++)
+		ASSERT_EQ(0xa0 + i, self->cons.data[i * pg + 7]);
+
+	ASSERT_EQ(0, map_raw(self->user, len, PROT_READ, MAP_SHARED,
+			     MBOX_RING_OFF_SEG_DATA, &p));
+	q = p;
+	ASSERT_EQ(0, munmap(q, pg));
+	/* Move the last page elsewhere, splitting the vma again. */
+	hole = mmap(NULL, pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, hole);
+	moved = mremap(q + (n - 1) * pg, pg, pg,
+		       MREMAP_MAYMOVE | MREMAP_FIXED, hole);
+	ASSERT_NE(MAP_FAILED, moved) TH_LOG("mremap: %s", strerror(errno));
+	for (i = 1; i < n - 1; i++) {
+		EXPECT_EQ(0xa0 + i, q[i * pg]) TH_LOG("page %zu", i);
+		EXPECT_EQ(0xa0 + i, q[i * pg + pg - 1]) TH_LOG("page %zu", i);
+	}
+	EXPECT_EQ(0xa0 + n - 1, moved[0]);
+	EXPECT_EQ(0xa0 + n - 1, moved[pg - 1]);
+	/* A later write by the producer shows through the split pieces. */
+	w[2 * pg + 5] = 0x11;
+	w[(n - 1) * pg + 5] = 0x22;
+	EXPECT_EQ(0x11, q[2 * pg + 5]);
+	EXPECT_EQ(0x22, moved[5]);
+	munmap(q + pg, (n - 2) * pg);
+	munmap(moved, pg);
+}
+
 TEST_F(ring, ring_pages_cannot_be_pinned)
 {
 	struct iovec iov;
