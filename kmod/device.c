@@ -172,6 +172,14 @@ static long mbox_dev_create_persist(const struct mbox_create *args,
 	struct mbox *mb;
 	int err;
 
+	/*
+	 * Like an OS mailbox it pins its IPC namespace and outlives it:
+	 * created from a throwaway namespace, it would leak with its
+	 * reservation and a module reference for good.
+	 */
+	if (!mbox_in_init_ipc_ns() && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+
 	os.flags |= MBOX_CREATE_OS;
 	os.fd_flags &= ~O_ACCMODE;
 	mb = mbox_os_create(&os, name);

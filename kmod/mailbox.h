@@ -156,6 +156,7 @@ struct mbox *mbox_lookup_port(pid_t nr);
 bool mbox_registry_empty(void);
 u64 mbox_registry_count(void);
 struct ipc_namespace *mbox_get_ipc_ns(void);
+bool mbox_in_init_ipc_ns(void);
 void mbox_put_ipc_ns(struct ipc_namespace *ns);
 
 int mbox_name_check(const char *name);

@@ -259,7 +259,10 @@
  * Persistent mailboxes (MBOX_CREATE_PERSIST) behave like OS-owned ones -
  * they live, with their messages, until MBOX_IOC_DELETE, and report
  * MBOX_CREATE_OS | MBOX_CREATE_PERSIST in &mbox_info.flags - but any user
- * may create them, in any IPC namespace.  They must be BOUNDED and named,
+ * may create them - in the initial IPC namespace: from any other, only
+ * with CAP_SYS_ADMIN in the initial user namespace (-EPERM), as for
+ * MBOX_CREATE_OS, because nothing deletes them when their namespace dies.
+ * They must be BOUNDED and named,
  * and may not be PORT or BROADCAST.  What a user can hoard that way is
  * bounded and charged to that user (real uid):
  *   - at most user_persistent_max (module parameter) persistent mailboxes
@@ -272,9 +275,9 @@
  *     to their senders, so a send never fails for quota (it can still fail
  *     -ENOMEM when the kernel itself is out of memory);
  *   - each pins the module (rmmod is refused) until deleted;
- *   - a persistent mailbox left in an IPC namespace that dies can no longer
- *     be deleted: it stays charged to its creator until the module is
- *     unloaded, so the per-user limit also bounds that leak.
+ *   - a persistent mailbox left in an IPC namespace that dies (only an
+ *     administrator can create one there, see above) can no longer be
+ *     deleted: it stays charged to its creator.
  * Every handle, receiving or not, keeps a deleted persistent mailbox
  * alive (a send-only holder can still send to an unlinked queue).  Its
  * creator (same euid) and CAP_SYS_ADMIN over the IPC namespace may delete
