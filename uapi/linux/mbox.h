@@ -1267,7 +1267,7 @@ struct mbox_notice {
 #define MBOX_NOTIFY_FD		3
 
 /**
- * struct mbox_notify - MBOX_IOC_NOTIFY on any handle
+ * struct mbox_notify - MBOX_IOC_NOTIFY on a receiving handle
  * @kind: in: MBOX_NOTIFY_*.
  * @signo: in: MBOX_NOTIFY_SIGNAL: the signal, 0 to 64 (0 sends nothing);
  *	otherwise must be 0.
@@ -1289,6 +1289,12 @@ struct mbox_notice {
  * it, else its main thread), with si_pid and si_uid the sender's, as seen
  * by the owner's namespaces, unless it has exec()ed since registering.
  *
+ * Only a handle that receives (owner or receiver handle) may register or
+ * remove one; on a MBOX_CREATE_PERSIST mailbox any handle may, as
+ * mq_notify(3) takes any descriptor of the queue.  A send-only handle of
+ * any other mailbox fails as a receive on it does: -EBADF if it was opened
+ * with MBOX_OPEN_WRITE, else -EPERM.
+ *
  * The notification descriptor of MBOX_NOTIFY_FD polls EPOLLIN once the
  * registration fired, EPOLLHUP if it was removed without firing; read(2)
  * of 8 bytes returns 1 (fired) or 2 (removed), or fails -EAGAIN while
@@ -1297,7 +1303,8 @@ struct mbox_notice {
  * Only BOUNDED and UNBOUNDED mailboxes that are not BROADCAST have
  * notifications.
  *
- * Errors: -EBUSY (registered already, by anyone - also MBOX_NOTIFY_REMOVE
+ * Errors: -EBADF or -EPERM (a send-only handle, see above), -EBUSY
+ * (registered already, by anyone - also MBOX_NOTIFY_REMOVE
  * from another process succeeds and changes nothing), -EINVAL (kind,
  * signo, value, fd, fd_flags, reserved, or a mailbox without
  * notifications), -EPIPE (the mailbox is destroyed), -EFAULT, -ENOMEM,
