@@ -287,8 +287,6 @@ static void mbox_release(struct kref *ref)
 	WARN_ON_ONCE(mb->nr_wakes);
 	mutex_destroy(&mb->lock);
 	mbox_ring_host_fini(&mb->ringh);
-	if (mb->reserve)
-		mbox_user_put(mb->reserve);
 	put_pid(mb->port_pid);
 	put_pid(mb->owner_pid);
 	mbox_put_ipc_ns(mb->ipc_ns);

@@ -93,7 +93,6 @@ struct mbox {
 	struct pid *owner_pid;		/* creating thread group */
 	char name[MBOX_NAME_MAX];
 	/* MBOX_CREATE_PERSIST: see persist.h. */
-	struct mbox_user *reserve;
 	unsigned long reserved;		/* bytes charged to @creator */
 	unsigned long reserved_rlimit;	/* bytes against RLIMIT_MSGQUEUE */
 

@@ -271,9 +271,11 @@
  *     reserved: checked against the caller's RLIMIT_MSGQUEUE summed over
  *     its user's persistent mailboxes (-EMFILE, as mq_open(3) fails), and
  *     charged to the user's user_bytes_max (-ENOBUFS) until the mailbox is
- *     destroyed.  Messages sent to it are charged to that reservation, not
- *     to their senders, so a send never fails for quota (it can still fail
- *     -ENOMEM when the kernel itself is out of memory);
+ *     destroyed.  A message sent to it is charged to its sender (in
+ *     flight, against the sender's user_bytes_max: -ENOBUFS) until the
+ *     queue accepts it, then to that reservation; so senders blocked on a
+ *     full queue hold their messages against their own cap, not the
+ *     creator's nor an unlimited one;
  *   - each pins the module (rmmod is refused) until deleted;
  *   - a persistent mailbox left in an IPC namespace that dies (only an
  *     administrator can create one there, see above) can no longer be
