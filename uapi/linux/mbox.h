@@ -1288,14 +1288,21 @@ struct mbox_notice {
  * mailbox (as mq_notify's registration is), by MBOX_NOTIFY_REMOVE, and
  * when the mailbox is destroyed.  Firing MBOX_NOTIFY_SIGNAL sends the
  * signal to the owning process (to one of its threads that does not block
- * it, else its main thread), with si_pid and si_uid the sender's, as seen
- * by the owner's namespaces, unless it has exec()ed since registering.
+ * it, else its main thread), with si_pid and si_uid (its effective uid)
+ * the sender's, as seen by the owner's namespaces, unless it has exec()ed
+ * since registering.
  *
  * Only a handle that receives (owner or receiver handle) may register or
  * remove one; on a MBOX_CREATE_PERSIST mailbox any handle may, as
  * mq_notify(3) takes any descriptor of the queue.  A send-only handle of
  * any other mailbox fails as a receive on it does: -EBADF if it was opened
  * with MBOX_OPEN_WRITE, else -EPERM.
+ *
+ * The queue counts as empty when every message in it is being copied out
+ * to a receiver already.  A waiting receiver suppresses the notification
+ * even when it will not take the message (a selective receive for another
+ * type, or a buffer too small for it): the message then stays queued and
+ * no notification fires for it.
  *
  * The notification descriptor of MBOX_NOTIFY_FD polls EPOLLIN once the
  * registration fired, EPOLLHUP if it was removed without firing; read(2)
