@@ -174,13 +174,22 @@ static long mbox_dev_create_persist(const struct mbox_create *args,
 	struct mbox *mb;
 	int err;
 
+	/*
+	 * Like an OS mailbox it pins its IPC namespace and outlives it:
+	 * created from a throwaway namespace, it would leak with its
+	 * reservation and a module reference for good.
+	 */
+	if (!mbox_in_init_ipc_ns() && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+
 	os.flags |= MBOX_CREATE_OS;
 	os.fd_flags &= ~O_ACCMODE;
 	mb = mbox_os_create(&os, name);
 	if (IS_ERR(mb))
 		return PTR_ERR(mb);
 
-	file = mbox_handle_file(mb, mb->reserve,
+	/* In-flight messages are charged to the sender: see persist.h. */
+	file = mbox_handle_file(mb, mb->creator,
 				acc == O_WRONLY ? MBOX_ROLE_USER :
 						  MBOX_ROLE_RECEIVER,
 				acc != O_RDONLY, os.fd_flags);
@@ -373,8 +382,7 @@ static long mbox_dev_open(struct mbox_open __user *uargs)
 		err = -ENOMEM;
 		goto out_mb;
 	}
-	/* A persistent mailbox's messages are charged to its reservation. */
-	file = mbox_handle_file(mb, mb->reserve ? mb->reserve : user,
+	file = mbox_handle_file(mb, user,
 				receive ? MBOX_ROLE_RECEIVER : MBOX_ROLE_USER,
 				may_send, args.fd_flags);
 	mbox_user_put(user);

@@ -490,6 +490,14 @@ static long mbox_handle_ioctl(struct file *file, unsigned int cmd,
 	case MBOX_IOC_NOTICE:
 		return mbox_ioctl_notice(h, argp);
 	case MBOX_IOC_NOTIFY:
+		/*
+		 * A sender must not take over (nor learn the senders of) a
+		 * queue it does not receive from; mq_notify() takes any
+		 * descriptor, so persistent mailboxes allow every handle.
+		 */
+		if (!mbox_handle_receives(h) &&
+		    !(h->mb->flags & MBOX_CREATE_PERSIST))
+			return mbox_wrong_direction(h);
 		return mbox_notify_ioctl(h->mb, argp);
 	case MBOX_IOC_COMPLETE:
 		return mbox_ioctl_complete(h, argp);

@@ -54,6 +54,12 @@ void mbox_put_ipc_ns(struct ipc_namespace *ns)
 		ns->ns.ops->put(&ns->ns);
 }
 
+/* init_ipc_ns is not exported: its inode number is fixed, though. */
+bool mbox_in_init_ipc_ns(void)
+{
+	return mbox_current_ipc_ns()->ns.inum == PROC_IPC_INIT_INO;
+}
+
 /* The caller's IPC namespace, with a reference for mbox_put_ipc_ns(). */
 struct ipc_namespace *mbox_get_ipc_ns(void)
 {
@@ -282,8 +288,6 @@ static void mbox_release(struct kref *ref)
 	WARN_ON_ONCE(mb->nr_wakes);
 	mutex_destroy(&mb->lock);
 	mbox_ring_host_fini(&mb->ringh);
-	if (mb->reserve)
-		mbox_user_put(mb->reserve);
 	put_pid(mb->port_pid);
 	put_pid(mb->owner_pid);
 	mbox_put_ipc_ns(mb->ipc_ns);

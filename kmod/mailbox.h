@@ -93,7 +93,6 @@ struct mbox {
 	struct pid *owner_pid;		/* creating thread group */
 	char name[MBOX_NAME_MAX];
 	/* MBOX_CREATE_PERSIST: see persist.h. */
-	struct mbox_user *reserve;
 	unsigned long reserved;		/* bytes charged to @creator */
 	unsigned long reserved_rlimit;	/* bytes against RLIMIT_MSGQUEUE */
 
@@ -157,6 +156,7 @@ struct mbox *mbox_lookup_port(pid_t nr);
 bool mbox_registry_empty(void);
 u64 mbox_registry_count(void);
 struct ipc_namespace *mbox_get_ipc_ns(void);
+bool mbox_in_init_ipc_ns(void);
 void mbox_put_ipc_ns(struct ipc_namespace *ns);
 
 int mbox_name_check(const char *name);

@@ -143,12 +143,15 @@ void mbox_notify_flush(struct mbox *mb)
 /*
  * Whether a send about to be made would fire the registration: the queue
  * is empty and nobody waits to receive.  Asked before the send, since
- * queueing claims a waiting receiver.
+ * queueing claims a waiting receiver.  Messages being copied out are
+ * already taken: a queue holding only those is empty to a newcomer, as
+ * mbox_poll_mask() sees it.  A waiting selective receiver, or one whose
+ * buffer is too small, still suppresses the notification (see the uapi).
  */
 bool mbox_notify_due(struct mbox *mb)
 	__must_hold(&mb->lock)
 {
-	return mb->notify && !mb->queue.count &&
+	return mb->notify && mb->queue.count == mb->nr_busy &&
 	       list_empty(&mb->receivers) && list_empty(&mb->selectors);
 }
 
@@ -168,7 +171,8 @@ static void mbox_notify_signal(struct mbox_notification *n)
 	info.si_code = SI_MESGQ;
 	info.si_value.sival_ptr = u64_to_user_ptr(n->value);
 	info.si_pid = task_tgid_nr_ns(current, ns_of_pid(n->owner));
-	info.si_uid = from_kuid_munged(n->cred->user_ns, current_uid());
+	/* The sender's euid, as msg->uid and SO_PEERCRED report it. */
+	info.si_uid = from_kuid_munged(n->cred->user_ns, current_euid());
 
 	rcu_read_lock();
 	leader = pid_task(n->owner, PIDTYPE_TGID);

@@ -48,8 +48,8 @@ static unsigned long mbox_persist_charge(const struct mbox *mb)
 }
 
 /*
- * Reserves what persistent mailbox @mb may ever hold, for @creator, and
- * gives it its reserve entry.  Called before @mb is registered.
+ * Reserves what persistent mailbox @mb may ever hold, for @creator.
+ * Called before @mb is registered.
  */
 int mbox_persist_reserve(struct mbox *mb, struct mbox_user *creator)
 {
@@ -71,18 +71,10 @@ int mbox_persist_reserve(struct mbox *mb, struct mbox_user *creator)
 	err = mbox_user_charge_bytes(creator, charge);
 	if (err)
 		goto out_bytes;
-
-	mb->reserve = mbox_user_new_reserve(creator->uid);
-	if (!mb->reserve) {
-		err = -ENOMEM;
-		goto out_charge;
-	}
 	mb->reserved = charge;
 	mb->reserved_rlimit = bytes;
 	return 0;
 
-out_charge:
-	mbox_user_uncharge_bytes(creator, charge);
 out_bytes:
 	atomic_long_sub(bytes, &creator->persistent_bytes);
 out_count:

@@ -11,11 +11,13 @@
  * creator's user_persistent_max, adds its worst-case size to the user's
  * RLIMIT_MSGQUEUE total and charges it to the user's bytes, all before the
  * mailbox can be found.  mbox_persist_release() gives all of it back when
- * the mailbox is destroyed, after its messages were freed.  The messages
- * themselves are charged to @mb->reserve, a private user entry without a
- * cap, so that a sender can neither be refused for its own quota nor use
- * the creator's.  Every handle (not only receiver handles) counts in
- * nr_receiver_handles, so an unlinked queue lives while any handle does.
+ * the mailbox is destroyed, after its messages were freed.  A message is
+ * charged to its sender's own user while in flight (a sender blocked on a
+ * full queue holds it against its own user_bytes_max), and moves into
+ * that reservation (@mb->quota) when the queue accepts it, so a sender
+ * can use neither the creator's quota nor an uncapped one.  Every handle
+ * (not only receiver handles) counts in nr_receiver_handles, so an
+ * unlinked queue lives while any handle does.
  *
  * The counters are atomics of struct mbox_user; no lock is taken.
  */

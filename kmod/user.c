@@ -59,20 +59,6 @@ struct mbox_user *mbox_user_get(kuid_t uid)
 	return user;
 }
 
-/* A private, unhashed entry for a persistent mailbox's messages. */
-struct mbox_user *mbox_user_new_reserve(kuid_t uid)
-{
-	struct mbox_user *user;
-
-	user = kzalloc(sizeof(*user), GFP_KERNEL_ACCOUNT);
-	if (!user)
-		return NULL;
-	user->uid = uid;
-	user->reserve = true;
-	refcount_set(&user->ref, 1);
-	return user;
-}
-
 struct mbox_user *mbox_user_ref(struct mbox_user *user)
 {
 	refcount_inc(&user->ref);
@@ -98,13 +84,11 @@ void mbox_user_put(struct mbox_user *user)
 	kfree(user);
 }
 
-static int mbox_user_charge(const struct mbox_user *user,
-			    atomic_long_t *counter, size_t bytes)
+static int mbox_user_charge(atomic_long_t *counter, size_t bytes)
 {
 	unsigned long limit = READ_ONCE(mbox_user_bytes_max);
 
-	/* A reserve entry was paid for in advance: see mbox_user_new_reserve(). */
-	if (atomic_long_add_return(bytes, counter) > limit && !user->reserve) {
+	if (atomic_long_add_return(bytes, counter) > limit) {
 		atomic_long_sub(bytes, counter);
 		return -ENOBUFS;
 	}
@@ -114,7 +98,7 @@ static int mbox_user_charge(const struct mbox_user *user,
 /* Reserves @bytes for @user, or returns -ENOBUFS if that would pass the cap. */
 int mbox_user_charge_bytes(struct mbox_user *user, size_t bytes)
 {
-	return mbox_user_charge(user, &user->bytes, bytes);
+	return mbox_user_charge(&user->bytes, bytes);
 }
 
 void mbox_user_uncharge_bytes(struct mbox_user *user, size_t bytes)
@@ -125,7 +109,7 @@ void mbox_user_uncharge_bytes(struct mbox_user *user, size_t bytes)
 /* Charges a message in flight to @user, or -ENOBUFS past the cap. */
 int mbox_user_charge_inflight(struct mbox_user *user, size_t bytes)
 {
-	return mbox_user_charge(user, &user->inflight, bytes);
+	return mbox_user_charge(&user->inflight, bytes);
 }
 
 void mbox_user_uncharge_inflight(struct mbox_user *user, size_t bytes)

@@ -34,17 +34,10 @@ struct mbox_user {
 	/* Persistent mailboxes created, and their RLIMIT_MSGQUEUE bytes. */
 	atomic_t persistent;
 	atomic_long_t persistent_bytes;
-	/*
-	 * A persistent mailbox's private entry: its messages are charged
-	 * here against the reservation paid at create, with no cap.  Never
-	 * in the hash table.
-	 */
-	bool reserve;
 };
 
 struct mbox_user *mbox_user_get(kuid_t uid);
 struct mbox_user *mbox_user_ref(struct mbox_user *user);
-struct mbox_user *mbox_user_new_reserve(kuid_t uid);
 void mbox_user_put(struct mbox_user *user);
 
 int mbox_user_charge_bytes(struct mbox_user *user, size_t bytes);

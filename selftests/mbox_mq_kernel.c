@@ -2,25 +2,32 @@
 /*
  * The module's support for POSIX message queues, through raw ioctls:
  * MBOX_CREATE_PERSIST (limits, reservation, lifetime, delete rights),
- * MBOX_OPEN_READ/WRITE (-EBADF), MBOX_IOC_NOTIFY, MBOX_MSG_REALTIME.
+ * MBOX_OPEN_READ/WRITE (-EBADF), MBOX_IOC_NOTIFY, MBOX_MSG_REALTIME, and
+ * the review fixes: create outside init_ipc_ns, notify roles, in-flight cap.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <grp.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "mbox_util.h"
+
+#include <linux/userfaultfd.h>
 
 static int persist_create(int dev, const char *name, uint32_t cap,
 			  uint32_t size, uint32_t acc, uint32_t mode)
@@ -237,6 +244,8 @@ TEST_F(pq, reservation_against_rlimit_and_bytes)
 {
 	struct rlimit old, lim = { 8192, 8192 };
 	unsigned long long bytes_max;
+	static char big[1024];
+	struct mbox_recv r;
 	int fd, i;
 
 	ASSERT_EQ(0, getrlimit(RLIMIT_MSGQUEUE, &old));
@@ -255,11 +264,21 @@ TEST_F(pq, reservation_against_rlimit_and_bytes)
 	}
 	ASSERT_EQ(0, setrlimit(RLIMIT_MSGQUEUE, &old));
 
-	/* Sends use the reservation: a lowered user_bytes_max does not bite. */
+	/*
+	 * A message is charged to its sender only in flight: with room for
+	 * one message's charge, every send passes, each moving into the
+	 * reservation once queued; with less, none does.
+	 */
 	ASSERT_EQ(0, param_read("user_bytes_max", &bytes_max));
-	ASSERT_EQ(0, param_write("user_bytes_max", 1));
+	ASSERT_EQ(0, param_write("user_bytes_max",
+				 info_or_zero(fd).bytes_max / 4));
 	for (i = 0; i < 4; i++)
-		EXPECT_EQ(0, send_msg(fd, "xxxxxxxx", 8, 0, 0, 0));
+		EXPECT_EQ(0, send_msg(fd, big, sizeof(big), 0, 0, 0));
+	EXPECT_EQ(4, info_or_zero(fd).queued);
+	EXPECT_EQ(0, recv_msg(fd, big, sizeof(big), 0, &r));
+	ASSERT_EQ(0, param_write("user_bytes_max", 1));
+	EXPECT_EQ(-ENOBUFS, send_msg(fd, big, sizeof(big), 0, 0, 0));
+	EXPECT_EQ(3, info_or_zero(fd).queued);
 	ASSERT_EQ(0, param_write("user_bytes_max", bytes_max));
 	close(fd);
 }
@@ -482,8 +501,300 @@ TEST_F(pq, notify_dead_mailbox)
 	user = xioctl(self->dev, MBOX_IOC_OPEN, &o);
 	ASSERT_LE(0, user);
 	close(owner);
-	EXPECT_EQ(-EPIPE, notify(user, MBOX_NOTIFY_NONE, 0, 0, NULL));
+	/* Refused for being send-only before the mailbox's state is seen. */
+	EXPECT_EQ(-EPERM, notify(user, MBOX_NOTIFY_NONE, 0, 0, NULL));
 	close(user);
+}
+
+/*
+ * A persistent mailbox outlives its IPC namespace: from a throwaway one,
+ * only an administrator of the initial user namespace may create one.
+ */
+TEST_F(pq, create_refused_outside_init_ipc_ns)
+{
+	pid_t pid = fork_child();
+	int status;
+
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct mbox_create c = create_req(MBOX_CAPACITY_BOUNDED, 2, 8);
+		int fd;
+
+		if (unshare(CLONE_NEWUSER | CLONE_NEWIPC))
+			child_exit(-ENOSYS);
+		if (persist_create(self->dev, self->name, 2, 16, O_RDWR,
+				   0600) != -EPERM)
+			child_exit(-EIO);
+		/* Process-owned mailboxes die with their owner: still fine. */
+		fd = xioctl(self->dev, MBOX_IOC_CREATE, &c);
+		child_exit(fd < 0 ? fd : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	forget_child(pid);
+	if (WEXITSTATUS(status) == ENOSYS)
+		SKIP(return, "no user namespaces");
+	EXPECT_EQ(0, WEXITSTATUS(status));
+
+	/* Root keeps CAP_SYS_ADMIN in a new IPC namespace alone. */
+	pid = fork_child();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int fd;
+
+		if (unshare(CLONE_NEWIPC))
+			child_exit(-ENOSYS);
+		fd = persist_create(self->dev, self->name, 2, 16, O_RDWR, 0600);
+		if (fd < 0)
+			child_exit(fd);
+		close(fd);
+		child_exit(delete_name(self->dev, self->name));
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	forget_child(pid);
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* Nothing was created in our namespace. */
+	EXPECT_EQ(-ENOENT, delete_name(self->dev, self->name));
+}
+
+/*
+ * A send-only handle may not register on (nor remove from) a mailbox it
+ * does not receive from; a persistent one allows it, as mq_notify does.
+ */
+TEST_F(pq, notify_refused_to_send_only_handles)
+{
+	struct mbox_create oc = create_req(MBOX_CAPACITY_BOUNDED, 2, 8);
+	struct mbox_open o;
+	int owner, user, strict, c, w;
+
+	oc.mode = 0666;
+	owner = xioctl(self->dev, MBOX_IOC_CREATE, &oc);
+	ASSERT_LE(0, owner);
+	memset(&o, 0, sizeof(o));
+	o.id = oc.id;
+	user = xioctl(self->dev, MBOX_IOC_OPEN, &o);
+	ASSERT_LE(0, user);
+	o.flags = MBOX_OPEN_WRITE;
+	strict = xioctl(self->dev, MBOX_IOC_OPEN, &o);
+	ASSERT_LE(0, strict);
+	EXPECT_EQ(-EPERM, notify(user, MBOX_NOTIFY_NONE, 0, 0, NULL));
+	EXPECT_EQ(-EPERM, notify(user, MBOX_NOTIFY_REMOVE, 0, 0, NULL));
+	EXPECT_EQ(-EBADF, notify(strict, MBOX_NOTIFY_NONE, 0, 0, NULL));
+	/* Nothing was registered: the owner's own succeeds. */
+	EXPECT_EQ(0, notify(owner, MBOX_NOTIFY_NONE, 0, 0, NULL));
+	EXPECT_EQ(-EBUSY, notify(owner, MBOX_NOTIFY_NONE, 0, 0, NULL));
+	EXPECT_EQ(-EPERM, notify(user, MBOX_NOTIFY_REMOVE, 0, 0, NULL));
+	EXPECT_EQ(-EBUSY, notify(owner, MBOX_NOTIFY_NONE, 0, 0, NULL));
+	EXPECT_EQ(0, notify(owner, MBOX_NOTIFY_REMOVE, 0, 0, NULL));
+	close(strict);
+	close(user);
+	close(owner);
+
+	c = persist_create(self->dev, self->name, 2, 8, O_RDWR, 0600);
+	ASSERT_LE(0, c);
+	w = open_dir(self->dev, self->name, MBOX_OPEN_WRITE);
+	ASSERT_LE(0, w);
+	EXPECT_EQ(0, notify(w, MBOX_NOTIFY_NONE, 0, 0, NULL));
+	EXPECT_EQ(-EBUSY, notify(c, MBOX_NOTIFY_NONE, 0, 0, NULL));
+	EXPECT_EQ(0, notify(w, MBOX_NOTIFY_REMOVE, 0, 0, NULL));
+	EXPECT_EQ(0, notify(c, MBOX_NOTIFY_NONE, 0, 0, NULL));
+	close(w);
+	close(c);
+}
+
+#define BIG_MSG 65536
+static char big_buf[BIG_MSG];
+
+/*
+ * Senders blocked on a full persistent queue hold their messages against
+ * their own user_bytes_max: past it, a send fails -ENOBUFS at once rather
+ * than waiting (it would wait out its deadline with an uncapped charge).
+ */
+TEST_F(pq, blocked_senders_capped_by_user_bytes_max)
+{
+	struct async_send a[2];
+	struct mbox_send req;
+	unsigned long long bytes_max, charge;
+	struct mbox_recv r;
+	int c, i;
+
+	c = persist_create(self->dev, self->name, 1, BIG_MSG, O_RDWR, 0600);
+	ASSERT_LE(0, c);
+	/* Capacity 1: the reservation is one message's exact charge. */
+	charge = info_or_zero(c).bytes_max;
+	ASSERT_LT(BIG_MSG, charge);
+	ASSERT_EQ(0, send_msg(c, big_buf, BIG_MSG, 0, 0, 0));
+	ASSERT_EQ(0, param_read("user_bytes_max", &bytes_max));
+	ASSERT_EQ(0, param_write("user_bytes_max", 2 * charge));
+
+	memset(&req, 0, sizeof(req));
+	req.buf = (uintptr_t)big_buf;
+	req.len = BIG_MSG;
+	for (i = 0; i < 2; i++) {
+		memset(&a[i], 0, sizeof(a[i]));
+		ASSERT_EQ(0, async_send_start_req(&a[i], c, &req));
+		ASSERT_EQ(0, wait_blocked_in_ioctl(getpid(), a[i].tid,
+						   MBOX_IOC_SEND));
+	}
+	req.flags = MBOX_MSG_TIMEOUT;
+	req.timeout_ns = now_ns() + 300 * NSEC_PER_MSEC;
+	EXPECT_EQ(-ENOBUFS, mbox_sendx(c, &req));
+	/* Below the cap again, the same send waits as usual. */
+	ASSERT_EQ(0, param_write("user_bytes_max", 3 * charge));
+	req.timeout_ns = now_ns() + 100 * NSEC_PER_MSEC;
+	EXPECT_EQ(-ETIMEDOUT, mbox_sendx(c, &req));
+	ASSERT_EQ(0, param_write("user_bytes_max", bytes_max));
+
+	/* Nothing lost: the first message and both blocked ones arrive. */
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(0, recv_msg(c, big_buf, BIG_MSG, 0, &r));
+	for (i = 0; i < 2; i++)
+		EXPECT_EQ(0, async_send_join(&a[i], 5000));
+	EXPECT_EQ(0, info_or_zero(c).queued);
+	close(c);
+}
+
+struct uffd_page {
+	int fd;
+	void *page;
+	size_t size;
+};
+
+/* A page whose first touch, by the kernel too, waits for uffd_release(). */
+static int uffd_page_setup(struct uffd_page *u)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg;
+
+	u->size = (size_t)sysconf(_SC_PAGESIZE);
+	u->fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (u->fd < 0)
+		return -errno;
+	if (ioctl(u->fd, UFFDIO_API, &api))
+		return -errno;
+	u->page = mmap(NULL, u->size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (u->page == MAP_FAILED)
+		return -errno;
+	memset(&reg, 0, sizeof(reg));
+	reg.range.start = (uintptr_t)u->page;
+	reg.range.len = u->size;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	if (ioctl(u->fd, UFFDIO_REGISTER, &reg))
+		return -errno;
+	return 0;
+}
+
+/* Fills the page: the stalled copy goes on. */
+static int uffd_release(struct uffd_page *u)
+{
+	struct uffdio_copy copy;
+	char *src = calloc(1, u->size);
+	int ret = 0;
+
+	if (!src)
+		return -ENOMEM;
+	memset(&copy, 0, sizeof(copy));
+	copy.dst = (uintptr_t)u->page;
+	copy.src = (uintptr_t)src;
+	copy.len = u->size;
+	if (ioctl(u->fd, UFFDIO_COPY, &copy))
+		ret = -errno;
+	free(src);
+	return ret;
+}
+
+struct stalled_recv {
+	int fd;
+	void *buf;
+	struct mbox_recv r;
+	int ret;
+};
+
+static void *stalled_recv_fn(void *arg)
+{
+	struct stalled_recv *s = arg;
+
+	s->ret = recv_msg(s->fd, s->buf, 8, 0, &s->r);
+	return NULL;
+}
+
+/*
+ * A message being copied out to a receiver is taken: the queue is empty
+ * to a newcomer, and a send made meanwhile fires the registration.
+ */
+TEST_F(pq, notify_fires_while_a_message_is_copied_out)
+{
+	struct stalled_recv sr;
+	struct uffd_page u;
+	struct mbox_recv r;
+	pthread_t thread;
+	uint64_t v = 0;
+	char buf[8];
+	int c, nfd, ret;
+
+	ret = uffd_page_setup(&u);
+	if (ret)
+		SKIP(return, "userfaultfd unavailable: %s", strerror(-ret));
+	c = persist_create(self->dev, self->name, 4, 8, O_RDWR, 0600);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, send_msg(c, "first", 6, 0, 0, 0));
+	sr.fd = c;
+	sr.buf = u.page;
+	ASSERT_EQ(0, pthread_create(&thread, NULL, stalled_recv_fn, &sr));
+	/* The fault: the first message is taken and its copy stalled. */
+	ASSERT_EQ(POLLIN, poll_one(u.fd, POLLIN, 10000) & POLLIN);
+
+	ASSERT_EQ(0, notify(c, MBOX_NOTIFY_FD, 0, 0, &nfd));
+	ASSERT_LE(0, nfd);
+	EXPECT_EQ(0, send_msg(c, "second", 7, 0, 0, 0));
+	EXPECT_EQ(POLLIN, poll_one(nfd, POLLIN, 2000));
+	EXPECT_EQ(8, read(nfd, &v, 8));
+	EXPECT_EQ(MBOX_NOTIFY_FIRED, v);
+	close(nfd);
+
+	ASSERT_EQ(0, uffd_release(&u));
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ(0, sr.ret);
+	EXPECT_EQ(0, memcmp(u.page, "first", 6));
+	EXPECT_EQ(0, recv_msg(c, buf, sizeof(buf), MBOX_MSG_NONBLOCK, &r));
+	EXPECT_EQ(0, memcmp(buf, "second", 7));
+	close(u.fd);
+	munmap(u.page, u.size);
+	close(c);
+}
+
+/* si_uid is the sender's effective uid, as msg->uid and SO_PEERCRED. */
+TEST_F(pq, notify_si_uid_is_the_euid)
+{
+	/* SA_RESTART: the signal may arrive while waitpid() waits. */
+	struct sigaction sa = { .sa_sigaction = on_usr1,
+				.sa_flags = SA_SIGINFO | SA_RESTART };
+	int c, i, status;
+	pid_t pid;
+
+	sigaction(SIGUSR2, &sa, NULL);
+	c = persist_create(self->dev, self->name, 4, 8, O_RDWR, 0600);
+	ASSERT_LE(0, c);
+	got_sig = 0;
+	ASSERT_EQ(0, notify(c, MBOX_NOTIFY_SIGNAL, SIGUSR2, 7, NULL));
+	pid = fork_child();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* Real uid 1, effective uid 2: on the inherited handle. */
+		if (setresuid(1, 2, 1))
+			child_exit(-EPERM);
+		child_exit(send_msg(c, "x", 1, 0, 0, 0));
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	forget_child(pid);
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	for (i = 0; i < 200 && !got_sig; i++)
+		usleep(10000);
+	EXPECT_EQ(1, got_sig);
+	EXPECT_EQ(SI_MESGQ, got_info.si_code);
+	EXPECT_EQ(pid, got_info.si_pid);
+	EXPECT_EQ(2, got_info.si_uid);
+	close(c);
 }
 
 TEST_F(pq, realtime_deadline)

@@ -494,6 +494,9 @@ static int mq_do_send(mqd_t mqd, const char *msg, size_t len,
 	if (ioctl(mqd, MBOX_IOC_SEND, &s) < 0) {
 		if (errno == ENOTTY || errno == EPERM)
 			errno = EBADF;
+		/* In-flight bytes past user_bytes_max: as mq_open maps it. */
+		else if (errno == ENOBUFS)
+			errno = ENOMEM;
 		return -1;
 	}
 	return 0;

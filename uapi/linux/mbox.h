@@ -259,7 +259,10 @@
  * Persistent mailboxes (MBOX_CREATE_PERSIST) behave like OS-owned ones -
  * they live, with their messages, until MBOX_IOC_DELETE, and report
  * MBOX_CREATE_OS | MBOX_CREATE_PERSIST in &mbox_info.flags - but any user
- * may create them, in any IPC namespace.  They must be BOUNDED and named,
+ * may create them - in the initial IPC namespace: from any other, only
+ * with CAP_SYS_ADMIN in the initial user namespace (-EPERM), as for
+ * MBOX_CREATE_OS, because nothing deletes them when their namespace dies.
+ * They must be BOUNDED and named,
  * and may not be PORT or BROADCAST.  What a user can hoard that way is
  * bounded and charged to that user (real uid):
  *   - at most user_persistent_max (module parameter) persistent mailboxes
@@ -268,13 +271,15 @@
  *     reserved: checked against the caller's RLIMIT_MSGQUEUE summed over
  *     its user's persistent mailboxes (-EMFILE, as mq_open(3) fails), and
  *     charged to the user's user_bytes_max (-ENOBUFS) until the mailbox is
- *     destroyed.  Messages sent to it are charged to that reservation, not
- *     to their senders, so a send never fails for quota (it can still fail
- *     -ENOMEM when the kernel itself is out of memory);
+ *     destroyed.  A message sent to it is charged to its sender (in
+ *     flight, against the sender's user_bytes_max: -ENOBUFS) until the
+ *     queue accepts it, then to that reservation; so senders blocked on a
+ *     full queue hold their messages against their own cap, not the
+ *     creator's nor an unlimited one;
  *   - each pins the module (rmmod is refused) until deleted;
- *   - a persistent mailbox left in an IPC namespace that dies can no longer
- *     be deleted: it stays charged to its creator until the module is
- *     unloaded, so the per-user limit also bounds that leak.
+ *   - a persistent mailbox left in an IPC namespace that dies (only an
+ *     administrator can create one there, see above) can no longer be
+ *     deleted: it stays charged to its creator.
  * Every handle, receiving or not, keeps a deleted persistent mailbox
  * alive (a send-only holder can still send to an unlinked queue).  Its
  * creator (same euid) and CAP_SYS_ADMIN over the IPC namespace may delete
@@ -1344,7 +1349,7 @@ struct mbox_notice {
 #define MBOX_NOTIFY_FD		3
 
 /**
- * struct mbox_notify - MBOX_IOC_NOTIFY on any handle
+ * struct mbox_notify - MBOX_IOC_NOTIFY on a receiving handle
  * @kind: in: MBOX_NOTIFY_*.
  * @signo: in: MBOX_NOTIFY_SIGNAL: the signal, 0 to 64 (0 sends nothing);
  *	otherwise must be 0.
@@ -1363,8 +1368,21 @@ struct mbox_notice {
  * mailbox (as mq_notify's registration is), by MBOX_NOTIFY_REMOVE, and
  * when the mailbox is destroyed.  Firing MBOX_NOTIFY_SIGNAL sends the
  * signal to the owning process (to one of its threads that does not block
- * it, else its main thread), with si_pid and si_uid the sender's, as seen
- * by the owner's namespaces, unless it has exec()ed since registering.
+ * it, else its main thread), with si_pid and si_uid (its effective uid)
+ * the sender's, as seen by the owner's namespaces, unless it has exec()ed
+ * since registering.
+ *
+ * Only a handle that receives (owner or receiver handle) may register or
+ * remove one; on a MBOX_CREATE_PERSIST mailbox any handle may, as
+ * mq_notify(3) takes any descriptor of the queue.  A send-only handle of
+ * any other mailbox fails as a receive on it does: -EBADF if it was opened
+ * with MBOX_OPEN_WRITE, else -EPERM.
+ *
+ * The queue counts as empty when every message in it is being copied out
+ * to a receiver already.  A waiting receiver suppresses the notification
+ * even when it will not take the message (a selective receive for another
+ * type, or a buffer too small for it): the message then stays queued and
+ * no notification fires for it.
  *
  * The notification descriptor of MBOX_NOTIFY_FD polls EPOLLIN once the
  * registration fired, EPOLLHUP if it was removed without firing; read(2)
@@ -1374,7 +1392,8 @@ struct mbox_notice {
  * Only BOUNDED and UNBOUNDED mailboxes that are not BROADCAST have
  * notifications.
  *
- * Errors: -EBUSY (registered already, by anyone - also MBOX_NOTIFY_REMOVE
+ * Errors: -EBADF or -EPERM (a send-only handle, see above), -EBUSY
+ * (registered already, by anyone - also MBOX_NOTIFY_REMOVE
  * from another process succeeds and changes nothing), -EINVAL (kind,
  * signo, value, fd, fd_flags, reserved, or a mailbox without
  * notifications), -EPIPE (the mailbox is destroyed), -EFAULT, -ENOMEM,
