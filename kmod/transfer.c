@@ -204,31 +204,59 @@ static int mbox_send_bounded(struct mbox *mb, struct mbox_sender *s,
 }
 
 /*
- * Waits until a receiver settles @s's offer.  While no receiver has it, a
- * signal or the deadline ends the wait; once one has taken it (it is being
- * copied out without the lock) only a fatal signal does, and the offer is
- * then left to the mailbox (see mbox_zero_abandon()).  A resolution wins over
- * a signal or timeout that raced with it: the caller looks at @s->state
- * first.
+ * A sender stops waiting for its unresolved offer.  An offer a receiver has
+ * numbered is accepted and can no longer be withdrawn (its seq is counted
+ * as sent): the sender leaves it to the mailbox (@sender cleared, the
+ * sender must not free it) and reports it sent, so the receiver that has it
+ * receives it, or puts it back in the queue for another receiver if the
+ * copy faults.  A hand-off not yet numbered is left the same way, since its
+ * receiver holds it; only a killed sender gets here with one.  Any other
+ * offer is withdrawn and never delivered, and @err is returned.
+ */
+static int mbox_zero_abandon(struct mbox *mb, struct mbox_sender *s, int err)
+	__must_hold(&mb->lock)
+{
+	struct mbox_msg *msg = s->msg;
+
+	if (msg->seq || msg->busy) {
+		msg->sender = NULL;
+		s->msg = NULL;
+		if (!msg->seq)
+			return err;
+		s->seq = msg->seq;
+		return 0;
+	}
+	mbox_queue_del(&mb->queue, msg);
+	return err;
+}
+
+/*
+ * Waits until a receiver settles @s's offer, the deadline passes or a
+ * signal comes; then an accepted (numbered) offer is left to the mailbox
+ * and reported sent, any other withdrawn (mbox_zero_abandon()).  So no
+ * sender waits on a receiver's copy longer than it asked to: a user
+ * controls how long that copy takes.  A @handoff waits only until its
+ * receiver numbers or refuses it, which is bounded work under the lock, so
+ * only a fatal signal ends that wait.  A resolution wins over a signal or
+ * timeout that raced with it.
  */
 static int mbox_zero_wait(struct mbox *mb, struct mbox_sender *s,
-			  ktime_t *deadline)
+			  bool handoff, ktime_t *deadline)
 	__must_hold(&mb->lock)
 {
 	bool timed_out = false;
-	bool taken;
 
+	WRITE_ONCE(mb->nr_senders, mb->nr_senders + 1);
 	while (s->state == MBOX_WAIT_PENDING) {
-		taken = s->msg->busy;
-		if (taken ? fatal_signal_pending(current) :
-			    signal_pending(current))
-			return -ERESTARTSYS;
-		if (!taken && timed_out)
-			return -ETIMEDOUT;
-		trace_mbox_block(mb, true, taken ? NULL : deadline);
-		set_current_state(taken ? TASK_KILLABLE : TASK_INTERRUPTIBLE);
+		if (handoff ? s->msg->seq || fatal_signal_pending(current) :
+			      signal_pending(current))
+			break;
+		if (timed_out)
+			break;
+		trace_mbox_block(mb, true, deadline);
+		set_current_state(handoff ? TASK_KILLABLE : TASK_INTERRUPTIBLE);
 		mbox_unlock(mb);
-		if (taken)
+		if (handoff)
 			schedule();
 		else
 			timed_out = !schedule_hrtimeout_range(deadline,
@@ -237,37 +265,24 @@ static int mbox_zero_wait(struct mbox *mb, struct mbox_sender *s,
 		mutex_lock(&mb->lock);
 		trace_mbox_wake(mb, true, s->state, timed_out);
 	}
-	return 0;
-}
-
-/*
- * A sender gives up on its unresolved offer.  Untaken, it is withdrawn and
- * never delivered.  Taken (the sender was killed), a receiver is reading it
- * without the lock: it now belongs to the mailbox, and the receiver
- * receives it or puts it back in the queue; the sender must not free it.
- */
-static void mbox_zero_abandon(struct mbox *mb, struct mbox_sender *s)
-	__must_hold(&mb->lock)
-{
-	if (s->msg->busy) {
-		s->msg->sender = NULL;
-		s->msg = NULL;
-		return;
-	}
-	mbox_queue_del(&mb->queue, s->msg);
+	WRITE_ONCE(mb->nr_senders, mb->nr_senders - 1);
+	if (s->state != MBOX_WAIT_PENDING)
+		return mbox_sender_result(s);
+	return mbox_zero_abandon(mb, s, signal_pending(current) ?
+				 -ERESTARTSYS : -ETIMEDOUT);
 }
 
 /*
  * A non-blocking rendezvous: hand the message straight to the longest-idle
- * receiver and wait only for that receiver's verdict.  The message counts
- * as taken from the moment it is handed over, so nobody else can see it
- * and it cannot linger; the wait ends early only if the sender is killed.
+ * receiver and wait only for that receiver to number it (the send then
+ * returns 0 at once, the copy goes on without the sender) or refuse it.
+ * The message is busy from the moment it is handed over, so nobody else
+ * can see it and it cannot linger.
  */
 static int mbox_send_zero_handoff(struct mbox *mb, struct mbox_sender *s)
 	__must_hold(&mb->lock)
 {
 	struct mbox_receiver *r;
-	int err;
 
 	r = list_first_entry_or_null(&mb->receivers, struct mbox_receiver,
 				     link);
@@ -281,14 +296,7 @@ static int mbox_send_zero_handoff(struct mbox *mb, struct mbox_sender *s)
 	s->msg->busy = 1;
 	r->handoff = s->msg;
 	mbox_wake_receiver(mb);
-
-	WRITE_ONCE(mb->nr_senders, mb->nr_senders + 1);
-	err = mbox_zero_wait(mb, s, NULL);
-	WRITE_ONCE(mb->nr_senders, mb->nr_senders - 1);
-	if (s->state != MBOX_WAIT_PENDING)
-		return mbox_sender_result(s);
-	mbox_zero_abandon(mb, s);
-	return err;
+	return mbox_zero_wait(mb, s, true, NULL);
 }
 
 static int mbox_send_zero(struct mbox *mb, struct mbox_sender *s,
@@ -309,15 +317,7 @@ static int mbox_send_zero(struct mbox *mb, struct mbox_sender *s,
 	if (list_empty(&mb->receivers) && list_empty(&mb->selectors))
 		mbox_mark_full(mb);
 	mbox_enqueue(mb, s->msg);
-	WRITE_ONCE(mb->nr_senders, mb->nr_senders + 1);
-	err = mbox_zero_wait(mb, s, deadline);
-	WRITE_ONCE(mb->nr_senders, mb->nr_senders - 1);
-
-	if (s->state != MBOX_WAIT_PENDING)
-		return mbox_sender_result(s);
-	/* Not taken: withdraw it, so it is never delivered. */
-	mbox_zero_abandon(mb, s);
-	return err;
+	return mbox_zero_wait(mb, s, false, deadline);
 }
 
 /* Sends one message whose lock is held; nothing is freed here. */
@@ -532,6 +532,9 @@ static unsigned int mbox_take(struct mbox *mb, struct mbox_sub *sub,
 		if (!msg->seq) {
 			msg->seq = mb->sent + 1;
 			WRITE_ONCE(mb->sent, msg->seq);
+			/* A hand-off's sender waits just for this. */
+			if (handoff && msg->sender)
+				mbox_wake_later(mb, msg->sender->task);
 		}
 		msgs[n++] = msg;
 		if (n == count)
