@@ -651,16 +651,17 @@ static void mbox_put_back(struct mbox *mb, struct mbox_msg *msg,
 			mbox_msg_free(msg);
 		return;
 	}
-	if (msg->sender) {
-		if (handoff) {
-			mbox_resolve_sender(mb, msg->sender, MBOX_WAIT_REFUSED);
-			return;
-		}
-		/* Its signal or deadline may end its wait again. */
-		mbox_wake_later(mb, msg->sender->task);
-	} else if (RB_EMPTY_NODE(&msg->node)) {
-		mbox_queue_add(&mb->queue, msg);
+	/* Refused before it was numbered: the hand-off never happened. */
+	if (msg->sender && handoff && !msg->seq) {
+		mbox_resolve_sender(mb, msg->sender, MBOX_WAIT_REFUSED);
+		return;
 	}
+	/* Numbered, it is accepted: a hand-off joins the queue too. */
+	if (RB_EMPTY_NODE(&msg->node))
+		mbox_queue_add(&mb->queue, msg);
+	/* Its signal or deadline may end its wait again. */
+	if (msg->sender)
+		mbox_wake_later(mb, msg->sender->task);
 	mbox_wake_receiver(mb);
 	mbox_wake_selectors(mb);
 	mbox_wake_pollers(mb, EPOLLIN | EPOLLRDNORM);
