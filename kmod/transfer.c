@@ -207,31 +207,70 @@ static int mbox_send_bounded(struct mbox *mb, struct mbox_sender *s,
 }
 
 /*
- * Waits until a receiver settles @s's offer.  While no receiver has it, a
- * signal or the deadline ends the wait; once one has taken it (it is being
- * copied out without the lock) only a fatal signal does, and the offer is
- * then left to the mailbox (see mbox_zero_abandon()).  A resolution wins over
- * a signal or timeout that raced with it: the caller looks at @s->state
- * first.
+ * A sender stops waiting for its unresolved offer.  An offer a receiver has
+ * numbered is accepted and can no longer be withdrawn (its seq is counted
+ * as sent): the sender leaves it to the mailbox (@sender cleared, the
+ * sender must not free it) and reports it sent, so the receiver that has it
+ * receives it, or puts it back in the queue for another receiver if the
+ * copy faults.  A taken offer not yet numbered (a hand-off, or a bridge's
+ * MBOX_RECV_HOLD copy) is left the same way, since its receiver holds it;
+ * only a killed sender gets here with one.  Any other offer, untaken or
+ * held by a bridge, is withdrawn and never delivered here, and @err is
+ * returned - as -EINTR rather than a transparent restart for a held one,
+ * which the bridge may have sent on already.
+ */
+static int mbox_zero_abandon(struct mbox *mb, struct mbox_sender *s, int err)
+	__must_hold(&mb->lock)
+{
+	struct mbox_msg *msg = s->msg;
+
+	if (msg->seq || msg->busy) {
+		msg->sender = NULL;
+		s->msg = NULL;
+		if (!msg->seq)
+			return err;
+		s->seq = msg->seq;
+		return 0;
+	}
+	if (mbox_offer_withdraw(mb, msg) && err == -ERESTARTSYS)
+		return -EINTR;
+	return err;
+}
+
+/*
+ * Waits until a receiver settles @s's offer, the deadline passes or a
+ * signal comes; then an accepted (numbered) offer is left to the mailbox
+ * and reported sent, any other withdrawn (mbox_zero_abandon()).  So no
+ * sender waits on a receiver's copy longer than it asked to: a user
+ * controls how long that copy takes.  A taken offer not yet numbered - a
+ * @handoff until its receiver numbers or refuses it, which is bounded work
+ * under the lock, or a bridge's hold being copied out by that privileged
+ * bridge - ends the wait only on a fatal signal; a @handoff returns as
+ * soon as it is numbered.  A resolution wins over a signal or timeout that
+ * raced with it.
  */
 static int mbox_zero_wait(struct mbox *mb, struct mbox_sender *s,
-			  ktime_t *deadline)
+			  bool handoff, ktime_t *deadline)
 	__must_hold(&mb->lock)
 {
 	bool timed_out = false;
-	bool taken;
+	bool unnumbered;
 
+	WRITE_ONCE(mb->nr_senders, mb->nr_senders + 1);
 	while (s->state == MBOX_WAIT_PENDING) {
-		taken = s->msg->busy;
-		if (taken ? fatal_signal_pending(current) :
-			    signal_pending(current))
-			return -ERESTARTSYS;
-		if (!taken && timed_out)
-			return -ETIMEDOUT;
-		trace_mbox_block(mb, true, taken ? NULL : deadline);
-		set_current_state(taken ? TASK_KILLABLE : TASK_INTERRUPTIBLE);
+		unnumbered = s->msg->busy && !s->msg->seq;
+		if (handoff && s->msg->seq)
+			break;
+		if (unnumbered ? fatal_signal_pending(current) :
+				 signal_pending(current))
+			break;
+		if (!unnumbered && timed_out)
+			break;
+		trace_mbox_block(mb, true, unnumbered ? NULL : deadline);
+		set_current_state(unnumbered ? TASK_KILLABLE :
+					       TASK_INTERRUPTIBLE);
 		mbox_unlock(mb);
-		if (taken)
+		if (unnumbered)
 			schedule();
 		else
 			timed_out = !schedule_hrtimeout_range(deadline,
@@ -240,39 +279,24 @@ static int mbox_zero_wait(struct mbox *mb, struct mbox_sender *s,
 		mutex_lock(&mb->lock);
 		trace_mbox_wake(mb, true, s->state, timed_out);
 	}
-	return 0;
-}
-
-/*
- * A sender gives up on its unresolved offer.  Untaken or held by a bridge,
- * it is withdrawn and never delivered here; returns true if it was held,
- * as the bridge may have sent it on already.  Taken (the sender was
- * killed), a receiver is reading it without the lock: it now belongs to the
- * mailbox, and the receiver receives it or puts it back in the queue; the
- * sender must not free it.
- */
-static bool mbox_zero_abandon(struct mbox *mb, struct mbox_sender *s)
-	__must_hold(&mb->lock)
-{
-	if (s->msg->busy) {
-		s->msg->sender = NULL;
-		s->msg = NULL;
-		return false;
-	}
-	return mbox_offer_withdraw(mb, s->msg);
+	WRITE_ONCE(mb->nr_senders, mb->nr_senders - 1);
+	if (s->state != MBOX_WAIT_PENDING)
+		return mbox_sender_result(s);
+	return mbox_zero_abandon(mb, s, signal_pending(current) ?
+				 -ERESTARTSYS : -ETIMEDOUT);
 }
 
 /*
  * A non-blocking rendezvous: hand the message straight to the longest-idle
- * receiver and wait only for that receiver's verdict.  The message counts
- * as taken from the moment it is handed over, so nobody else can see it
- * and it cannot linger; the wait ends early only if the sender is killed.
+ * receiver and wait only for that receiver to number it (the send then
+ * returns 0 at once, the copy goes on without the sender) or refuse it.
+ * The message is busy from the moment it is handed over, so nobody else
+ * can see it and it cannot linger.
  */
 static int mbox_send_zero_handoff(struct mbox *mb, struct mbox_sender *s)
 	__must_hold(&mb->lock)
 {
 	struct mbox_receiver *r;
-	int err;
 
 	r = list_first_entry_or_null(&mb->receivers, struct mbox_receiver,
 				     link);
@@ -286,14 +310,7 @@ static int mbox_send_zero_handoff(struct mbox *mb, struct mbox_sender *s)
 	s->msg->busy = 1;
 	r->handoff = s->msg;
 	mbox_wake_receiver(mb);
-
-	WRITE_ONCE(mb->nr_senders, mb->nr_senders + 1);
-	err = mbox_zero_wait(mb, s, NULL);
-	WRITE_ONCE(mb->nr_senders, mb->nr_senders - 1);
-	if (s->state != MBOX_WAIT_PENDING)
-		return mbox_sender_result(s);
-	mbox_zero_abandon(mb, s);
-	return err;
+	return mbox_zero_wait(mb, s, true, NULL);
 }
 
 static int mbox_send_zero(struct mbox *mb, struct mbox_sender *s,
@@ -314,20 +331,7 @@ static int mbox_send_zero(struct mbox *mb, struct mbox_sender *s,
 	if (list_empty(&mb->receivers) && list_empty(&mb->selectors))
 		mbox_mark_full(mb);
 	mbox_enqueue(mb, s->msg);
-	WRITE_ONCE(mb->nr_senders, mb->nr_senders + 1);
-	err = mbox_zero_wait(mb, s, deadline);
-	WRITE_ONCE(mb->nr_senders, mb->nr_senders - 1);
-
-	if (s->state != MBOX_WAIT_PENDING)
-		return mbox_sender_result(s);
-	/*
-	 * Not taken: withdraw it, so it is never delivered here.  A held one
-	 * may be on its way already: no transparent restart, which would
-	 * send it twice.
-	 */
-	if (mbox_zero_abandon(mb, s) && err == -ERESTARTSYS)
-		err = -EINTR;
-	return err;
+	return mbox_zero_wait(mb, s, false, deadline);
 }
 
 /* Sends one message whose lock is held; nothing is freed here. */
@@ -550,8 +554,12 @@ static unsigned int mbox_take(struct mbox *mb, struct mbox_sub *sub,
 			if (!sub)
 				WRITE_ONCE(mb->nr_busy, mb->nr_busy + 1);
 		}
-		if (!msg->seq && !(rx[n].hold && msg->sender))
+		if (!msg->seq && !(rx[n].hold && msg->sender)) {
 			mbox_number(mb, msg);
+			/* A hand-off's sender waits just for this. */
+			if (handoff && msg->sender)
+				mbox_wake_later(mb, msg->sender->task);
+		}
 		msgs[n++] = msg;
 		if (n == count)
 			break;
@@ -700,16 +708,17 @@ static void mbox_put_back(struct mbox *mb, struct mbox_msg *msg,
 			mbox_msg_free(msg);
 		return;
 	}
-	if (msg->sender) {
-		if (handoff) {
-			mbox_resolve_sender(mb, msg->sender, MBOX_WAIT_REFUSED);
-			return;
-		}
-		/* Its signal or deadline may end its wait again. */
-		mbox_wake_later(mb, msg->sender->task);
-	} else if (RB_EMPTY_NODE(&msg->node)) {
-		mbox_queue_add(&mb->queue, msg);
+	/* Refused before it was numbered: the hand-off never happened. */
+	if (msg->sender && handoff && !msg->seq) {
+		mbox_resolve_sender(mb, msg->sender, MBOX_WAIT_REFUSED);
+		return;
 	}
+	/* Numbered, it is accepted: a hand-off joins the queue too. */
+	if (RB_EMPTY_NODE(&msg->node))
+		mbox_queue_add(&mb->queue, msg);
+	/* Its signal or deadline may end its wait again. */
+	if (msg->sender)
+		mbox_wake_later(mb, msg->sender->task);
 	mbox_wake_receiver(mb);
 	mbox_wake_selectors(mb);
 	mbox_wake_pollers(mb, EPOLLIN | EPOLLRDNORM);

@@ -47,14 +47,20 @@
  * restores its priority, ticket and sequence number as they were.
  *
  * A ZERO offer a receiver has taken is accepted: it gets its sequence
- * number then, and keeps it if put back.  Its sender waits for the verdict
- * killably only, since a signal or deadline can no longer undo the
- * delivery; a sender killed meanwhile leaves the message to the mailbox
- * (@sender cleared): it is received, or put back in the queue if the copy
+ * number then (counted in mbox->sent), and keeps it if put back.  From then
+ * on it is never withdrawn, or that number would be sent and never
+ * received.  Its sender waits for the verdict only as long as it asked to:
+ * if it is non-blocking, its deadline passes or a signal comes (fatal or
+ * not), it leaves the message to the mailbox (@sender cleared) and returns
+ * 0 with the number, since how long the copy takes is up to the receiver's
+ * user.  A left message is received, or put back in the queue if the copy
  * faults, exactly as if it had been queued.  A non-blocking hand-off is
- * taken from the moment it is handed over.  A MBOX_RECV_HOLD receive on a
- * bridge proxy takes an offer without accepting it, and settles it as held
- * rather than received (bridge.h).
+ * busy from the moment it is handed over, and numbered when its receiver
+ * takes it; refused before that (buffer too small), it goes back to its
+ * sender unnumbered, and once numbered a failed copy queues it like any
+ * other accepted offer.  A MBOX_RECV_HOLD receive on a bridge proxy takes
+ * an offer without numbering it, and settles it as held rather than
+ * received (bridge.h); until then its sender waits killably only.
  *
  * Everything else runs under the mailbox lock; poll reads a few fields
  * without it (mbox_poll_mask()).

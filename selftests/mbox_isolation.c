@@ -231,6 +231,14 @@ static int victim_send_nonblock(void *arg)
 	return ret == -EAGAIN ? 0 : (ret ? ret : -EPROTO);
 }
 
+/* A non-blocking ZERO send to an idle receiver that then stalls: 0. */
+static int victim_send_taken(void *arg)
+{
+	const struct target *t = arg;
+
+	return send_msg(t->user_fd, "via-fuse", 9, 0, 0, MBOX_MSG_NONBLOCK);
+}
+
 /* MBOX_IOC_OPEN by name, then the handle's release. */
 static int victim_open_close(void *arg)
 {
@@ -481,74 +489,98 @@ FIXTURE_TEARDOWN(uffd)
 		close(self->u.fd);
 }
 
-/*
- * A non-blocking ZERO send is handed to an idle receiver whose buffer then
- * stalls.  Everything else goes on; the sender dies of SIGKILL; released,
- * the receiver gets the dead sender's message, once.
- */
-TEST_F_TIMEOUT(uffd, stalled_handoff_blocks_nobody_and_delivers_once, 120)
+/* A non-blocking ZERO send of @text; 0 with the message's seq, or -errno. */
+static int send_seq(int fd, const char *text, uint32_t flags, uint64_t *seq)
 {
-	struct victim v[NR_VICTIMS + 1];
-	struct async_recv rx;
+	struct mbox_send req;
+	int ret;
+
+	memset(&req, 0, sizeof(req));
+	req.buf = (uintptr_t)text;
+	req.len = (uint32_t)strlen(text) + 1;
+	req.priority = 3;
+	req.type = 7;
+	req.flags = flags;
+	ret = mbox_sendx(fd, &req);
+	*seq = req.seq;
+	return ret;
+}
+
+/* The message is counted once on each side and nothing is left over. */
+static void expect_settled(struct __test_metadata *_metadata, int fd,
+			   uint64_t sent)
+{
 	struct mbox_info info;
 	struct mbox_recv r;
 	char buf[MSG_SIZE];
-	pid_t sender;
 
-	ASSERT_EQ(0, async_recv_start(&rx, self->rx_fd, self->u.page,
-				      MSG_SIZE));
-	sender = fork_child();
-	ASSERT_LE(0, sender);
-	if (sender == 0)
-		child_exit(send_msg(self->t.user_fd, "handoff", 8, 3, 7,
-				    MBOX_MSG_NONBLOCK));
-	ASSERT_EQ(0, uffd_wait_fault(&self->u));
-	self->stalled = true;
-
-	victims_run(v, &self->t);
-	/* The hand-off's sender waits for the stalled copy: SIGKILL ends it. */
-	v[NR_VICTIMS].name = "sigkill-waiting-sender";
-	v[NR_VICTIMS].pid = sender;
-	v[NR_VICTIMS].start = now_ns();
-	v[NR_VICTIMS].done = false;
-	kill(sender, SIGKILL);
-	victim_wait(&v[NR_VICTIMS], VICTIM_MS);
-
-	ASSERT_EQ(0, uffd_release(&self->u));
-	self->stalled = false;
-	victims_finish(v, NR_VICTIMS + 1);
-	ASSERT_EQ(0, pthread_join(rx.thread, NULL));
-
-	for (size_t i = 0; i < NR_VICTIMS; i++) {
-		EXPECT_EQ(0, v[i].result) TH_LOG("victim %s", v[i].name);
-		EXPECT_GE(VICTIM_MS, v[i].ms) TH_LOG("victim %s", v[i].name);
-	}
-	EXPECT_EQ(1000 + SIGKILL, v[NR_VICTIMS].result);
-	EXPECT_GE(VICTIM_MS, v[NR_VICTIMS].ms);
-
-	/* The killed sender's message arrived, whole, exactly once. */
-	ASSERT_EQ(0, rx.ret);
-	EXPECT_EQ(8, rx.r.msg_len);
-	EXPECT_EQ(0, memcmp(self->u.page, "handoff", 8));
-	EXPECT_EQ(3, rx.r.priority);
-	EXPECT_EQ(7, rx.r.type);
-	EXPECT_EQ(1, rx.r.seq);
-	EXPECT_EQ(sender, rx.r.sender_pid);
-	EXPECT_EQ(-EAGAIN, recv_msg(self->rx_fd, buf, sizeof(buf),
-				    MBOX_MSG_NONBLOCK, &r));
-	ASSERT_EQ(0, mbox_info(self->rx_fd, &info));
-	EXPECT_EQ(1, info.sent);
-	EXPECT_EQ(1, info.received);
+	EXPECT_EQ(-EAGAIN, recv_msg(fd, buf, sizeof(buf), MBOX_MSG_NONBLOCK,
+				    &r));
+	ASSERT_EQ(0, mbox_info(fd, &info));
+	EXPECT_EQ(sent, info.sent);
+	EXPECT_EQ(sent, info.received);
 	EXPECT_EQ(0, info.queued);
 	EXPECT_EQ(0, info.waiting_senders);
 }
 
 /*
- * A timed ZERO sender's offer is taken by a receiver that stalls.  The
- * deadline no longer ends the send (the message is on its way); released,
- * the send returns 0 with the sequence number the receiver saw.
+ * A non-blocking ZERO send is handed to an idle receiver whose buffer then
+ * stalls.  The message is accepted and numbered: the send returns 0 with
+ * its seq at once instead of waiting on the copy, and everything else goes
+ * on; released, the receiver gets it, with that seq, exactly once.
  */
-TEST_F_TIMEOUT(uffd, taken_offer_outlasts_deadline_and_returns_its_seq, 120)
+TEST_F_TIMEOUT(uffd, stalled_handoff_returns_at_once_and_delivers_once, 120)
+{
+	struct victim v[NR_VICTIMS];
+	struct async_recv rx;
+	struct async_send tx;
+	uint64_t start, ms;
+
+	ASSERT_EQ(0, async_recv_start(&rx, self->rx_fd, self->u.page,
+				      MSG_SIZE));
+	start = now_ns();
+	ASSERT_EQ(0, async_send_start(&tx, self->t.user_fd, "handoff", 8, 3, 7,
+				      MBOX_MSG_NONBLOCK));
+	EXPECT_EQ(0, async_send_join(&tx, 1000));
+	ms = (now_ns() - start) / NSEC_PER_MSEC;
+	ksft_print_msg("non-blocking send into a stalled copy: %" PRIu64
+		       " ms\n", ms);
+	EXPECT_GT(1000, ms);
+	EXPECT_EQ(1, tx.req.seq);
+	ASSERT_EQ(0, uffd_wait_fault(&self->u));
+	self->stalled = true;
+	/* Accepted while the copy is stalled: sent, not yet received. */
+	EXPECT_EQ(0, wait_info(self->t.user_fd, INFO_SENT, 1));
+	EXPECT_EQ(0, wait_info(self->t.user_fd, INFO_RECEIVED, 0));
+	EXPECT_EQ(0, atomic_load(&rx.done));
+
+	victims_run(v, &self->t);
+
+	ASSERT_EQ(0, uffd_release(&self->u));
+	self->stalled = false;
+	victims_finish(v, NR_VICTIMS);
+	ASSERT_EQ(0, pthread_join(rx.thread, NULL));
+	for (size_t i = 0; i < NR_VICTIMS; i++) {
+		EXPECT_EQ(0, v[i].result) TH_LOG("victim %s", v[i].name);
+		EXPECT_GE(VICTIM_MS, v[i].ms) TH_LOG("victim %s", v[i].name);
+	}
+
+	ASSERT_EQ(0, rx.ret);
+	EXPECT_EQ(8, rx.r.msg_len);
+	EXPECT_EQ(0, memcmp(self->u.page, "handoff", 8));
+	EXPECT_EQ(3, rx.r.priority);
+	EXPECT_EQ(7, rx.r.type);
+	EXPECT_EQ(tx.req.seq, rx.r.seq);
+	EXPECT_EQ(getpid(), rx.r.sender_pid);
+	expect_settled(_metadata, self->rx_fd, 1);
+}
+
+/*
+ * A timed ZERO sender's offer is taken by a receiver that stalls.  The
+ * deadline ends the send while the copy is still stalled: 0, with the seq
+ * the receiver sees once released.
+ */
+TEST_F_TIMEOUT(uffd, taken_offer_deadline_returns_its_seq, 120)
 {
 	struct mbox_send req;
 	struct async_recv rx;
@@ -567,20 +599,91 @@ TEST_F_TIMEOUT(uffd, taken_offer_outlasts_deadline_and_returns_its_seq, 120)
 	ASSERT_EQ(0, uffd_wait_fault(&self->u));
 	self->stalled = true;
 
-	/* Past the deadline: still waiting for the copy. */
-	sleep_ms(1000);
-	EXPECT_EQ(0, atomic_load(&tx.done));
-	EXPECT_EQ(0, wait_info(self->t.user_fd, INFO_WAITING_SENDERS, 1));
+	/* The copy is still stalled when the send returns. */
+	EXPECT_EQ(0, async_send_join(&tx, STATE_WAIT_MS));
+	EXPECT_EQ(1, tx.req.seq);
+	EXPECT_EQ(0, atomic_load(&rx.done));
+	EXPECT_EQ(0, wait_info(self->t.user_fd, INFO_WAITING_SENDERS, 0));
 
 	ASSERT_EQ(0, uffd_release(&self->u));
 	self->stalled = false;
 	ASSERT_EQ(0, pthread_join(rx.thread, NULL));
-	ASSERT_EQ(0, pthread_join(tx.thread, NULL));
 	ASSERT_EQ(0, rx.ret);
 	EXPECT_EQ(0, memcmp(self->u.page, "timed", 6));
-	EXPECT_EQ(0, tx.ret);
-	EXPECT_EQ(rx.r.seq, tx.req.seq);
-	EXPECT_EQ(1, rx.r.seq);
+	EXPECT_EQ(tx.req.seq, rx.r.seq);
+	expect_settled(_metadata, self->rx_fd, 1);
+}
+
+static void note_signal(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * A blocking ZERO sender without deadline waits for a stalled copy of its
+ * message; a signal (no SA_RESTART) ends that wait with 0 and the seq, not
+ * -EINTR: the message is already accepted and is delivered all the same.
+ */
+TEST_F_TIMEOUT(uffd, signal_ends_taken_send_with_its_seq, 120)
+{
+	struct sigaction sa, old;
+	struct async_recv rx;
+	struct async_send tx;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = note_signal;
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, &old));
+	ASSERT_EQ(0, async_recv_start(&rx, self->rx_fd, self->u.page,
+				      MSG_SIZE));
+	ASSERT_EQ(0, async_send_start(&tx, self->t.user_fd, "signal", 7, 0, 0,
+				      0));
+	ASSERT_EQ(0, uffd_wait_fault(&self->u));
+	self->stalled = true;
+	ASSERT_EQ(0, wait_blocked_in_ioctl(getpid(), tx.tid, MBOX_IOC_SEND));
+	EXPECT_EQ(0, atomic_load(&tx.done));
+
+	ASSERT_EQ(0, syscall(SYS_tgkill, getpid(), tx.tid, SIGUSR1));
+	EXPECT_EQ(0, async_send_join(&tx, STATE_WAIT_MS));
+	EXPECT_EQ(1, tx.req.seq);
+	EXPECT_EQ(0, atomic_load(&rx.done));
+
+	ASSERT_EQ(0, uffd_release(&self->u));
+	self->stalled = false;
+	ASSERT_EQ(0, pthread_join(rx.thread, NULL));
+	ASSERT_EQ(0, rx.ret);
+	EXPECT_EQ(0, memcmp(self->u.page, "signal", 7));
+	EXPECT_EQ(tx.req.seq, rx.r.seq);
+	expect_settled(_metadata, self->rx_fd, 1);
+	sigaction(SIGUSR1, &old, NULL);
+}
+
+/*
+ * A non-blocking ZERO send handed to a receiver whose buffer is bad: the
+ * message was numbered when taken, so the faulted copy does not hand it
+ * back (that would burn its seq): the send returns 0 and the next receive
+ * gets it with the same seq.
+ */
+TEST_F(uffd, faulted_handoff_is_received_later_with_its_seq)
+{
+	struct async_recv rx;
+	struct mbox_recv r;
+	char buf[MSG_SIZE];
+	uint64_t seq = 0;
+
+	ASSERT_EQ(0, async_recv_start(&rx, self->rx_fd, (void *)8, MSG_SIZE));
+	EXPECT_EQ(0, send_seq(self->t.user_fd, "bad-buffer", MBOX_MSG_NONBLOCK,
+			      &seq));
+	EXPECT_EQ(1, seq);
+	ASSERT_EQ(0, pthread_join(rx.thread, NULL));
+	EXPECT_EQ(-EFAULT, rx.ret);
+
+	ASSERT_EQ(0, recv_msg(self->rx_fd, buf, sizeof(buf), MBOX_MSG_NONBLOCK,
+			      &r));
+	EXPECT_STREQ("bad-buffer", buf);
+	EXPECT_EQ(seq, r.seq);
+	EXPECT_EQ(3, r.priority);
+	EXPECT_EQ(7, r.type);
+	expect_settled(_metadata, self->rx_fd, 1);
 }
 
 /* ------------------------------------------------ FUSE, unprivileged */
@@ -957,7 +1060,6 @@ TEST_F_TIMEOUT(fuse, unprivileged_stall_blocks_nobody_and_delivers_once, 180)
 {
 	struct victim v[NR_VICTIMS + 1];
 	uint64_t got = 0, receiver;
-	pid_t sender;
 	int ret;
 
 	unique_name(self->t.name, sizeof(self->t.name), "isofuse");
@@ -977,21 +1079,14 @@ TEST_F_TIMEOUT(fuse, unprivileged_stall_blocks_nobody_and_delivers_once, 180)
 	ASSERT_LE(0, self->t.user_fd);
 	ASSERT_EQ(0, wait_blocked_in_ioctl((pid_t)receiver, (pid_t)receiver,
 					   MBOX_IOC_RECV));
-	sender = fork_child();
-	ASSERT_LE(0, sender);
-	if (sender == 0)
-		child_exit(send_msg(self->t.user_fd, "via-fuse", 9, 0, 0,
-				    MBOX_MSG_NONBLOCK));
+	victim_start(&v[NR_VICTIMS], "nonblocking-zero-send-taken",
+		     victim_send_taken, &self->t);
 	ASSERT_EQ(0, fuse_wait_status(self->status[0], ST_READ_HELD, &got));
 	self->stalled = true;
+	/* Taken and numbered: it returns without waiting for the copy. */
+	victim_wait(&v[NR_VICTIMS], VICTIM_MS);
 
 	victims_run(v, &self->t);
-	v[NR_VICTIMS].name = "sigkill-waiting-sender";
-	v[NR_VICTIMS].pid = sender;
-	v[NR_VICTIMS].start = now_ns();
-	v[NR_VICTIMS].done = false;
-	kill(sender, SIGKILL);
-	victim_wait(&v[NR_VICTIMS], VICTIM_MS);
 
 	ASSERT_EQ(0, pipe_write_u64(self->ctl[1], 1));
 	self->stalled = false;
@@ -1000,9 +1095,9 @@ TEST_F_TIMEOUT(fuse, unprivileged_stall_blocks_nobody_and_delivers_once, 180)
 		EXPECT_EQ(0, v[i].result) TH_LOG("victim %s", v[i].name);
 		EXPECT_GE(VICTIM_MS, v[i].ms) TH_LOG("victim %s", v[i].name);
 	}
-	EXPECT_EQ(1000 + SIGKILL, v[NR_VICTIMS].result);
+	EXPECT_EQ(0, v[NR_VICTIMS].result);
 	EXPECT_GE(VICTIM_MS, v[NR_VICTIMS].ms);
-	/* The receiver got the killed sender's message, exactly once. */
+	/* The receiver got the message, exactly once. */
 	EXPECT_EQ(0, fuse_wait_status(self->status[0], ST_RESULT, &got))
 		TH_LOG("receiver: %s", strerror((int)(got - ST_RESULT)));
 }
@@ -1019,6 +1114,44 @@ static int stalled_receiver(int fd)
 	if (ret)
 		return ret;
 	return recv_msg(fd, u.page, MSG_SIZE, 0, &r);
+}
+
+/*
+ * A non-blocking ZERO send is taken by a receiver that stalls and is then
+ * killed: the send returned 0 with the seq at once, and the message, put
+ * back by the failed copy, is received later by another receive with that
+ * same seq.
+ */
+TEST_F_TIMEOUT(uffd, killed_receiver_leaves_taken_offer_queued, 120)
+{
+	struct mbox_recv r;
+	char buf[MSG_SIZE];
+	uint64_t seq = 0, start, ms;
+	pid_t stuck;
+	int ret;
+
+	stuck = fork_child();
+	ASSERT_LE(0, stuck);
+	if (stuck == 0)
+		child_exit(stalled_receiver(self->rx_fd));
+	ASSERT_EQ(0, wait_blocked_in_ioctl(stuck, stuck, MBOX_IOC_RECV));
+
+	start = now_ns();
+	EXPECT_EQ(0, send_seq(self->t.user_fd, "orphan", MBOX_MSG_NONBLOCK,
+			      &seq));
+	ms = (now_ns() - start) / NSEC_PER_MSEC;
+	EXPECT_GT(1000, ms);
+	EXPECT_EQ(1, seq);
+	/* Numbered means taken: now the child stalls in its copy. */
+	ASSERT_EQ(0, wait_blocked_in_ioctl(stuck, stuck, MBOX_IOC_RECV));
+	ASSERT_EQ(0, kill(stuck, SIGKILL));
+	EXPECT_EQ(1000 + SIGKILL, child_wait(stuck));
+
+	ret = recv_msg(self->rx_fd, buf, sizeof(buf), MBOX_MSG_NONBLOCK, &r);
+	ASSERT_EQ(0, ret);
+	EXPECT_STREQ("orphan", buf);
+	EXPECT_EQ(seq, r.seq);
+	expect_settled(_metadata, self->rx_fd, 1);
 }
 
 static int victim_recv_second(void *arg)

@@ -98,11 +98,11 @@
  * DOC: Buffering
  *
  * MBOX_CAPACITY_ZERO      rendezvous.  Nothing is queued: a send returns 0
- *                         only after a receiver has copied the message out.
- *                         A send that fails (timeout, signal, -EPIPE) was
- *                         not delivered.  The one exception is a sender
- *                         killed while a receiver was copying its message:
- *                         see "Copies" under Waiting.
+ *                         once a receiver has copied the message out, or
+ *                         has taken it to copy it and the sender stops
+ *                         waiting (non-blocking, deadline, signal): see
+ *                         "Copies" under Waiting.  A send that fails
+ *                         (timeout, signal, -EPIPE) was not delivered.
  * MBOX_CAPACITY_BOUNDED   at most @capacity messages are queued; a sender
  *                         waits while the queue is full.  Blocked senders
  *                         are admitted strictly in arrival order (FIFO): a
@@ -121,8 +121,9 @@
  * message.  Every accepted message gets the next per-mailbox sequence number
  * (starting at 1), so @seq gives the acceptance order; on a ZERO mailbox a
  * message is accepted when a receiver takes it to copy it out, and keeps
- * that number if the copy fails and it is offered again (so a number whose
- * sender then gives up is never received).  A non-blocking ZERO send
+ * that number if the copy fails and it is offered again; an accepted
+ * message is never withdrawn, so every number is received once (unless the
+ * mailbox is destroyed first).  A non-blocking ZERO send
  * goes straight to the longest-waiting receiver (see Waiting), so it is the
  * one exception to priority order among offers.
  *
@@ -192,13 +193,14 @@
  * set.  Because deadlines are absolute, a
  * call interrupted by a signal is restarted transparently under SA_RESTART
  * and otherwise fails with -EINTR; in both cases nothing was delivered or
- * consumed by the interrupted call.
+ * consumed by the interrupted call (a ZERO send whose message a receiver
+ * has taken returns 0 instead: see "Copies").
  *
  * A non-blocking send to a ZERO mailbox succeeds only if a receiver is
  * already blocked in MBOX_IOC_RECV without selection (selective receivers
- * do not count); it then waits just for that receiver to
- * copy the message, and returns -EAGAIN if the receiver leaves without it
- * (for instance because its buffer is too small: that receiver then gets
+ * do not count); it then waits just for that receiver to take the message
+ * (not for its copy, see below) and returns 0, or -EAGAIN if the receiver
+ * cannot take it (its buffer is too small: that receiver then gets
  * -EMSGSIZE, and the message is not kept).  A timed ZERO send whose deadline
  * has already passed behaves the same, with -ETIMEDOUT instead of -EAGAIN.
  *
@@ -217,17 +219,18 @@
  * copy to end (or fails with -EAGAIN if non-blocking), since a handle
  * reads its messages in order.
  *
- * A ZERO sender whose message a receiver is copying waits for the outcome:
- * signals and its deadline are held off until the copy ends (the send
- * then returns 0, or waits on if the message is offered again), but
- * SIGKILL ends the wait at once.  The message outlives a killed sender:
- * it is received exactly once by the receiver that was copying it, or, if
- * that copy fails, stays queued for the next receiver as if sent to a
- * bounded mailbox (it is freed, undelivered, when the mailbox is
- * destroyed).  A non-blocking ZERO send is being copied from the moment a
- * waiting receiver is chosen: it returns 0 once that receiver has it,
- * -EAGAIN if the receiver could not take it, and only SIGKILL ends the
- * wait earlier.
+ * A ZERO message a receiver has taken to copy out is accepted: it has its
+ * @seq and can no longer be withdrawn.  Its sender never waits on that
+ * copy longer than it asked to, since the copy takes as long as the
+ * receiver's buffer makes it: a non-blocking send returns 0 as soon as
+ * the receiver has taken the message, and a blocking one returns 0 (with
+ * the @seq, never -ETIMEDOUT or -EINTR) when its deadline passes or a
+ * signal comes during the copy, or when it is killed.  Without either it
+ * waits for the copy's outcome (0 once received).  A message whose
+ * sender stopped waiting is received exactly once by the receiver that
+ * was copying it, or, if that copy fails, stays queued for the next
+ * receiver as if sent to a bounded mailbox (it is freed, undelivered, if
+ * the mailbox is destroyed first).
  *
  * DOC: Polling
  *
@@ -614,8 +617,9 @@ struct mbox_delete {
  * @seq: out: the sequence number the message was accepted with.
  * @reserved: in: must be zero.
  *
- * Returns 0 once the message is queued (BOUNDED, UNBOUNDED) or taken by a
- * receiver (ZERO).
+ * Returns 0 once the message is queued (BOUNDED, UNBOUNDED), or (ZERO)
+ * received, or taken by a receiver and the sender stopped waiting for the
+ * copy (see "Copies" under Waiting).
  *
  * Errors: -EPERM (a receiver handle opened without write permission),
  * -EBADF (a handle opened with MBOX_OPEN_READ only),
@@ -624,9 +628,10 @@ struct mbox_delete {
  * above msg_size), -EINVAL (unknown flags, length other than msg_size on a
  * fixed-size mailbox, priority above MBOX_PRIO_MAX, timeout_ns without
  * MBOX_MSG_TIMEOUT or above KTIME_MAX, non-zero reserved), -EAGAIN (would
- * wait, non-blocking), -ETIMEDOUT, -EINTR, -ENOBUFS (the sending handle's
- * opener has user_bytes_max in flight, or an UNBOUNDED mailbox is at its
- * bytes_max; see Accounting), -EFAULT, -ENOMEM.
+ * wait, non-blocking), -ETIMEDOUT, -EINTR (neither once a receiver has
+ * taken a ZERO message: the send then returns 0), -ENOBUFS (the sending
+ * handle's opener has user_bytes_max in flight, or an UNBOUNDED mailbox is
+ * at its bytes_max; see Accounting), -EFAULT, -ENOMEM.
  */
 struct mbox_send {
 	__u64 buf;
