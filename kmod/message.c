@@ -58,6 +58,7 @@ struct mbox_msg *mbox_msg_new(struct mbox_user *user, const void __user *buf,
 	msg->type = 0;
 	msg->readers = 0;
 	msg->busy = 0;
+	msg->held = false;
 	msg->charge = charge;
 	msg->len = len;
 	return msg;
