@@ -1194,25 +1194,11 @@ int mbox_ring_mmap(struct mbox_handle *h, struct vm_area_struct *vma)
 
 	if (READ_ONCE(h->mb->dead))
 		return -EPIPE;
-	switch (vma->vm_pgoff) {
-	case MBOX_RING_OFF_CTRL >> PAGE_SHIFT:
-		part = PART_CTRL;
-		break;
-	case MBOX_RING_OFF_CONS >> PAGE_SHIFT:
-		part = PART_CONS;
-		break;
-	case MBOX_RING_OFF_DATA >> PAGE_SHIFT:
-		part = PART_DATA;
-		break;
-	case MBOX_RING_OFF_SEG_CONS >> PAGE_SHIFT:
-		part = PART_SEG_CONS;
-		break;
-	case MBOX_RING_OFF_SEG_DATA >> PAGE_SHIFT:
-		part = PART_SEG_DATA;
-		break;
-	default:
+	for (part = 0; part < ARRAY_SIZE(mbox_ring_part_pgoff); part++)
+		if (vma->vm_pgoff == mbox_ring_part_pgoff[part])
+			break;
+	if (part == ARRAY_SIZE(mbox_ring_part_pgoff))
 		return -EINVAL;
-	}
 	/* Owners map CTRL, CONS and DATA; users their own SEG_* parts. */
 	seg_part = part >= PART_SEG_CONS;
 	if (h->role == MBOX_ROLE_RECEIVER || owner == seg_part)
