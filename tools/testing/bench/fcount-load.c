@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fcount-load: the traced load of tools/bench/fcount.  One process sends a
+ * fcount-load: the traced load of tools/testing/bench/fcount.  One process sends a
  * 64-byte message and receives it back, @n times, through one mechanism,
  * with nobody waiting on either side: the calls it makes are the cost of
  * the code paths alone, with no scheduler in between.

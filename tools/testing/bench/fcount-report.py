@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 #
-# fcount-report.py: the table tools/bench/fcount prints, from the
+# fcount-report.py: the table tools/testing/bench/fcount prints, from the
 # function_graph traces its guest run saved.
 #
 #   fcount-report.py DIR N MECH... (the first MECH is compared with the others;

@@ -2,7 +2,7 @@
 #
 # Draws build/bench/results.png from the data files mbox-bench --out wrote.
 #
-#   gnuplot -e "dir='build/bench'" tools/bench/plot.gp
+#   gnuplot -e "dir='build/bench'" tools/testing/bench/plot.gp
 
 if (!exists("dir")) dir = "build/bench"
 info = system("cat '" . dir . "/plot.info' 2>/dev/null")

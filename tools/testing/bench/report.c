@@ -2,7 +2,7 @@
 /*
  * The results: tables with every mbox figure also given as a ratio to each
  * anchor measured in the same run, the targets, a CSV file and the data
- * files tools/bench/plot.gp draws.
+ * files tools/testing/bench/plot.gp draws.
  */
 #include <errno.h>
 #include <math.h>
@@ -539,7 +539,7 @@ static void ratio_cell(char *buf, size_t len, const struct bench *b,
 
 /*
  * The speed targets of issue 13, each a ratio between figures of this run.
- * The last needs two kernels: tools/bench/kcompare runs this case on 6.1
+ * The last needs two kernels: tools/testing/bench/kcompare runs this case on 6.1
  * and 6.12 and prints their ratio.
  */
 static void speed_targets(FILE *f, const struct bench *b)
@@ -594,7 +594,7 @@ static void speed_targets(FILE *f, const struct bench *b)
 	}
 	fprintf(f, "  %-52s %-34s\n", "zero-capacity round trip, both sides on one CPU", cell);
 	fprintf(f, "  %-52s %-34s target 6.12/6.1 within 1.0 +- 0.1\n",
-		"  ... on 6.12 / on 6.1", "tools/bench/kcompare");
+		"  ... on 6.12 / on 6.1", "tools/testing/bench/kcompare");
 }
 
 static void failures(FILE *f, const struct bench *b)
