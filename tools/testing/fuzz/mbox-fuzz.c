@@ -73,13 +73,14 @@
 
 #include <linux/genetlink.h>
 #include <mbox/linux/mbox.h>
+
+#include "mbox_testlib.h"
 #include <linux/netlink.h>
 
 #define PROG		"mbox-fuzz"
 #define MAX_WORKERS	32
 #define POOL		48
 #define NOBODY		65534
-#define MAX_REPORTS	32
 #define STUCK_SEC	60
 #define PAGE		4096
 
@@ -131,9 +132,7 @@ struct worker_state {
 
 struct shared {
 	_Atomic int stop;
-	_Atomic uint64_t violations;
-	_Atomic uint32_t nreports;
-	char reports[MAX_REPORTS][320];
+	struct mt_reports rep;		/* violations */
 	_Atomic uint64_t ops_by_kind[NR_OPS];
 	_Atomic uint64_t errno_seen[NR_OPS][140];
 	_Atomic uint64_t faults_injected;
@@ -154,66 +153,20 @@ static int worker_index = -1;
 
 /* ---------------------------------------------------------- helpers */
 
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static uint32_t rnd_below(uint32_t n)
-{
-	return n ? (uint32_t)(rnd() % n) : 0;
-}
-
-static bool chance(unsigned int percent)
-{
-	return rnd_below(100) < percent;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static const char *cur_what = "";	/* the operation being done, for reports */
 
 __attribute__((format(printf, 1, 2)))
 static void violation(const char *fmt, ...)
 {
-	char msg[320];
-	uint32_t i;
+	char prefix[160];
 	va_list ap;
-	int n;
 
-	n = snprintf(msg, sizeof(msg), "worker %d gen %u (seed %#" PRIx64 ") %s: ",
-		     worker_index, worker_index >= 0 ? atomic_load(&sh->w[worker_index].gen) : 0,
-		     opt.seed, cur_what);
+	snprintf(prefix, sizeof(prefix), "worker %d gen %u (seed %#" PRIx64 ") %s",
+		 worker_index, worker_index >= 0 ? atomic_load(&sh->w[worker_index].gen) : 0,
+		 opt.seed, cur_what);
 	va_start(ap, fmt);
-	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	mt_vreport(&sh->rep, PROG, prefix, fmt, ap);
 	va_end(ap);
-	atomic_fetch_add(&sh->violations, 1);
-	i = atomic_fetch_add(&sh->nreports, 1);
-	if (i < MAX_REPORTS)
-		memcpy(sh->reports[i], msg, sizeof(msg));
-	fprintf(stderr, PROG ": VIOLATION: %s\n", msg);
-}
-
-/* "<program>: <message>" on stderr, exit status 2. */
-__attribute__((noreturn, format(printf, 1, 2)))
-static void fatal(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	verrx(2, fmt, ap);
 }
 
 /* ---------------------------------------------------- memory targets */
@@ -242,9 +195,9 @@ static void *map_rw(size_t size)
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (p == MAP_FAILED)
-		fatal("mmap: %s", strerror(errno));
+		mt_fatal("mmap: %s", strerror(errno));
 	if (mprotect(p + size, GUARD_SIZE, PROT_NONE))
-		fatal("mprotect: %s", strerror(errno));
+		mt_fatal("mprotect: %s", strerror(errno));
 	return p;
 }
 
@@ -260,7 +213,7 @@ static void setup_memory(void)
 	ro = p + 2 * PAGE;
 	memset(ro, 0xa5, PAGE);
 	if (mprotect(none, PAGE, PROT_NONE) || mprotect(ro, PAGE, PROT_READ))
-		fatal("mprotect: %s", strerror(errno));
+		mt_fatal("mprotect: %s", strerror(errno));
 	for (size_t i = 0; i < GOOD_SIZE; i++)
 		good[i] = (uint8_t)i;
 }
@@ -268,10 +221,10 @@ static void setup_memory(void)
 /* A user pointer for @len bytes: usually fine, sometimes hostile. */
 static uint64_t pick_ptr(uint32_t len, bool writable)
 {
-	uint32_t r = rnd_below(100);
+	uint32_t r = mt_rnd_below(100);
 
 	if (r < 70)
-		return (uintptr_t)(good + rnd_below(GOOD_SIZE / 2));
+		return (uintptr_t)(good + mt_rnd_below(GOOD_SIZE / 2));
 	if (r < 75)
 		return 0;
 	if (r < 80)
@@ -279,12 +232,12 @@ static uint64_t pick_ptr(uint32_t len, bool writable)
 	if (r < 85 && writable)
 		return (uintptr_t)ro;
 	if (r < 92)	/* runs off the end of a mapping */
-		return (uintptr_t)(edge + PAGE - rnd_below(len < PAGE ? len + 1 : PAGE));
+		return (uintptr_t)(edge + PAGE - mt_rnd_below(len < PAGE ? len + 1 : PAGE));
 	if (r < 94)
 		return 0xffffffff81000000ULL;		/* kernel text */
 	if (r < 96)
 		return 0x0000800000000000ULL;		/* non-canonical */
-	return rnd();
+	return mt_rnd();
 }
 
 static const uint64_t interesting[] = {
@@ -298,38 +251,38 @@ static const uint64_t interesting[] = {
 
 static uint64_t pick_interesting(void)
 {
-	return interesting[rnd_below(sizeof(interesting) / sizeof(interesting[0]))];
+	return interesting[mt_rnd_below(sizeof(interesting) / sizeof(interesting[0]))];
 }
 
 /* Mutates a structure in place: bit flips, bytes, interesting fields. */
 static void mutate(void *p, size_t size)
 {
 	uint8_t *b = p;
-	unsigned int n = 1 + rnd_below(3);
+	unsigned int n = 1 + mt_rnd_below(3);
 
 	for (unsigned int i = 0; i < n; i++) {
 		size_t off;
 
-		switch (rnd_below(4)) {
+		switch (mt_rnd_below(4)) {
 		case 0:
-			off = rnd_below((uint32_t)size);
-			b[off] ^= (uint8_t)(1u << rnd_below(8));
+			off = mt_rnd_below((uint32_t)size);
+			b[off] ^= (uint8_t)(1u << mt_rnd_below(8));
 			break;
 		case 1:
-			off = rnd_below((uint32_t)size);
-			b[off] = (uint8_t)rnd();
+			off = mt_rnd_below((uint32_t)size);
+			b[off] = (uint8_t)mt_rnd();
 			break;
 		case 2: {
 			uint32_t v = (uint32_t)pick_interesting();
 
-			off = rnd_below((uint32_t)(size / 4)) * 4;
+			off = mt_rnd_below((uint32_t)(size / 4)) * 4;
 			memcpy(b + off, &v, 4);
 			break;
 		}
 		default: {
 			uint64_t v = pick_interesting();
 
-			off = rnd_below((uint32_t)(size / 8)) * 8;
+			off = mt_rnd_below((uint32_t)(size / 8)) * 8;
 			memcpy(b + off, &v, 8);
 			break;
 		}
@@ -343,7 +296,7 @@ static char name_buf[256];
 static uint64_t pick_name(void)
 {
 	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789._-";
-	uint32_t r = rnd_below(100), len;
+	uint32_t r = mt_rnd_below(100), len;
 
 	if (r < 15)
 		return 0;
@@ -351,13 +304,13 @@ static uint64_t pick_name(void)
 		return pick_ptr(MBOX_NAME_MAX, false);
 	if (r < 25) {	/* unterminated up to an unmapped page */
 		memset(edge + PAGE - MBOX_NAME_MAX, 'x', MBOX_NAME_MAX);
-		return (uintptr_t)(edge + PAGE - 1 - rnd_below(MBOX_NAME_MAX + 2));
+		return (uintptr_t)(edge + PAGE - 1 - mt_rnd_below(MBOX_NAME_MAX + 2));
 	}
-	len = r < 80 ? 1 + rnd_below(8) : rnd_below(100);
+	len = r < 80 ? 1 + mt_rnd_below(8) : mt_rnd_below(100);
 	if (len >= sizeof(name_buf))
 		len = sizeof(name_buf) - 1;
 	for (uint32_t i = 0; i < len; i++)
-		name_buf[i] = r < 90 ? ok[rnd_below(sizeof(ok) - 1)] : (char)rnd();
+		name_buf[i] = r < 90 ? ok[mt_rnd_below(sizeof(ok) - 1)] : (char)mt_rnd();
 	name_buf[len] = 0;
 	/* Short names collide across workers: EEXIST and cross opens. */
 	return (uintptr_t)name_buf;
@@ -375,7 +328,7 @@ static struct {
 
 static void pool_add(int fd, enum kind kind, uint64_t id)
 {
-	unsigned int i = rnd_below(POOL);
+	unsigned int i = mt_rnd_below(POOL);
 
 	if (pool[i].kind != K_NONE)
 		close(pool[i].fd);
@@ -400,11 +353,11 @@ static bool is_mbox_fd(int fd)
 /* A descriptor to aim an ioctl at: mostly of kind @want, sometimes any. */
 static int pick_fd(enum kind want)
 {
-	unsigned int start = rnd_below(POOL);
+	unsigned int start = mt_rnd_below(POOL);
 
-	if (chance(3))
-		return chance(50) ? -1 : 1000 + (int)rnd_below(100);
-	if (chance(85)) {
+	if (mt_chance(3))
+		return mt_chance(50) ? -1 : 1000 + (int)mt_rnd_below(100);
+	if (mt_chance(85)) {
 		for (unsigned int i = 0; i < POOL; i++) {
 			unsigned int j = (start + i) % POOL;
 
@@ -433,18 +386,18 @@ static int pick_handle(void)
 {
 	static const enum kind k[] = { K_OWNER, K_OWNER, K_USER, K_USER, K_RECEIVER };
 
-	return pick_fd(k[rnd_below(5)]);
+	return pick_fd(k[mt_rnd_below(5)]);
 }
 
 static uint64_t pick_id(void)
 {
 	uint32_t n = atomic_load(&sh->nids);
 
-	if (chance(10))
-		return chance(50) ? 0 : pick_interesting();
+	if (mt_chance(10))
+		return mt_chance(50) ? 0 : pick_interesting();
 	if (!n)
-		return 1 + rnd_below(100);
-	return atomic_load(&sh->ids[rnd_below(n < 256 ? n : 256)]);
+		return 1 + mt_rnd_below(100);
+	return atomic_load(&sh->ids[mt_rnd_below(n < 256 ? n : 256)]);
 }
 
 /* --------------------------------------------------- errno oracle */
@@ -544,12 +497,12 @@ static int checked_ioctl(enum op op, int fd, unsigned long cmd, void *arg,
 /* Where a structure for an ioctl goes: usually good memory, sometimes not. */
 static void *place(size_t size)
 {
-	uint32_t r = rnd_below(100);
+	uint32_t r = mt_rnd_below(100);
 
 	if (r < 90)
-		return sarea + 8 * rnd_below((SAREA_SIZE - 512) / 8);
+		return sarea + 8 * mt_rnd_below((SAREA_SIZE - 512) / 8);
 	if (r < 96)
-		return edge + PAGE - rnd_below((uint32_t)size);
+		return edge + PAGE - mt_rnd_below((uint32_t)size);
 	if (r < 98)
 		return NULL;
 	return none;
@@ -599,23 +552,23 @@ static void op_create(void)
 	struct mbox_create c = { 0 }, *p;
 	int fd;
 
-	c.capacity_mode = rnd_below(3);
-	c.capacity = c.capacity_mode == MBOX_CAPACITY_BOUNDED ? 1 + rnd_below(64) : 0;
-	c.msg_size = 1 + rnd_below(chance(80) ? 512 : 70000);
-	c.fd_flags = O_CLOEXEC | (chance(20) ? O_NONBLOCK : 0);
-	c.mode = chance(70) ? 0666 : rnd_below(01000);
-	if (chance(10))
+	c.capacity_mode = mt_rnd_below(3);
+	c.capacity = c.capacity_mode == MBOX_CAPACITY_BOUNDED ? 1 + mt_rnd_below(64) : 0;
+	c.msg_size = 1 + mt_rnd_below(mt_chance(80) ? 512 : 70000);
+	c.fd_flags = O_CLOEXEC | (mt_chance(20) ? O_NONBLOCK : 0);
+	c.mode = mt_chance(70) ? 0666 : mt_rnd_below(01000);
+	if (mt_chance(10))
 		c.flags |= MBOX_CREATE_FIXED_SIZE;
-	if (chance(5))
+	if (mt_chance(5))
 		c.flags |= MBOX_CREATE_PORT;
-	if (chance(8)) {
+	if (mt_chance(8)) {
 		c.flags |= MBOX_CREATE_OS;
-		if (chance(40) && c.capacity_mode != MBOX_CAPACITY_ZERO)
+		if (mt_chance(40) && c.capacity_mode != MBOX_CAPACITY_ZERO)
 			c.flags |= MBOX_CREATE_BROADCAST;
 	}
-	if (!(c.flags & MBOX_CREATE_PORT) && chance(40))
+	if (!(c.flags & MBOX_CREATE_PORT) && mt_chance(40))
 		c.name = pick_name();
-	if (chance(30))
+	if (mt_chance(30))
 		mutate(&c, sizeof(c));
 	p = stage(&c, sizeof(c));
 	fd = checked_ioctl(OP_CREATE, pick_fd(K_DEV), MBOX_IOC_CREATE, p, sizeof(c), 0, 0);
@@ -630,7 +583,7 @@ static void op_create(void)
 	}
 	check_new_handle(fd, c.id, c.flags & MBOX_CREATE_OS ? MBOX_ROLE_RECEIVER : MBOX_ROLE_OWNER);
 	pool_add(fd, c.flags & MBOX_CREATE_OS ? K_RECEIVER : K_OWNER, c.id);
-	if ((c.flags & MBOX_CREATE_OS) && chance(30)) {
+	if ((c.flags & MBOX_CREATE_OS) && mt_chance(30)) {
 		/* Most OS-owned mailboxes go away again; some stay until exit. */
 		struct mbox_delete d = { .id = c.id };
 
@@ -643,22 +596,22 @@ static void op_open(void)
 	struct mbox_open o = { 0 }, *p;
 	int fd;
 
-	switch (rnd_below(4)) {
+	switch (mt_rnd_below(4)) {
 	case 0:
 		o.name = pick_name();
 		break;
 	case 1:
 		o.flags = MBOX_OPEN_PID;
-		o.id = chance(50) ? (uint64_t)getpid() : (chance(50) ? (uint64_t)getppid() : rnd_below(500));
+		o.id = mt_chance(50) ? (uint64_t)getpid() : (mt_chance(50) ? (uint64_t)getppid() : mt_rnd_below(500));
 		break;
 	default:
 		o.id = pick_id();
 		break;
 	}
-	if (chance(25))
+	if (mt_chance(25))
 		o.flags |= MBOX_OPEN_RECEIVE;
-	o.fd_flags = O_CLOEXEC | (chance(20) ? O_NONBLOCK : 0);
-	if (chance(30))
+	o.fd_flags = O_CLOEXEC | (mt_chance(20) ? O_NONBLOCK : 0);
+	if (mt_chance(30))
 		mutate(&o, sizeof(o));
 	p = stage(&o, sizeof(o));
 	fd = checked_ioctl(OP_OPEN, pick_fd(K_DEV), MBOX_IOC_OPEN, p, sizeof(o), 0, 0);
@@ -674,11 +627,11 @@ static void op_delete(void)
 {
 	struct mbox_delete d = { 0 };
 
-	if (chance(50))
+	if (mt_chance(50))
 		d.id = pick_id();
 	else
 		d.name = pick_name();
-	if (chance(30))
+	if (mt_chance(30))
 		mutate(&d, sizeof(d));
 	checked_ioctl(OP_DELETE, pick_fd(K_DEV), MBOX_IOC_DELETE, stage(&d, sizeof(d)), sizeof(d), 0, 0);
 }
@@ -688,20 +641,20 @@ static uint32_t pick_msg_flags(bool recv, uint64_t *timeout)
 	uint32_t f = 0;
 
 	*timeout = 0;
-	switch (rnd_below(4)) {
+	switch (mt_rnd_below(4)) {
 	case 0:
 		f = MBOX_MSG_NONBLOCK;
 		break;
 	case 1:
 	case 2:
 		f = MBOX_MSG_TIMEOUT;
-		*timeout = now_ns() + rnd_below(3000000);
+		*timeout = mt_now_ns() + mt_rnd_below(3000000);
 		break;
 	default:
 		break;	/* blocking: SIGALRM ends it */
 	}
-	if (recv && chance(10)) {
-		f |= chance(50) ? MBOX_RECV_TYPE : MBOX_RECV_FROM;
+	if (recv && mt_chance(10)) {
+		f |= mt_chance(50) ? MBOX_RECV_TYPE : MBOX_RECV_FROM;
 	}
 	return f;
 }
@@ -711,13 +664,13 @@ static void op_send(void)
 	struct mbox_send s = { 0 };
 	uint64_t t;
 
-	s.len = chance(80) ? rnd_below(600) : (uint32_t)pick_interesting();
+	s.len = mt_chance(80) ? mt_rnd_below(600) : (uint32_t)pick_interesting();
 	s.buf = pick_ptr(s.len, false);
 	s.flags = pick_msg_flags(false, &t);
 	s.timeout_ns = t;
-	s.priority = chance(90) ? rnd_below(10) : (uint32_t)pick_interesting();
-	s.type = rnd_below(4);
-	if (chance(20))
+	s.priority = mt_chance(90) ? mt_rnd_below(10) : (uint32_t)pick_interesting();
+	s.type = mt_rnd_below(4);
+	if (mt_chance(20))
 		mutate(&s, sizeof(s));
 	checked_ioctl(OP_SEND, pick_handle(), MBOX_IOC_SEND, stage(&s, sizeof(s)), sizeof(s), 0, 0);
 }
@@ -728,15 +681,15 @@ static void op_recv(void)
 	uint64_t t;
 	void *p;
 
-	r.len = chance(80) ? rnd_below(70000) : (uint32_t)pick_interesting();
+	r.len = mt_chance(80) ? mt_rnd_below(70000) : (uint32_t)pick_interesting();
 	r.buf = pick_ptr(r.len, true);
 	r.flags = pick_msg_flags(true, &t);
 	r.timeout_ns = t;
 	if (r.flags & MBOX_RECV_FROM)
-		r.from_pid = chance(50) ? getpid() : (int32_t)rnd_below(500);
+		r.from_pid = mt_chance(50) ? getpid() : (int32_t)mt_rnd_below(500);
 	if (r.flags & MBOX_RECV_TYPE)
-		r.want_type = rnd_below(4);
-	if (chance(20))
+		r.want_type = mt_rnd_below(4);
+	if (mt_chance(20))
 		mutate(&r, sizeof(r));
 	p = stage(&r, sizeof(r));
 	if (checked_ioctl(OP_RECV, pick_handle(), MBOX_IOC_RECV, p, sizeof(r),
@@ -769,7 +722,7 @@ static void op_watch_notice(bool watch)
 	if (watch) {
 		struct mbox_watch w = { 0 };
 
-		if (chance(20))
+		if (mt_chance(20))
 			mutate(&w, sizeof(w));
 		checked_ioctl(OP_WATCH, pick_handle(), MBOX_IOC_WATCH, stage(&w, sizeof(w)), sizeof(w), 0, 0);
 	} else {
@@ -784,23 +737,23 @@ static void op_batch(bool send)
 {
 	struct mbox_msgvec *v = (struct mbox_msgvec *)varea;
 	struct mbox_batch b = { 0 };
-	uint32_t n = chance(90) ? 1 + rnd_below(64) : (uint32_t)pick_interesting();
+	uint32_t n = mt_chance(90) ? 1 + mt_rnd_below(64) : (uint32_t)pick_interesting();
 	uint64_t t;
 
 	for (uint32_t i = 0; i < 64; i++) {
 		memset(&v[i], 0, sizeof(v[i]));
-		v[i].len = rnd_below(600);
+		v[i].len = mt_rnd_below(600);
 		v[i].buf = pick_ptr(v[i].len, !send);
 		if (send)
-			v[i].priority = rnd_below(4);
-		if (chance(5))
+			v[i].priority = mt_rnd_below(4);
+		if (mt_chance(5))
 			mutate(&v[i], sizeof(v[i]));
 	}
-	b.vec = chance(90) ? (uintptr_t)v : pick_ptr(n * sizeof(*v), !send);
+	b.vec = mt_chance(90) ? (uintptr_t)v : pick_ptr(n * sizeof(*v), !send);
 	b.count = n;
 	b.flags = pick_msg_flags(false, &t);
 	b.timeout_ns = t;
-	if (chance(20))
+	if (mt_chance(20))
 		mutate(&b, sizeof(b));
 	checked_ioctl(send ? OP_SEND_BATCH : OP_RECV_BATCH, pick_handle(),
 		      send ? MBOX_IOC_SEND_BATCH : MBOX_IOC_RECV_BATCH,
@@ -823,29 +776,29 @@ static void op_bad_cmd(void)
 {
 	unsigned long cmd;
 
-	switch (rnd_below(3)) {
+	switch (mt_rnd_below(3)) {
 	case 0:	/* our magic, an unused number */
-		cmd = _IOC(rnd_below(4), MBOX_IOC_MAGIC, 0x23 + rnd_below(0xdc), rnd_below(256));
+		cmd = _IOC(mt_rnd_below(4), MBOX_IOC_MAGIC, 0x23 + mt_rnd_below(0xdc), mt_rnd_below(256));
 		break;
 	case 1:	/* a used number with the wrong size or direction */
-		cmd = _IOC(rnd_below(4), MBOX_IOC_MAGIC, used_nr[rnd_below(14)], rnd_below(512));
+		cmd = _IOC(mt_rnd_below(4), MBOX_IOC_MAGIC, used_nr[mt_rnd_below(14)], mt_rnd_below(512));
 		break;
 	default:
-		cmd = (unsigned long)(uint32_t)rnd();
+		cmd = (unsigned long)(uint32_t)mt_rnd();
 		break;
 	}
 	/* Never one of the real commands: those have their own checks. */
 	for (size_t i = 0; i < sizeof(real_cmds) / sizeof(real_cmds[0]); i++)
 		if (cmd == real_cmds[i])
 			return;
-	checked_ioctl(OP_BAD_CMD, chance(50) ? pick_fd(K_DEV) : pick_handle(), cmd,
-		      chance(80) ? sarea : (void *)(uintptr_t)pick_ptr(64, true),
+	checked_ioctl(OP_BAD_CMD, mt_chance(50) ? pick_fd(K_DEV) : pick_handle(), cmd,
+		      mt_chance(80) ? sarea : (void *)(uintptr_t)pick_ptr(64, true),
 		      0, 0, 0);
 }
 
 static void op_close(void)
 {
-	unsigned int i = rnd_below(POOL);
+	unsigned int i = mt_rnd_below(POOL);
 
 	if (pool[i].kind == K_NONE)
 		return;
@@ -873,7 +826,7 @@ static void op_poll(void)
 		p[i].fd = pick_handle();
 		p[i].events = (short)(POLLIN | POLLOUT | POLLPRI | POLLHUP);
 	}
-	poll(p, 4, (int)rnd_below(3));
+	poll(p, 4, (int)mt_rnd_below(3));
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep >= 0) {
 		struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLET };
@@ -881,9 +834,9 @@ static void op_poll(void)
 
 		for (int i = 0; i < 4; i++)
 			epoll_ctl(ep, EPOLL_CTL_ADD, p[i].fd, &ev);
-		epoll_wait(ep, out, 4, (int)rnd_below(2));
+		epoll_wait(ep, out, 4, (int)mt_rnd_below(2));
 		/* Sometimes keep the epoll (and its watches) around. */
-		if (chance(20))
+		if (mt_chance(20))
 			pool_add(ep, K_OTHER, 0);
 		else
 			close(ep);
@@ -895,24 +848,24 @@ static void op_fileops(void)
 	int fd = pick_handle();
 	void *m;
 
-	switch (rnd_below(5)) {
+	switch (mt_rnd_below(5)) {
 	case 0:
-		(void)!read(fd, good, rnd_below(100));
+		(void)!read(fd, good, mt_rnd_below(100));
 		break;
 	case 1:
-		(void)!write(fd, good, rnd_below(100));
+		(void)!write(fd, good, mt_rnd_below(100));
 		break;
 	case 2:
-		m = mmap(NULL, PAGE, PROT_READ | (chance(50) ? PROT_WRITE : 0), MAP_SHARED, fd,
-			 (off_t)rnd_below(4) * PAGE);
+		m = mmap(NULL, PAGE, PROT_READ | (mt_chance(50) ? PROT_WRITE : 0), MAP_SHARED, fd,
+			 (off_t)mt_rnd_below(4) * PAGE);
 		if (m != MAP_FAILED)
 			munmap(m, PAGE);
 		break;
 	case 3:
-		lseek(fd, (off_t)rnd(), SEEK_SET);
+		lseek(fd, (off_t)mt_rnd(), SEEK_SET);
 		break;
 	default:
-		fcntl(fd, F_SETFL, chance(50) ? O_NONBLOCK : 0);
+		fcntl(fd, F_SETFL, mt_chance(50) ? O_NONBLOCK : 0);
 		break;
 	}
 }
@@ -920,69 +873,45 @@ static void op_fileops(void)
 static const char *const params[] = {
 	"msg_size_max", "capacity_max", "user_bytes_max", "user_mailboxes_max",
 };
-static char saved_params[4][32];
+/* What the module had at start: put back at the end (mbox_testlib). */
+static struct mt_params saved_params;
 
-static void save_params(void)
+/* Back to the value saved at start (none saved: left as it is). */
+static void reset_param(int i)
 {
-	for (int i = 0; i < 4; i++) {
-		char path[128];
-		FILE *f;
+	unsigned long long v;
 
-		snprintf(path, sizeof(path), "/sys/module/mbox/parameters/%s", params[i]);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		if (!fgets(saved_params[i], sizeof(saved_params[i]), f))
-			saved_params[i][0] = 0;
-		fclose(f);
-	}
-}
-
-static void write_param(int i, const char *val)
-{
-	char path[128];
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/module/mbox/parameters/%s", params[i]);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	(void)!write(fd, val, strlen(val));
-	close(fd);
-}
-
-static void restore_params(void)
-{
-	for (int i = 0; i < 4; i++)
-		if (saved_params[i][0])
-			write_param(i, saved_params[i]);
+	if (!mt_params_saved(&saved_params, params[i], &v))
+		mt_param_write(params[i], v);
 }
 
 static void op_param(void)
 {
 	char val[64];
-	int i = (int)rnd_below(4);
+	int i = (int)mt_rnd_below(4);
 
 	if (getuid() != 0)
 		return;
-	switch (rnd_below(4)) {
+	switch (mt_rnd_below(4)) {
 	case 0:
 		snprintf(val, sizeof(val), "%" PRIu64, pick_interesting());
 		break;
 	case 1:
-		snprintf(val, sizeof(val), "-%u", rnd_below(10));
+		snprintf(val, sizeof(val), "-%u", mt_rnd_below(10));
 		break;
 	case 2:
 		snprintf(val, sizeof(val), "%s", "garbage\n");
 		break;
 	default:	/* back to the original, most of the time */
-		snprintf(val, sizeof(val), "%s", saved_params[i]);
+		val[0] = 0;
+		reset_param(i);
 		break;
 	}
-	write_param(i, val);
+	if (val[0])
+		mt_param_write_str(params[i], val);
 	/* Never leave a limit that stops everybody for long. */
-	if (chance(50))
-		write_param(i, saved_params[i]);
+	if (mt_chance(50))
+		reset_param(i);
 }
 
 /* ------------------------------------------------- generic netlink */
@@ -1049,30 +978,30 @@ static void nl_setup(void)
 static size_t nl_attrs(uint8_t *p, size_t cap, int depth)
 {
 	size_t off = 0;
-	unsigned int n = rnd_below(6);
+	unsigned int n = mt_rnd_below(6);
 
 	for (unsigned int i = 0; i < n && off + 64 < cap; i++) {
 		struct nlattr *a = (struct nlattr *)(p + off);
-		uint32_t plen = rnd_below(4) == 0 ? rnd_below(40) : (uint32_t[]){ 0, 1, 2, 4, 8 }[rnd_below(5)];
+		uint32_t plen = mt_rnd_below(4) == 0 ? mt_rnd_below(40) : (uint32_t[]){ 0, 1, 2, 4, 8 }[mt_rnd_below(5)];
 
-		a->nla_type = (uint16_t)(rnd_below(30) | (chance(10) ? NLA_F_NESTED : 0));
-		if (depth < 2 && chance(15)) {
+		a->nla_type = (uint16_t)(mt_rnd_below(30) | (mt_chance(10) ? NLA_F_NESTED : 0));
+		if (depth < 2 && mt_chance(15)) {
 			size_t inner = nl_attrs(p + off + NLA_HDRLEN, cap - off - NLA_HDRLEN, depth + 1);
 
 			a->nla_type |= NLA_F_NESTED;
 			plen = (uint32_t)inner;
 		} else {
 			for (uint32_t j = 0; j < plen; j++)
-				p[off + NLA_HDRLEN + j] = chance(50) ? 0 : (uint8_t)rnd();
-			if (plen >= 8 && chance(30)) {
+				p[off + NLA_HDRLEN + j] = mt_chance(50) ? 0 : (uint8_t)mt_rnd();
+			if (plen >= 8 && mt_chance(30)) {
 				uint64_t v = pick_interesting();
 
 				memcpy(p + off + NLA_HDRLEN, &v, 8);
 			}
 		}
 		a->nla_len = (uint16_t)(NLA_HDRLEN + plen);
-		if (chance(5))
-			a->nla_len = (uint16_t)rnd_below(200);	/* lies */
+		if (mt_chance(5))
+			a->nla_len = (uint16_t)mt_rnd_below(200);	/* lies */
 		off += NLA_ALIGN(NLA_HDRLEN + plen);
 	}
 	return off;
@@ -1092,13 +1021,13 @@ static void op_netlink(void)
 	len += nl_attrs(buf + len, sizeof(buf) - len, 0);
 	n->nlmsg_len = (uint32_t)len;
 	n->nlmsg_type = nl_family;
-	n->nlmsg_flags = NLM_F_REQUEST | (chance(50) ? NLM_F_ACK : 0) | (chance(30) ? NLM_F_DUMP : 0);
-	n->nlmsg_seq = (uint32_t)rnd();
-	g->cmd = (uint8_t)rnd_below(16);
-	g->version = chance(90) ? 1 : (uint8_t)rnd();
-	g->reserved = chance(90) ? 0 : (uint16_t)rnd();
-	if (chance(5))
-		n->nlmsg_len = (uint32_t)rnd_below((uint32_t)len + 16);
+	n->nlmsg_flags = NLM_F_REQUEST | (mt_chance(50) ? NLM_F_ACK : 0) | (mt_chance(30) ? NLM_F_DUMP : 0);
+	n->nlmsg_seq = (uint32_t)mt_rnd();
+	g->cmd = (uint8_t)mt_rnd_below(16);
+	g->version = mt_chance(90) ? 1 : (uint8_t)mt_rnd();
+	g->reserved = mt_chance(90) ? 0 : (uint16_t)mt_rnd();
+	if (mt_chance(5))
+		n->nlmsg_len = (uint32_t)mt_rnd_below((uint32_t)len + 16);
 	if (nl_talk(buf, len, NULL, 0) < 0)
 		return;
 	/* Drain what came back; dumps may take several reads. */
@@ -1142,10 +1071,10 @@ static void ring_setup(void)
 {
 	struct mbox_ring_setup rs = { 0 };
 
-	rs.nsegs = chance(85) ? 1 + rnd_below(MBOX_RING_SEGS_MAX) : (uint32_t)pick_interesting();
-	rs.nslots = chance(85) ? 1u << rnd_below(8) : (uint32_t)pick_interesting();
-	rs.slot_size = chance(85) ? 24 + 8 * rnd_below(40) : (uint32_t)pick_interesting();
-	if (chance(20))
+	rs.nsegs = mt_chance(85) ? 1 + mt_rnd_below(MBOX_RING_SEGS_MAX) : (uint32_t)pick_interesting();
+	rs.nslots = mt_chance(85) ? 1u << mt_rnd_below(8) : (uint32_t)pick_interesting();
+	rs.slot_size = mt_chance(85) ? 24 + 8 * mt_rnd_below(40) : (uint32_t)pick_interesting();
+	if (mt_chance(20))
 		mutate(&rs, sizeof(rs));
 	checked_ioctl(OP_RING, pick_fd(K_OWNER), MBOX_IOC_RING_SETUP,
 		      stage(&rs, sizeof(rs)), sizeof(rs), 0, 0);
@@ -1158,19 +1087,19 @@ static void ring_ctl(void)
 	struct mbox_ring_info in;
 	struct mbox_ring_seg so = { 0 };
 
-	switch (rnd_below(5)) {
+	switch (mt_rnd_below(5)) {
 	case 0:
-		ret = ioctl(fd, MBOX_IOC_RING_ATTACH, chance(95) ? 0 : (unsigned long)rnd());
+		ret = ioctl(fd, MBOX_IOC_RING_ATTACH, mt_chance(95) ? 0 : (unsigned long)mt_rnd());
 		break;
 	case 1:
-		if (chance(10))	/* rare: everyone's mappings go stale */
+		if (mt_chance(10))	/* rare: everyone's mappings go stale */
 			ret = ioctl(fd, MBOX_IOC_RING_TEARDOWN, 0);
 		break;
 	case 2:
 	case 3:
-		so.seg = chance(90) ? rnd_below(MBOX_RING_SEGS_MAX) : (uint32_t)rnd();
-		so.op = chance(90) ? 1 + rnd_below(2) : (uint32_t)rnd();
-		if (chance(10))
+		so.seg = mt_chance(90) ? mt_rnd_below(MBOX_RING_SEGS_MAX) : (uint32_t)mt_rnd();
+		so.op = mt_chance(90) ? 1 + mt_rnd_below(2) : (uint32_t)mt_rnd();
+		if (mt_chance(10))
 			mutate(&so, sizeof(so));
 		ret = ioctl(fd, MBOX_IOC_RING_SEG, &so);
 		break;
@@ -1189,19 +1118,19 @@ static void ring_map(void)
 		MBOX_RING_OFF_CTRL, MBOX_RING_OFF_CONS, MBOX_RING_OFF_DATA,
 		MBOX_RING_OFF_SEG_CONS, MBOX_RING_OFF_SEG_DATA,
 	};
-	unsigned int i = rnd_below(MAX_MAPS);
+	unsigned int i = mt_rnd_below(MAX_MAPS);
 	int fd = pick_handle(), prot, flags = MAP_SHARED;
 	bool owner = kind_of(fd) == K_OWNER;
-	uint64_t off = offs[owner ? rnd_below(3) : 3 + rnd_below(2)];
+	uint64_t off = offs[owner ? mt_rnd_below(3) : 3 + mt_rnd_below(2)];
 	struct mbox_ring_info in = { 0 };
 	size_t len;
 	void *p;
 
-	if (chance(10))
-		off = offs[rnd_below(5)];
+	if (mt_chance(10))
+		off = offs[mt_rnd_below(5)];
 	if (ioctl(fd, MBOX_IOC_RING_INFO, &in) || !in.nsegs)
 		return;
-	if (!owner && chance(50))
+	if (!owner && mt_chance(50))
 		ioctl(fd, MBOX_IOC_RING_ATTACH, 0);
 	len = off == MBOX_RING_OFF_CTRL ? in.ctrl_size :
 	      off == MBOX_RING_OFF_CONS ? in.cons_size :
@@ -1211,22 +1140,22 @@ static void ring_map(void)
 		len = PAGE;
 	prot = PROT_READ | (off == MBOX_RING_OFF_CONS || off == MBOX_RING_OFF_SEG_DATA ?
 			    PROT_WRITE : 0);
-	if (chance(10))
-		len = chance(50) ? len + PAGE : (len > PAGE ? len - PAGE : 1);
-	if (chance(10))
-		off += PAGE * rnd_below(4);
-	if (chance(10))
+	if (mt_chance(10))
+		len = mt_chance(50) ? len + PAGE : (len > PAGE ? len - PAGE : 1);
+	if (mt_chance(10))
+		off += PAGE * mt_rnd_below(4);
+	if (mt_chance(10))
 		prot ^= PROT_WRITE;
-	if (chance(3))
+	if (mt_chance(3))
 		prot |= PROT_EXEC;
-	if (chance(5))
+	if (mt_chance(5))
 		flags = MAP_PRIVATE;
 	p = mmap(NULL, len, prot, flags, fd, (off_t)off);
 	if (p == MAP_FAILED)
 		return;
-	if (chance(10))
+	if (mt_chance(10))
 		mprotect(p, len, PROT_READ | PROT_WRITE);	/* EACCES if read-only */
-	if (chance(5))
+	if (mt_chance(5))
 		mremap(p, len, len + PAGE, 0);		/* may not grow */
 	unmap_one(i);
 	maps[i] = (struct ring_map){ .addr = p, .len = len, .off = off,
@@ -1241,7 +1170,7 @@ static void ring_map(void)
  */
 static void ring_scribble(void)
 {
-	struct ring_map *m = &maps[rnd_below(MAX_MAPS)];
+	struct ring_map *m = &maps[mt_rnd_below(MAX_MAPS)];
 	uint32_t nslots = m->nslots, slot_size = m->slot_size;
 
 	if (!m->addr || !m->writable)
@@ -1251,19 +1180,19 @@ static void ring_scribble(void)
 	if (m->off == MBOX_RING_OFF_CONS && m->len >= 2 * PAGE) {
 		size_t segs = m->len / PAGE - 1;
 		struct mbox_ring_seg_cons *c =
-			(struct mbox_ring_seg_cons *)((uint8_t *)m->addr + PAGE * (1 + rnd_below(segs)));
+			(struct mbox_ring_seg_cons *)((uint8_t *)m->addr + PAGE * (1 + mt_rnd_below(segs)));
 		_Atomic uint32_t *head = (_Atomic uint32_t *)&c->head;
 		_Atomic uint32_t *nw = (_Atomic uint32_t *)&c->need_wake;
 
-		switch (rnd_below(5)) {
+		switch (mt_rnd_below(5)) {
 		case 0:
-			atomic_store(head, (uint32_t)rnd());
+			atomic_store(head, (uint32_t)mt_rnd());
 			break;
 		case 1:
-			atomic_store(nw, (uint32_t)rnd_below(3));
+			atomic_store(nw, (uint32_t)mt_rnd_below(3));
 			break;
 		case 2:
-			((struct mbox_ring_ready *)m->addr)->ready = rnd();
+			((struct mbox_ring_ready *)m->addr)->ready = mt_rnd();
 			break;
 		default:	/* consume one, as a consumer would, unchecked */
 			atomic_fetch_add(head, 1);
@@ -1276,22 +1205,22 @@ static void ring_scribble(void)
 		struct mbox_ring_slot *sl = (struct mbox_ring_slot *)((uint8_t *)m->addr + m->slots_offset +
 								      (size_t)(t & (nslots - 1)) * slot_size);
 
-		switch (rnd_below(6)) {
+		switch (mt_rnd_below(6)) {
 		case 0:
-			atomic_store(tail, (uint32_t)rnd());
+			atomic_store(tail, (uint32_t)mt_rnd());
 			break;
 		case 1:
-			sl->seq = (uint32_t)rnd();
+			sl->seq = (uint32_t)mt_rnd();
 			break;
 		case 2:
 			sl->len = (uint32_t)pick_interesting();
-			sl->flags = (uint32_t)rnd();
+			sl->flags = (uint32_t)mt_rnd();
 			break;
 		default:	/* produce one the proper way, unless full */
 			if (atomic_compare_exchange_strong(tail, &t, t + 1)) {
-				sl->len = rnd_below(slot_size - sizeof(*sl) + 1);
-				sl->type = (uint32_t)rnd();
-				sl->flags = chance(10) ? MBOX_RING_SLOT_SKIP : 0;
+				sl->len = mt_rnd_below(slot_size - sizeof(*sl) + 1);
+				sl->type = (uint32_t)mt_rnd();
+				sl->flags = mt_chance(10) ? MBOX_RING_SLOT_SKIP : 0;
 				atomic_store((_Atomic uint32_t *)&sl->seq, t + 1);
 			}
 			break;
@@ -1305,7 +1234,7 @@ static void op_ring(void)
 
 	if (!(features & MBOX_FEAT_RING_SEG))
 		return;
-	r = rnd_below(100);
+	r = mt_rnd_below(100);
 	if (r < 15)
 		ring_setup();
 	else if (r < 25)
@@ -1313,7 +1242,7 @@ static void op_ring(void)
 	else if (r < 45)
 		ring_map();
 	else if (r < 55)
-		unmap_one(rnd_below(MAX_MAPS));
+		unmap_one(mt_rnd_below(MAX_MAPS));
 	else
 		ring_scribble();
 }
@@ -1324,8 +1253,8 @@ static void op_ring_wait(void)
 
 	if (!(features & MBOX_FEAT_RING_SEG))
 		return;
-	if (chance(40)) {
-		unsigned long arg = chance(90) ? 0 : (unsigned long)rnd();
+	if (mt_chance(40)) {
+		unsigned long arg = mt_chance(90) ? 0 : (unsigned long)mt_rnd();
 		int fd = pick_handle(), ret;
 
 		ret = ioctl(fd, MBOX_IOC_RING_WAKE, arg);
@@ -1333,10 +1262,10 @@ static void op_ring_wait(void)
 			violation("ring_wake returned undocumented -%s", strerrorname_np(errno));
 		return;
 	}
-	w.flags = chance(50) ? MBOX_MSG_NONBLOCK : MBOX_MSG_TIMEOUT;
+	w.flags = mt_chance(50) ? MBOX_MSG_NONBLOCK : MBOX_MSG_TIMEOUT;
 	if (w.flags & MBOX_MSG_TIMEOUT)
-		w.timeout_ns = now_ns() + rnd_below(2000000);
-	if (chance(20))
+		w.timeout_ns = mt_now_ns() + mt_rnd_below(2000000);
+	if (mt_chance(20))
 		mutate(&w, sizeof(w));
 	checked_ioctl(OP_RING_WAIT, pick_handle(), MBOX_IOC_RING_WAIT, stage(&w, sizeof(w)), sizeof(w), 0, 0);
 }
@@ -1355,12 +1284,12 @@ static void maybe_inject(void)
 	char val[16];
 	int fd, n;
 
-	if (!fail_nth_ok || !chance(5))
+	if (!fail_nth_ok || !mt_chance(5))
 		return;
 	fd = open("/proc/thread-self/fail-nth", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	n = snprintf(val, sizeof(val), "%u", 1 + rnd_below(8));
+	n = snprintf(val, sizeof(val), "%u", 1 + mt_rnd_below(8));
 	if (write(fd, val, (size_t)n) == n)
 		atomic_fetch_add(&sh->faults_injected, 1);
 	close(fd);
@@ -1416,16 +1345,16 @@ static void op_fork(void)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	setitimer(ITIMER_REAL, &alarm_every, NULL);
 	/* The child works on the inherited handles, then goes. */
-	for (unsigned int i = rnd_below(40); i; i--)
-		do_op((enum op)rnd_below(OP_CLOSE));
-	if (chance(30))
+	for (unsigned int i = mt_rnd_below(40); i; i--)
+		do_op((enum op)mt_rnd_below(OP_CLOSE));
+	if (mt_chance(30))
 		raise(SIGKILL);
 	_exit(0);
 }
 
 static void op_unshare(void)
 {
-	if (getuid() == 0 && chance(50))
+	if (getuid() == 0 && mt_chance(50))
 		unshare(CLONE_NEWIPC);
 }
 
@@ -1437,7 +1366,7 @@ static enum op pick_op(void)
 	if (!total)
 		for (int i = 0; i < NR_OPS; i++)
 			total += op_weight[i];
-	r = rnd_below(total);
+	r = mt_rnd_below(total);
 	for (int i = 0; i < NR_OPS; i++) {
 		if (r < op_weight[i])
 			return (enum op)i;
@@ -1498,8 +1427,8 @@ static void worker_main(int idx, uint32_t gen, uint64_t budget)
 
 	worker_index = idx;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	rng_state = x;
-	rnd();
+	mt_rng_state = x;
+	mt_rnd();
 	signal(SIGCHLD, SIG_IGN);	/* forked children reap themselves */
 	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: waits end with EINTR */
 	/*
@@ -1515,7 +1444,7 @@ static void worker_main(int idx, uint32_t gen, uint64_t budget)
 			dev_gid = dev_st.st_gid;
 		if (setgroups(1, &dev_gid) || setresgid(NOBODY, NOBODY, NOBODY) ||
 		    setresuid(NOBODY, NOBODY, NOBODY))
-			fatal("cannot drop privileges: %s", strerror(errno));
+			mt_fatal("cannot drop privileges: %s", strerror(errno));
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 	}
 	setup_memory();
@@ -1525,7 +1454,7 @@ static void worker_main(int idx, uint32_t gen, uint64_t budget)
 		pool[i].kind = K_NONE;
 	fd = open(MBOX_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		fatal("open %s: %s", MBOX_DEVICE_PATH, strerror(errno));
+		mt_fatal("open %s: %s", MBOX_DEVICE_PATH, strerror(errno));
 	pool_add(fd, K_DEV, 0);
 	fd = eventfd(0, EFD_CLOEXEC);
 	if (fd >= 0)
@@ -1540,7 +1469,7 @@ static void worker_main(int idx, uint32_t gen, uint64_t budget)
 		do_op(op);
 		clear_inject();
 		atomic_fetch_add(&w->ops, 1);
-		if (chance(1) && chance(5))
+		if (mt_chance(1) && mt_chance(5))
 			_exit(0);	/* everything closes at exit */
 	}
 	_exit(0);
@@ -1554,28 +1483,12 @@ static void spawn(int idx, uint64_t budget)
 	pid_t pid = fork();
 
 	if (pid < 0)
-		fatal("fork: %s", strerror(errno));
+		mt_fatal("fork: %s", strerror(errno));
 	if (!pid) {
 		atomic_store(&sh->w[idx].pid, getpid());
 		worker_main(idx, gen, budget);
 	}
 	atomic_store(&sh->w[idx].pid, pid);
-}
-
-static void dump_stack(pid_t pid)
-{
-	char path[64], buf[2048];
-	size_t n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stack", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = 0;
-	fclose(f);
-	fprintf(stderr, PROG ": pid %d kernel stack:\n%s", pid, buf);
 }
 
 static void usage(void)
@@ -1597,7 +1510,7 @@ int main(int argc, char **argv)
 	uint64_t end, last_check, total = 0;
 	int c, dev, alive;
 
-	opt.seed = now_ns() ^ ((uint64_t)getpid() << 40);
+	opt.seed = mt_now_ns() ^ ((uint64_t)getpid() << 40);
 	opt.faults = true;
 	while ((c = getopt(argc, argv, "d:n:w:s:Fvh")) != -1) {
 		switch (c) {
@@ -1615,12 +1528,12 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
-		fatal("mmap: %s", strerror(errno));
+		mt_fatal("mmap: %s", strerror(errno));
 	dev = open(MBOX_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	if (dev < 0 || ioctl(dev, MBOX_IOC_VERSION, &v))
-		fatal("%s: %s (is the module loaded?)", MBOX_DEVICE_PATH, strerror(errno));
+		mt_fatal("%s: %s (is the module loaded?)", MBOX_DEVICE_PATH, strerror(errno));
 	features = v.features;
-	save_params();
+	mt_params_save(&saved_params);
 	/*
 	 * Fault injection (the debug kernel): let fail-nth reach sleeping
 	 * allocations too, and keep quiet about it - a stack dump per
@@ -1650,13 +1563,13 @@ int main(int argc, char **argv)
 
 	for (unsigned int i = 0; i < opt.workers; i++)
 		spawn((int)i, opt.ops);
-	end = opt.ops ? UINT64_MAX : now_ns() + (uint64_t)opt.duration * 1000000000ULL;
-	last_check = now_ns();
+	end = opt.ops ? UINT64_MAX : mt_now_ns() + (uint64_t)opt.duration * 1000000000ULL;
+	last_check = mt_now_ns();
 	for (;;) {
 		int status;
 		pid_t pid;
 
-		if (now_ns() >= end)
+		if (mt_now_ns() >= end)
 			atomic_store(&sh->stop, 1);
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 			for (unsigned int i = 0; i < opt.workers; i++) {
@@ -1681,7 +1594,7 @@ int main(int argc, char **argv)
 			alive += atomic_load(&sh->w[i].pid) > 0;
 		if (!alive && (atomic_load(&sh->stop) || opt.ops))
 			break;
-		if (now_ns() - last_check > STUCK_SEC * 1000000000ULL) {
+		if (mt_now_ns() - last_check > STUCK_SEC * 1000000000ULL) {
 			for (unsigned int i = 0; i < opt.workers; i++) {
 				struct worker_state *w = &sh->w[i];
 				pid_t wp = atomic_load(&w->pid);
@@ -1689,16 +1602,16 @@ int main(int argc, char **argv)
 				if (wp > 0 && atomic_load(&w->ops) == atomic_load(&w->heartbeat)) {
 					violation("worker %u (pid %d) made no progress in %d s, in %s",
 						  i, wp, STUCK_SEC, op_names[atomic_load(&w->cur_op)]);
-					dump_stack(wp);
+					mt_print_kernel_stack(PROG ":", wp);
 					kill(wp, SIGKILL);
 				}
 				atomic_store(&w->heartbeat, atomic_load(&w->ops));
 			}
-			last_check = now_ns();
+			last_check = mt_now_ns();
 		}
 		usleep(20000);
 	}
-	restore_params();
+	mt_params_restore(&saved_params);
 	/* They pin the module: leave none behind. */
 	for (uint32_t i = 0; i < atomic_load(&sh->nos_ids) && i < (1 << 16); i++) {
 		struct mbox_delete d = { .id = atomic_load(&sh->os_ids[i]) };
@@ -1731,11 +1644,10 @@ int main(int argc, char **argv)
 				printf("\n");
 		}
 	}
-	if (sh->violations) {
+	if (sh->rep.violations) {
 		printf(PROG ": FAIL: %" PRIu64 " violation(s), seed %#" PRIx64 "; the first ones:\n",
-		       (uint64_t)sh->violations, opt.seed);
-		for (uint32_t i = 0; i < sh->nreports && i < MAX_REPORTS; i++)
-			printf(PROG ":   %s\n", sh->reports[i]);
+		       (uint64_t)sh->rep.violations, opt.seed);
+		mt_reports_print(&sh->rep, PROG);
 		return 1;
 	}
 	printf(PROG ": PASS (seed %#" PRIx64 ")\n", opt.seed);

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "mbox_testlib.h"
 
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
@@ -304,6 +305,30 @@ uint64_t mt_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void mt_fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verrx(2, fmt, ap);
+}
+
+void mt_print_kernel_stack(const char *prefix, int pid)
+{
+	char path[64], buf[2048];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stack", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	fprintf(stderr, "%s pid %d kernel stack:\n%s", prefix, pid, buf);
 }
 
 /* --------------------------------------- stress and fuzz: violations */

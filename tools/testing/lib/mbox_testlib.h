@@ -110,6 +110,12 @@ uint32_t mt_rnd_below(uint32_t n);
 bool mt_chance(unsigned int percent);
 /* CLOCK_MONOTONIC in ns. */
 uint64_t mt_now_ns(void);
+/* "<program>: <message>" on stderr, exit status 2. */
+__attribute__((noreturn, format(printf, 1, 2)))
+void mt_fatal(const char *fmt, ...);
+
+/* "@prefix pid N kernel stack:" and /proc/N/stack on stderr (a stuck task). */
+void mt_print_kernel_stack(const char *prefix, int pid);
 
 /* --------------------------------------- stress and fuzz: violations */
 

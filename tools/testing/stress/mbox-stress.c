@@ -99,6 +99,8 @@
 
 #include <mbox/linux/mbox.h>
 
+#include "mbox_testlib.h"
+
 #define PROG			"mbox-stress"
 #define MAX_PROCS		1024
 #define MAX_BATCH		16
@@ -109,7 +111,6 @@
 #define STOP_GRACE_SEC		60
 /* How long the death notices of the last mailboxes get to arrive. */
 #define NOTICE_GRACE_SEC	20
-#define MAX_REPORTS		32
 
 /* ------------------------------------------------------------ options */
 
@@ -220,9 +221,7 @@ struct slot {
 struct shared {
 	_Atomic int stop;
 	_Atomic uint32_t nboxes;	/* boxes[1..nboxes] claimed */
-	_Atomic uint64_t violations;
-	_Atomic uint32_t nreports;
-	char reports[MAX_REPORTS][256];
+	struct mt_reports rep;		/* violations */
 	_Atomic uint64_t boxes_by_mode[3];
 	_Atomic uint64_t signals_seen;
 	_Atomic uint64_t rings;		/* mailboxes given a ring */
@@ -241,46 +240,11 @@ static struct rec *rec_of(unsigned int slot, uint64_t n)
 
 /* ---------------------------------------------------------- helpers */
 
-static uint64_t splitmix(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-	return splitmix(&rng_state);
-}
-
-/* Uniform in [0, n). */
-static uint32_t rnd_below(uint32_t n)
-{
-	return n ? (uint32_t)(rnd() % n) : 0;
-}
-
-static bool chance(unsigned int percent)
-{
-	return rnd_below(100) < percent;
-}
-
 static uint64_t seed_for(unsigned int slot, uint32_t gen)
 {
 	uint64_t x = opt.seed ^ ((uint64_t)slot << 40) ^ ((uint64_t)gen << 8);
 
-	return splitmix(&x);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+	return mt_splitmix(&x);
 }
 
 static void sleep_us(unsigned int us)
@@ -307,30 +271,11 @@ static const char *who;		/* "owner 3 gen 2" etc., for reports */
 __attribute__((format(printf, 1, 2)))
 static void violation(const char *fmt, ...)
 {
-	char msg[256];
-	uint32_t i;
 	va_list ap;
-	int n;
 
-	n = snprintf(msg, sizeof(msg), "%s: ", who ? who : "supervisor");
 	va_start(ap, fmt);
-	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	mt_vreport(&sh->rep, PROG, who ? who : "supervisor", fmt, ap);
 	va_end(ap);
-	atomic_fetch_add(&sh->violations, 1);
-	i = atomic_fetch_add(&sh->nreports, 1);
-	if (i < MAX_REPORTS)
-		memcpy(sh->reports[i], msg, sizeof(msg));
-	fprintf(stderr, PROG ": VIOLATION: %s\n", msg);
-}
-
-/* "<program>: <message>" on stderr, exit status 2. */
-__attribute__((noreturn, format(printf, 1, 2)))
-static void fatal(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	verrx(2, fmt, ap);
 }
 
 /* ------------------------------------------------------------ payload */
@@ -355,7 +300,7 @@ static uint64_t payload_check(const struct payload *p)
 {
 	uint64_t x = ((uint64_t)p->slot << 48) ^ p->rec ^ ((uint64_t)p->box << 24) ^ p->len;
 
-	return splitmix(&x);
+	return mt_splitmix(&x);
 }
 
 static void payload_fill(void *buf, uint32_t len, unsigned int slot, uint64_t n,
@@ -535,7 +480,7 @@ static unsigned int nr_use_tp;
 
 static const struct transport *pick_transport(void)
 {
-	return use_tp[rnd_below(nr_use_tp)];
+	return use_tp[mt_rnd_below(nr_use_tp)];
 }
 
 /* ------------------------------------------------------------ the ring */
@@ -717,9 +662,9 @@ static void child_setup(unsigned int slot, uint32_t gen, enum role role)
 	sigaction(SIGUSR2, &sa, NULL);		/* restarts transparently */
 	/* Blocked by the supervisor until the handlers were in place. */
 	sigprocmask(SIG_SETMASK, &sa.sa_mask, NULL);
-	rng_state = seed_for(slot, gen);
+	mt_rng_state = seed_for(slot, gen);
 	snprintf(name, sizeof(name), "%s %u gen %u (seed %#" PRIx64 ")",
-		 role == ROLE_OWNER ? "owner" : "sender", slot, gen, rng_state);
+		 role == ROLE_OWNER ? "owner" : "sender", slot, gen, mt_rng_state);
 	who = name;
 }
 
@@ -834,7 +779,7 @@ static int owner_recv_once(unsigned int slot, uint32_t bi, int fd, void *buf,
 	const struct transport *tp = pick_transport();
 	struct slot *me = &sh->slots[slot];
 	struct in_msg m[MAX_BATCH];
-	unsigned int n = 1 + rnd_below(tp->max_batch);
+	unsigned int n = 1 + mt_rnd_below(tp->max_batch);
 	int got;
 
 	for (unsigned int i = 0; i < n; i++) {
@@ -985,7 +930,7 @@ static void owner_retire(unsigned int slot, uint32_t bi, int fd, void *buf,
 			 struct order_check *oc, struct ring_view *rv, uint64_t *ring_last)
 {
 	struct box *b = &boxes[bi];
-	uint64_t give_up = now_ns() + STOP_GRACE_SEC * NSEC_PER_SEC;
+	uint64_t give_up = mt_now_ns() + STOP_GRACE_SEC * NSEC_PER_SEC;
 
 	atomic_store(&b->closing, 1);
 	for (;;) {
@@ -1011,7 +956,7 @@ static void owner_retire(unsigned int slot, uint32_t bi, int fd, void *buf,
 			break;
 		if (err == -EAGAIN)
 			sleep_us(100);
-		if (now_ns() > give_up) {
+		if (mt_now_ns() > give_up) {
 			violation("box %u: senders still inside a send %d s after it began retiring",
 				  bi, STOP_GRACE_SEC);
 			break;
@@ -1035,7 +980,7 @@ static void owner_main(unsigned int slot)
 	uint64_t *ring_last = malloc(MAX_PROCS * sizeof(*ring_last));
 
 	if (!buf || !ring_last)
-		fatal("out of memory");
+		mt_fatal("out of memory");
 	while (!atomic_load(&sh->stop)) {
 		static const uint32_t caps[] = { 1, 2, 3, 8, 64, 1000 };
 		struct mbox_create c = { .mode = 0600, .fd_flags = O_CLOEXEC };
@@ -1047,11 +992,11 @@ static void owner_main(unsigned int slot)
 		uint32_t bi;
 		int fd;
 
-		c.capacity_mode = rnd_below(3);
+		c.capacity_mode = mt_rnd_below(3);
 		if (c.capacity_mode == MBOX_CAPACITY_BOUNDED)
-			c.capacity = chance(20) ? 1 + rnd_below(4096) : caps[rnd_below(6)];
-		c.msg_size = (uint32_t)sizeof(struct payload) + rnd_below(4096 - sizeof(struct payload) + 1);
-		if (chance(15))
+			c.capacity = mt_chance(20) ? 1 + mt_rnd_below(4096) : caps[mt_rnd_below(6)];
+		c.msg_size = (uint32_t)sizeof(struct payload) + mt_rnd_below(4096 - sizeof(struct payload) + 1);
+		if (mt_chance(15))
 			c.flags |= MBOX_CREATE_FIXED_SIZE;
 
 		memset(ring_last, 0, MAX_PROCS * sizeof(*ring_last));
@@ -1093,9 +1038,9 @@ static void owner_main(unsigned int slot)
 		b->id = c.id;
 		atomic_fetch_add(&sh->boxes_by_mode[c.capacity_mode], 1);
 		b->ring_nslots = 0;
-		if ((features & MBOX_FEAT_RING_SEG) && chance(40)) {
-			struct mbox_ring_setup rs = { .nsegs = 1 + rnd_below(MBOX_RING_SEGS_MAX),
-						      .nslots = 1u << rnd_below(7) };
+		if ((features & MBOX_FEAT_RING_SEG) && mt_chance(40)) {
+			struct mbox_ring_setup rs = { .nsegs = 1 + mt_rnd_below(MBOX_RING_SEGS_MAX),
+						      .nslots = 1u << mt_rnd_below(7) };
 			int err;
 
 			rs.slot_size = (uint32_t)sizeof(struct mbox_ring_slot) +
@@ -1118,22 +1063,22 @@ static void owner_main(unsigned int slot)
 		atomic_store(&b->state, BOX_ALIVE);
 		atomic_store(&me->cur_box, bi);
 
-		left = 1 + rnd_below(chance(50) ? 50 : 3000);
-		until = now_ns() + (20 + rnd_below(1500)) * NSEC_PER_MSEC;
-		while (left && now_ns() < until && !atomic_load(&sh->stop)) {
+		left = 1 + mt_rnd_below(mt_chance(50) ? 50 : 3000);
+		until = mt_now_ns() + (20 + mt_rnd_below(1500)) * NSEC_PER_MSEC;
+		while (left && mt_now_ns() < until && !atomic_load(&sh->stop)) {
 			uint32_t flags = 0, bufsize = c.msg_size;
 			uint64_t deadline = 0;
-			unsigned int r = rnd_below(100);
+			unsigned int r = mt_rnd_below(100);
 
 			if (r < 80) {
 				flags = MBOX_MSG_TIMEOUT;
-				deadline = now_ns() + (1 + rnd_below(30)) * NSEC_PER_MSEC;
+				deadline = mt_now_ns() + (1 + mt_rnd_below(30)) * NSEC_PER_MSEC;
 			} else if (r < 97) {
 				flags = MBOX_MSG_NONBLOCK;
 			} else {
 				/* Too small for some messages: -EMSGSIZE, stays queued. */
 				flags = MBOX_MSG_NONBLOCK;
-				bufsize = rnd_below(c.msg_size);
+				bufsize = mt_rnd_below(c.msg_size);
 			}
 			if (rv.mapped)
 				left -= min_u(left, ring_drain(bi, &rv, fd, buf, ring_last));
@@ -1142,7 +1087,7 @@ static void owner_main(unsigned int slot)
 		}
 
 		atomic_store(&me->cur_box, 0);
-		if (!atomic_load(&sh->stop) && chance(25)) {
+		if (!atomic_load(&sh->stop) && mt_chance(25)) {
 			/* Abrupt: whatever is queued dies with the mailbox. */
 			atomic_store(&b->fate, FATE_ABANDONED);
 			ring_unmap(&rv);
@@ -1193,13 +1138,13 @@ static void sender_main(unsigned int slot)
 	cache = calloc(opt.owners, sizeof(*cache));
 	bufs = malloc((size_t)MAX_BATCH * 4096);
 	if (!cache || !bufs)
-		fatal("out of memory");
+		mt_fatal("out of memory");
 	for (unsigned int i = 0; i < opt.owners; i++)
 		cache[i].fd = -1;
 
 	while (!atomic_load(&sh->stop)) {
 		struct out_msg m[MAX_BATCH];
-		unsigned int cell = rnd_below(opt.owners), n, i;
+		unsigned int cell = mt_rnd_below(opt.owners), n, i;
 		struct cached_handle *h = &cache[cell];
 		const struct transport *tp;
 		uint64_t lo, deadline = 0;
@@ -1218,12 +1163,12 @@ static void sender_main(unsigned int slot)
 			continue;
 		}
 		b = &boxes[bi];
-		if (h->box != bi || chance(1)) {
+		if (h->box != bi || mt_chance(1)) {
 			struct mbox_open o = { .id = b->id };
 			int fd;
 
 			drop_handle(h);
-			o.fd_flags = O_CLOEXEC | (chance(10) ? O_NONBLOCK : 0);
+			o.fd_flags = O_CLOEXEC | (mt_chance(10) ? O_NONBLOCK : 0);
 			atomic_fetch_add(&me->n_opens, 1);
 			fd = xioctl_fd(dev, MBOX_IOC_OPEN, &o);
 			if (fd == -ENOENT) {
@@ -1253,15 +1198,15 @@ static void sender_main(unsigned int slot)
 		}
 
 		tp = pick_transport();
-		via_ring = h->rv.mapped && chance(50);
-		n = via_ring ? 1 : 1 + rnd_below(tp->max_batch);
+		via_ring = h->rv.mapped && mt_chance(50);
+		n = via_ring ? 1 : 1 + mt_rnd_below(tp->max_batch);
 		for (i = 0; i < n; i++) {
 			uint32_t max = via_ring ? b->ring_slot_size - (uint32_t)sizeof(struct mbox_ring_slot) :
 				       b->msg_size;
 			uint32_t len = b->flags & MBOX_CREATE_FIXED_SIZE && !via_ring ? b->msg_size :
 				(uint32_t)sizeof(struct payload) +
-				rnd_below(max - sizeof(struct payload) + 1);
-			uint32_t prio = via_ring ? 0 : prios[rnd_below(sizeof(prios) / sizeof(prios[0]))];
+				mt_rnd_below(max - sizeof(struct payload) + 1);
+			uint32_t prio = via_ring ? 0 : prios[mt_rnd_below(sizeof(prios) / sizeof(prios[0]))];
 			struct rec *rec = rec_of(slot, lo + i);
 
 			payload_fill(bufs + (size_t)i * 4096, len, slot, lo + i, bi, prio);
@@ -1270,10 +1215,10 @@ static void sender_main(unsigned int slot)
 			atomic_store(&rec->box, bi);
 			atomic_store(&rec->via_ring, via_ring);
 		}
-		i = rnd_below(100);
+		i = mt_rnd_below(100);
 		if (i < 25) {
 			flags = MBOX_MSG_TIMEOUT;
-			deadline = now_ns() + rnd_below(20) * NSEC_PER_MSEC;
+			deadline = mt_now_ns() + mt_rnd_below(20) * NSEC_PER_MSEC;
 		} else if (i < 40) {
 			flags = MBOX_MSG_NONBLOCK;
 		}
@@ -1330,7 +1275,7 @@ static void sender_main(unsigned int slot)
 			}
 		}
 		atomic_store(&me->fl_box, 0);
-		if (m[n - 1].err == -EPIPE || chance(2))
+		if (m[n - 1].err == -EPIPE || mt_chance(2))
 			drop_handle(h);
 	}
 	exit(0);
@@ -1359,7 +1304,7 @@ static void spawn(unsigned int slot)
 
 	pid = fork();
 	if (pid < 0)
-		fatal("fork: %s", strerror(errno));
+		mt_fatal("fork: %s", strerror(errno));
 	if (pid == 0) {
 		child_setup(slot, gen, s->role);
 		if (s->role == ROLE_OWNER)
@@ -1465,14 +1410,14 @@ static void watch_new_boxes(void)
 			goto next;
 		}
 		if (fd < 0)
-			fatal("supervisor: open box %u: %s", bi, strerror(-fd));
+			mt_fatal("supervisor: open box %u: %s", bi, strerror(-fd));
 		err = xioctl(fd, MBOX_IOC_WATCH, &w);
 		if (err)
 			violation("MBOX_IOC_WATCH on box %u: %s", bi, strerror(-err));
 		ev.events = EPOLLPRI;
 		ev.data.u32 = bi;
 		if (epoll_ctl(sv.epfd, EPOLL_CTL_ADD, fd, &ev))
-			fatal("epoll_ctl: %s", strerror(errno));
+			mt_fatal("epoll_ctl: %s", strerror(errno));
 		watch_fd[bi] = fd;
 		b->watch = WATCH_ARMED;
 next:
@@ -1524,7 +1469,7 @@ static void pump_notices(int timeout_ms)
 static pid_t random_live(unsigned int from, unsigned int to)
 {
 	for (int tries = 0; tries < 8 && to > from; tries++) {
-		pid_t pid = atomic_load(&sh->slots[from + rnd_below(to - from)].pid);
+		pid_t pid = atomic_load(&sh->slots[from + mt_rnd_below(to - from)].pid);
 
 		if (pid > 0)
 			return pid;
@@ -1532,26 +1477,10 @@ static pid_t random_live(unsigned int from, unsigned int to)
 	return 0;
 }
 
-static void dump_stuck(pid_t pid, unsigned int slot)
-{
-	char path[64], buf[2048];
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stack", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = 0;
-	fclose(f);
-	fprintf(stderr, PROG ": slot %u pid %d kernel stack:\n%s", slot, pid, buf);
-}
-
 /* Stops everyone; every process must end on its own within the grace. */
 static void shutdown_all(void)
 {
-	uint64_t give_up = now_ns() + STOP_GRACE_SEC * NSEC_PER_SEC;
+	uint64_t give_up = mt_now_ns() + STOP_GRACE_SEC * NSEC_PER_SEC;
 	unsigned int alive;
 
 	atomic_store(&sh->stop, 1);
@@ -1564,15 +1493,17 @@ static void shutdown_all(void)
 			alive += atomic_load(&sh->slots[i].pid) > 0;
 		if (!alive)
 			break;
-		if (now_ns() > give_up) {
+		if (mt_now_ns() > give_up) {
 			for (unsigned int i = 0; i < opt.procs; i++) {
 				pid_t pid = atomic_load(&sh->slots[i].pid);
+				char prefix[32];
 
 				if (pid <= 0)
 					continue;
 				violation("slot %u pid %d did not stop within %d s (lost wake-up?)",
 					  i, pid, STOP_GRACE_SEC);
-				dump_stuck(pid, i);
+				snprintf(prefix, sizeof(prefix), PROG ": slot %u", i);
+				mt_print_kernel_stack(prefix, pid);
 				kill(pid, SIGKILL);
 			}
 			give_up = UINT64_MAX;
@@ -1580,7 +1511,7 @@ static void shutdown_all(void)
 	}
 
 	/* Every owner is gone: every mailbox must be dead and say so. */
-	give_up = now_ns() + NOTICE_GRACE_SEC * NSEC_PER_SEC;
+	give_up = mt_now_ns() + NOTICE_GRACE_SEC * NSEC_PER_SEC;
 	for (;;) {
 		uint32_t pending = 0;
 
@@ -1589,7 +1520,7 @@ static void shutdown_all(void)
 			pending += boxes[bi].watch == WATCH_ARMED;
 		if (!pending)
 			break;
-		if (now_ns() > give_up) {
+		if (mt_now_ns() > give_up) {
 			violation("%u mailbox(es) without a death notice %d s after their owners ended",
 				  pending, NOTICE_GRACE_SEC);
 			break;
@@ -1750,7 +1681,7 @@ static void parse_args(int argc, char **argv)
 {
 	int c;
 
-	opt.seed = now_ns() ^ ((uint64_t)getpid() << 32);
+	opt.seed = mt_now_ns() ^ ((uint64_t)getpid() << 32);
 	while ((c = getopt(argc, argv, "p:o:d:s:k:g:m:t:Kvh")) != -1) {
 		switch (c) {
 		case 'p': opt.procs = (unsigned int)strtoul(optarg, NULL, 0); break;
@@ -1780,7 +1711,7 @@ static void *map_shared(size_t size)
 		       MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	if (p == MAP_FAILED)
-		fatal("mmap %zu bytes: %s", size, strerror(errno));
+		mt_fatal("mmap %zu bytes: %s", size, strerror(errno));
 	return p;
 }
 
@@ -1805,12 +1736,12 @@ int main(int argc, char **argv)
 
 	sv.dev = open(MBOX_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	if (sv.dev < 0)
-		fatal("open %s: %s (is the module loaded?)", MBOX_DEVICE_PATH, strerror(errno));
+		mt_fatal("open %s: %s (is the module loaded?)", MBOX_DEVICE_PATH, strerror(errno));
 	if (xioctl(sv.dev, MBOX_IOC_VERSION, &v))
-		fatal("MBOX_IOC_VERSION: %s", strerror(errno));
+		mt_fatal("MBOX_IOC_VERSION: %s", strerror(errno));
 	features = v.features;
 	if (v.max_msg_size < 4096)
-		fatal("msg_size_max is %u; the stress test needs 4096", v.max_msg_size);
+		mt_fatal("msg_size_max is %u; the stress test needs 4096", v.max_msg_size);
 	for (i = 0; i < NR_TRANSPORTS; i++) {
 		const struct transport *tp = &transports[i];
 
@@ -1819,7 +1750,7 @@ int main(int argc, char **argv)
 			use_tp[nr_use_tp++] = tp;
 	}
 	if (!nr_use_tp)
-		fatal("no transport '%s' (or the module lacks its feature)", opt.transport);
+		mt_fatal("no transport '%s' (or the module lacks its feature)", opt.transport);
 	tp_names[0] = 0;
 	for (i = 0; i < nr_use_tp; i++)
 		snprintf(tp_names + strlen(tp_names), sizeof(tp_names) - strlen(tp_names),
@@ -1836,9 +1767,9 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	sv.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (sv.epfd < 0)
-		fatal("epoll_create1: %s", strerror(errno));
+		mt_fatal("epoll_create1: %s", strerror(errno));
 	sv.watch_from = 1;
-	rng_state = opt.seed;
+	mt_rng_state = opt.seed;
 
 	printf(PROG ": seed %#" PRIx64 " (rerun with -s %#" PRIx64 "), %u processes (%u owners, %u senders), %u s, transport %s, kill every ~%u ms (%s), signal every ~%u ms\n",
 	       opt.seed, opt.seed, opt.procs, opt.owners, opt.procs - opt.owners,
@@ -1850,20 +1781,20 @@ int main(int argc, char **argv)
 	for (i = 0; i < opt.procs; i++)
 		spawn(i);
 
-	t0 = now_ns();
+	t0 = mt_now_ns();
 	end = t0 + (uint64_t)opt.duration * NSEC_PER_SEC;
-	next_kill = opt.kill_ms ? t0 + rnd_below(2 * opt.kill_ms) * NSEC_PER_MSEC : UINT64_MAX;
-	next_sig = opt.signal_ms ? t0 + rnd_below(2 * opt.signal_ms) * NSEC_PER_MSEC : UINT64_MAX;
-	while ((now = now_ns()) < end) {
+	next_kill = opt.kill_ms ? t0 + mt_rnd_below(2 * opt.kill_ms) * NSEC_PER_MSEC : UINT64_MAX;
+	next_sig = opt.signal_ms ? t0 + mt_rnd_below(2 * opt.signal_ms) * NSEC_PER_MSEC : UINT64_MAX;
+	while ((now = mt_now_ns()) < end) {
 		uint64_t next = next_kill < next_sig ? next_kill : next_sig;
 		int wait_ms = next > now ? (int)((next - now) / NSEC_PER_MSEC) : 0;
 
 		reap(true);
 		watch_new_boxes();
 		pump_notices(wait_ms > 20 ? 20 : wait_ms);
-		now = now_ns();
+		now = mt_now_ns();
 		if (now >= next_kill) {
-			bool owner = !opt.kill_senders || chance(75);
+			bool owner = !opt.kill_senders || mt_chance(75);
 			pid_t pid = owner ? random_live(0, opt.owners) :
 					    random_live(opt.owners, opt.procs);
 
@@ -1873,11 +1804,11 @@ int main(int argc, char **argv)
 				else
 					sv.sender_kills++;
 			}
-			next_kill = now + (1 + rnd_below(2 * opt.kill_ms)) * NSEC_PER_MSEC;
+			next_kill = now + (1 + mt_rnd_below(2 * opt.kill_ms)) * NSEC_PER_MSEC;
 		}
 		if (now >= next_sig) {
 			pid_t pid = random_live(0, opt.procs);
-			bool restart = chance(50);
+			bool restart = mt_chance(50);
 
 			if (pid > 0 && !kill(pid, restart ? SIGUSR2 : SIGUSR1)) {
 				if (restart)
@@ -1885,7 +1816,7 @@ int main(int argc, char **argv)
 				else
 					sv.sigusr1++;
 			}
-			next_sig = now + (1 + rnd_below(2 * opt.signal_ms)) * NSEC_PER_MSEC;
+			next_sig = now + (1 + mt_rnd_below(2 * opt.signal_ms)) * NSEC_PER_MSEC;
 		}
 	}
 	shutdown_all();
@@ -1906,7 +1837,7 @@ int main(int argc, char **argv)
 			       i, s->role == ROLE_OWNER ? "owner" : "sender",
 			       atomic_load(&s->gen), atomic_load(&s->next_rec), atomic_load(&s->n_eintr));
 	}
-	violations = atomic_load(&sh->violations);
+	violations = atomic_load(&sh->rep.violations);
 
 	printf(PROG ": processes: %u at a time, %" PRIu64 " started in all\n", opt.procs, sv.spawned);
 	printf(PROG ": mailboxes: %" PRIu64 " (zero %" PRIu64 ", bounded %" PRIu64 ", unbounded %" PRIu64 "); retired %" PRIu64 ", abandoned %" PRIu64 ", owner killed %" PRIu64 "; death notices %" PRIu64 " (%" PRIu64 " died before they could be watched)\n",
@@ -1925,12 +1856,9 @@ int main(int argc, char **argv)
 	       sv.owner_kills, sv.sender_kills, sv.sigusr1, sv.sigusr2,
 	       (uint64_t)atomic_load(&sh->signals_seen));
 	if (violations) {
-		uint32_t nr = atomic_load(&sh->nreports);
-
 		printf(PROG ": FAIL: %" PRIu64 " violation(s), seed %#" PRIx64 "; the first ones:\n",
 		       violations, opt.seed);
-		for (i = 0; i < nr && i < MAX_REPORTS; i++)
-			printf(PROG ":   %s\n", sh->reports[i]);
+		mt_reports_print(&sh->rep, PROG);
 		return 1;
 	}
 	if (!t.ok || !t.received)
