@@ -218,6 +218,10 @@ int mt_memcg_make(struct mt_memcg *cg, const char *tag, const char **why)
 
 	cg->mounted = false;
 	cg->dir[0] = 0;
+	if (geteuid() != 0) {
+		*why = "needs root to make a memory cgroup";
+		return -EPERM;
+	}
 	snprintf(cg->root, sizeof(cg->root), "/sys/fs/cgroup");
 	snprintf(path, sizeof(path), "%s/cgroup.controllers", cg->root);
 	if (access(path, F_OK)) {

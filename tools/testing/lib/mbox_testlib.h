@@ -79,7 +79,7 @@ void mt_uffd_page_free(struct mt_uffd_page *u);
 /*
  * A child memory cgroup of the cgroup2 root (/sys/fs/cgroup, or a private
  * mount under /tmp where there is none) with the memory controller on.
- * Needs root.
+ * Needs root (-EPERM otherwise).
  */
 struct mt_memcg {
 	char root[128];
