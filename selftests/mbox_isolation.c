@@ -787,18 +787,6 @@ static void *fuse_serve(void *arg)
 	}
 }
 
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -EIO;
-}
-
 /* Becomes root of new user and mount namespaces, as nobody. */
 static int enter_own_namespaces(void)
 {
@@ -809,13 +797,13 @@ static int enter_own_namespaces(void)
 		ksft_print_msg("unshare: %s\n", strerror(errno));
 		return -errno;
 	}
-	ret = write_file("/proc/self/setgroups", "deny");
+	ret = mt_write_file("/proc/self/setgroups", "deny");
 	if (ret)
 		return ret;
 	snprintf(map, sizeof(map), "0 %d 1", NOBODY_ID);
-	ret = write_file("/proc/self/uid_map", map);
+	ret = mt_write_file("/proc/self/uid_map", map);
 	if (!ret)
-		ret = write_file("/proc/self/gid_map", map);
+		ret = mt_write_file("/proc/self/gid_map", map);
 	if (ret) {
 		ksft_print_msg("id maps: %s\n", strerror(-ret));
 		return ret;

@@ -87,18 +87,6 @@ static int copy_file(const char *from, const char *to, const char *append)
 	return ret;
 }
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* Polls until /dev/mbox has @gid and @mode; 0, or -ETIMEDOUT. */
 static int wait_dev(gid_t gid, mode_t mode, int timeout_ms)
 {
@@ -175,7 +163,7 @@ static int run_udev(bool with_rule, const char *rule)
 	 */
 	for (int i = 0; !ret && access(record, F_OK); i++) {
 		if (i % 200 == 0)
-			ret = write_str("/sys/class/misc/mbox/uevent", "add");
+			ret = mt_write_file("/sys/class/misc/mbox/uevent", "add");
 		if (now_ns() > deadline)
 			ret = -ETIMEDOUT;
 		sleep_ms(5);
