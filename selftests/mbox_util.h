@@ -363,19 +363,8 @@ static inline bool fd_readable_now(int fd)
 	return poll(&p, 1, 0) == 1 && (p.revents & (POLLIN | POLLHUP));
 }
 
-/* poll(2) one descriptor; returns revents, or -errno. */
-static inline int poll_one(int fd, short events, int timeout_ms)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-	int ret;
-
-	do {
-		ret = poll(&p, 1, timeout_ms);
-	} while (ret < 0 && errno == EINTR);
-	if (ret < 0)
-		return -errno;
-	return ret ? p.revents : 0;
-}
+/* poll(2) one descriptor; returns revents, or -errno (mbox_testlib). */
+#define poll_one(fd, events, timeout_ms)	mt_poll_one(fd, events, timeout_ms)
 
 /* -------------------------------------------------------- module params */
 

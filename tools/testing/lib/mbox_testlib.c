@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* ---------------------------------------------------------------- files */
+/* ------------------------------------------------ files and descriptors */
 
 int mt_write_file(const char *path, const char *text)
 {
@@ -54,6 +54,19 @@ long long mt_read_ll(const char *dir, const char *file)
 		v = -1;
 	fclose(f);
 	return v;
+}
+
+int mt_poll_one(int fd, short events, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int ret;
+
+	do {
+		ret = poll(&p, 1, timeout_ms);
+	} while (ret < 0 && errno == EINTR);
+	if (ret < 0)
+		return -errno;
+	return ret ? p.revents : 0;
 }
 
 /* ---------------------------------------------------- module parameters */
@@ -162,16 +175,12 @@ int mt_uffd_page_setup(struct mt_uffd_page *u)
 
 int mt_uffd_wait_fault(struct mt_uffd_page *u, int timeout_ms)
 {
-	struct pollfd p = { .fd = u->fd, .events = POLLIN };
 	struct uffd_msg msg;
-	int ret;
+	int ret = mt_poll_one(u->fd, POLLIN, timeout_ms);
 
-	do {
-		ret = poll(&p, 1, timeout_ms);
-	} while (ret < 0 && errno == EINTR);
 	if (ret < 0)
-		return -errno;
-	if (!ret || !(p.revents & POLLIN))
+		return ret;
+	if (!(ret & POLLIN))
 		return -ETIMEDOUT;
 	if (read(u->fd, &msg, sizeof(msg)) != sizeof(msg))
 		return -EIO;

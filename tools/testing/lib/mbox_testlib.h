@@ -17,12 +17,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---------------------------------------------------------------- files */
+/* ------------------------------------------------ files and descriptors */
 
 /* Writes @text to @path (one write); 0, -errno, or -EIO if short. */
 int mt_write_file(const char *path, const char *text);
 /* Reads the number at the start of @dir/@file; -1 if it cannot. */
 long long mt_read_ll(const char *dir, const char *file);
+
+/* poll(2) one descriptor, again after EINTR; revents, 0 on timeout, -errno. */
+int mt_poll_one(int fd, short events, int timeout_ms);
 
 /* ---------------------------------------------------- module parameters */
 
