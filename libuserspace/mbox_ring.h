@@ -483,8 +483,9 @@ static inline int mbox_ring_release(struct mbox_ring *r)
 
 /*
  * Consumer: the message at the head of the current segment, if any.
- * Returns 0, or 1 when the slow path must decide (empty, another segment's
- * turn, a state change or a bad record).
+ * Returns 0; 2 when nothing is committed at the head (empty, or a bad
+ * index); 1 when the slow path must decide (another segment's turn, a bad
+ * record, a revoked page).
  */
 static inline int mbox_ring_take_(struct mbox_ring *r, struct mbox_ring_msg *m)
 {
@@ -506,7 +507,7 @@ static inline int mbox_ring_take_(struct mbox_ring *r, struct mbox_ring_msg *m)
 		/* Acquire: the producer's writes before its commit word. */
 		seq = MBOX_RING_LOAD(&s->seq, memory_order_acquire);
 		if (seq != l->head + 1)
-			return 1;
+			return 2;
 		/* 0 is also what a revoked page reads: ask the slow path. */
 		if (!seq && MBOX_RING_LOAD(&r->ctrl->flags,
 					   memory_order_relaxed))
@@ -542,9 +543,27 @@ static inline int mbox_ring_take_(struct mbox_ring *r, struct mbox_ring_msg *m)
  */
 static inline int mbox_ring_peek(struct mbox_ring *r, struct mbox_ring_msg *m)
 {
+	int err;
+
 	/* Only a segment the slow path has checked and kept busy. */
-	if (((r->active >> r->cur) & 1) && !mbox_ring_take_(r, m))
+	if (!((r->active >> r->cur) & 1))
+		return mbox_ring_next_(r, m);
+	err = mbox_ring_take_(r, m);
+	if (!err)
 		return 0;
+	/*
+	 * The only busy segment is empty, the ready set too and the ring is
+	 * alive: say so without the slow path, which still runs once per
+	 * burst (to give back a closed segment or drop an armed one).  A
+	 * polling consumer's empty polls cost a few loads, as its producer's
+	 * commits do.
+	 */
+	if (err == 2 && r->active == UINT64_C(1) << r->cur &&
+	    !atomic_load_explicit((_Atomic uint64_t *)(void *)r->cons,
+				  memory_order_relaxed) &&
+	    !MBOX_RING_LOAD(&r->ctrl->flags, memory_order_relaxed) &&
+	    ++r->burst < MBOX_RING_BURST)
+		return -EAGAIN;
 	return mbox_ring_next_(r, m);
 }
 
