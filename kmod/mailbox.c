@@ -316,24 +316,8 @@ void mbox_wake_later(struct mbox *mb, struct task_struct *task)
 	mb->wakes[mb->nr_wakes++] = task;
 }
 
-/*
- * Wakes @task as the wake-up of a waker about to sleep (WF_SYNC), which
- * the scheduler may use to run it in the waker's place rather than beside
- * it.  A module can pass that hint only through a wait queue: this one
- * lives on the stack for just this call.
- */
-static void mbox_wake_sync(struct task_struct *task)
-{
-	struct wait_queue_entry entry;
-	struct wait_queue_head head;
-
-	init_waitqueue_head(&head);
-	init_waitqueue_entry(&entry, task);
-	__add_wait_queue(&head, &entry);
-	__wake_up_sync(&head, TASK_NORMAL);
-}
-
-static void __mbox_unlock(struct mbox *mb, bool sync)
+/* Drops the mailbox lock, then wakes what was queued under it. */
+void mbox_unlock(struct mbox *mb)
 {
 	struct task_struct *tasks[ARRAY_SIZE(mb->wakes)];
 	unsigned int i, n = mb->nr_wakes;
@@ -343,24 +327,9 @@ static void __mbox_unlock(struct mbox *mb, bool sync)
 	mb->nr_wakes = 0;
 	mutex_unlock(&mb->lock);
 	for (i = 0; i < n; i++) {
-		if (sync)
-			mbox_wake_sync(tasks[i]);
-		else
-			wake_up_process(tasks[i]);
+		wake_up_process(tasks[i]);
 		put_task_struct(tasks[i]);
 	}
-}
-
-/* Drops the mailbox lock, then wakes what was queued under it. */
-void mbox_unlock(struct mbox *mb)
-{
-	__mbox_unlock(mb, false);
-}
-
-/* The same, for a caller that is about to sleep (state already set). */
-void mbox_unlock_sleep(struct mbox *mb)
-{
-	__mbox_unlock(mb, true);
 }
 
 /* CAP_SYS_ADMIN over the caller's IPC namespace. */

@@ -41,9 +41,7 @@
  * Fields read locklessly are written with WRITE_ONCE().  It is
  * always released with mbox_unlock(): tasks made runnable under it are woken
  * only then, so they do not wake into a lock their waker still holds (in an
- * emulated guest that stalls the wake-up for milliseconds).  A waker that
- * is about to sleep uses mbox_unlock_sleep(): its wake-ups are synchronous
- * (WF_SYNC), a hint that the woken task may take the waker's CPU.
+ * emulated guest that stalls the wake-up for milliseconds).
  *
  * @owner_pid pins the creating thread group's struct pid (not the task)
  * until the mailbox is freed, so it can be reported after the creator has
@@ -149,7 +147,6 @@ void mbox_receiver_opened(struct mbox *mb);
 void mbox_receiver_closed(struct mbox *mb);
 
 void mbox_unlock(struct mbox *mb);
-void mbox_unlock_sleep(struct mbox *mb);
 void mbox_wake_later(struct mbox *mb, struct task_struct *task);
 
 struct mbox *mbox_lookup_id(u64 id);

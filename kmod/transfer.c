@@ -201,7 +201,7 @@ static int mbox_sender_sleep(struct mbox *mb, struct mbox_sender *s,
 			return -ETIMEDOUT;
 		trace_mbox_block(mb, true, deadline);
 		set_current_state(TASK_INTERRUPTIBLE);
-		mbox_unlock_sleep(mb);
+		mbox_unlock(mb);
 		timed_out = !schedule_hrtimeout_range(deadline,
 						      current->timer_slack_ns,
 						      HRTIMER_MODE_ABS);
@@ -327,7 +327,7 @@ static int mbox_zero_wait(struct mbox *mb, struct mbox_sender *s,
 		trace_mbox_block(mb, true, unnumbered ? NULL : deadline);
 		set_current_state(unnumbered ? TASK_KILLABLE :
 					       TASK_INTERRUPTIBLE);
-		mbox_unlock_sleep(mb);
+		mbox_unlock(mb);
 		if (unnumbered)
 			schedule();
 		else
@@ -880,7 +880,7 @@ int mbox_recv(struct mbox *mb, struct mbox_sub *sub,
 
 		trace_mbox_block(mb, false, deadline);
 		set_current_state(TASK_INTERRUPTIBLE);
-		mbox_unlock_sleep(mb);
+		mbox_unlock(mb);
 		timed_out = !schedule_hrtimeout_range(deadline,
 						      current->timer_slack_ns,
 						      HRTIMER_MODE_ABS);
