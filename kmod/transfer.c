@@ -531,6 +531,16 @@ static bool mbox_msg_selected(const struct mbox_msg *msg,
 	return true;
 }
 
+/* The first message from @msg on that a plain receiver may take. */
+static struct mbox_msg *mbox_pick_from(struct mbox_msg *msg,
+				       const struct mbox_select *sel)
+{
+	for (; msg; msg = mbox_queue_next(msg))
+		if (!msg->busy && mbox_msg_selected(msg, sel))
+			return msg;
+	return NULL;
+}
+
 /*
  * The next message this receiver may take, or NULL: messages other
  * receivers are copying out are passed by, and a broadcast handle takes
@@ -540,15 +550,9 @@ static struct mbox_msg *mbox_pick(struct mbox *mb, struct mbox_sub *sub,
 				  const struct mbox_select *sel)
 	__must_hold(&mb->lock)
 {
-	struct mbox_msg *msg;
-
 	if (sub)
 		return sub->busy ? NULL : sub->next;
-	for (msg = mbox_queue_first(&mb->queue); msg;
-	     msg = mbox_queue_next(msg))
-		if (!msg->busy && mbox_msg_selected(msg, sel))
-			return msg;
-	return NULL;
+	return mbox_pick_from(mbox_queue_first(&mb->queue), sel);
 }
 
 /* Gives @msg the next sequence number: it is accepted now. */
@@ -621,8 +625,17 @@ static unsigned int mbox_take(struct mbox *mb, struct mbox_sub *sub,
 		msgs[n++] = msg;
 		if (n == count)
 			break;
+		/*
+		 * Nothing queued before @msg was ours to take: go on from
+		 * there (a hand-off is not queued: search the whole queue).
+		 */
+		if (sub)
+			msg = mbox_queue_next(msg);
+		else if (handoff)
+			msg = mbox_pick(mb, NULL, sel);
+		else
+			msg = mbox_pick_from(mbox_queue_next(msg), sel);
 		handoff = false;
-		msg = sub ? mbox_queue_next(msg) : mbox_pick(mb, NULL, sel);
 	}
 	if (sub && n)
 		sub->busy = true;
