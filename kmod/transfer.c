@@ -532,8 +532,8 @@ static bool mbox_msg_selected(const struct mbox_msg *msg,
 }
 
 /* The first message from @msg on that a plain receiver may take. */
-static struct mbox_msg *mbox_pick_from(struct mbox_msg *msg,
-				       const struct mbox_select *sel)
+static inline struct mbox_msg *mbox_pick_from(struct mbox_msg *msg,
+					      const struct mbox_select *sel)
 {
 	for (; msg; msg = mbox_queue_next(msg))
 		if (!msg->busy && mbox_msg_selected(msg, sel))
@@ -747,7 +747,9 @@ static void mbox_consume(struct mbox *mb, struct mbox_msg *msg,
 			mbox_resolve_sender(mb, msg->sender, MBOX_WAIT_DONE);
 		} else {
 			mbox_msg_free(msg);
-			mbox_admit_senders(mb);
+			/* Spare the call to a streaming receiver. */
+			if (!list_empty(&mb->senders))
+				mbox_admit_senders(mb);
 			mbox_check_drained(mb);
 		}
 	}
