@@ -554,8 +554,8 @@ static void record_err(jsCtx *ctx, jsPubAckErr *pae, void *closure)
 }
 
 /*
- * Records stream sequence @seq as delivered, without waiting: a publish
- * to the KV bucket's subject, acknowledged by the end of the batch.
+ * Records stream sequence @seq as delivered: a publish to the KV bucket's
+ * subject, whose answer the batch's js_PublishAsyncComplete() waits for.
  */
 static void record_async(struct export *e, const char *dkey, uint64_t seq)
 {
@@ -577,7 +577,7 @@ static void record_async(struct export *e, const char *dkey, uint64_t seq)
  * (ack it), or -EPIPE: the owner is gone; this message and the rest stay
  * unacked and are purged with the export.
  */
-static int export_one(struct export *e, natsMsg *m, const char *dkey)
+static int export_one(struct export *e, natsMsg *m)
 {
 	jsMsgMetaData *meta = NULL;
 	uint64_t seq;
@@ -604,30 +604,31 @@ static int export_one(struct export *e, natsMsg *m, const char *dkey)
 		logmsg(LOG_WARNING, "%s: stream seq %" PRIu64 " dropped: %s",
 		       e->name, seq, strerror(-err));
 	e->delivered = seq;
-	record_async(e, dkey, seq);
 	return 1;
 }
 
 /*
- * Delivers a fetched batch.  Each delivery is recorded by an async publish
- * at once; the acks wait until every record of the batch is stored (one
- * round trip per batch, not per message).  So what is acked is recorded
- * and never delivered again; an exporter crash can deliver again only
- * what it delivered but had not yet got into the record stream - the
- * deliveries of the last moments, at most one batch (see mboxbridge.8).
+ * Delivers a fetched batch, then records the highest stream sequence
+ * delivered (one record and one round trip per batch, not per message)
+ * and only then acks the batch.  So what is acked is recorded and never
+ * delivered again; an exporter crash can deliver again only what it
+ * delivered since the last record - at most one batch (mboxbridge.8).
  */
 static int export_batch(struct export *e, natsMsgList *list, const char *dkey)
 {
 	char val[32];
 	uint64_t rev;
+	uint64_t before = e->delivered;
 	int i, n, done, err = 0;
 
 	for (done = 0; done < list->Count; done++) {
-		err = export_one(e, list->Msgs[done], dkey);
+		err = export_one(e, list->Msgs[done]);
 		if (err < 0 && err != -EINVAL)
 			break;
 		err = 0;
 	}
+	if (e->delivered != before)
+		record_async(e, dkey, e->delivered);
 	if (js_PublishAsyncComplete(e->js, NULL) != NATS_OK ||
 	    atomic_exchange(&e->record_failed, false)) {
 		n = snprintf(val, sizeof(val), "%" PRIu64, e->delivered);
