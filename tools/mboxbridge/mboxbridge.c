@@ -36,9 +36,9 @@
 
 #define NAME_HEX_MAX	(2 * MBOX_NAME_MAX + 1)
 #define SUBJ_MAX	256
-#define FETCH_BATCH	64
+#define FETCH_BATCH	256
 /* Publishes of an UNBOUNDED import in flight at once (BOUNDED: one). */
-#define PUB_WINDOW	64
+#define PUB_WINDOW	256
 
 /* Message headers the bridge writes and reads (see mboxbridge.8). */
 #define H_PRIO		"Mbox-Priority"
