@@ -362,13 +362,20 @@ static void responder(natsConnection *nc, natsSubscription *sub, natsMsg *m,
 	natsMsg_Destroy(m);
 }
 
+/* @url: one URL, or several separated by commas. */
 static natsConnection *raw_connect(const char *url)
 {
 	natsConnection *nc = NULL;
+	const char *servers[8];
+	char *list = strdup(url), *save = NULL, *u;
 	natsOptions *o;
+	int n = 0;
 
+	for (u = strtok_r(list, ",", &save); u && n < 8;
+	     u = strtok_r(NULL, ",", &save))
+		servers[n++] = u;
 	natsOptions_Create(&o);
-	natsOptions_SetURL(o, url);
+	natsOptions_SetServers(o, servers, n);
 	natsOptions_SetSendAsap(o, true);
 	if (natsConnection_Connect(&nc, o) != NATS_OK)
 		die(url, ECONNREFUSED);

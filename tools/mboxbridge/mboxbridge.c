@@ -692,6 +692,15 @@ static void *export_thread(void *arg)
 			if (setup_stream(e, stream, subj))
 				goto withdraw;
 			e->delivered = load_delivered(dkey);
+			/*
+			 * A consumer left by an exporter that died holds its
+			 * unacked batch back until AckWait and serves newer
+			 * messages first: one at or below the record would then
+			 * be taken for delivered.  A new consumer serves what is
+			 * left in stream order (the work queue keeps it).
+			 */
+			js_DeleteConsumer(js, stream, "exporter", NULL, &jerr);
+			jerr = 0;
 			jsSubOptions_Init(&so);
 			so.Stream = stream;
 			so.Config.AckWait = 5LL * 1000000000LL;
