@@ -37,6 +37,8 @@
 #define NAME_HEX_MAX	(2 * MBOX_NAME_MAX + 1)
 #define SUBJ_MAX	256
 #define FETCH_BATCH	256
+/* Stream sequences an exporter remembers having delivered itself. */
+#define RECENT		4096
 /* Publishes of an UNBOUNDED import in flight at once (BOUNDED: one). */
 #define PUB_WINDOW	256
 
@@ -55,6 +57,8 @@ struct export {
 	pthread_mutex_t lock;		/* @fd for the ZERO handler */
 	int fd;				/* user handle on the real mailbox */
 	uint64_t delivered;		/* last stream sequence delivered */
+	uint64_t floor;			/* the record found at the start */
+	uint64_t *recent;		/* RECENT: what this process delivered */
 	jsCtx *js;			/* its own: its records' async acks */
 	atomic_bool record_failed;	/* an async record was not stored */
 	struct mbox_info info;
@@ -587,9 +591,19 @@ static int export_one(struct export *e, natsMsg *m)
 		return -EINVAL;
 	seq = meta->Sequence.Stream;
 	jsMsgMetaData_Destroy(meta);
-	/* Delivered before a crash or a lost ack: only the ack is due. */
-	if (seq <= e->delivered)
+	/*
+	 * Delivered before a crash (at or below the record found at the
+	 * start) or by this process (a lost ack): only the ack is due.  A
+	 * message below the last delivery that this process never delivered
+	 * comes late (a redelivery after AckWait of one a fetch lost): it is
+	 * delivered now, out of stream order, rather than lost.
+	 */
+	if (seq <= e->floor ||
+	    (seq <= e->delivered && e->recent[seq % RECENT] == seq))
 		return 0;
+	if (seq < e->delivered)
+		logmsg(LOG_WARNING, "%s: stream seq %" PRIu64 " came after %" PRIu64 ": delivered out of order",
+		       e->name, seq, e->delivered);
 	for (;;) {
 		err = deliver(e, m, 500);
 		if (err != -ETIMEDOUT)
@@ -603,7 +617,9 @@ static int export_one(struct export *e, natsMsg *m)
 	if (err)
 		logmsg(LOG_WARNING, "%s: stream seq %" PRIu64 " dropped: %s",
 		       e->name, seq, strerror(-err));
-	e->delivered = seq;
+	e->recent[seq % RECENT] = seq;
+	if (seq > e->delivered)
+		e->delivered = seq;
 	return 1;
 }
 
@@ -652,6 +668,9 @@ static void *export_thread(void *arg)
 	natsStatus s;
 	int fd;
 
+	e->recent = calloc(RECENT, sizeof(*e->recent));
+	if (!e->recent)
+		return NULL;
 	jsOptions_Init(&jo);
 	jo.PublishAsync.ErrHandler = record_err;
 	jo.PublishAsync.ErrHandlerClosure = e;
@@ -692,6 +711,7 @@ static void *export_thread(void *arg)
 			if (setup_stream(e, stream, subj))
 				goto withdraw;
 			e->delivered = load_delivered(dkey);
+			e->floor = e->delivered;
 			/*
 			 * A consumer left by an exporter that died holds its
 			 * unacked batch back until AckWait and serves newer
