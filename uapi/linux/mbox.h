@@ -389,6 +389,8 @@
 #define MBOX_FEAT_REALTIME	_BITULL(12)
 /* Bridge proxies: MBOX_CREATE_PROXY, MBOX_RECV_HOLD, MBOX_IOC_COMPLETE. */
 #define MBOX_FEAT_BRIDGE	_BITULL(13)
+/* &mbox_recv.hold_ns: a held ZERO sender's time left (see Bridge proxies). */
+#define MBOX_FEAT_HOLD_DEADLINE	_BITULL(14)
 
 /*
  * Command numbers are grouped by feature so that features grow apart:
@@ -671,7 +673,12 @@ struct mbox_send {
  * @want_type: in: with MBOX_RECV_TYPE or MBOX_RECV_TYPE_EXCEPT, the type tag
  *	to select on; otherwise must be 0.
  * @reserved1: in: must be zero.
- * @reserved: in: must be zero; out: zero.
+ * @hold_ns: in: must be zero.  out: with MBOX_RECV_HOLD, the time the held
+ *	sender still waits, in nanoseconds until its deadline as of the
+ *	take (at least 1, even if the deadline is just past), or 0 if it
+ *	waits without a deadline; 0 without MBOX_RECV_HOLD.  A bridge gives
+ *	the remote side this much time (MBOX_FEAT_HOLD_DEADLINE; without
+ *	that bit it is the reserved[0] of older modules, out always 0).
  *
  * Takes the next message (see Ordering) - with MBOX_RECV_* selection, the
  * next one that matches - and returns 0.  Selection is not supported on
@@ -687,7 +694,7 @@ struct mbox_send {
  * MBOX_OPEN_WRITE only), -EMSGSIZE (@len smaller than the next
  * message: the message stays queued, @msg_len tells its length), -EPIPE (a
  * deleted OS-owned mailbox was destroyed), -EINVAL (flags, timeout_ns,
- * from_pid, want_type, reserved; MBOX_RECV_HOLD on a mailbox that is not a
+ * from_pid, want_type, reserved1, hold_ns; MBOX_RECV_HOLD on a mailbox that is not a
  * ZERO capacity proxy or on a receiver handle), -EAGAIN, -ETIMEDOUT, -EINTR,
  * -EFAULT (the message stays queued).
  */
@@ -705,7 +712,10 @@ struct mbox_recv {
 	__s32 from_pid;
 	__u32 want_type;
 	__u32 reserved1;
-	__u64 reserved[1];
+	union {
+		__u64 hold_ns;
+		__u64 reserved[1];	/* its name before hold_ns */
+	};
 };
 
 /* Most messages one batch call moves. */
@@ -910,12 +920,22 @@ struct mbox_info {
  * Producer (memory orders as C11; libmbox's mbox_ring.h implements this):
  *   1. t = load(tail, relaxed); h = load(head, acquire).  If
  *      (__s32)(t - h) < 0 reload; t - h == nslots: full; more: corrupt.
+ *      h may be a value loaded (acquire) for an earlier message: head
+ *      only grows, so an old value only understates the room; load head
+ *      again only when the old value says full.
  *   2. compare_exchange(tail, t, t + 1, relaxed): on failure go to 1.
  *   3. Write the payload, @len, @type, @flags of slot t.
  *   4. store(seq, t + 1, release): the commit.
- *   5. atomic_thread_fence(seq_cst); if load(need_wake, relaxed) != 0,
- *      MBOX_IOC_RING_WAKE on its user handle: the kernel puts the segment
- *      in the ready set and wakes the consumer.
+ *   5. atomic_thread_fence(seq_cst); if load(need_wake, relaxed) != 0 and
+ *      t - load(head, relaxed) is 0 or at least nslots (message t - 1 was
+ *      taken already), MBOX_IOC_RING_WAKE on its user handle: the kernel
+ *      puts the segment in the ready set and wakes the consumer.  While
+ *      message t - 1 is not taken no wake is needed: the consumer takes it
+ *      first, and between storing its head past it and looking at slot t
+ *      it fences (consumer step 4), so either it sees commit t or this
+ *      load saw that head; the wake for t - 1 (or for a message before
+ *      it) brings it there.  So only the first commit after the consumer
+ *      went to sleep wakes it, not every commit until it runs.
  * Consumer (one at a time), per segment it looks at:
  *   1. s = load(seq of slot h, acquire).  s == h + 1: ready.
  *      s == h + 1 - nslots: empty.  Otherwise the producer is corrupt.
@@ -923,7 +943,11 @@ struct mbox_info {
  *      and @flags; copy before trusting).
  *   3. store(head, h + 1, release).
  *   4. atomic_thread_fence(seq_cst); if load(@prod_wait of the segment in
- *      CTRL, relaxed) != 0, MBOX_IOC_RING_WAKE on the owner handle.
+ *      CTRL, relaxed) != 0 and load(tail, relaxed) - h >= nslots (the
+ *      segment was full before this release), MBOX_IOC_RING_WAKE on the
+ *      owner handle.  When it had room already, a sleeping producer looked
+ *      at a head before h, and the release that moved head past what it
+ *      saw found it full and woke it.
  *
  * Ready set.  The consumer does not scan every segment for work.  It keeps
  * its own set of segments it believes busy and, for every other segment,
@@ -1274,6 +1298,11 @@ struct mbox_ring_wait {
  * where a proxy's ZERO send is "maybe delivered").  When the proxy's
  * owner handle closes - the bridge exits or crashes - every held sender
  * returns -EPIPE.
+ *
+ * The hold receive also tells the bridge how long the sender still waits
+ * (&mbox_recv.hold_ns, MBOX_FEAT_HOLD_DEADLINE), so that the remote side
+ * gives up when the sender would: its request to the remote owner carries
+ * that time, not a fixed one.
  *
  * A non-blocking ZERO send to a proxy fails with -EAGAIN (nothing can take
  * it without waiting for the network): a hold receive is a selective
