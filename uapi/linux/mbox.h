@@ -105,8 +105,12 @@
  *                         (timeout, signal, -EPIPE) was not delivered.
  * MBOX_CAPACITY_BOUNDED   at most @capacity messages are queued; a sender
  *                         waits while the queue is full.  Blocked senders
- *                         are admitted strictly in arrival order (FIFO): a
- *                         newcomer never overtakes a blocked sender.  A send
+ *                         are admitted in arrival order (FIFO) among
+ *                         themselves.  A running sender may take room that
+ *                         frees up while the longest-blocked sender is being
+ *                         woken for it; a blocked sender that finds its room
+ *                         taken that way is handed the next room that frees
+ *                         up, so every blocked sender gets in.  A send
  *                         returns 0 once its message is queued.
  * MBOX_CAPACITY_UNBOUNDED a sender never waits for space.  Queued bytes are
  *                         limited per mailbox (&mbox_create.bytes_max, see
