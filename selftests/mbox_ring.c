@@ -580,6 +580,73 @@ TEST_F(ring, owner_polls_readable_for_a_ring_message)
 	EXPECT_EQ(1, mbox_ring_recv_nb(&self->cons, buf, sizeof(buf), NULL));
 }
 
+/*
+ * The header's epoll contract: with EPOLLET, consume until -EAGAIN,
+ * mbox_ring_arm(), then wait.  epoll does not call ->poll before it sleeps
+ * on an edge-triggered item, so after that every commit must raise an
+ * edge by itself.  Single-threaded: a producer's wake queues the item at
+ * once, so a zero timeout sees it.
+ */
+TEST_F(ring, epollet_consumer_gets_an_edge_for_every_commit_after_eagain)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+	char buf[PAYLOAD];
+	int ep, round;
+
+	ASSERT_EQ(0, ring_up(self, 1, NSLOTS));
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->owner, &ev));
+	EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+	for (round = 0; round < 3; round++) {
+		ASSERT_EQ(0, mbox_ring_send_nb(&self->prod, "x", 1, 0));
+		EXPECT_EQ(1, epoll_wait(ep, &ev, 1, 0))
+			TH_LOG("round %d: a commit after -EAGAIN raised no edge",
+			       round);
+		EXPECT_EQ(1, mbox_ring_recv_nb(&self->cons, buf, sizeof(buf),
+					       NULL));
+		EXPECT_EQ(-EAGAIN, mbox_ring_recv_nb(&self->cons, buf,
+						     sizeof(buf), NULL));
+		EXPECT_EQ(-EAGAIN, mbox_ring_arm(&self->cons));
+		EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+	}
+	/* Work already there: arming says so instead. */
+	ASSERT_EQ(0, mbox_ring_send_nb(&self->prod, "x", 1, 0));
+	EXPECT_EQ(0, mbox_ring_arm(&self->cons));
+	close(ep);
+}
+
+/* Likewise for a producer: fill to -EAGAIN, arm, then room raises an edge. */
+TEST_F(ring, epollet_producer_gets_an_edge_for_room_after_eagain)
+{
+	struct epoll_event ev = { .events = EPOLLWRBAND | EPOLLET };
+	char buf[PAYLOAD];
+	unsigned int n;
+	int ep, round;
+
+	ASSERT_EQ(0, ring_up(self, 1, NSLOTS));
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->user, &ev));
+	EXPECT_EQ(1, epoll_wait(ep, &ev, 1, 0));	/* room now */
+	for (round = 0; round < 3; round++) {
+		for (n = 0; !mbox_ring_send_nb(&self->prod, "x", 1, 0); n++)
+			;
+		ASSERT_EQ(NSLOTS, n);
+		EXPECT_EQ(-EAGAIN, mbox_ring_arm(&self->prod));
+		EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+		for (; n; n--)
+			ASSERT_EQ(1, mbox_ring_recv_nb(&self->cons, buf,
+						       sizeof(buf), NULL));
+		EXPECT_EQ(1, epoll_wait(ep, &ev, 1, 0))
+			TH_LOG("round %d: room after -EAGAIN raised no edge",
+			       round);
+	}
+	/* Room already there: arming says so instead. */
+	EXPECT_EQ(0, mbox_ring_arm(&self->prod));
+	close(ep);
+}
+
 TEST_F(ring, ioctl_and_ring_traffic_mix_without_loss)
 {
 	enum { N = 200 };
