@@ -12,6 +12,8 @@
 #include "mbox_util.h"
 #include <mbox/mbox_ring.h>
 
+#include <pthread.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -725,6 +727,82 @@ TEST_F(ring, eight_producers_each_fifo_and_exactly_once)
 	}
 	for (i = 0; i < P; i++)
 		EXPECT_EQ(0, child_wait(pid[i]));
+}
+
+/*
+ * Threads of one producer share a handle, its segment and the library's
+ * cached head; with two slots every message meets a full segment or a
+ * sleeping consumer, and half the messages are committed after a yield
+ * inside the reservation, so that later slots are committed before
+ * earlier ones (a commit that finds its predecessor untaken skips the
+ * wake-up).  A lost wake-up ends in a deadline; a cached head that lets a
+ * thread overwrite an untaken slot breaks a thread's order.
+ */
+struct mt_prod {
+	struct mbox_ring *r;
+	uint32_t id;
+	unsigned int n;
+	int err;
+};
+
+static void *mt_prod_fn(void *arg)
+{
+	struct mt_prod *p = arg;
+	struct timespec dl = deadline_ms(6 * WAIT_MS);
+	struct mbox_ring_res res;
+	uint32_t v[2] = { p->id, 0 };
+	int err = 0;
+
+	for (v[1] = 0; v[1] < p->n && !err; v[1]++) {
+		if (!(v[1] & 1)) {
+			err = mbox_ring_send_timed(p->r, v, sizeof(v), 0, &dl);
+			continue;
+		}
+		while ((err = mbox_ring_reserve(p->r, &res)) == -EAGAIN) {
+			err = mbox_ring_wait(p->r, &dl, 0);
+			if (err)
+				break;
+		}
+		if (err)
+			break;
+		memcpy(res.buf, v, sizeof(v));
+		sched_yield();
+		err = mbox_ring_commit(p->r, &res, sizeof(v), 0);
+	}
+	p->err = err;
+	return NULL;
+}
+
+TEST_F(ring, threads_sharing_a_segment_lose_no_wake_up_and_keep_order)
+{
+	enum { T = 4, N = 3000 };
+	unsigned int next[T] = { 0 }, total = 0, i;
+	struct mt_prod p[T];
+	pthread_t th[T];
+	uint32_t v[2];
+	ssize_t n;
+
+	ASSERT_EQ(0, ring_up(self, 1, 2));
+	for (i = 0; i < T; i++) {
+		p[i] = (struct mt_prod){ .r = &self->prod, .id = i, .n = N };
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, mt_prod_fn, &p[i]));
+	}
+	while (total < T * N) {
+		n = recv_ms(&self->cons, v, sizeof(v), NULL, WAIT_MS);
+		if (n != 8)
+			break;
+		if (v[0] >= T || next[v[0]] != v[1])
+			break;
+		next[v[0]]++;
+		total++;
+	}
+	EXPECT_EQ(T * N, total) TH_LOG("stopped at %u: %zd, thread %u msg %u",
+				       total, n, v[0], v[1]);
+	for (i = 0; i < T; i++) {
+		pthread_join(th[i], NULL);
+		EXPECT_EQ(0, p[i].err) TH_LOG("thread %u: %s", i,
+					      strerror(-p[i].err));
+	}
 }
 
 /* ---------------------------------------------------- hostile producers */
