@@ -533,7 +533,13 @@ static inline int mbox_ring_take_(struct mbox_ring *r, struct mbox_ring_msg *m)
 		len = MBOX_RING_LOAD(&s->len, memory_order_relaxed);
 		flags = MBOX_RING_LOAD(&s->flags, memory_order_relaxed);
 		if (flags == MBOX_RING_SLOT_SKIP) {
+			/*
+			 * Counted as a message: a producer that refills its
+			 * segment with skips as fast as they go would else
+			 * keep the consumer here.
+			 */
 			mbox_ring_release(r);
+			r->burst++;
 			continue;
 		}
 		if (flags || len > r->payload_max)

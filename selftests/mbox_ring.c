@@ -909,6 +909,76 @@ static pid_t start_hostile(FIXTURE_DATA(ring) *self, unsigned int good,
 	return pid;
 }
 
+/*
+ * A child that commits MBOX_RING_SLOT_SKIP records into its segment as
+ * fast as the consumer releases them, writing the slots itself (no
+ * reservation), @n of them, after reporting its segment on @ready.
+ */
+static int skip_flood(uint64_t id, unsigned int n, int ready)
+{
+	struct mbox_ring_slot *s;
+	struct mbox_ring r;
+	unsigned int i;
+	int fd;
+
+	fd = mbox_open_id(id, O_CLOEXEC);
+	if (fd < 0 || mbox_ring_map(&r, fd))
+		return -EIO;
+	pipe_write_u64(ready, (uint64_t)r.seg);
+	for (i = 0; i < n; i++) {
+		while (i - MBOX_RING_LOAD(&r.scons->head,
+					  memory_order_acquire) >= r.nslots)
+			;
+		s = mbox_ring_pslot_(&r, i);
+		MBOX_RING_STORE(&s->len, 0, memory_order_relaxed);
+		MBOX_RING_STORE(&s->flags, MBOX_RING_SLOT_SKIP,
+				memory_order_relaxed);
+		MBOX_RING_STORE(&s->seq, i + 1, memory_order_release);
+		if (!i)
+			mbox_ring_wake(&r);
+	}
+	return 0;
+}
+
+/*
+ * Skipped records count towards the consumer's burst: a producer that
+ * refills its segment with them as fast as they are released cannot keep
+ * the consumer in one call (and away from the other segments).
+ */
+TEST_F(ring, skip_flood_does_not_hold_the_consumer_in_one_call)
+{
+	struct mbox_ring_msg m;
+	uint64_t seg;
+	uint32_t head;
+	int pfd[2];
+	pid_t pid;
+
+	ASSERT_EQ(0, ring_up(self, 2, 64));
+	ASSERT_EQ(0, mbox_ring_send_nb(&self->prod, "ok", 2, 7));
+	ASSERT_EQ(0, pipe2(pfd, O_CLOEXEC));
+	pid = fork_child();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		child_exit(skip_flood(self->id, 4000000, pfd[1]));
+	close(pfd[1]);
+	ASSERT_EQ(0, pipe_read_u64(pfd[0], &seg));
+	close(pfd[0]);
+	ASSERT_EQ(1, seg);
+	/* Its first record is committed and the consumer told. */
+	while (!MBOX_RING_LOAD(&self->cons.cons[0], memory_order_relaxed))
+		sched_yield();
+	/* Round robin from segment 0: the flooded segment comes first. */
+	ASSERT_EQ(0, mbox_ring_peek(&self->cons, &m));
+	EXPECT_EQ(7, m.type);
+	head = self->cons.segl[1].head;
+	TH_LOG("records skipped in the call that returned the message: %u",
+	       head);
+	EXPECT_GE(4 * MBOX_RING_BURST, head);
+	mbox_ring_release(&self->cons);
+	kill(pid, SIGKILL);
+	child_wait(pid);
+}
+
 TEST_F(ring, producer_killed_inside_a_reservation_costs_only_its_own)
 {
 	unsigned int from_hostile = 0, i;
