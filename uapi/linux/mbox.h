@@ -105,8 +105,12 @@
  *                         (timeout, signal, -EPIPE) was not delivered.
  * MBOX_CAPACITY_BOUNDED   at most @capacity messages are queued; a sender
  *                         waits while the queue is full.  Blocked senders
- *                         are admitted strictly in arrival order (FIFO): a
- *                         newcomer never overtakes a blocked sender.  A send
+ *                         are admitted in arrival order (FIFO) among
+ *                         themselves.  A running sender may take room that
+ *                         frees up while the longest-blocked sender is being
+ *                         woken for it; a blocked sender that finds its room
+ *                         taken that way is handed the next room that frees
+ *                         up, so every blocked sender gets in.  A send
  *                         returns 0 once its message is queued.
  * MBOX_CAPACITY_UNBOUNDED a sender never waits for space.  Queued bytes are
  *                         limited per mailbox (&mbox_create.bytes_max, see
@@ -385,6 +389,8 @@
 #define MBOX_FEAT_REALTIME	_BITULL(12)
 /* Bridge proxies: MBOX_CREATE_PROXY, MBOX_RECV_HOLD, MBOX_IOC_COMPLETE. */
 #define MBOX_FEAT_BRIDGE	_BITULL(13)
+/* &mbox_recv.hold_ns: a held ZERO sender's time left (see Bridge proxies). */
+#define MBOX_FEAT_HOLD_DEADLINE	_BITULL(14)
 
 /*
  * Command numbers are grouped by feature so that features grow apart:
@@ -667,7 +673,12 @@ struct mbox_send {
  * @want_type: in: with MBOX_RECV_TYPE or MBOX_RECV_TYPE_EXCEPT, the type tag
  *	to select on; otherwise must be 0.
  * @reserved1: in: must be zero.
- * @reserved: in: must be zero; out: zero.
+ * @hold_ns: in: must be zero.  out: with MBOX_RECV_HOLD, the time the held
+ *	sender still waits, in nanoseconds until its deadline as of the
+ *	take (at least 1, even if the deadline is just past), or 0 if it
+ *	waits without a deadline; 0 without MBOX_RECV_HOLD.  A bridge gives
+ *	the remote side this much time (MBOX_FEAT_HOLD_DEADLINE; without
+ *	that bit it is the reserved[0] of older modules, out always 0).
  *
  * Takes the next message (see Ordering) - with MBOX_RECV_* selection, the
  * next one that matches - and returns 0.  Selection is not supported on
@@ -683,7 +694,7 @@ struct mbox_send {
  * MBOX_OPEN_WRITE only), -EMSGSIZE (@len smaller than the next
  * message: the message stays queued, @msg_len tells its length), -EPIPE (a
  * deleted OS-owned mailbox was destroyed), -EINVAL (flags, timeout_ns,
- * from_pid, want_type, reserved; MBOX_RECV_HOLD on a mailbox that is not a
+ * from_pid, want_type, reserved1, hold_ns; MBOX_RECV_HOLD on a mailbox that is not a
  * ZERO capacity proxy or on a receiver handle), -EAGAIN, -ETIMEDOUT, -EINTR,
  * -EFAULT (the message stays queued).
  */
@@ -701,7 +712,10 @@ struct mbox_recv {
 	__s32 from_pid;
 	__u32 want_type;
 	__u32 reserved1;
-	__u64 reserved[1];
+	union {
+		__u64 hold_ns;
+		__u64 reserved[1];	/* its name before hold_ns */
+	};
 };
 
 /* Most messages one batch call moves. */
@@ -941,10 +955,14 @@ struct mbox_info {
  * commit into such a segment costs its producer one MBOX_IOC_RING_WAKE,
  * which sets the segment's bit in &mbox_ring_ready.ready (kernel-written
  * with an atomic OR; the consumer takes bits with an atomic exchange).  A
- * busy segment found empty is dropped from the consumer's set after it
- * sets @need_wake, fences and looks once more.  While the consumer keeps a
- * segment busy (say, it is polling) that producer makes no system call at
- * all.  Before the consumer sleeps (MBOX_IOC_RING_WAIT, or polling the
+ * consumer that takes a message may clear @need_wake (libmbox does); a
+ * busy segment found empty is dropped from the consumer's set only while
+ * @need_wake is set and after a look that follows the store of it and a
+ * fence.  While the consumer keeps a segment busy (say, it is polling)
+ * that producer makes no system call at all; such a consumer must arm
+ * (MBOX_IOC_RING_WAIT, non-blocking or not, or a poll of the owner handle)
+ * before it waits for a wake-up, edge-triggered epoll included.  Before
+ * the consumer sleeps (MBOX_IOC_RING_WAIT, or polling the
  * owner handle), the kernel sets @need_wake in every attached segment,
  * fences, and adds every segment with a committed slot at @head to the
  * ready set itself; the consumer's wait ends when the ready set is not
@@ -954,7 +972,10 @@ struct mbox_info {
  * Producer sleep.  A producer whose segment is full sleeps in
  * MBOX_IOC_RING_WAIT on its user handle or polls it: the kernel then
  * raises the segment's @prod_wait in CTRL before its last look, and the
- * consumer's release path above wakes it.
+ * consumer's release path above wakes it.  A poll's request lasts until
+ * that wake-up, a waiter's while it sleeps: an edge-triggered epoll
+ * producer polls its handle (say, poll(2) with a zero timeout) once it
+ * finds its segment full, before it waits.
  *
  * Polling.  The owner handle polls EPOLLIN when the ready set is not empty
  * (after the arming above), besides queued MBOX_IOC_SEND messages: one
@@ -1284,6 +1305,11 @@ struct mbox_ring_wait {
  * where a proxy's ZERO send is "maybe delivered").  When the proxy's
  * owner handle closes - the bridge exits or crashes - every held sender
  * returns -EPIPE.
+ *
+ * The hold receive also tells the bridge how long the sender still waits
+ * (&mbox_recv.hold_ns, MBOX_FEAT_HOLD_DEADLINE), so that the remote side
+ * gives up when the sender would: its request to the remote owner carries
+ * that time, not a fixed one.
  *
  * A non-blocking ZERO send to a proxy fails with -EAGAIN (nothing can take
  * it without waiting for the network): a hold receive is a selective
