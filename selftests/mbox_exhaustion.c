@@ -22,7 +22,6 @@
 #include "mbox_util.h"
 
 #include <dirent.h>
-#include <sys/mount.h>
 
 #define BIG		4096
 #define FLOOD_BOXES	16
@@ -401,76 +400,22 @@ TEST_F(exhaust, ring_setup_beyond_the_byte_cap_fails_enobufs_and_changes_nothing
 /* ------------------------------------------------------ memory cgroups */
 
 FIXTURE(memcg) {
-	char root[128];
-	char dir[192];
-	bool mounted;
+	struct mt_memcg cg;
 };
-
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static long long read_ll(const char *dir, const char *file)
-{
-	char path[256];
-	long long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
 
 FIXTURE_SETUP(memcg)
 {
-	char path[256];
+	const char *why = "";
+	int ret = mt_memcg_make(&self->cg, "mbox-test", &why);
 
-	self->mounted = false;
-	self->dir[0] = 0;
-	if (getuid() != 0)
-		SKIP(return, "needs root to make a memory cgroup");
-	snprintf(self->root, sizeof(self->root), "/sys/fs/cgroup");
-	snprintf(path, sizeof(path), "%s/cgroup.controllers", self->root);
-	if (access(path, F_OK)) {
-		snprintf(self->root, sizeof(self->root), "/tmp/mbox-cg.%d", getpid());
-		if (mkdir(self->root, 0755) || mount("none", self->root, "cgroup2", 0, NULL))
-			SKIP(return, "cannot mount cgroup2: %s", strerror(errno));
-		self->mounted = true;
-	}
-	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", self->root);
-	write_file(path, "+memory");
-	snprintf(self->dir, sizeof(self->dir), "%s/mbox-test.%d", self->root, getpid());
-	if (mkdir(self->dir, 0755))
-		SKIP(return, "cannot make a cgroup: %s", strerror(errno));
-	if (read_ll(self->dir, "memory.current") < 0) {
-		rmdir(self->dir);
-		self->dir[0] = 0;
-		SKIP(return, "no memory controller");
-	}
+	if (ret)
+		SKIP(return, "%s: %s", why, strerror(-ret));
 }
 
 FIXTURE_TEARDOWN(memcg)
 {
 	reap_children();
-	if (self->dir[0])
-		rmdir(self->dir);
-	if (self->mounted) {
-		umount(self->root);
-		rmdir(self->root);
-	}
+	mt_memcg_remove(&self->cg);
 }
 
 TEST_F(memcg, queued_messages_are_charged_to_the_senders_cgroup_until_received)
@@ -479,7 +424,6 @@ TEST_F(memcg, queued_messages_are_charged_to_the_senders_cgroup_until_received)
 	static char data[BIG];
 	long long before, full, drained;
 	int ready[2], go[2], dev, owner;
-	char procs[256];
 	uint64_t id, v;
 	pid_t pid;
 
@@ -491,13 +435,12 @@ TEST_F(memcg, queued_messages_are_charged_to_the_senders_cgroup_until_received)
 	owner = create_limited(dev, MBOX_CAPACITY_UNBOUNDED, 0, BIG, 4 << 20,
 			       NULL, &id);
 	ASSERT_LE(0, owner);
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", self->dir);
 	pid = fork_child();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		int user;
 
-		if (write_file(procs, "0"))
+		if (mt_memcg_enter(&self->cg))
 			child_exit(EIO);
 		user = open_on(dev, id);
 		if (user < 0)
@@ -513,16 +456,16 @@ TEST_F(memcg, queued_messages_are_charged_to_the_senders_cgroup_until_received)
 		child_exit(0);
 	}
 	ASSERT_EQ(0, pipe_read_u64(ready[0], &v));
-	before = read_ll(self->dir, "memory.current");
+	before = mt_memcg_read(&self->cg, "memory.current");
 	ASSERT_EQ(0, pipe_write_u64(go[1], 1));
 	ASSERT_EQ(0, pipe_read_u64(ready[0], &v));
-	full = read_ll(self->dir, "memory.current");
+	full = mt_memcg_read(&self->cg, "memory.current");
 	/* N messages of BIG bytes now live on the sender's cgroup's bill. */
 	EXPECT_LE((long long)N * BIG, full - before)
 		TH_LOG("memory.current %lld -> %lld", before, full);
 	for (int i = 0; i < N; i++)
 		ASSERT_EQ(BIG, mbox_recv_nb(owner, data, sizeof(data), NULL));
-	drained = read_ll(self->dir, "memory.current");
+	drained = mt_memcg_read(&self->cg, "memory.current");
 	/* Received: uncharged again (per-cpu charge caches keep a little). */
 	EXPECT_LE((long long)N * BIG / 2, full - drained)
 		TH_LOG("memory.current %lld -> %lld after receiving", full, drained);

@@ -22,7 +22,6 @@
 #define mbox_attr mbox_nl_attr
 #include <linux/mbox_netlink.h>
 #undef mbox_attr
-#include <linux/userfaultfd.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/uio.h>
@@ -314,77 +313,6 @@ static void victims_finish(struct victim *v, size_t n)
 		victim_wait(&v[i], STATE_WAIT_MS);
 }
 
-/* --------------------------------------------------------- userfaultfd */
-
-struct uffd_page {
-	int fd;
-	void *page;
-	size_t size;
-};
-
-/* A page whose first touch, by the kernel too, waits for uffd_release(). */
-static int uffd_page_setup(struct uffd_page *u)
-{
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg;
-
-	u->size = (size_t)sysconf(_SC_PAGESIZE);
-	u->fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (u->fd < 0)
-		return -errno;
-	if (ioctl(u->fd, UFFDIO_API, &api))
-		return -errno;
-	u->page = mmap(NULL, u->size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (u->page == MAP_FAILED)
-		return -errno;
-	memset(&reg, 0, sizeof(reg));
-	reg.range.start = (uintptr_t)u->page;
-	reg.range.len = u->size;
-	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
-	if (ioctl(u->fd, UFFDIO_REGISTER, &reg))
-		return -errno;
-	return 0;
-}
-
-/* Waits for the fault on the page: the copy into it is stalled now. */
-static int uffd_wait_fault(struct uffd_page *u)
-{
-	struct uffd_msg msg;
-	int ret = poll_one(u->fd, POLLIN, STATE_WAIT_MS);
-
-	if (ret < 0)
-		return ret;
-	if (!(ret & POLLIN))
-		return -ETIMEDOUT;
-	if (read(u->fd, &msg, sizeof(msg)) != sizeof(msg))
-		return -EIO;
-	if (msg.event != UFFD_EVENT_PAGEFAULT ||
-	    msg.arg.pagefault.address - (uintptr_t)u->page >= u->size)
-		return -EPROTO;
-	return 0;
-}
-
-/* Fills the page: the stalled copy goes on. */
-static int uffd_release(struct uffd_page *u)
-{
-	struct uffdio_copy copy;
-	char *src = malloc(u->size);
-	int ret = 0;
-
-	if (!src)
-		return -ENOMEM;
-	memset(src, 0x5a, u->size);
-	memset(&copy, 0, sizeof(copy));
-	copy.dst = (uintptr_t)u->page;
-	copy.src = (uintptr_t)src;
-	copy.len = u->size;
-	if (ioctl(u->fd, UFFDIO_COPY, &copy))
-		ret = -errno;
-	free(src);
-	return ret;
-}
-
 /* --------------------------------------------------------- receiver */
 
 struct async_recv {
@@ -428,7 +356,7 @@ static int async_recv_start(struct async_recv *a, int fd, void *buf,
 /* ------------------------------------------------- uffd: ZERO hand-off */
 
 FIXTURE(uffd) {
-	struct uffd_page u;
+	struct mt_uffd_page u;
 	struct target t;
 	int rx_fd;
 	bool stalled;
@@ -457,7 +385,7 @@ FIXTURE_SETUP(uffd)
 	self->t.user_fd = -1;
 	self->u.fd = -1;
 	self->stalled = false;
-	ret = uffd_page_setup(&self->u);
+	ret = mt_uffd_page_setup(&self->u);
 	if (ret == -ENOSYS || ret == -EPERM)
 		SKIP(return, "userfaultfd unavailable: %s", strerror(-ret));
 	ASSERT_EQ(0, ret);
@@ -477,7 +405,7 @@ FIXTURE_TEARDOWN(uffd)
 {
 	/* Never leave a task stalled: the children could not be reaped. */
 	if (self->stalled)
-		uffd_release(&self->u);
+		mt_uffd_release(&self->u);
 	reap_children();
 	if (self->t.os)
 		mbox_delete(self->t.id, NULL);
@@ -547,7 +475,7 @@ TEST_F_TIMEOUT(uffd, stalled_handoff_returns_at_once_and_delivers_once, 120)
 		       " ms\n", ms);
 	EXPECT_GT(1000, ms);
 	EXPECT_EQ(1, tx.req.seq);
-	ASSERT_EQ(0, uffd_wait_fault(&self->u));
+	ASSERT_EQ(0, mt_uffd_wait_fault(&self->u, STATE_WAIT_MS));
 	self->stalled = true;
 	/* Accepted while the copy is stalled: sent, not yet received. */
 	EXPECT_EQ(0, wait_info(self->t.user_fd, INFO_SENT, 1));
@@ -556,7 +484,7 @@ TEST_F_TIMEOUT(uffd, stalled_handoff_returns_at_once_and_delivers_once, 120)
 
 	victims_run(v, &self->t);
 
-	ASSERT_EQ(0, uffd_release(&self->u));
+	ASSERT_EQ(0, mt_uffd_release(&self->u));
 	self->stalled = false;
 	victims_finish(v, NR_VICTIMS);
 	ASSERT_EQ(0, pthread_join(rx.thread, NULL));
@@ -596,7 +524,7 @@ TEST_F_TIMEOUT(uffd, taken_offer_deadline_returns_its_seq, 120)
 	req.flags = MBOX_MSG_TIMEOUT;
 	req.timeout_ns = (uint64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 	ASSERT_EQ(0, async_send_start_req(&tx, self->t.user_fd, &req));
-	ASSERT_EQ(0, uffd_wait_fault(&self->u));
+	ASSERT_EQ(0, mt_uffd_wait_fault(&self->u, STATE_WAIT_MS));
 	self->stalled = true;
 
 	/* The copy is still stalled when the send returns. */
@@ -605,7 +533,7 @@ TEST_F_TIMEOUT(uffd, taken_offer_deadline_returns_its_seq, 120)
 	EXPECT_EQ(0, atomic_load(&rx.done));
 	EXPECT_EQ(0, wait_info(self->t.user_fd, INFO_WAITING_SENDERS, 0));
 
-	ASSERT_EQ(0, uffd_release(&self->u));
+	ASSERT_EQ(0, mt_uffd_release(&self->u));
 	self->stalled = false;
 	ASSERT_EQ(0, pthread_join(rx.thread, NULL));
 	ASSERT_EQ(0, rx.ret);
@@ -637,7 +565,7 @@ TEST_F_TIMEOUT(uffd, signal_ends_taken_send_with_its_seq, 120)
 				      MSG_SIZE));
 	ASSERT_EQ(0, async_send_start(&tx, self->t.user_fd, "signal", 7, 0, 0,
 				      0));
-	ASSERT_EQ(0, uffd_wait_fault(&self->u));
+	ASSERT_EQ(0, mt_uffd_wait_fault(&self->u, STATE_WAIT_MS));
 	self->stalled = true;
 	ASSERT_EQ(0, wait_blocked_in_ioctl(getpid(), tx.tid, MBOX_IOC_SEND));
 	EXPECT_EQ(0, atomic_load(&tx.done));
@@ -647,7 +575,7 @@ TEST_F_TIMEOUT(uffd, signal_ends_taken_send_with_its_seq, 120)
 	EXPECT_EQ(1, tx.req.seq);
 	EXPECT_EQ(0, atomic_load(&rx.done));
 
-	ASSERT_EQ(0, uffd_release(&self->u));
+	ASSERT_EQ(0, mt_uffd_release(&self->u));
 	self->stalled = false;
 	ASSERT_EQ(0, pthread_join(rx.thread, NULL));
 	ASSERT_EQ(0, rx.ret);
@@ -859,18 +787,6 @@ static void *fuse_serve(void *arg)
 	}
 }
 
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -EIO;
-}
-
 /* Becomes root of new user and mount namespaces, as nobody. */
 static int enter_own_namespaces(void)
 {
@@ -881,13 +797,13 @@ static int enter_own_namespaces(void)
 		ksft_print_msg("unshare: %s\n", strerror(errno));
 		return -errno;
 	}
-	ret = write_file("/proc/self/setgroups", "deny");
+	ret = mt_write_file("/proc/self/setgroups", "deny");
 	if (ret)
 		return ret;
 	snprintf(map, sizeof(map), "0 %d 1", NOBODY_ID);
-	ret = write_file("/proc/self/uid_map", map);
+	ret = mt_write_file("/proc/self/uid_map", map);
 	if (!ret)
-		ret = write_file("/proc/self/gid_map", map);
+		ret = mt_write_file("/proc/self/gid_map", map);
 	if (ret) {
 		ksft_print_msg("id maps: %s\n", strerror(-ret));
 		return ret;
@@ -1107,9 +1023,9 @@ TEST_F_TIMEOUT(fuse, unprivileged_stall_blocks_nobody_and_delivers_once, 180)
 /* A child receives into its own never-filled uffd page; it stalls there. */
 static int stalled_receiver(int fd)
 {
-	struct uffd_page u;
+	struct mt_uffd_page u;
 	struct mbox_recv r;
-	int ret = uffd_page_setup(&u);
+	int ret = mt_uffd_page_setup(&u);
 
 	if (ret)
 		return ret;
@@ -1175,7 +1091,7 @@ static int victim_recv_second(void *arg)
 TEST(bounded_stalled_copy_is_overtaken_then_put_back_in_place)
 {
 	struct mbox_attr attr = MBOX_ATTR_BOUNDED(4, MSG_SIZE);
-	struct uffd_page probe;
+	struct mt_uffd_page probe;
 	struct victim v[2];
 	struct mbox_info info;
 	struct mbox_recv r;
@@ -1183,11 +1099,11 @@ TEST(bounded_stalled_copy_is_overtaken_then_put_back_in_place)
 	pid_t stuck;
 	int fd, ret;
 
-	ret = uffd_page_setup(&probe);
+	ret = mt_uffd_page_setup(&probe);
 	if (ret == -ENOSYS || ret == -EPERM)
 		SKIP(return, "userfaultfd unavailable: %s", strerror(-ret));
 	ASSERT_EQ(0, ret);
-	close(probe.fd);
+	mt_uffd_page_free(&probe);
 
 	fd = mbox_create(&attr, NULL, NULL);
 	ASSERT_LE(0, fd);

@@ -881,29 +881,47 @@ static void on_notify(union sigval v)
 	pthread_mutex_unlock(&thr_lock);
 }
 
-TEST_F(q, notify_thread)
+/* A SIGEV_THREAD request: on_notify() runs with @value, in a thread of @attr. */
+static struct sigevent thread_sev(int value, pthread_attr_t *attr)
 {
 	struct sigevent sev;
-	struct timespec dl;
 
 	memset(&sev, 0, sizeof(sev));
 	sev.sigev_notify = SIGEV_THREAD;
 	sev.sigev_notify_function = on_notify;
-	sev.sigev_value.sival_int = 77;
-	thr_value = 0;
-	ASSERT_EQ(0, mq_notify(self->q, &sev));
-	errno = 0;
-	EXPECT_EQ(-1, mq_notify(self->q, &sev));
-	EXPECT_EQ(EBUSY, errno);
-	EXPECT_EQ(0, mq_send(self->q, "x", 1, 0));
+	sev.sigev_notify_attributes = attr;
+	sev.sigev_value.sival_int = value;
+	return sev;
+}
+
+/* Waits up to 5 s for on_notify(); the value it got, 0 if it did not run. */
+static int wait_notify_thread(void)
+{
+	struct timespec dl;
+	int v;
+
 	clock_gettime(CLOCK_REALTIME, &dl);
 	dl.tv_sec += 5;
 	pthread_mutex_lock(&thr_lock);
 	while (!thr_value &&
 	       pthread_cond_timedwait(&thr_cond, &thr_lock, &dl) == 0)
 		;
+	v = thr_value;
 	pthread_mutex_unlock(&thr_lock);
-	EXPECT_EQ(77, thr_value);
+	return v;
+}
+
+TEST_F(q, notify_thread)
+{
+	struct sigevent sev = thread_sev(77, NULL);
+
+	thr_value = 0;
+	ASSERT_EQ(0, mq_notify(self->q, &sev));
+	errno = 0;
+	EXPECT_EQ(-1, mq_notify(self->q, &sev));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(0, mq_send(self->q, "x", 1, 0));
+	EXPECT_EQ(77, wait_notify_thread());
 	EXPECT_FALSE(pthread_equal(thr_caller, pthread_self()));
 	/* Removed without firing: the callback never runs. */
 	thr_value = 0;
@@ -922,29 +940,17 @@ TEST_F(q, notify_thread)
 TEST_F(q, notify_thread_with_attributes)
 {
 	struct sigevent sev;
-	struct timespec dl;
 	pthread_attr_t attr;
 
 	ASSERT_EQ(0, pthread_attr_init(&attr));
 	ASSERT_EQ(0, pthread_attr_setstacksize(&attr, 256 * 1024));
-	memset(&sev, 0, sizeof(sev));
-	sev.sigev_notify = SIGEV_THREAD;
-	sev.sigev_notify_function = on_notify;
-	sev.sigev_notify_attributes = &attr;
-	sev.sigev_value.sival_int = 91;
+	sev = thread_sev(91, &attr);
 	thr_value = 0;
 	ASSERT_EQ(0, mq_notify(self->q, &sev));
 	/* The attributes are the caller's to destroy at once. */
 	pthread_attr_destroy(&attr);
 	EXPECT_EQ(0, mq_send(self->q, "x", 1, 0));
-	clock_gettime(CLOCK_REALTIME, &dl);
-	dl.tv_sec += 5;
-	pthread_mutex_lock(&thr_lock);
-	while (!thr_value &&
-	       pthread_cond_timedwait(&thr_cond, &thr_lock, &dl) == 0)
-		;
-	pthread_mutex_unlock(&thr_lock);
-	EXPECT_EQ(91, thr_value);
+	EXPECT_EQ(91, wait_notify_thread());
 }
 
 /* mboxctl lists the queue under its mq name, as ls /dev/mqueue would. */

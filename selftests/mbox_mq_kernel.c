@@ -27,7 +27,6 @@
 #include "kselftest_harness.h"
 #include "mbox_util.h"
 
-#include <linux/userfaultfd.h>
 
 static int persist_create(int dev, const char *name, uint32_t cap,
 			  uint32_t size, uint32_t acc, uint32_t mode)
@@ -653,56 +652,6 @@ TEST_F(pq, blocked_senders_capped_by_user_bytes_max)
 	close(c);
 }
 
-struct uffd_page {
-	int fd;
-	void *page;
-	size_t size;
-};
-
-/* A page whose first touch, by the kernel too, waits for uffd_release(). */
-static int uffd_page_setup(struct uffd_page *u)
-{
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg;
-
-	u->size = (size_t)sysconf(_SC_PAGESIZE);
-	u->fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (u->fd < 0)
-		return -errno;
-	if (ioctl(u->fd, UFFDIO_API, &api))
-		return -errno;
-	u->page = mmap(NULL, u->size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (u->page == MAP_FAILED)
-		return -errno;
-	memset(&reg, 0, sizeof(reg));
-	reg.range.start = (uintptr_t)u->page;
-	reg.range.len = u->size;
-	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
-	if (ioctl(u->fd, UFFDIO_REGISTER, &reg))
-		return -errno;
-	return 0;
-}
-
-/* Fills the page: the stalled copy goes on. */
-static int uffd_release(struct uffd_page *u)
-{
-	struct uffdio_copy copy;
-	char *src = calloc(1, u->size);
-	int ret = 0;
-
-	if (!src)
-		return -ENOMEM;
-	memset(&copy, 0, sizeof(copy));
-	copy.dst = (uintptr_t)u->page;
-	copy.src = (uintptr_t)src;
-	copy.len = u->size;
-	if (ioctl(u->fd, UFFDIO_COPY, &copy))
-		ret = -errno;
-	free(src);
-	return ret;
-}
-
 struct stalled_recv {
 	int fd;
 	void *buf;
@@ -725,14 +674,14 @@ static void *stalled_recv_fn(void *arg)
 TEST_F(pq, notify_fires_while_a_message_is_copied_out)
 {
 	struct stalled_recv sr;
-	struct uffd_page u;
+	struct mt_uffd_page u;
 	struct mbox_recv r;
 	pthread_t thread;
 	uint64_t v = 0;
 	char buf[8];
 	int c, nfd, ret;
 
-	ret = uffd_page_setup(&u);
+	ret = mt_uffd_page_setup(&u);
 	if (ret)
 		SKIP(return, "userfaultfd unavailable: %s", strerror(-ret));
 	c = persist_create(self->dev, self->name, 4, 8, O_RDWR, 0600);
@@ -752,14 +701,13 @@ TEST_F(pq, notify_fires_while_a_message_is_copied_out)
 	EXPECT_EQ(MBOX_NOTIFY_FIRED, v);
 	close(nfd);
 
-	ASSERT_EQ(0, uffd_release(&u));
+	ASSERT_EQ(0, mt_uffd_release(&u));
 	ASSERT_EQ(0, pthread_join(thread, NULL));
 	EXPECT_EQ(0, sr.ret);
 	EXPECT_EQ(0, memcmp(u.page, "first", 6));
 	EXPECT_EQ(0, recv_msg(c, buf, sizeof(buf), MBOX_MSG_NONBLOCK, &r));
 	EXPECT_EQ(0, memcmp(buf, "second", 7));
-	close(u.fd);
-	munmap(u.page, u.size);
+	mt_uffd_page_free(&u);
 	close(c);
 }
 

@@ -21,67 +21,21 @@
 #define DEF_USER_PERSISTENT_MAX	256ULL
 #define DEF_UNBOUNDED_BYTES	1048576ULL
 
-/* Writes @text as is; 0 or -errno. */
-static int param_write_str(const char *name, const char *text)
-{
-	char path[128];
-	ssize_t n;
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	if (n < 0)
-		ret = -errno;
-	else if ((size_t)n != strlen(text))
-		ret = -EIO;
-	close(fd);
-	return ret;
-}
-
-struct saved_params {
-	unsigned long long value[MBOX_NPARAMS];
-	bool have[MBOX_NPARAMS];
-};
-
-static void save_params(struct saved_params *p)
-{
-	for (size_t i = 0; i < MBOX_NPARAMS; i++)
-		p->have[i] = param_read(mbox_param_names[i], &p->value[i]) == 0;
-}
-
-/* Puts back every parameter that changed; 0 or the first failure. */
-static int restore_params(const struct saved_params *p)
-{
-	int ret = 0;
-
-	for (size_t i = 0; i < MBOX_NPARAMS; i++) {
-		unsigned long long now;
-
-		if (p->have[i] && param_read(mbox_param_names[i], &now) == 0 &&
-		    now != p->value[i] && !ret)
-			ret = param_write(mbox_param_names[i], p->value[i]);
-	}
-	return ret;
-}
-
 FIXTURE(params) {
-	struct saved_params saved;
+	struct mt_params saved;
 };
 
 FIXTURE_SETUP(params)
 {
 	if (geteuid() != 0)
 		SKIP(return, "writing module parameters needs root");
-	save_params(&self->saved);
+	mt_params_save(&self->saved);
 }
 
 FIXTURE_TEARDOWN(params)
 {
 	reap_children();
-	EXPECT_EQ(0, restore_params(&self->saved));
+	EXPECT_EQ(0, mt_params_restore(&self->saved));
 }
 
 TEST_F(params, exactly_the_documented_parameters_exist_mode_0644)
@@ -104,12 +58,12 @@ TEST_F(params, exactly_the_documented_parameters_exist_mode_0644)
 		found[n++] = strdup(d->d_name);
 	}
 	closedir(dir);
-	EXPECT_EQ(MBOX_NPARAMS, n);
+	EXPECT_EQ(MT_NPARAMS, n);
 	for (int i = 0; i < n; i++) {
 		bool known = false;
 
-		for (size_t j = 0; j < MBOX_NPARAMS; j++)
-			known |= !strcmp(found[i], mbox_param_names[j]);
+		for (size_t j = 0; j < MT_NPARAMS; j++)
+			known |= !strcmp(found[i], mt_param_names[j]);
 		EXPECT_TRUE(known) TH_LOG("undocumented parameter %s", found[i]);
 		snprintf(path, sizeof(path), PARAM_DIR "%s", found[i]);
 		ASSERT_EQ(0, stat(path, &st));
@@ -120,7 +74,7 @@ TEST_F(params, exactly_the_documented_parameters_exist_mode_0644)
 
 TEST_F(params, defaults_are_the_documented_values)
 {
-	static const unsigned long long want[MBOX_NPARAMS] = {
+	static const unsigned long long want[MT_NPARAMS] = {
 		DEF_MSG_SIZE_MAX, DEF_CAPACITY_MAX, DEF_USER_BYTES_MAX,
 		DEF_USER_MAILBOXES_MAX, DEF_USER_PERSISTENT_MAX,
 		DEF_UNBOUNDED_BYTES,
@@ -129,9 +83,9 @@ TEST_F(params, defaults_are_the_documented_values)
 
 	RETURN_IF_SKIPPED();
 
-	for (size_t i = 0; i < MBOX_NPARAMS; i++) {
-		ASSERT_EQ(0, param_read(mbox_param_names[i], &v));
-		EXPECT_EQ(want[i], v) TH_LOG("%s", mbox_param_names[i]);
+	for (size_t i = 0; i < MT_NPARAMS; i++) {
+		ASSERT_EQ(0, param_read(mt_param_names[i], &v));
+		EXPECT_EQ(want[i], v) TH_LOG("%s", mt_param_names[i]);
 	}
 }
 
@@ -175,14 +129,14 @@ TEST_F(params, unprivileged_write_is_refused_eacces)
 
 		if (ret)
 			child_exit(ret);
-		child_exit(param_write_str("capacity_max", "5\n"));
+		child_exit(mt_param_write_str("capacity_max", "5\n"));
 	}
 	EXPECT_EQ(-EACCES, child_wait(child));
 }
 
 /* The four parameters with a range: below it, above it, at its ends. */
 FIXTURE(range) {
-	struct saved_params saved;
+	struct mt_params saved;
 };
 
 FIXTURE_VARIANT(range) {
@@ -211,12 +165,12 @@ FIXTURE_SETUP(range)
 {
 	if (geteuid() != 0)
 		SKIP(return, "writing module parameters needs root");
-	save_params(&self->saved);
+	mt_params_save(&self->saved);
 }
 
 FIXTURE_TEARDOWN(range)
 {
-	EXPECT_EQ(0, restore_params(&self->saved));
+	EXPECT_EQ(0, mt_params_restore(&self->saved));
 }
 
 TEST_F(range, value_below_the_range_is_refused_einval_and_kept)
@@ -228,7 +182,7 @@ TEST_F(range, value_below_the_range_is_refused_einval_and_kept)
 
 	ASSERT_EQ(0, param_read(variant->name, &before));
 	snprintf(text, sizeof(text), "%llu\n", variant->min - 1);
-	EXPECT_EQ(-EINVAL, param_write_str(variant->name, text));
+	EXPECT_EQ(-EINVAL, mt_param_write_str(variant->name, text));
 	ASSERT_EQ(0, param_read(variant->name, &after));
 	EXPECT_EQ(before, after);
 }
@@ -242,7 +196,7 @@ TEST_F(range, value_above_the_range_is_refused_einval_and_kept)
 
 	ASSERT_EQ(0, param_read(variant->name, &before));
 	snprintf(text, sizeof(text), "%llu\n", variant->max + 1);
-	EXPECT_EQ(-EINVAL, param_write_str(variant->name, text));
+	EXPECT_EQ(-EINVAL, mt_param_write_str(variant->name, text));
 	ASSERT_EQ(0, param_read(variant->name, &after));
 	EXPECT_EQ(before, after);
 }
@@ -270,7 +224,7 @@ TEST_F(range, negative_or_non_numeric_values_are_refused_and_kept)
 
 	ASSERT_EQ(0, param_read(variant->name, &before));
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		EXPECT_EQ(-EINVAL, param_write_str(variant->name, bad[i]))
+		EXPECT_EQ(-EINVAL, mt_param_write_str(variant->name, bad[i]))
 			TH_LOG("%s <- '%s'", variant->name, bad[i]);
 	}
 	ASSERT_EQ(0, param_read(variant->name, &after));
@@ -294,7 +248,7 @@ TEST_F(params, user_bytes_max_refuses_malformed_and_overflowing_values)
 
 	ASSERT_EQ(0, param_read("user_bytes_max", &before));
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		EXPECT_EQ(bad[i].err, param_write_str("user_bytes_max",
+		EXPECT_EQ(bad[i].err, mt_param_write_str("user_bytes_max",
 						      bad[i].text))
 			TH_LOG("user_bytes_max <- '%s'", bad[i].text);
 	}

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Races found by tools/stress/mbox-stress, each reduced to a test that
+ * Races found by tools/testing/stress/mbox-stress, each reduced to a test that
  * makes the bad interleaving likely and checks for its symptom.  On the
  * debug kernel (KASAN) the symptom is usually a kernel report, which fails
  * the guest run even if the check below happens to pass.

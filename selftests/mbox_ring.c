@@ -15,7 +15,6 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/epoll.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 
@@ -1204,80 +1203,22 @@ TEST_F(ring, ring_is_uncharged_from_the_uid_at_destroy_while_a_user_holds_it)
 /* ------------------------------------------------------ memory cgroups */
 
 FIXTURE(memcg) {
-	char root[128];
-	char dir[192];
-	bool mounted;
+	struct mt_memcg cg;
 };
-
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static long long read_ll(const char *dir, const char *file)
-{
-	char path[256];
-	long long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
 
 FIXTURE_SETUP(memcg)
 {
-	char path[256];
+	const char *why = "";
+	int ret = mt_memcg_make(&self->cg, "mbox-ring", &why);
 
-	self->mounted = false;
-	self->dir[0] = 0;
-	if (getuid() != 0)
-		SKIP(return, "needs root to make a memory cgroup");
-	snprintf(self->root, sizeof(self->root), "/sys/fs/cgroup");
-	snprintf(path, sizeof(path), "%s/cgroup.controllers", self->root);
-	if (access(path, F_OK)) {
-		snprintf(self->root, sizeof(self->root), "/tmp/mbox-rcg.%d",
-			 getpid());
-		if (mkdir(self->root, 0755) ||
-		    mount("none", self->root, "cgroup2", 0, NULL))
-			SKIP(return, "cannot mount cgroup2: %s",
-			     strerror(errno));
-		self->mounted = true;
-	}
-	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", self->root);
-	write_file(path, "+memory");
-	snprintf(self->dir, sizeof(self->dir), "%s/mbox-ring.%d", self->root,
-		 getpid());
-	if (mkdir(self->dir, 0755))
-		SKIP(return, "cannot make a cgroup: %s", strerror(errno));
-	if (read_ll(self->dir, "memory.current") < 0) {
-		rmdir(self->dir);
-		self->dir[0] = 0;
-		SKIP(return, "no memory controller");
-	}
+	if (ret)
+		SKIP(return, "%s: %s", why, strerror(-ret));
 }
 
 FIXTURE_TEARDOWN(memcg)
 {
 	reap_children();
-	if (self->dir[0])
-		rmdir(self->dir);
-	if (self->mounted) {
-		umount(self->root);
-		rmdir(self->root);
-	}
+	mt_memcg_remove(&self->cg);
 }
 
 /* In a child inside the cgroup: create, set up @segs x 4096 x 256 B. */
@@ -1290,7 +1231,7 @@ static int memcg_child(const char *dir, uint32_t segs, int out, int go)
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
 	snprintf(pid, sizeof(pid), "%d", getpid());
-	if (write_file(path, pid))
+	if (mt_write_file(path, pid))
 		return -EIO;
 	a.mode = 0666;
 	a.fd_flags = O_CLOEXEC;
@@ -1315,19 +1256,19 @@ TEST_F(memcg, ring_in_a_small_memcg_fails_enomem_cleanly)
 	uint64_t v;
 	pid_t pid;
 
-	snprintf(path, sizeof(path), "%s/memory.max", self->dir);
-	ASSERT_EQ(0, write_file(path, "4194304"));
+	snprintf(path, sizeof(path), "%s/memory.max", self->cg.dir);
+	ASSERT_EQ(0, mt_write_file(path, "4194304"));
 	ASSERT_EQ(0, param_write("user_bytes_max", 1ULL << 30));
 	ASSERT_EQ(0, pipe2(out, O_CLOEXEC));
 	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
 	pid = fork_child();
 	ASSERT_LE(0, pid);
 	if (pid == 0)
-		child_exit(memcg_child(self->dir, 16, out[1], go[0]));
+		child_exit(memcg_child(self->cg.dir, 16, out[1], go[0]));
 	ASSERT_EQ(0, pipe_read_u64(out[0], &v));
 	EXPECT_EQ((uint64_t)ENOMEM << 32, v);
 	EXPECT_EQ(0, child_wait(pid));
-	EXPECT_GE(4194304, read_ll(self->dir, "memory.current"));
+	EXPECT_GE(4194304, mt_read_ll(self->cg.dir, "memory.current"));
 }
 
 TEST_F(memcg, ring_is_charged_and_uncharged_at_destroy_while_a_user_maps_it)
@@ -1341,14 +1282,14 @@ TEST_F(memcg, ring_is_charged_and_uncharged_at_destroy_while_a_user_maps_it)
 	ASSERT_EQ(0, pipe2(out, O_CLOEXEC));
 	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
 	ASSERT_EQ(0, param_write("user_bytes_max", 1ULL << 30));
-	base = read_ll(self->dir, "memory.current");
+	base = mt_read_ll(self->cg.dir, "memory.current");
 	pid = fork_child();
 	ASSERT_LE(0, pid);
 	if (pid == 0)
-		child_exit(memcg_child(self->dir, 8, out[1], go[0]));
+		child_exit(memcg_child(self->cg.dir, 8, out[1], go[0]));
 	ASSERT_EQ(0, pipe_read_u64(out[0], &id));
 	ASSERT_EQ(0, id >> 32);
-	charged = read_ll(self->dir, "memory.current");
+	charged = mt_read_ll(self->cg.dir, "memory.current");
 	/* 8 segments of 4096 slots x 256 B: 8 MiB. */
 	EXPECT_LE(base + (8 << 20), charged);
 	fd = mbox_open_id(id, O_CLOEXEC);
@@ -1357,7 +1298,7 @@ TEST_F(memcg, ring_is_charged_and_uncharged_at_destroy_while_a_user_maps_it)
 	ASSERT_EQ(0, mbox_ring_send_nb(&r, "x", 1, 0));
 	ASSERT_EQ(0, pipe_write_u64(go[1], 1));
 	ASSERT_EQ(0, pipe_read_u64(out[0], &v));
-	after = read_ll(self->dir, "memory.current");
+	after = mt_read_ll(self->cg.dir, "memory.current");
 	TH_LOG("memory.current: %lld before, %lld with the ring, %lld after destroy",
 	       base, charged, after);
 	EXPECT_GT(charged - (8 << 20) + (1 << 20), after);

@@ -10,7 +10,7 @@
  * /etc/group bind-mounted over the original, replays the device's "add"
  * event through /sys/class/misc/mbox/uevent, and stops its udevd.  The
  * setup first puts /dev/mbox back to the module's root:root 0600 (a test
- * guest widens it as the rule would, see tools/vm/run) so that the rule's
+ * guest widens it as the rule would, see scripts/vm/run) so that the rule's
  * effect shows; the teardown restores what it found.  Needs root and
  * systemd-udevd; skipped otherwise.
  */
@@ -84,18 +84,6 @@ static int copy_file(const char *from, const char *to, const char *append)
 		ret = -EIO;
 	close(in);
 	close(out);
-	return ret;
-}
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
-		ret = -errno;
-	close(fd);
 	return ret;
 }
 
@@ -175,7 +163,7 @@ static int run_udev(bool with_rule, const char *rule)
 	 */
 	for (int i = 0; !ret && access(record, F_OK); i++) {
 		if (i % 200 == 0)
-			ret = write_str("/sys/class/misc/mbox/uevent", "add");
+			ret = mt_write_file("/sys/class/misc/mbox/uevent", "add");
 		if (now_ns() > deadline)
 			ret = -ETIMEDOUT;
 		sleep_ms(5);

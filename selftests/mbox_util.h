@@ -44,6 +44,8 @@
 
 #include <mbox/mbox.h>
 
+#include "mbox_testlib.h"
+
 #define NSEC_PER_MSEC	1000000ULL
 #define NSEC_PER_SEC	1000000000ULL
 
@@ -361,54 +363,18 @@ static inline bool fd_readable_now(int fd)
 	return poll(&p, 1, 0) == 1 && (p.revents & (POLLIN | POLLHUP));
 }
 
-/* poll(2) one descriptor; returns revents, or -errno. */
-static inline int poll_one(int fd, short events, int timeout_ms)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-	int ret;
-
-	do {
-		ret = poll(&p, 1, timeout_ms);
-	} while (ret < 0 && errno == EINTR);
-	if (ret < 0)
-		return -errno;
-	return ret ? p.revents : 0;
-}
+/* poll(2) one descriptor; returns revents, or -errno (mbox_testlib). */
+#define poll_one(fd, events, timeout_ms)	mt_poll_one(fd, events, timeout_ms)
 
 /* -------------------------------------------------------- module params */
 
-#define PARAM_DIR "/sys/module/mbox/parameters/"
-
-static inline int param_read(const char *name, unsigned long long *val)
-{
-	char path[128];
-	FILE *f;
-	int ok;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	ok = fscanf(f, "%llu", val) == 1;
-	fclose(f);
-	return ok ? 0 : -EIO;
-}
-
-static inline int param_write(const char *name, unsigned long long val)
-{
-	char path[128], buf[32];
-	int fd, len, ret = 0;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	len = snprintf(buf, sizeof(buf), "%llu\n", val);
-	if (write(fd, buf, (size_t)len) != len)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
+/*
+ * tools/testing/lib/mbox_testlib.h has the parameters (and the userfaultfd
+ * and memory-cgroup set-ups); the suites keep their short names.
+ */
+#define PARAM_DIR		MT_PARAM_DIR
+#define param_read(name, val)	mt_param_read(name, val)
+#define param_write(name, val)	mt_param_write(name, val)
 
 /*
  * Last line of defence for module parameters: the harness's main process
@@ -416,31 +382,16 @@ static inline int param_write(const char *name, unsigned long long val)
  * a forked child) changed but could not restore, e.g. because it was
  * killed on timeout.  Tests still restore in their FIXTURE_TEARDOWN.
  */
-static const char *const mbox_param_names[] = {
-	"msg_size_max", "capacity_max", "user_bytes_max", "user_mailboxes_max",
-	"user_persistent_max", "unbounded_bytes_default",
-};
-#define MBOX_NPARAMS	(sizeof(mbox_param_names) / sizeof(mbox_param_names[0]))
-static unsigned long long mbox_param_saved[MBOX_NPARAMS];
-static bool mbox_param_have[MBOX_NPARAMS];
+static struct mt_params mbox_params_at_start;
 
 static void __attribute__((constructor)) mbox_params_snapshot(void)
 {
-	for (size_t i = 0; i < MBOX_NPARAMS; i++)
-		mbox_param_have[i] = param_read(mbox_param_names[i],
-						&mbox_param_saved[i]) == 0;
+	mt_params_save(&mbox_params_at_start);
 }
 
 static void __attribute__((destructor)) mbox_params_restore(void)
 {
-	for (size_t i = 0; i < MBOX_NPARAMS; i++) {
-		unsigned long long now;
-
-		if (mbox_param_have[i] &&
-		    param_read(mbox_param_names[i], &now) == 0 &&
-		    now != mbox_param_saved[i])
-			param_write(mbox_param_names[i], mbox_param_saved[i]);
-	}
+	mt_params_restore(&mbox_params_at_start);
 }
 
 /* ------------------------------------------------------------ children */
