@@ -193,8 +193,6 @@ static int mbox_sender_sleep(struct mbox *mb, struct mbox_sender *s,
 	bool timed_out = false;
 
 	while (s->state == MBOX_WAIT_PENDING) {
-		if (s->invited && mbox_sender_invited(mb, s))
-			break;
 		if (signal_pending(current))
 			return -ERESTARTSYS;
 		if (timed_out)
@@ -206,6 +204,14 @@ static int mbox_sender_sleep(struct mbox *mb, struct mbox_sender *s,
 						      current->timer_slack_ns,
 						      HRTIMER_MODE_ABS);
 		mutex_lock(&mb->lock);
+		/*
+		 * Take an invitation before tracing the wake-up, so that it
+		 * reads "done" when we got in: an invited wake-up is not a
+		 * spurious one.  A batch receive may have handed us room
+		 * meanwhile (resolved, still marked invited): nothing to take.
+		 */
+		if (s->invited && s->state == MBOX_WAIT_PENDING)
+			mbox_sender_invited(mb, s);
 		trace_mbox_wake(mb, true, s->state, timed_out);
 	}
 	return 0;
