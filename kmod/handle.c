@@ -16,8 +16,8 @@
 #include "mailbox.h"
 #include "notify.h"
 #include "message.h"
+#include "registry.h"
 #include "ring.h"
-#include "trace.h"
 #include "transfer.h"
 #include "user.h"
 
@@ -449,7 +449,7 @@ static long mbox_ioctl_notice(struct mbox_handle *h,
 		err = -EAGAIN;
 	} else {
 		notice.id = mb->id;
-		notice.reason = mb->death_reason;
+		notice.reason = mbox_death_notice(mb, mb->death);
 		/* Claimed now, copied without the lock (see mailbox.h). */
 		WRITE_ONCE(h->watch, MBOX_WATCH_READ);
 	}
@@ -549,8 +549,7 @@ static int mbox_handle_release(struct inode *inode, struct file *file)
 	struct mbox *mb = h->mb;
 
 	if (h->role == MBOX_ROLE_OWNER) {
-		trace_mbox_owner_death(mb);
-		mbox_destroy(mb, MBOX_NOTICE_OWNER_GONE);
+		mbox_destroy(mb, mbox_owner_death());
 	} else {
 		if (h->role == MBOX_ROLE_USER)
 			mbox_ring_detach(h);

@@ -13,8 +13,8 @@
 #include <net/genetlink.h>
 
 #include "device.h"
-#include "mailbox.h"
 #include "netlink.h"
+#include "registry.h"
 
 /*
  * The netlink family exists before the first mailbox can and outlives the

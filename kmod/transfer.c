@@ -14,7 +14,6 @@
 #include "bridge.h"
 #include "mailbox.h"
 #include "message.h"
-#include "netlink.h"
 #include "notify.h"
 #include "ring.h"
 #include "trace.h"
