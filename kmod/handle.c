@@ -372,6 +372,29 @@ out:
 	return n;
 }
 
+/* The ring's own waits take the same deadline and blocking flags. */
+static long mbox_ioctl_ring_wait(struct file *file, struct mbox_handle *h,
+				 struct mbox_ring_wait __user *uargs)
+{
+	struct mbox_ring_wait args;
+	ktime_t deadline, *pdeadline;
+	int err;
+
+	if (h->role == MBOX_ROLE_RECEIVER)
+		return -EPERM;
+	if (copy_from_user(&args, uargs, sizeof(args)))
+		return -EFAULT;
+	if (args.flags & ~MBOX_MSG_FLAGS)
+		return -EINVAL;
+	if (args.reserved0 || args.reserved[0] || args.reserved[1])
+		return -EINVAL;
+	err = mbox_deadline(args.flags, args.timeout_ns, &deadline, &pdeadline);
+	if (err)
+		return err;
+	return mbox_ring_wait_handle(h, mbox_nonblock(file, args.flags),
+				     pdeadline);
+}
+
 static long mbox_ioctl_info(struct mbox_handle *h,
 			    struct mbox_info __user *uargs)
 {
@@ -501,6 +524,8 @@ static long mbox_handle_ioctl(struct file *file, unsigned int cmd,
 		return mbox_notify_ioctl(h->mb, argp);
 	case MBOX_IOC_COMPLETE:
 		return mbox_ioctl_complete(h, argp);
+	case MBOX_IOC_RING_WAIT:
+		return mbox_ioctl_ring_wait(file, h, argp);
 	default:
 		return mbox_ring_ioctl(file, h, cmd, arg);
 	}
