@@ -118,8 +118,8 @@ static long mbox_ioctl_send(struct file *file, struct mbox_handle *h,
 	tx.len = args.len;
 	tx.priority = args.priority;
 	tx.type = args.type;
-	err = mbox_send(h->mb, h->user, &tx, 1, mbox_nonblock(file, args.flags),
-			pdeadline, &seq);
+	err = mbox_xfer_send(h->mb, h->user, &tx, 1,
+			     mbox_nonblock(file, args.flags), pdeadline, &seq);
 	if (err < 0)
 		return err;
 
@@ -211,8 +211,9 @@ static long mbox_ioctl_recv(struct file *file, struct mbox_handle *h,
 	rx.buf = args.buf;
 	rx.len = args.len;
 	rx.hold = args.flags & MBOX_RECV_HOLD;
-	err = mbox_recv(h->mb, mbox_handle_sub(h), &sel, &rx, 1,
-			mbox_nonblock(file, args.flags), pdeadline, &report);
+	err = mbox_xfer_recv(h->mb, mbox_handle_sub(h), &sel, &rx, 1,
+			     mbox_nonblock(file, args.flags), pdeadline,
+			     &report);
 	if (err == -EMSGSIZE && put_user(rx.msg_len, &uargs->msg_len))
 		return -EFAULT;
 	return err < 0 ? err : 0;
@@ -275,8 +276,8 @@ static long mbox_batch_send(struct file *file, struct mbox_handle *h,
 		tx[i].type = vec[i].type;
 	}
 
-	n = mbox_send(h->mb, h->user, tx, args->count,
-		      mbox_nonblock(file, args->flags), deadline, seqs);
+	n = mbox_xfer_send(h->mb, h->user, tx, args->count,
+			   mbox_nonblock(file, args->flags), deadline, seqs);
 	/* Only a concurrent unmap can fail these; the messages are sent. */
 	for (i = 0; n > 0 && i < n; i++)
 		if (put_user(seqs[i], &uvec[i].seq))
@@ -310,8 +311,8 @@ static long mbox_batch_recv(struct file *file, struct mbox_handle *h,
 		rx[i].buf = vec[i].buf;
 		rx[i].len = vec[i].len;
 	}
-	n = mbox_recv(h->mb, mbox_handle_sub(h), &sel, rx, args->count,
-		      mbox_nonblock(file, args->flags), deadline, &report);
+	n = mbox_xfer_recv(h->mb, mbox_handle_sub(h), &sel, rx, args->count,
+			   mbox_nonblock(file, args->flags), deadline, &report);
 	if (n == -EMSGSIZE && put_user(rx[0].msg_len, &uvec[0].msg_len))
 		n = -EFAULT;
 	kvfree(rx);
