@@ -19,7 +19,7 @@
 #include "params.h"
 #include "registry.h"
 #include "rules.h"
-#include "user.h"
+#include "uid_account.h"
 
 static long mbox_dev_version(struct mbox_version __user *uargs)
 {

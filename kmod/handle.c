@@ -19,7 +19,7 @@
 #include "registry.h"
 #include "ring.h"
 #include "transfer.h"
-#include "user.h"
+#include "uid_account.h"
 
 static bool mbox_handle_receives(const struct mbox_handle *h)
 {

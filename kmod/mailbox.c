@@ -16,7 +16,7 @@
 #include "mailbox.h"
 #include "persist.h"
 #include "ring.h"
-#include "user.h"
+#include "uid_account.h"
 
 /*
  * put_ipc_ns() is not exported before 6.12; the namespace's own operations

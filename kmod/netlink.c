@@ -29,7 +29,7 @@
 #include "registry.h"
 #include "ring.h"
 #include "rules.h"
-#include "user.h"
+#include "uid_account.h"
 
 enum mbox_nl_mcgrp {
 	MBOX_NL_MCGRP_EVENTS,

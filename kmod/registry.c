@@ -18,7 +18,7 @@
 #include "registry.h"
 #include "ring.h"
 #include "transfer.h"
-#include "user.h"
+#include "uid_account.h"
 
 /* Ids index the xarray directly: they must fit an unsigned long. */
 static_assert(sizeof(unsigned long) >= sizeof(u64));

@@ -22,7 +22,7 @@
 #include "handle.h"
 #include "mailbox.h"
 #include "ring.h"
-#include "user.h"
+#include "uid_account.h"
 
 #define MBOX_RING_SLOTS_OFFSET	sizeof(struct mbox_ring_seg_data)
 #define MBOX_RING_PAYLOAD(ring)	((ring)->slot_size - sizeof(struct mbox_ring_slot))
