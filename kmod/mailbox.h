@@ -3,6 +3,7 @@
  * The mailbox object: its memory, its reference count and its lock.  The
  * registry that resolves ids, names and ports to it, and ends its life, is
  * registry.h; the rules for naming, opening and creating it are rules.h.
+ * How the files of the module layer on one another: kmod/README.md.
  *
  * DOC: Lifetime
  *
@@ -22,9 +23,8 @@
  *
  * DOC: Locking
  *
- * mbox_names_lock (a mutex) serialises the name and port trees; the id
- * xarray has its own internal lock and is read under RCU.  Each mailbox has
- * a mutex, @lock, protecting every mutable field below it.
+ * The registry's locks are described in registry.h.  Each mailbox has a
+ * mutex, @lock, protecting every mutable field below it.
  *
  * The rule: no mbox lock is ever held across a copy to or from user space
  * (nor across any other wait a user controls), so that a buffer that faults
