@@ -346,7 +346,7 @@ static int mbox_nl_mbox_new_doit(struct sk_buff *skb, struct genl_info *info)
 	if (attrs[MBOX_A_BYTES_MAX])
 		args.bytes_max = nla_get_u64(attrs[MBOX_A_BYTES_MAX]);
 	/* The rules and the permission of MBOX_IOC_CREATE: see rules.c. */
-	err = mbox_create_check(&args, skb, info->extack);
+	err = mbox_create_check(&args, skb, info);
 	if (err)
 		return err;
 

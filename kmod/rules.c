@@ -12,7 +12,9 @@
 #include <linux/uaccess.h>
 
 #include <linux/fcntl.h>
+#include <net/genetlink.h>
 #include <net/netlink.h>
+#include <linux/mbox_netlink.h>
 
 #include "bridge.h"
 #include "mailbox.h"
@@ -157,8 +159,16 @@ static int mbox_create_permitted(const struct mbox_create *args,
 	return 0;
 }
 
+/* The netlink attribute a rule is about, to point the requester at it. */
+static const struct nlattr *mbox_create_attr(const struct genl_info *info,
+					     int type)
+{
+	return info ? info->attrs[type] : NULL;
+}
+
 /* Capacity against buffering, and against capacity_max. */
 static int mbox_create_check_capacity(const struct mbox_create *args,
+				      const struct genl_info *info,
 				      struct netlink_ext_ack *extack)
 {
 	switch (args->capacity_mode) {
@@ -166,8 +176,9 @@ static int mbox_create_check_capacity(const struct mbox_create *args,
 	case MBOX_CAPACITY_UNBOUNDED:
 		if (!args->capacity)
 			return 0;
-		NL_SET_ERR_MSG(extack,
-			       "only a bounded mailbox takes a capacity");
+		NL_SET_ERR_MSG_ATTR(extack,
+				    mbox_create_attr(info, MBOX_A_CAPACITY),
+				    "only a bounded mailbox takes a capacity");
 		return -EINVAL;
 	case MBOX_CAPACITY_BOUNDED:
 		if (args->capacity &&
@@ -182,17 +193,17 @@ static int mbox_create_check_capacity(const struct mbox_create *args,
 }
 
 /*
- * The one check of a create request, for MBOX_IOC_CREATE (@skb NULL) and
- * MBOX_CMD_MBOX_NEW (@skb the request, its attributes already bounded by
- * the policy): -EINVAL for what nobody may ask, -EPERM for what the caller
- * may not.  @extack, NULL for the ioctl, gets which rule failed.  The name
+ * The one check of a create request, for MBOX_IOC_CREATE (@skb and @info
+ * NULL) and MBOX_CMD_MBOX_NEW (the request, its attributes already bounded
+ * by the policy): -EINVAL for what nobody may ask, -EPERM for what the
+ * caller may not; a netlink requester learns which rule failed.  The name
  * is checked apart (mbox_name_check()), as the two front ends read it
  * from different places.
  */
 int mbox_create_check(const struct mbox_create *args,
-		      const struct sk_buff *skb,
-		      struct netlink_ext_ack *extack)
+		      const struct sk_buff *skb, struct genl_info *info)
 {
+	struct netlink_ext_ack *extack = info ? info->extack : NULL;
 	unsigned int i;
 	int err;
 
@@ -221,15 +232,18 @@ int mbox_create_check(const struct mbox_create *args,
 		if (args->reserved[i])
 			return -EINVAL;
 	if (!args->msg_size || args->msg_size > READ_ONCE(mbox_msg_size_max)) {
-		NL_SET_ERR_MSG(extack, "message size above msg_size_max");
+		NL_SET_ERR_MSG_ATTR(extack,
+				    mbox_create_attr(info, MBOX_A_MSG_SIZE),
+				    "message size above msg_size_max");
 		return -EINVAL;
 	}
 	if (mbox_quota_check(args)) {
-		NL_SET_ERR_MSG(extack,
-			       "a byte limit is for unbounded mailboxes, from one message's charge to 2^40");
+		NL_SET_ERR_MSG_ATTR(extack,
+				    mbox_create_attr(info, MBOX_A_BYTES_MAX),
+				    "a byte limit is for unbounded mailboxes, from one message's charge to 2^40");
 		return -EINVAL;
 	}
-	err = mbox_create_check_capacity(args, extack);
+	err = mbox_create_check_capacity(args, info, extack);
 	if (err)
 		return err;
 	err = mbox_bridge_check_create(args->flags);

@@ -25,12 +25,11 @@ struct cred;
 struct ipc_namespace;
 struct mbox;
 struct mbox_create;
-struct netlink_ext_ack;
+struct genl_info;
 struct sk_buff;
 
 int mbox_create_check(const struct mbox_create *args,
-		      const struct sk_buff *skb,
-		      struct netlink_ext_ack *extack);
+		      const struct sk_buff *skb, struct genl_info *info);
 
 int mbox_name_check(const char *name);
 int mbox_name_from_user(char *name, u64 uptr);
