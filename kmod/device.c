@@ -247,7 +247,7 @@ static long mbox_dev_delete(struct mbox_delete __user *uargs)
 	if (IS_ERR(mb))
 		return PTR_ERR(mb);
 
-	if (!(mb->flags & MBOX_CREATE_OS) || !mbox_may_delete(mb))
+	if (!(mb->flags & MBOX_CREATE_OS) || !mbox_may_delete(mb, NULL, NULL))
 		err = -EPERM;
 	else
 		err = mbox_os_delete(mb);

@@ -69,8 +69,7 @@ static void mbox_nl_viewer_get(struct mbox_nl_viewer *v,
 	const struct socket *sock = NETLINK_CB(skb).sk->sk_socket;
 
 	v->ipcns = mbox_get_ipc_ns();
-	v->all = netlink_capable(skb, CAP_NET_ADMIN) ||
-		 netlink_ns_capable(skb, v->ipcns->user_ns, CAP_IPC_OWNER);
+	v->all = mbox_may_see_all(skb, v->ipcns);
 	v->cred = get_cred(sock && sock->file ? sock->file->f_cred :
 			   current_cred());
 	v->pidns = get_pid_ns(task_active_pid_ns(current));
@@ -83,20 +82,11 @@ static void mbox_nl_viewer_put(struct mbox_nl_viewer *v)
 	mbox_put_ipc_ns(v->ipcns);
 }
 
-/*
- * The rule of "Who sees what" in the uapi header: its IPC namespace, and
- * there what the viewer created or could open (to send, or to receive from
- * an OS-owned mailbox).
- */
+/* The rule is in rules.c, as for every front end. */
 static bool mbox_nl_visible(const struct mbox_nl_viewer *v,
 			    const struct mbox *mb)
 {
-	if (mb->ipc_ns != v->ipcns)
-		return false;
-	return v->all || uid_eq(v->cred->euid, mb->uid) ||
-	       mbox_mode_permits(mb, v->cred, 02) ||
-	       ((mb->flags & MBOX_CREATE_OS) &&
-		mbox_mode_permits(mb, v->cred, 04));
+	return mbox_may_see(mb, v->ipcns, v->cred, v->all);
 }
 
 static u32 mbox_nl_kind(const struct mbox *mb)
@@ -375,20 +365,6 @@ static int mbox_nl_mbox_new_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-/*
- * Its creator and the administrators of its IPC namespace may delete an
- * OS-owned mailbox, as with MBOX_IOC_DELETE; the creator check holds for
- * the socket's opener and the sender alike.
- */
-static bool mbox_nl_may_delete(const struct sk_buff *skb,
-			       const struct mbox_nl_viewer *v,
-			       const struct mbox *mb)
-{
-	if (uid_eq(v->cred->euid, mb->uid) && uid_eq(current_euid(), mb->uid))
-		return true;
-	return netlink_ns_capable(skb, mb->ipc_ns->user_ns, CAP_SYS_ADMIN);
-}
-
 static int mbox_nl_mbox_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct mbox_nl_viewer v;
@@ -405,7 +381,7 @@ static int mbox_nl_mbox_del_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack,
 			       "not OS-owned: it ends when its owner closes it");
 		err = -EINVAL;
-	} else if (!mbox_nl_may_delete(skb, &v, mb)) {
+	} else if (!mbox_may_delete(mb, skb, v.cred)) {
 		NL_SET_ERR_MSG(info->extack,
 			       "needs CAP_SYS_ADMIN over its IPC namespace, or to be its creator");
 		err = -EPERM;

@@ -10,6 +10,7 @@
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/user_namespace.h>
 
 #include <linux/fcntl.h>
 #include <net/genetlink.h>
@@ -29,16 +30,51 @@ bool mbox_in_init_ipc_ns(void)
 	return mbox_current_ipc_ns()->ns.inum == PROC_IPC_INIT_INO;
 }
 
-/* CAP_SYS_ADMIN over the caller's IPC namespace. */
-static bool mbox_ns_admin(void)
+/*
+ * Whether the requester may delete an OS-owned mailbox: its creator, or an
+ * administrator of its IPC namespace (for a mailbox the caller found, the
+ * caller's own).  Over netlink (@skb the request, @opener the credentials
+ * the socket was opened with) the creator check holds for the opener and
+ * the sender alike and the capability is needed by both, so that a
+ * privileged program tricked into writing a request to an unprivileged
+ * user's socket deletes nothing.
+ */
+bool mbox_may_delete(const struct mbox *mb, const struct sk_buff *skb,
+		     const struct cred *opener)
 {
-	return ns_capable(mbox_current_ipc_ns()->user_ns, CAP_SYS_ADMIN);
+	struct user_namespace *ns = mb->ipc_ns->user_ns;
+
+	if (uid_eq(current_euid(), mb->uid) &&
+	    (!opener || uid_eq(opener->euid, mb->uid)))
+		return true;
+	return skb ? netlink_ns_capable(skb, ns, CAP_SYS_ADMIN) :
+		     ns_capable(ns, CAP_SYS_ADMIN);
 }
 
-/* Its creator and namespace administrators may delete an OS mailbox. */
-bool mbox_may_delete(const struct mbox *mb)
+/*
+ * Whether a netlink requester (@skb) sees every mailbox of IPC namespace
+ * @ns, as with mbox_may_delete() by its opener and its sender both.
+ */
+bool mbox_may_see_all(const struct sk_buff *skb,
+		      const struct ipc_namespace *ns)
 {
-	return uid_eq(current_euid(), mb->uid) || mbox_ns_admin();
+	return netlink_capable(skb, CAP_NET_ADMIN) ||
+	       netlink_ns_capable(skb, ns->user_ns, CAP_IPC_OWNER);
+}
+
+/*
+ * The rule of "Who sees what" in the uapi header: a mailbox of IPC
+ * namespace @ns, and there, unless @all, what @cred created or could open
+ * (to send, or to receive from an OS-owned mailbox).
+ */
+bool mbox_may_see(const struct mbox *mb, const struct ipc_namespace *ns,
+		  const struct cred *cred, bool all)
+{
+	if (mb->ipc_ns != ns)
+		return false;
+	return all || uid_eq(cred->euid, mb->uid) ||
+	       mbox_mode_permits(mb, cred, 02) ||
+	       ((mb->flags & MBOX_CREATE_OS) && mbox_mode_permits(mb, cred, 04));
 }
 
 /* ASCII only: the kernel's isalnum() also accepts Latin-1 letters. */

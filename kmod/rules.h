@@ -2,8 +2,8 @@
 /*
  * The rules, each stated once for both front ends (the ioctls of device.c
  * and handle.c, the netlink requests of netlink.c): what a name may be,
- * who may open or delete a mailbox, and what a create request may ask and
- * who may make it (mbox_create_check()).
+ * who may see, open or delete a mailbox, and what a create request may ask
+ * and who may make it (mbox_create_check()).
  *
  * DOC: Lifetime and locking
  *
@@ -36,7 +36,12 @@ int mbox_name_from_user(char *name, u64 uptr);
 bool mbox_mode_permits(const struct mbox *mb, const struct cred *cred,
 		       umode_t want);
 bool mbox_may_open(const struct mbox *mb, int mask);
-bool mbox_may_delete(const struct mbox *mb);
+bool mbox_may_delete(const struct mbox *mb, const struct sk_buff *skb,
+		     const struct cred *opener);
+bool mbox_may_see_all(const struct sk_buff *skb,
+		      const struct ipc_namespace *ns);
+bool mbox_may_see(const struct mbox *mb, const struct ipc_namespace *ns,
+		  const struct cred *cred, bool all);
 bool mbox_in_init_ipc_ns(void);
 
 #endif /* _MBOX_RULES_H */
