@@ -34,7 +34,7 @@ static const struct mbox_event_ops *mbox_event_consumer(void)
  * The owner handle goes from an exiting task when the process holding it
  * died: the last reference to the file is dropped from exit's task work.
  */
-enum mbox_death mbox_owner_death(void)
+enum mbox_death mbox_owner_death_reason(void)
 {
 	return current->flags & PF_EXITING ? MBOX_DEATH_OWNER_DIED :
 					     MBOX_DEATH_OWNER_CLOSED;

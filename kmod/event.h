@@ -21,10 +21,10 @@
  * DOC: Death reasons
  *
  * Why a mailbox died is decided once, by whoever ends it, as an enum
- * mbox_death stored in the mailbox: mbox_owner_death() is the only place
- * that looks at PF_EXITING.  The death notice (MBOX_NOTICE_*), the
- * netlink reason (MBOX_REASON_*), OWNER_DIED and the tracepoints are all
- * derived from that one value by the helpers below.
+ * mbox_death stored in the mailbox (@death): mbox_owner_death_reason() is
+ * the only place that looks at PF_EXITING.  The death notice
+ * (MBOX_NOTICE_*, mbox_death_notice()), the netlink reason (MBOX_REASON_*),
+ * OWNER_DIED and the tracepoints are all derived from that one value.
  *
  * DOC: Contexts and locking
  *
@@ -98,7 +98,7 @@ struct mbox_event_ops {
 void mbox_event_register(const struct mbox_event_ops *ops);
 void mbox_event_unregister(void);
 
-enum mbox_death mbox_owner_death(void);
+enum mbox_death mbox_owner_death_reason(void);
 u32 mbox_death_notice(const struct mbox *mb, enum mbox_death why);
 
 void mbox_event_new(struct mbox *mb);

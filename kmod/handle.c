@@ -575,7 +575,7 @@ static int mbox_handle_release(struct inode *inode, struct file *file)
 	struct mbox *mb = h->mb;
 
 	if (h->role == MBOX_ROLE_OWNER) {
-		mbox_destroy(mb, mbox_owner_death());
+		mbox_destroy(mb, mbox_owner_death_reason());
 	} else {
 		if (h->role == MBOX_ROLE_USER)
 			mbox_ring_detach(h);

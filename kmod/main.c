@@ -17,8 +17,9 @@
 #include "registry.h"
 
 /*
- * The netlink family exists before the first mailbox can and outlives the
- * last, so that every mailbox event has a family to go out on.
+ * The netlink family, and the event ops it registers (event.h), exist
+ * before the first mailbox can and outlive the last, so that every
+ * mailbox event has a family to go out on.
  */
 static int __init mbox_init(void)
 {
