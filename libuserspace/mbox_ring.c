@@ -89,6 +89,18 @@ static void unmap_all(struct mbox_ring *r)
 	r->fd = -1;
 }
 
+/* Consumer: @seg becomes the segment the fast paths take from. */
+static void set_cur(struct mbox_ring *r, uint32_t seg)
+{
+	r->cur = seg;
+	r->cl = &r->segl[seg];
+	r->cslots = (const unsigned char *)mbox_ring_cslot_(r, seg, 0);
+	r->chead = &mbox_ring_ccons_(r, seg)->head;
+	r->cwait = &r->ctrl->seg[seg].prod_wait;
+	r->ctail = &((const struct mbox_ring_seg_data *)(const void *)
+		     (r->data + (size_t)seg * r->seg_data_size))->tail;
+}
+
 static int map_consumer(struct mbox_ring *r, const struct mbox_ring_info *in)
 {
 	void *p;
@@ -114,7 +126,7 @@ static int map_consumer(struct mbox_ring *r, const struct mbox_ring_info *in)
 	/* Every segment's view is synchronised at its first visit. */
 	for (uint32_t i = 0; i < in->nsegs; i++)
 		r->segl[i].gen = UINT32_MAX;
-	r->cur = 0;
+	set_cur(r, 0);
 	return 0;
 }
 
@@ -137,6 +149,7 @@ static int map_producer(struct mbox_ring *r, struct mbox_ring_info *in)
 	if (p == MAP_FAILED)
 		return -1;
 	r->sdata = p;
+	r->phead = MBOX_RING_LOAD(&r->scons->head, memory_order_acquire);
 	return 0;
 }
 
@@ -297,7 +310,7 @@ static int seg_visit(struct mbox_ring *r, uint32_t seg,
 		seg_give_back(r, seg);
 		return 1;
 	}
-	r->cur = seg;
+	set_cur(r, seg);
 	for (tries = 0;; tries++) {
 		r->burst = 0;
 		if (!mbox_ring_take_(r, m)) {
@@ -351,7 +364,8 @@ static int seg_visit(struct mbox_ring *r, uint32_t seg,
 int mbox_ring_next_(struct mbox_ring *r, struct mbox_ring_msg *m)
 {
 	_Atomic uint64_t *ready = (_Atomic uint64_t *)(void *)r->cons;
-	uint32_t i, seg;
+	uint64_t todo, later;
+	uint32_t pos = r->cur, seg;
 	int err, bad = 0;
 
 	err = ring_state(r);
@@ -360,11 +374,17 @@ int mbox_ring_next_(struct mbox_ring *r, struct mbox_ring_msg *m)
 	if (atomic_load_explicit(ready, memory_order_relaxed))
 		r->active |= atomic_exchange_explicit(ready, 0,
 						      memory_order_acquire);
-	/* Round robin, starting after the current segment. */
-	for (i = 1; i <= r->nsegs && r->active; i++) {
-		seg = (r->cur + i) % r->nsegs;
-		if (!(r->active & (UINT64_C(1) << seg)))
-			continue;
+	/* CONS is writable here: never a bit beyond the last segment. */
+	if (r->nsegs < 64)
+		r->active &= (UINT64_C(1) << r->nsegs) - 1;
+	/*
+	 * Round robin over the busy segments only, starting after the current
+	 * one and coming back to it last.
+	 */
+	for (todo = r->active; todo; pos = seg) {
+		later = pos >= 63 ? 0 : todo & (~UINT64_C(0) << (pos + 1));
+		seg = (uint32_t)__builtin_ctzll(later ? later : todo);
+		todo &= ~(UINT64_C(1) << seg);
 		err = seg_visit(r, seg, m);
 		if (err == 0)
 			return 0;

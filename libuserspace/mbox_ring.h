@@ -8,7 +8,8 @@
  * Every producer (a user handle) writes into its own segment only; the
  * consumer (the owner handle) takes messages from all segments, staying on
  * one segment for up to MBOX_RING_BURST messages before it looks at the
- * others.  The fast paths - mbox_ring_reserve(), _commit(), _send_nb(),
+ * others and at the segment's state in CTRL again (so it stops taking
+ * from a segment the kernel cut off within that many messages).  The fast paths - mbox_ring_reserve(), _commit(), _send_nb(),
  * _peek(), _release(), _recv_nb() - are static inline: a few loads, one
  * compare-and-swap or store, one fence.  They call into the library to
  * wake a sleeping side, to switch segments, or to report corruption.
@@ -83,12 +84,21 @@ struct mbox_ring_segl {
  * @slots_offset: offset of slot 0 in a segment's data.
  * @page: the page size (CONS has one page per segment).
  * @seg: producer side: its segment.
+ * @phead: producer side: the consumer's head as last loaded (acquire);
+ *	head only grows, so an old value only understates the room, and the
+ *	shared head (a line the consumer writes per message) is loaded only
+ *	when this one says full.  Shared by the producer's threads: atomic.
  * @scons: producer side: its segment's consumer page (read-only).
  * @sdata: producer side: its segment's data (writable).
  * @ctrl: consumer side: CTRL (read-only).
  * @cons: consumer side: CONS (the ready set, then a page per segment).
  * @data: consumer side: DATA (read-only).
  * @cur: consumer side: the segment it is taking from.
+ * @cl: consumer side: &@segl[@cur].
+ * @cslots: consumer side: slot 0 of segment @cur.
+ * @chead: consumer side: @cur's &mbox_ring_seg_cons.head.
+ * @cwait: consumer side: @cur's &mbox_ring_seg_info.prod_wait.
+ * @ctail: consumer side: @cur's &mbox_ring_seg_data.tail.
  * @burst: consumer side: messages taken from @cur in a row.
  * @active: consumer side: segments it believes busy.
  * @segl: consumer side: its view of each segment.
@@ -106,6 +116,7 @@ struct mbox_ring {
 	uint32_t slots_offset;
 	uint32_t page;
 	int32_t seg;
+	uint32_t phead;
 	const struct mbox_ring_seg_cons *scons;
 	struct mbox_ring_seg_data *sdata;
 	const struct mbox_ring_ctrl *ctrl;
@@ -115,6 +126,11 @@ struct mbox_ring {
 	uint32_t burst;
 	uint64_t active;
 	struct mbox_ring_segl *segl;
+	struct mbox_ring_segl *cl;
+	const unsigned char *cslots;
+	uint32_t *chead;
+	const uint32_t *cwait;
+	const uint32_t *ctail;
 	size_t len[3];
 };
 
@@ -318,14 +334,15 @@ static inline int mbox_ring_reserve(struct mbox_ring *r,
 {
 	unsigned int races = 0;
 	uint32_t t, h, used;
+	int fresh = 0;
 	int err = mbox_ring_pstate_(r);
 
 	if (err)
 		return err;
 	t = MBOX_RING_LOAD(&r->sdata->tail, memory_order_relaxed);
+	/* Acquire: pairs with the release of a fresh head into @phead. */
+	h = MBOX_RING_LOAD(&r->phead, memory_order_acquire);
 	for (;;) {
-		/* Acquire: the consumer is done with the slot we take. */
-		h = MBOX_RING_LOAD(&r->scons->head, memory_order_acquire);
 		used = t - h;
 		if (used < r->nslots) {
 			if (atomic_compare_exchange_weak_explicit(
@@ -333,11 +350,21 @@ static inline int mbox_ring_reserve(struct mbox_ring *r,
 					t + 1, memory_order_relaxed,
 					memory_order_relaxed))
 				break;
+			fresh = 0;
+			continue;
+		}
+		if (!fresh) {
+			/* Acquire: the consumer is done with the slot we take. */
+			h = MBOX_RING_LOAD(&r->scons->head,
+					   memory_order_acquire);
+			MBOX_RING_STORE(&r->phead, h, memory_order_release);
+			fresh = 1;
 			continue;
 		}
 		if ((int32_t)used < 0 && ++races < MBOX_RING_RACES) {
 			t = MBOX_RING_LOAD(&r->sdata->tail,
 					   memory_order_relaxed);
+			fresh = 0;
 			continue;
 		}
 		if (used == r->nslots)
@@ -364,9 +391,19 @@ static inline int mbox_ring_publish_(struct mbox_ring *r,
 	MBOX_RING_STORE(&res->slot->seq, res->index + 1, memory_order_release);
 	/* Commit before need_wake (the consumer stores need_wake, then looks). */
 	atomic_thread_fence(memory_order_seq_cst);
-	if (MBOX_RING_LOAD(&r->scons->need_wake, memory_order_relaxed))
-		return mbox_ring_wake(r);
-	return 0;
+	if (!MBOX_RING_LOAD(&r->scons->need_wake, memory_order_relaxed))
+		return 0;
+	/*
+	 * The message before this one not taken yet: the consumer takes it
+	 * first, and it fences after each release before it looks at the next
+	 * slot, so it sees this one; it was woken for that one (or for one
+	 * before it).  Only the first commit after the consumer went to sleep
+	 * wakes it, not every commit until it runs.
+	 */
+	if (res->index - MBOX_RING_LOAD(&r->scons->head, memory_order_relaxed) -
+	    1 < r->nslots - 1)
+		return 0;
+	return mbox_ring_wake(r);
 }
 
 /**
@@ -424,45 +461,56 @@ static inline int mbox_ring_send_nb(struct mbox_ring *r, const void *buf,
  */
 static inline int mbox_ring_release(struct mbox_ring *r)
 {
-	uint32_t seg = r->cur;
-	struct mbox_ring_segl *l = &r->segl[seg];
+	uint32_t head = ++r->cl->head;
 
-	l->head++;
 	/* Release: our reads of the slot before the producer may reuse it. */
-	MBOX_RING_STORE(&mbox_ring_ccons_(r, seg)->head, l->head,
-			memory_order_release);
+	MBOX_RING_STORE(r->chead, head, memory_order_release);
 	/* Head before prod_wait (the kernel raises it, then looks). */
 	atomic_thread_fence(memory_order_seq_cst);
-	if (MBOX_RING_LOAD(&r->ctrl->seg[seg].prod_wait, memory_order_relaxed))
-		return mbox_ring_wake(r);
-	return 0;
+	if (!MBOX_RING_LOAD(r->cwait, memory_order_relaxed))
+		return 0;
+	/*
+	 * There was room before this release already: a producer that sleeps
+	 * looked at a head before that, and the release that moved head past
+	 * what it saw woke it.  Only the first release after it went to sleep
+	 * wakes it, not every release until it runs.
+	 */
+	if (MBOX_RING_LOAD(r->ctail, memory_order_relaxed) - (head - 1) <
+	    r->nslots)
+		return 0;
+	return mbox_ring_wake(r);
 }
 
 /*
  * Consumer: the message at the head of the current segment, if any.
- * Returns 0, or 1 when the slow path must decide (empty, another segment's
- * turn, a state change or a bad record).
+ * Returns 0; 2 when nothing is committed at the head (empty, or a bad
+ * index); 1 when the slow path must decide (another segment's turn, a bad
+ * record, a revoked page).
  */
 static inline int mbox_ring_take_(struct mbox_ring *r, struct mbox_ring_msg *m)
 {
-	uint32_t seg = r->cur, seq, len, flags, state;
-	struct mbox_ring_segl *l = &r->segl[seg];
+	struct mbox_ring_segl *l = r->cl;
 	const struct mbox_ring_slot *s;
+	uint32_t seq, len, flags;
 
+	/*
+	 * The segment's state in CTRL is not looked at here: the slow path
+	 * checks it at the start of every burst (seg_visit()), and its
+	 * generation cannot change before the consumer gives it back.
+	 */
 	for (;;) {
 		if (r->burst >= MBOX_RING_BURST)
 			return 1;
-		state = MBOX_RING_LOAD(&r->ctrl->seg[seg].state,
-				       memory_order_acquire);
-		if ((state != MBOX_RING_SEG_ATTACHED &&
-		     state != MBOX_RING_SEG_CLOSED) ||
-		    MBOX_RING_LOAD(&r->ctrl->seg[seg].gen,
-				   memory_order_relaxed) != l->gen)
-			return 1;
-		s = mbox_ring_cslot_(r, seg, l->head);
+		s = (const struct mbox_ring_slot *)(const void *)
+			(r->cslots + (size_t)(l->head & (r->nslots - 1)) *
+			 r->slot_size);
 		/* Acquire: the producer's writes before its commit word. */
 		seq = MBOX_RING_LOAD(&s->seq, memory_order_acquire);
 		if (seq != l->head + 1)
+			return 2;
+		/* 0 is also what a revoked page reads: ask the slow path. */
+		if (!seq && MBOX_RING_LOAD(&r->ctrl->flags,
+					   memory_order_relaxed))
 			return 1;
 		/* Each field read once: a hostile producer may change them. */
 		len = MBOX_RING_LOAD(&s->len, memory_order_relaxed);
@@ -476,7 +524,7 @@ static inline int mbox_ring_take_(struct mbox_ring *r, struct mbox_ring_msg *m)
 		m->buf = s + 1;
 		m->len = len;
 		m->type = MBOX_RING_LOAD(&s->type, memory_order_relaxed);
-		m->seg = seg;
+		m->seg = r->cur;
 		m->pid = l->pid;
 		m->uid = l->uid;
 		r->burst++;
@@ -495,8 +543,27 @@ static inline int mbox_ring_take_(struct mbox_ring *r, struct mbox_ring_msg *m)
  */
 static inline int mbox_ring_peek(struct mbox_ring *r, struct mbox_ring_msg *m)
 {
-	if (r->active && !mbox_ring_take_(r, m))
+	int err;
+
+	/* Only a segment the slow path has checked and kept busy. */
+	if (!((r->active >> r->cur) & 1))
+		return mbox_ring_next_(r, m);
+	err = mbox_ring_take_(r, m);
+	if (!err)
 		return 0;
+	/*
+	 * The only busy segment is empty, the ready set too and the ring is
+	 * alive: say so without the slow path, which still runs once per
+	 * burst (to give back a closed segment or drop an armed one).  A
+	 * polling consumer's empty polls cost a few loads, as its producer's
+	 * commits do.
+	 */
+	if (err == 2 && r->active == UINT64_C(1) << r->cur &&
+	    !atomic_load_explicit((_Atomic uint64_t *)(void *)r->cons,
+				  memory_order_relaxed) &&
+	    !MBOX_RING_LOAD(&r->ctrl->flags, memory_order_relaxed) &&
+	    ++r->burst < MBOX_RING_BURST)
+		return -EAGAIN;
 	return mbox_ring_next_(r, m);
 }
 

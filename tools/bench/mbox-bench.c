@@ -59,6 +59,8 @@ const unsigned int scale_senders[] = { 1, 2, 4, 8, 16, 32, 64, 0 };
 /* Run order: 1 and 64 back to back, so that their ratio pairs up in time. */
 static const unsigned int scale_order[] = { 1, 64, 2, 4, 8, 16, 32, 0 };
 static const unsigned int smoke_senders[] = { 1, 2, 4, 0 };
+/* Ring producers: one segment each, and the bench ring has 16 segments. */
+static const unsigned int ring_senders[] = { 1, 8, 0 };
 static unsigned int opt_senders[16];
 
 const char *const lifecycle_whats[] = {
@@ -887,6 +889,16 @@ static void build_plan(struct bench *b)
 			if (selected(b, tr_posix_mq.name, "scale"))
 				add_case(b, K_SCALE, &tr_posix_mq, 64,
 					 g_senders[i]);
+		/*
+		 * The ring: 1 and 8 producers back to back (issue 14 compares
+		 * them), each producer a process with its own segment.
+		 */
+		for (i = 0; ring_senders[i]; i++)
+			if (selected(b, tr_mbox_ring.name, "scale")) {
+				c = add_case(b, K_SCALE, &tr_mbox_ring, 64,
+					     ring_senders[i]);
+				c->skipped = skip_reason(b, &tr_mbox_ring);
+			}
 	}
 	for (i = 0; lifecycle_whats[i]; i++) {
 		if (!selected(b, lifecycle_whats[i], "lifecycle"))

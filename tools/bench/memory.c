@@ -34,6 +34,13 @@
 #include <mbox/mbox.h>
 
 #define USER_MAILBOXES_MAX "/sys/module/mbox/parameters/user_mailboxes_max"
+#define USER_BYTES_MAX "/sys/module/mbox/parameters/user_bytes_max"
+/*
+ * A bounded mailbox reserves its worst case (capacity x the charge of a
+ * full message) from its creator's user_bytes_max at create: 16 x 64 B
+ * costs 16 x 192 B today.  Twice that leaves room for a larger struct.
+ */
+#define BYTES_PER_MAILBOX (16UL * 384)
 
 /* ------------------------------------------------------------ lifecycle */
 
@@ -345,17 +352,33 @@ out:
 	free(fds);
 }
 
-/* Raises a limit that stands between us and @n mailboxes; 0 or -errno. */
-static int raise_limits(unsigned long n, long *old_max)
+/*
+ * Raises the limits that stand between us and @n mailboxes (the old module
+ * parameter values go to @old_max and @old_bytes, -1 when untouched);
+ * 0 or -errno.
+ */
+static int raise_limits(unsigned long n, long *old_max, long *old_bytes)
 {
+	unsigned long bytes = (n + 64) * BYTES_PER_MAILBOX;
 	struct rlimit rl;
 	char buf[32];
 
+	*old_bytes = -1;
 	*old_max = read_long_file(USER_MAILBOXES_MAX);
 	if (*old_max >= 0 && (unsigned long)*old_max < n + 64) {
 		snprintf(buf, sizeof(buf), "%lu", n + 64);
 		if (write_file(USER_MAILBOXES_MAX, buf))
 			return -EPERM;
+	} else {
+		*old_max = -1;
+	}
+	*old_bytes = read_long_file(USER_BYTES_MAX);
+	if (*old_bytes >= 0 && (unsigned long)*old_bytes < bytes) {
+		snprintf(buf, sizeof(buf), "%lu", bytes);
+		if (write_file(USER_BYTES_MAX, buf))
+			return -EPERM;
+	} else {
+		*old_bytes = -1;
 	}
 	if (getrlimit(RLIMIT_NOFILE, &rl))
 		return -errno;
@@ -375,22 +398,25 @@ int memory_measure(unsigned long n, int cycles, struct memory_result *out)
 	struct memory_result *res;
 	struct meminfo before, after;
 	int i;
-	long old_max;
+	long old_max, old_bytes;
 	char buf[32];
 	pid_t pid;
 	int err, status;
 
 	memset(out, 0, sizeof(*out));
 	out->n = n;
-	err = raise_limits(n, &old_max);
+	err = raise_limits(n, &old_max, &old_bytes);
 	if (err) {
-		fail_step(out, err, "raising user_mailboxes_max/RLIMIT_NOFILE");
-		return err;
+		fail_step(out, err, "raising user_mailboxes_max/user_bytes_max/RLIMIT_NOFILE");
+		goto restore;
 	}
 	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (res == MAP_FAILED)
-		return -errno;
+	if (res == MAP_FAILED) {
+		err = -errno;
+		fail_step(out, err, "mapping the result page");
+		goto restore;
+	}
 	memset(res, 0, sizeof(*res));
 	res->n = n;
 	err = settle(&before);
@@ -432,9 +458,14 @@ out:
 	if (err && !out->error)
 		fail_step(out, err, "measuring");
 	munmap(res, sizeof(*res));
+restore:
 	if (old_max >= 0) {
 		snprintf(buf, sizeof(buf), "%ld", old_max);
 		write_file(USER_MAILBOXES_MAX, buf);
+	}
+	if (old_bytes >= 0) {
+		snprintf(buf, sizeof(buf), "%ld", old_bytes);
+		write_file(USER_BYTES_MAX, buf);
 	}
 	return err;
 }

@@ -597,6 +597,37 @@ static void speed_targets(FILE *f, const struct bench *b)
 		"  ... on 6.12 / on 6.1", "tools/bench/kcompare");
 }
 
+/*
+ * The speed targets of issue 14 (the shared ring), each a ratio between
+ * figures of this run.  The raw rings move the same 64 B messages through
+ * as many slots, one message per call, and wait as the ring does: the
+ * futex ring sleeps as soon as it finds nothing to do (as mbox_ring_send()
+ * and mbox_ring_recv() do), the spinning ring busy-waits (as the polling
+ * loop over mbox_ring_send_nb() and mbox_ring_recv_nb() does).
+ */
+static void ring_targets(FILE *f, const struct bench *b)
+{
+	char cell[96];
+	double v, lo, hi;
+	int pairs;
+
+	fprintf(f, "\nSpeed targets (issue 14, shared ring), ratios within this run, 64 B; printed, never asserted\n");
+	ratio_cell(cell, sizeof(cell), b, K_STREAM, "mbox-ring", "shm-futex", 1);
+	fprintf(f, "  %-52s %-34s target >= 1.0x\n",
+		"ring, 1 producer msgs/s / raw futex SPSC ring's", cell);
+	v = scale_paired(b, "mbox-ring", 8, &lo, &hi, &pairs);
+	if (isfinite(v))
+		snprintf(cell, sizeof(cell), "%.2fx (%d pairs, %.2f..%.2f)", v,
+			 pairs, lo, hi);
+	else
+		snprintf(cell, sizeof(cell), "not measured");
+	fprintf(f, "  %-52s %-34s target >= 0.8x\n",
+		"ring, 8 producers' aggregate / 1 producer's", cell);
+	ratio_cell(cell, sizeof(cell), b, K_STREAM, "mbox-ring-poll", "shm-spin", 1);
+	fprintf(f, "  %-52s %-34s target >= 0.8x\n",
+		"ring, polling msgs/s / tuned spinning ring's", cell);
+}
+
 static void failures(FILE *f, const struct bench *b)
 {
 	const struct case_res *c;
@@ -636,6 +667,7 @@ void report_text(FILE *f, const struct bench *b)
 	memory_table(f, b);
 	targets_table(f, b);
 	speed_targets(f, b);
+	ring_targets(f, b);
 	failures(f, b);
 }
 

@@ -6,11 +6,13 @@
  * shared memory (the two ways a ring side could sleep), with the ioctl
  * path's sleep/wake as a reference.
  *
- *   ring_bench [-w] [-n MESSAGES] [-r REPEATS]
+ *   ring_bench [-w] [-p PRODUCERS] [-n MESSAGES] [-r REPEATS]
  *
  * Every producer and the consumer are separate processes.  Messages are
  * 64 bytes.  Each figure is the median of the repeats, with min and max.
  * -w runs only the sleep/wake round trips (MESSAGES / 40 of them).
+ * -p runs only the ring with that many producers (1 to 8): REPEATS times
+ * MESSAGES messages, for counting what they cost (system calls, say).
  * Not a test: it asserts nothing about speed.
  */
 #define _GNU_SOURCE
@@ -415,10 +417,15 @@ static double pingpong_futex(int rounds)
 
 int main(int argc, char **argv)
 {
-	int opt, only_wake = 0;
+	int opt, only_wake = 0, only_ring = 0;
 
-	while ((opt = getopt(argc, argv, "n:r:w")) != -1) {
+	while ((opt = getopt(argc, argv, "n:p:r:w")) != -1) {
 		switch (opt) {
+		case 'p':
+			only_ring = atoi(optarg);
+			if (only_ring < 1 || only_ring > MAX_PRODUCERS)
+				die("bad -p", EINVAL);
+			break;
 		case 'w':
 			only_wake = 1;
 			break;
@@ -429,7 +436,7 @@ int main(int argc, char **argv)
 			repeats = atoi(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-w] [-n MESSAGES] [-r REPEATS]\n",
+			fprintf(stderr, "usage: %s [-w] [-p PRODUCERS] [-n MESSAGES] [-r REPEATS]\n",
 				argv[0]);
 			return 2;
 		}
@@ -439,6 +446,10 @@ int main(int argc, char **argv)
 
 	printf("# %lu messages of %d bytes, median of %d runs\n", nmsgs, MSG,
 	       repeats);
+	if (only_ring) {
+		report("ring", run_ring, only_ring, "msgs/s");
+		return 0;
+	}
 	if (only_wake)
 		goto wake;
 	report("pipe, 1 producer", run_pipe, 1, "msgs/s");

@@ -906,12 +906,22 @@ struct mbox_info {
  * Producer (memory orders as C11; libmbox's mbox_ring.h implements this):
  *   1. t = load(tail, relaxed); h = load(head, acquire).  If
  *      (__s32)(t - h) < 0 reload; t - h == nslots: full; more: corrupt.
+ *      h may be a value loaded (acquire) for an earlier message: head
+ *      only grows, so an old value only understates the room; load head
+ *      again only when the old value says full.
  *   2. compare_exchange(tail, t, t + 1, relaxed): on failure go to 1.
  *   3. Write the payload, @len, @type, @flags of slot t.
  *   4. store(seq, t + 1, release): the commit.
- *   5. atomic_thread_fence(seq_cst); if load(need_wake, relaxed) != 0,
- *      MBOX_IOC_RING_WAKE on its user handle: the kernel puts the segment
- *      in the ready set and wakes the consumer.
+ *   5. atomic_thread_fence(seq_cst); if load(need_wake, relaxed) != 0 and
+ *      t - load(head, relaxed) is 0 or at least nslots (message t - 1 was
+ *      taken already), MBOX_IOC_RING_WAKE on its user handle: the kernel
+ *      puts the segment in the ready set and wakes the consumer.  While
+ *      message t - 1 is not taken no wake is needed: the consumer takes it
+ *      first, and between storing its head past it and looking at slot t
+ *      it fences (consumer step 4), so either it sees commit t or this
+ *      load saw that head; the wake for t - 1 (or for a message before
+ *      it) brings it there.  So only the first commit after the consumer
+ *      went to sleep wakes it, not every commit until it runs.
  * Consumer (one at a time), per segment it looks at:
  *   1. s = load(seq of slot h, acquire).  s == h + 1: ready.
  *      s == h + 1 - nslots: empty.  Otherwise the producer is corrupt.
@@ -919,7 +929,11 @@ struct mbox_info {
  *      and @flags; copy before trusting).
  *   3. store(head, h + 1, release).
  *   4. atomic_thread_fence(seq_cst); if load(@prod_wait of the segment in
- *      CTRL, relaxed) != 0, MBOX_IOC_RING_WAKE on the owner handle.
+ *      CTRL, relaxed) != 0 and load(tail, relaxed) - h >= nslots (the
+ *      segment was full before this release), MBOX_IOC_RING_WAKE on the
+ *      owner handle.  When it had room already, a sleeping producer looked
+ *      at a head before h, and the release that moved head past what it
+ *      saw found it full and woke it.
  *
  * Ready set.  The consumer does not scan every segment for work.  It keeps
  * its own set of segments it believes busy and, for every other segment,
