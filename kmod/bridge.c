@@ -49,6 +49,21 @@ int mbox_bridge_check_hold(const struct mbox_handle *h, u32 recv_flags)
 	return 0;
 }
 
+/*
+ * What a bridge tells the remote side of a held sender's deadline: the
+ * nanoseconds left (at least 1, so that a deadline just past is not read
+ * as none), or 0 if the sender waits without one.
+ */
+u64 mbox_hold_time_left(const struct mbox_sender *s)
+{
+	s64 left;
+
+	if (s->deadline == KTIME_MAX)
+		return 0;
+	left = ktime_to_ns(ktime_sub(s->deadline, ktime_get()));
+	return left > 0 ? left : 1;
+}
+
 /* Takes offer @msg out of the queue; its sender keeps waiting. */
 void mbox_hold(struct mbox *mb, struct mbox_msg *msg)
 	__must_hold(&mb->lock)

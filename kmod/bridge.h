@@ -23,7 +23,10 @@
  * receives it outright, numbering it then; its token completes with
  * -ENOENT, like that of any sender that gave up.  The hold token is the
  * message's arrival ticket, unique within the mailbox and unchanged while
- * the message is busy, so the copy reads it without the lock.
+ * the message is busy, so the copy reads it without the lock.  The time
+ * left to the sender's deadline is read when the offer is taken, under the
+ * lock: a sender killed during the copy detaches from its message, and its
+ * struct mbox_sender lives on its stack.
  */
 #ifndef _MBOX_BRIDGE_H
 #define _MBOX_BRIDGE_H
@@ -34,10 +37,12 @@ struct file;
 struct mbox;
 struct mbox_handle;
 struct mbox_msg;
+struct mbox_sender;
 struct mbox_complete;
 
 int mbox_bridge_check_create(u32 flags);
 int mbox_bridge_check_hold(const struct mbox_handle *h, u32 recv_flags);
+u64 mbox_hold_time_left(const struct mbox_sender *s);
 void mbox_hold(struct mbox *mb, struct mbox_msg *msg);
 bool mbox_offer_withdraw(struct mbox *mb, struct mbox_msg *msg);
 void mbox_hold_shutdown(struct mbox *mb);

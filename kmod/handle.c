@@ -172,6 +172,7 @@ static int mbox_report_recv(void *ctx, unsigned int i,
 	args->sender_pid = rx->sender_pid;
 	args->sender_uid = rx->sender_uid;
 	args->type = rx->type;
+	args->hold_ns = rx->hold_ns;
 	return copy_to_user(rep->uargs, args, sizeof(*args)) ? -EFAULT : 0;
 }
 
@@ -195,7 +196,7 @@ static long mbox_ioctl_recv(struct file *file, struct mbox_handle *h,
 		return -EFAULT;
 	if (args.flags & ~MBOX_RECV_FLAGS)
 		return -EINVAL;
-	if (args.reserved1 || args.reserved[0])
+	if (args.reserved1 || args.hold_ns)
 		return -EINVAL;
 	err = mbox_recv_select(h, &args, &sel);
 	if (err)

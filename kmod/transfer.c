@@ -397,6 +397,7 @@ int mbox_xfer_send(struct mbox *mb, struct mbox_user *user,
 	struct mbox_msg *one, **msgs = &one;
 	struct mbox_sender s = {
 		.task = current,
+		.deadline = deadline ? *deadline : KTIME_MAX,
 	};
 	unsigned int i, ready, sent = 0;
 	int err = 0;
@@ -553,6 +554,9 @@ static unsigned int mbox_take(struct mbox *mb, struct mbox_sub *sub,
 			if (!sub)
 				WRITE_ONCE(mb->nr_busy, mb->nr_busy + 1);
 		}
+		/* The sender's stack may be gone by the copy: read it now. */
+		rx[n].hold_ns = rx[n].hold && msg->sender ?
+				mbox_hold_time_left(msg->sender) : 0;
 		if (!msg->seq && !(rx[n].hold && msg->sender)) {
 			mbox_number(mb, msg);
 			/* A hand-off's sender waits just for this. */

@@ -95,6 +95,7 @@ struct mbox_sender {
 	u64 seq;			/* once DONE: @msg may be gone by then */
 	enum mbox_wait_state state;
 	int err;			/* once FAILED: what the send returns */
+	ktime_t deadline;		/* KTIME_MAX: none; told to a bridge */
 };
 
 /* What a receive may take: see MBOX_RECV_* in the uapi header. */
@@ -136,6 +137,7 @@ struct mbox_rx {
 	u64 seq;
 	s32 sender_pid;
 	u32 sender_uid;
+	u64 hold_ns;			/* a held sender's time left, 0: none */
 	bool hold;			/* MBOX_RECV_HOLD: see bridge.h */
 };
 

@@ -303,6 +303,75 @@ TEST_F(held, sender_deadline_withdraws_the_hold)
 	EXPECT_EQ(0, info_or_zero(self->proxy).waiting_senders);
 }
 
+/*
+ * The hold tells the bridge the sender's time left: between its deadline
+ * minus the time after the receive and minus the time before it, which
+ * holds however slow the machine is.
+ */
+TEST_F(held, hold_tells_the_senders_time_left)
+{
+	struct mbox_version v;
+	struct async_send s;
+	struct mbox_recv r;
+	char buf[MSG_SIZE];
+	uint64_t before, after, dl;
+
+	ASSERT_EQ(0, mbox_version(&v));
+	ASSERT_TRUE(v.features & MBOX_FEAT_HOLD_DEADLINE);
+	ASSERT_EQ(0, held_send_start(&s, self->user, "x", 0, 600000));
+	dl = s.req.timeout_ns;
+	before = now_ns();
+	ASSERT_NE(0, hold_one(self->proxy, buf, &r));
+	after = now_ns();
+	EXPECT_LE(dl - after, r.hold_ns);
+	EXPECT_GE(dl - before, r.hold_ns);
+	EXPECT_EQ(0, complete(self->proxy, r.seq, 0, NULL));
+	EXPECT_EQ(0, async_send_join(&s, STATE_WAIT_MS));
+}
+
+TEST_F(held, hold_of_a_sender_without_deadline_tells_zero)
+{
+	struct async_send s;
+	struct mbox_recv r;
+	char buf[MSG_SIZE];
+
+	ASSERT_EQ(0, held_send_start(&s, self->user, "x", 0, 0));
+	memset(&r, 0, sizeof(r));
+	ASSERT_NE(0, hold_one(self->proxy, buf, &r));
+	EXPECT_EQ(0, r.hold_ns);
+	EXPECT_EQ(0, complete(self->proxy, r.seq, 0, NULL));
+	EXPECT_EQ(0, async_send_join(&s, STATE_WAIT_MS));
+}
+
+/*
+ * In, hold_ns must be zero; a plain receive reports zero even when its
+ * ZERO sender has a deadline.
+ */
+TEST_F(held, hold_ns_in_is_einval_and_plain_receive_reports_zero)
+{
+	struct mbox_attr a = MBOX_ATTR_ZERO(MSG_SIZE);
+	struct async_send s;
+	struct mbox_recv r;
+	char buf[MSG_SIZE];
+	int plain;
+
+	memset(&r, 0, sizeof(r));
+	r.buf = (uintptr_t)buf;
+	r.len = sizeof(buf);
+	r.flags = MBOX_RECV_HOLD | MBOX_MSG_NONBLOCK;
+	r.hold_ns = 1;
+	EXPECT_EQ(-EINVAL, mbox_recvx(self->proxy, &r));
+
+	a.fd_flags = O_CLOEXEC;
+	plain = mbox_create(&a, NULL, NULL);
+	ASSERT_LE(0, plain);
+	ASSERT_EQ(0, held_send_start(&s, plain, "p", 0, 600000));
+	ASSERT_EQ(0, recv_msg(plain, buf, sizeof(buf), 0, &r));
+	EXPECT_EQ(0, r.hold_ns);
+	EXPECT_EQ(0, async_send_join(&s, STATE_WAIT_MS));
+	close(plain);
+}
+
 static void on_usr1(int sig)
 {
 	(void)sig;

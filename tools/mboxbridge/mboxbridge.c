@@ -36,7 +36,11 @@
 
 #define NAME_HEX_MAX	(2 * MBOX_NAME_MAX + 1)
 #define SUBJ_MAX	256
-#define FETCH_BATCH	64
+#define FETCH_BATCH	256
+/* Stream sequences an exporter remembers having delivered itself. */
+#define RECENT		4096
+/* Publishes of an UNBOUNDED import in flight at once (BOUNDED: one). */
+#define PUB_WINDOW	256
 
 /* Message headers the bridge writes and reads (see mboxbridge.8). */
 #define H_PRIO		"Mbox-Priority"
@@ -44,6 +48,7 @@
 #define H_ORIGIN	"Mbox-Origin"	/* host:pid:uid, as the sending bridge saw it */
 #define H_WAIT_MS	"Mbox-Wait-Ms"	/* ZERO: how long the sender still waits */
 #define H_STATUS	"Mbox-Status"	/* ZERO reply: 0 or -errno */
+#define H_SEQ		"Mbox-Seq"	/* the proxy's sequence number */
 
 struct export {
 	char name[MBOX_NAME_MAX];
@@ -52,6 +57,10 @@ struct export {
 	pthread_mutex_t lock;		/* @fd for the ZERO handler */
 	int fd;				/* user handle on the real mailbox */
 	uint64_t delivered;		/* last stream sequence delivered */
+	uint64_t floor;			/* the record found at the start */
+	uint64_t *recent;		/* RECENT: what this process delivered */
+	jsCtx *js;			/* its own: its records' async acks */
+	atomic_bool record_failed;	/* an async record was not stored */
 	struct mbox_info info;
 };
 
@@ -70,6 +79,10 @@ struct import {
 	int proxy;
 	atomic_uint held;		/* ZERO requests in flight */
 	pthread_mutex_t lock;
+	jsCtx *js;			/* its own: its publishes' async acks */
+	pthread_mutex_t fail_lock;	/* @failed */
+	natsMsg **failed;		/* async publishes to redo, any order */
+	int nfailed, failed_size;
 };
 
 static struct {
@@ -277,6 +290,7 @@ static int load_config(const char *path)
 		to_hex(im->hex, im->name);
 		im->proxy = -1;
 		pthread_mutex_init(&im->lock, NULL);
+		pthread_mutex_init(&im->fail_lock, NULL);
 		pthread_rwlock_init(&im->fd_lock, NULL);
 	}
 	/* The strings stay referenced by cfg: the document lives on. */
@@ -533,23 +547,63 @@ static uint64_t load_delivered(const char *key)
 	return seq;
 }
 
-/* Delivers one stream message: ack only after the send and its record. */
-static int export_one(struct export *e, natsMsg *m, const char *dkey)
+/* An async record was not stored: the batch's end puts it synchronously. */
+static void record_err(jsCtx *ctx, jsPubAckErr *pae, void *closure)
+{
+	struct export *e = closure;
+
+	(void)ctx;
+	(void)pae;
+	atomic_store(&e->record_failed, true);
+}
+
+/*
+ * Records stream sequence @seq as delivered: a publish to the KV bucket's
+ * subject, whose answer the batch's js_PublishAsyncComplete() waits for.
+ */
+static void record_async(struct export *e, const char *dkey, uint64_t seq)
+{
+	char subj[SUBJ_MAX + 32], val[32];
+	jsPubOptions po;
+	int n;
+
+	snprintf(subj, sizeof(subj), "$KV.mbox_delivered.%s", dkey);
+	n = snprintf(val, sizeof(val), "%" PRIu64, seq);
+	jsPubOptions_Init(&po);
+	po.MaxWait = 5000;
+	if (js_PublishAsync(e->js, subj, val, n, &po) != NATS_OK)
+		atomic_store(&e->record_failed, true);
+}
+
+/*
+ * Delivers one stream message into the mailbox and records it, without
+ * acking it: 1 delivered (ack it once recorded), 0 nothing to deliver
+ * (ack it), or -EPIPE: the owner is gone; this message and the rest stay
+ * unacked and are purged with the export.
+ */
+static int export_one(struct export *e, natsMsg *m)
 {
 	jsMsgMetaData *meta = NULL;
-	uint64_t seq, rev;
-	char val[32];
-	int err, n;
+	uint64_t seq;
+	int err;
 
 	if (natsMsg_GetMetaData(&meta, m) != NATS_OK)
-		return 0;
+		return -EINVAL;
 	seq = meta->Sequence.Stream;
 	jsMsgMetaData_Destroy(meta);
-	if (seq <= e->delivered) {
-		/* Delivered before a crash or a lost ack: only the ack is due. */
-		natsMsg_AckSync(m, NULL, NULL);
+	/*
+	 * Delivered before a crash (at or below the record found at the
+	 * start) or by this process (a lost ack): only the ack is due.  A
+	 * message below the last delivery that this process never delivered
+	 * comes late (a redelivery after AckWait of one a fetch lost): it is
+	 * delivered now, out of stream order, rather than lost.
+	 */
+	if (seq <= e->floor ||
+	    (seq <= e->delivered && e->recent[seq % RECENT] == seq))
 		return 0;
-	}
+	if (seq < e->delivered)
+		logmsg(LOG_WARNING, "%s: stream seq %" PRIu64 " came after %" PRIu64 ": delivered out of order",
+		       e->name, seq, e->delivered);
 	for (;;) {
 		err = deliver(e, m, 500);
 		if (err != -ETIMEDOUT)
@@ -563,17 +617,44 @@ static int export_one(struct export *e, natsMsg *m, const char *dkey)
 	if (err)
 		logmsg(LOG_WARNING, "%s: stream seq %" PRIu64 " dropped: %s",
 		       e->name, seq, strerror(-err));
-	e->delivered = seq;
-	n = snprintf(val, sizeof(val), "%" PRIu64, seq);
-	while (kvStore_Put(&rev, kv_delivered, dkey, val, n) != NATS_OK &&
-	       !stopping)
-		sleep_ms(100);
-	/*
-	 * The record makes the ack's fate irrelevant: a redelivery after a
-	 * lost ack is only acknowledged again.
-	 */
-	natsMsg_Ack(m, NULL);
-	return 0;
+	e->recent[seq % RECENT] = seq;
+	if (seq > e->delivered)
+		e->delivered = seq;
+	return 1;
+}
+
+/*
+ * Delivers a fetched batch, then records the highest stream sequence
+ * delivered (one record and one round trip per batch, not per message)
+ * and only then acks the batch.  So what is acked is recorded and never
+ * delivered again; an exporter crash can deliver again only what it
+ * delivered since the last record - at most one batch (mboxbridge.8).
+ */
+static int export_batch(struct export *e, natsMsgList *list, const char *dkey)
+{
+	char val[32];
+	uint64_t rev;
+	uint64_t before = e->delivered;
+	int i, n, done, err = 0;
+
+	for (done = 0; done < list->Count; done++) {
+		err = export_one(e, list->Msgs[done]);
+		if (err < 0 && err != -EINVAL)
+			break;
+		err = 0;
+	}
+	if (e->delivered != before)
+		record_async(e, dkey, e->delivered);
+	if (js_PublishAsyncComplete(e->js, NULL) != NATS_OK ||
+	    atomic_exchange(&e->record_failed, false)) {
+		n = snprintf(val, sizeof(val), "%" PRIu64, e->delivered);
+		while (kvStore_Put(&rev, kv_delivered, dkey, val, n) != NATS_OK &&
+		       !stopping)
+			sleep_ms(100);
+	}
+	for (i = 0; i < done; i++)
+		natsMsg_Ack(list->Msgs[i], NULL);
+	return err;
 }
 
 static void *export_thread(void *arg)
@@ -583,9 +664,19 @@ static void *export_thread(void *arg)
 	natsSubscription *sub = NULL;
 	jsErrCode jerr = 0;
 	natsMsgList list;
+	jsOptions jo;
 	natsStatus s;
-	int fd, i, err;
+	int fd;
 
+	e->recent = calloc(RECENT, sizeof(*e->recent));
+	if (!e->recent)
+		return NULL;
+	jsOptions_Init(&jo);
+	jo.PublishAsync.ErrHandler = record_err;
+	jo.PublishAsync.ErrHandlerClosure = e;
+	jo.PublishAsync.MaxPending = FETCH_BATCH;
+	if (nats_check(natsConnection_JetStream(&e->js, nc, &jo), 0, "jetstream"))
+		return NULL;
 	snprintf(stream, sizeof(stream), "MBOX_%s_%s", cfg.host, e->hex);
 	kv_key(dkey, sizeof(dkey), cfg.host, e->hex);
 	while (!stopping) {
@@ -620,6 +711,16 @@ static void *export_thread(void *arg)
 			if (setup_stream(e, stream, subj))
 				goto withdraw;
 			e->delivered = load_delivered(dkey);
+			e->floor = e->delivered;
+			/*
+			 * A consumer left by an exporter that died holds its
+			 * unacked batch back until AckWait and serves newer
+			 * messages first: one at or below the record would then
+			 * be taken for delivered.  A new consumer serves what is
+			 * left in stream order (the work queue keeps it).
+			 */
+			js_DeleteConsumer(js, stream, "exporter", NULL, &jerr);
+			jerr = 0;
 			jsSubOptions_Init(&so);
 			so.Stream = stream;
 			so.Config.AckWait = 5LL * 1000000000LL;
@@ -646,8 +747,7 @@ static void *export_thread(void *arg)
 						   &jerr);
 			if (s != NATS_OK)
 				continue;
-			for (i = 0, err = 0; i < list.Count && !err; i++)
-				err = export_one(e, list.Msgs[i], dkey);
+			export_batch(e, &list, dkey);
 			natsMsgList_Destroy(&list);
 		}
 withdraw:
@@ -676,6 +776,7 @@ withdraw:
 struct zero_req {
 	struct import *im;
 	uint64_t token;
+	int wait_ms;		/* what the held sender still waits */
 	natsMsg *msg;
 };
 
@@ -701,8 +802,8 @@ static void *zero_req_thread(void *arg)
 	natsStatus s;
 	int status;
 
-	s = natsConnection_RequestMsg(&reply, nc, r->msg,
-				      cfg.zero_timeout_ms + 500);
+	/* The exporter gives up at wait_ms: its answer needs a moment more. */
+	s = natsConnection_RequestMsg(&reply, nc, r->msg, r->wait_ms + 500);
 	if (s == NATS_OK && natsMsgHeader_Get(reply, H_STATUS, &st) == NATS_OK)
 		status = atoi(st);
 	else if (s == NATS_NO_RESPONDERS)
@@ -735,6 +836,8 @@ static natsMsg *make_msg(const char *subj, const void *data, uint32_t len,
 	natsMsgHeader_Set(m, H_TYPE, num);
 	msg_origin(origin, sizeof(origin), r->sender_pid, r->sender_uid);
 	natsMsgHeader_Set(m, H_ORIGIN, origin);
+	snprintf(num, sizeof(num), "%" PRIu64, (uint64_t)r->seq);
+	natsMsgHeader_Set(m, H_SEQ, num);
 	return m;
 }
 
@@ -782,7 +885,7 @@ static int publish_retry(struct import *im, natsMsg *m, const char *msgid,
 	for (;;) {
 		ack = NULL;
 		jerr = 0;
-		s = js_PublishMsg(&ack, js, m, &po, &jerr);
+		s = js_PublishMsg(&ack, im->js, m, &po, &jerr);
 		if (ack)
 			jsPubAck_Destroy(ack);
 		if (s == NATS_OK)
@@ -798,6 +901,137 @@ static int publish_retry(struct import *im, natsMsg *m, const char *msgid,
 	}
 }
 
+/* An async publish failed (or timed out): kept to be redone in order. */
+static void pub_err(jsCtx *ctx, jsPubAckErr *pae, void *closure)
+{
+	struct import *im = closure;
+	natsMsg **a;
+
+	(void)ctx;
+	pthread_mutex_lock(&im->fail_lock);
+	if (im->nfailed == im->failed_size) {
+		a = realloc(im->failed, (im->failed_size + PUB_WINDOW) * sizeof(*a));
+		if (!a) {
+			/* Cannot happen in practice; never silently. */
+			logmsg(LOG_ERR, "%s: out of memory: a message is lost",
+			       im->name);
+			pthread_mutex_unlock(&im->fail_lock);
+			return;
+		}
+		im->failed = a;
+		im->failed_size += PUB_WINDOW;
+	}
+	im->failed[im->nfailed++] = pae->Msg;
+	pae->Msg = NULL;	/* ours now */
+	pthread_mutex_unlock(&im->fail_lock);
+	logmsg(LOG_DEBUG, "%s: async publish: %s (%d); to redo", im->name,
+	       natsStatus_GetText(pae->Err), (int)pae->ErrCode);
+}
+
+static uint64_t msg_seq(natsMsg *m)
+{
+	const char *v;
+
+	if (natsMsgHeader_Get(m, H_SEQ, &v) != NATS_OK)
+		return 0;
+	return strtoull(v, NULL, 10);
+}
+
+static int cmp_seq(const void *a, const void *b)
+{
+	uint64_t x = msg_seq(*(natsMsg * const *)a);
+	uint64_t y = msg_seq(*(natsMsg * const *)b);
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Waits until every async publish of @im is answered, then redoes the
+ * failed ones synchronously in the proxy's order (each with its own
+ * Nats-Msg-Id, so a publish that was stored after all is not stored
+ * twice).  Returns -EPIPE if the import ended meanwhile.
+ */
+static int import_flush(struct import *im, unsigned int gen)
+{
+	natsMsg **redo;
+	int i, n, err = 0;
+	char id[300];
+	const char *v;
+
+	while (js_PublishAsyncComplete(im->js, NULL) != NATS_OK && !stopping)
+		;
+	pthread_mutex_lock(&im->fail_lock);
+	redo = im->failed;
+	n = im->nfailed;
+	im->failed = NULL;
+	im->nfailed = im->failed_size = 0;
+	pthread_mutex_unlock(&im->fail_lock);
+	qsort(redo, n, sizeof(*redo), cmp_seq);
+	for (i = 0; i < n; i++) {
+		/* Copied: setting the header again frees the old value. */
+		if (!err &&
+		    natsMsgHeader_Get(redo[i], "Nats-Msg-Id", &v) == NATS_OK) {
+			snprintf(id, sizeof(id), "%s", v);
+			err = publish_retry(im, redo[i], id, gen);
+		}
+		natsMsg_Destroy(redo[i]);
+	}
+	free(redo);
+	return err;
+}
+
+/*
+ * Publishes without waiting for the store's answer, at most the window
+ * in flight; a failure is redone in order by import_flush() before any
+ * later message is published.  A later message already in flight when an
+ * earlier one failed may be stored first: the one reordering across hosts
+ * (mboxbridge.8), counted by nothing but the receiver's order.
+ */
+static int publish_async(struct import *im, natsMsg *m, const char *msgid,
+			 unsigned int gen)
+{
+	jsPubOptions po;
+	natsStatus s;
+	bool failed;
+	int err;
+
+
+	pthread_mutex_lock(&im->fail_lock);
+	failed = im->nfailed;
+	pthread_mutex_unlock(&im->fail_lock);
+	if (failed && import_flush(im, gen))
+		return -EPIPE;
+	jsPubOptions_Init(&po);
+	po.MsgId = msgid;
+	po.MaxWait = 5000;
+	s = js_PublishMsgAsync(im->js, &m, &po);
+	if (s == NATS_OK || !m)
+		return s == NATS_OK ? 0 : import_flush(im, gen);
+	/* Still ours: after what is in flight, synchronously. */
+	err = import_flush(im, gen);
+	if (!err)
+		err = publish_retry(im, m, msgid, gen);
+	natsMsg_Destroy(m);
+	return err;
+}
+
+/*
+ * How long the remote side may take for a held sender: what the sender
+ * still waits (MBOX_FEAT_HOLD_DEADLINE), capped by zero_timeout_ms, which
+ * is also the wait of a sender without a deadline or on an older module.
+ */
+static int hold_wait_ms(const struct mbox_recv *r)
+{
+	uint64_t ms;
+
+	if (!r->hold_ns)
+		return cfg.zero_timeout_ms;
+	ms = r->hold_ns / 1000000;
+	if (ms > (uint64_t)cfg.zero_timeout_ms)
+		return cfg.zero_timeout_ms;
+	return ms ? (int)ms : 1;
+}
+
 static bool import_current(struct import *im, unsigned int gen)
 {
 	return atomic_load(&im->available) && atomic_load(&im->gen) == gen &&
@@ -810,6 +1044,7 @@ static void import_run(struct import *im, const struct mbox_create *c,
 	char subj[SUBJ_MAX], msgid[300], wait[16];
 	char *buf = malloc(c->msg_size ? c->msg_size : 1);
 	bool zero = c->capacity_mode == MBOX_CAPACITY_ZERO;
+	int window = c->capacity_mode == MBOX_CAPACITY_UNBOUNDED ? PUB_WINDOW : 1;
 	struct timespec dl;
 	struct mbox_recv r;
 	pthread_t t;
@@ -843,7 +1078,9 @@ static void import_run(struct import *im, const struct mbox_create *c,
 		if (zero) {
 			struct zero_req *zr = calloc(1, sizeof(*zr));
 
-			snprintf(wait, sizeof(wait), "%d", cfg.zero_timeout_ms);
+			int wait_ms = hold_wait_ms(&r);
+
+			snprintf(wait, sizeof(wait), "%d", wait_ms);
 			natsMsgHeader_Set(m, H_WAIT_MS, wait);
 			if (!zr) {
 				natsMsg_Destroy(m);
@@ -852,6 +1089,7 @@ static void import_run(struct import *im, const struct mbox_create *c,
 			}
 			zr->im = im;
 			zr->token = r.seq;
+			zr->wait_ms = wait_ms;
 			zr->msg = m;
 			atomic_fetch_add(&im->held, 1);
 			if (pthread_create(&t, NULL, zero_req_thread, zr)) {
@@ -865,11 +1103,18 @@ static void import_run(struct import *im, const struct mbox_create *c,
 			continue;
 		}
 		/* Unique per proxy incarnation and message: safe to retry. */
-		snprintf(msgid, sizeof(msgid), "%s-%" PRIx64 "-%s-%" PRIu64,
-			 cfg.host, boot_id, im->hex, (uint64_t)r.seq);
-		publish_retry(im, m, msgid, gen);
-		natsMsg_Destroy(m);
+		snprintf(msgid, sizeof(msgid), "%s-%" PRIx64 "-%s-%u-%" PRIu64,
+			 cfg.host, boot_id, im->hex, gen, (uint64_t)r.seq);
+		if (window > 1) {
+			publish_async(im, m, msgid, gen);
+		} else {
+			/* BOUNDED: one at a time, exact under a full stream. */
+			publish_retry(im, m, msgid, gen);
+			natsMsg_Destroy(m);
+		}
 	}
+	/* Whatever is still unstored goes with the proxy's senders. */
+	import_flush(im, gen + 1);
 	free(buf);
 }
 
@@ -878,7 +1123,15 @@ static void *import_thread(void *arg)
 	struct import *im = arg;
 	struct mbox_create c;
 	unsigned int gen;
+	jsOptions jo;
 	int fd;
+
+	jsOptions_Init(&jo);
+	jo.PublishAsync.MaxPending = PUB_WINDOW;
+	jo.PublishAsync.ErrHandler = pub_err;
+	jo.PublishAsync.ErrHandlerClosure = im;
+	if (nats_check(natsConnection_JetStream(&im->js, nc, &jo), 0, "jetstream"))
+		return NULL;
 
 	while (!stopping) {
 		gen = atomic_load(&im->gen);

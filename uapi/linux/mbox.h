@@ -385,6 +385,8 @@
 #define MBOX_FEAT_REALTIME	_BITULL(12)
 /* Bridge proxies: MBOX_CREATE_PROXY, MBOX_RECV_HOLD, MBOX_IOC_COMPLETE. */
 #define MBOX_FEAT_BRIDGE	_BITULL(13)
+/* &mbox_recv.hold_ns: a held ZERO sender's time left (see Bridge proxies). */
+#define MBOX_FEAT_HOLD_DEADLINE	_BITULL(14)
 
 /*
  * Command numbers are grouped by feature so that features grow apart:
@@ -667,7 +669,12 @@ struct mbox_send {
  * @want_type: in: with MBOX_RECV_TYPE or MBOX_RECV_TYPE_EXCEPT, the type tag
  *	to select on; otherwise must be 0.
  * @reserved1: in: must be zero.
- * @reserved: in: must be zero; out: zero.
+ * @hold_ns: in: must be zero.  out: with MBOX_RECV_HOLD, the time the held
+ *	sender still waits, in nanoseconds until its deadline as of the
+ *	take (at least 1, even if the deadline is just past), or 0 if it
+ *	waits without a deadline; 0 without MBOX_RECV_HOLD.  A bridge gives
+ *	the remote side this much time (MBOX_FEAT_HOLD_DEADLINE; without
+ *	that bit it is the reserved[0] of older modules, out always 0).
  *
  * Takes the next message (see Ordering) - with MBOX_RECV_* selection, the
  * next one that matches - and returns 0.  Selection is not supported on
@@ -683,7 +690,7 @@ struct mbox_send {
  * MBOX_OPEN_WRITE only), -EMSGSIZE (@len smaller than the next
  * message: the message stays queued, @msg_len tells its length), -EPIPE (a
  * deleted OS-owned mailbox was destroyed), -EINVAL (flags, timeout_ns,
- * from_pid, want_type, reserved; MBOX_RECV_HOLD on a mailbox that is not a
+ * from_pid, want_type, reserved1, hold_ns; MBOX_RECV_HOLD on a mailbox that is not a
  * ZERO capacity proxy or on a receiver handle), -EAGAIN, -ETIMEDOUT, -EINTR,
  * -EFAULT (the message stays queued).
  */
@@ -701,7 +708,10 @@ struct mbox_recv {
 	__s32 from_pid;
 	__u32 want_type;
 	__u32 reserved1;
-	__u64 reserved[1];
+	union {
+		__u64 hold_ns;
+		__u64 reserved[1];	/* its name before hold_ns */
+	};
 };
 
 /* Most messages one batch call moves. */
@@ -1284,6 +1294,11 @@ struct mbox_ring_wait {
  * where a proxy's ZERO send is "maybe delivered").  When the proxy's
  * owner handle closes - the bridge exits or crashes - every held sender
  * returns -EPIPE.
+ *
+ * The hold receive also tells the bridge how long the sender still waits
+ * (&mbox_recv.hold_ns, MBOX_FEAT_HOLD_DEADLINE), so that the remote side
+ * gives up when the sender would: its request to the remote owner carries
+ * that time, not a fixed one.
  *
  * A non-blocking ZERO send to a proxy fails with -EAGAIN (nothing can take
  * it without waiting for the network): a hold receive is a selective
