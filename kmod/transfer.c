@@ -114,7 +114,11 @@ static void mbox_accept_sender(struct mbox *mb, struct mbox_sender *s)
 	s->seq = s->msg->seq;
 }
 
-/* Admits blocked BOUNDED senders, oldest first, while there is room. */
+/*
+ * Room may have freed up: see "Admission" in transfer.h.  A reserved head
+ * sender is handed the room at once; otherwise the head is invited (woken
+ * once) to take it, while running senders may take it meanwhile.
+ */
 static void mbox_admit_senders(struct mbox *mb)
 	__must_hold(&mb->lock)
 {
@@ -125,6 +129,13 @@ static void mbox_admit_senders(struct mbox *mb)
 					     link);
 		if (!s)
 			break;
+		if (!s->reserved) {
+			if (!s->invited) {
+				s->invited = true;
+				mbox_wake_later(mb, s->task);
+			}
+			break;
+		}
 		list_del_init(&s->link);
 		mbox_accept_sender(mb, s);
 		mbox_resolve_sender(mb, s, MBOX_WAIT_DONE);
@@ -132,9 +143,47 @@ static void mbox_admit_senders(struct mbox *mb)
 }
 
 /*
+ * A batch receive that wants more than is queued hands free room to the
+ * head blocked sender at once and takes its message too, as if it had been
+ * there; without this the batch would end where the senders' wait began.
+ */
+static void mbox_admit_head(struct mbox *mb)
+	__must_hold(&mb->lock)
+{
+	struct mbox_sender *s;
+
+	s = list_first_entry_or_null(&mb->senders, struct mbox_sender, link);
+	if (!s || mb->queue.count >= mb->capacity)
+		return;
+	s->reserved = true;
+	mbox_admit_senders(mb);
+}
+
+/*
+ * An invited head sender runs: it takes the room if some is left, else
+ * the room that frees up next is reserved for it.  Returns whether it got
+ * in.
+ */
+static bool mbox_sender_invited(struct mbox *mb, struct mbox_sender *s)
+	__must_hold(&mb->lock)
+{
+	s->invited = false;
+	if (mb->queue.count >= mb->capacity) {
+		s->reserved = true;
+		return false;
+	}
+	list_del_init(&s->link);
+	mbox_accept_sender(mb, s);
+	s->state = MBOX_WAIT_DONE;
+	/* Room left: the next blocked sender may have it. */
+	mbox_admit_senders(mb);
+	return true;
+}
+
+/*
  * Sleeps until a waker resolves @s, the deadline passes or a signal comes.
  * A resolution wins over a timeout or signal that raced with it: the
- * caller looks at @s->state first.
+ * caller looks at @s->state first.  So does an invitation with room.
  */
 static int mbox_sender_sleep(struct mbox *mb, struct mbox_sender *s,
 			     ktime_t *deadline)
@@ -143,6 +192,8 @@ static int mbox_sender_sleep(struct mbox *mb, struct mbox_sender *s,
 	bool timed_out = false;
 
 	while (s->state == MBOX_WAIT_PENDING) {
+		if (s->invited && mbox_sender_invited(mb, s))
+			break;
 		if (signal_pending(current))
 			return -ERESTARTSYS;
 		if (timed_out)
@@ -180,10 +231,13 @@ static int mbox_send_bounded(struct mbox *mb, struct mbox_sender *s,
 			     bool nonblock, ktime_t *deadline)
 	__must_hold(&mb->lock)
 {
+	struct mbox_sender *head;
 	int err;
 
-	/* Strict FIFO: nobody overtakes a blocked sender. */
-	if (mb->queue.count < mb->capacity && list_empty(&mb->senders)) {
+	/* Room not reserved for a blocked sender: see "Admission". */
+	head = list_first_entry_or_null(&mb->senders, struct mbox_sender,
+					link);
+	if (mb->queue.count < mb->capacity && (!head || !head->reserved)) {
 		mbox_accept_sender(mb, s);
 		return 0;
 	}
@@ -191,6 +245,8 @@ static int mbox_send_bounded(struct mbox *mb, struct mbox_sender *s,
 	if (nonblock)
 		return -EAGAIN;
 
+	s->invited = false;
+	s->reserved = false;
 	list_add_tail(&s->link, &mb->senders);
 	WRITE_ONCE(mb->nr_senders, mb->nr_senders + 1);
 	err = mbox_sender_sleep(mb, s, deadline);
@@ -202,6 +258,8 @@ static int mbox_send_bounded(struct mbox *mb, struct mbox_sender *s,
 	if (s->state != MBOX_WAIT_PENDING)
 		return mbox_sender_result(s);
 	list_del(&s->link);
+	/* An invitation or reservation of ours passes to the next one. */
+	mbox_admit_senders(mb);
 	return err;
 }
 
@@ -473,6 +531,16 @@ static bool mbox_msg_selected(const struct mbox_msg *msg,
 	return true;
 }
 
+/* The first message from @msg on that a plain receiver may take. */
+static inline struct mbox_msg *mbox_pick_from(struct mbox_msg *msg,
+					      const struct mbox_select *sel)
+{
+	for (; msg; msg = mbox_queue_next(msg))
+		if (!msg->busy && mbox_msg_selected(msg, sel))
+			return msg;
+	return NULL;
+}
+
 /*
  * The next message this receiver may take, or NULL: messages other
  * receivers are copying out are passed by, and a broadcast handle takes
@@ -482,15 +550,9 @@ static struct mbox_msg *mbox_pick(struct mbox *mb, struct mbox_sub *sub,
 				  const struct mbox_select *sel)
 	__must_hold(&mb->lock)
 {
-	struct mbox_msg *msg;
-
 	if (sub)
 		return sub->busy ? NULL : sub->next;
-	for (msg = mbox_queue_first(&mb->queue); msg;
-	     msg = mbox_queue_next(msg))
-		if (!msg->busy && mbox_msg_selected(msg, sel))
-			return msg;
-	return NULL;
+	return mbox_pick_from(mbox_queue_first(&mb->queue), sel);
 }
 
 /* Gives @msg the next sequence number: it is accepted now. */
@@ -566,8 +628,17 @@ static unsigned int mbox_take(struct mbox *mb, struct mbox_sub *sub,
 		msgs[n++] = msg;
 		if (n == count)
 			break;
+		/*
+		 * Nothing queued before @msg was ours to take: go on from
+		 * there (a hand-off is not queued: search the whole queue).
+		 */
+		if (sub)
+			msg = mbox_queue_next(msg);
+		else if (handoff)
+			msg = mbox_pick(mb, NULL, sel);
+		else
+			msg = mbox_pick_from(mbox_queue_next(msg), sel);
 		handoff = false;
-		msg = sub ? mbox_queue_next(msg) : mbox_pick(mb, NULL, sel);
 	}
 	if (sub && n)
 		sub->busy = true;
@@ -679,7 +750,9 @@ static void mbox_consume(struct mbox *mb, struct mbox_msg *msg,
 			mbox_resolve_sender(mb, msg->sender, MBOX_WAIT_DONE);
 		} else {
 			mbox_msg_free(msg);
-			mbox_admit_senders(mb);
+			/* Spare the call to a streaming receiver. */
+			if (!list_empty(&mb->senders))
+				mbox_admit_senders(mb);
 			mbox_check_drained(mb);
 		}
 	}
@@ -843,8 +916,8 @@ int mbox_xfer_recv(struct mbox *mb, struct mbox_sub *sub,
 	}
 
 	/*
-	 * Rounds of take, copy, settle.  Receiving may admit blocked senders'
-	 * messages: a batch takes those too, as if they had been there.
+	 * Rounds of take, copy, settle.  A batch also takes blocked senders'
+	 * messages (mbox_admit_head()), as if they had been there.
 	 */
 	for (;;) {
 		n = mbox_take(mb, sub, sel, msg, r.handoff, rx + done, msgs,
@@ -868,6 +941,10 @@ int mbox_xfer_recv(struct mbox *mb, struct mbox_sub *sub,
 		if (got < n || done == count)
 			break;
 		msg = mbox_pick(mb, sub, sel);
+		if (!msg) {
+			mbox_admit_head(mb);
+			msg = mbox_pick(mb, sub, sel);
+		}
 		if (!msg)
 			break;
 	}

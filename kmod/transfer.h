@@ -8,7 +8,8 @@
  * are woken with wake_up_process(), never through a shared wait queue:
  *
  * - A struct mbox_sender is a sender waiting for its message to be admitted
- *   (BOUNDED, on mbox->senders in arrival order) or taken (ZERO, reachable
+ *   (BOUNDED, on mbox->senders in arrival order; see "Admission") or taken
+ *   (ZERO, reachable
  *   through the offered message in the queue).  Whoever resolves it sets
  *   @state (and @seq) under the mailbox lock and wakes the task; the sender
  *   reads them under the same lock before it returns, so the struct is
@@ -23,6 +24,24 @@
  *   may not want a given message, so passing claims among them could go
  *   round in circles: they wait on mbox->selectors instead, and every
  *   arrival wakes them all.
+ *
+ * DOC: Admission
+ *
+ * Blocked BOUNDED senders are admitted in arrival order among themselves,
+ * but a running sender may take free room ahead of them (barging): with strict
+ * FIFO a sender just admitted queues behind all the others with its next
+ * message, so many blocking senders send one message per wake-up each, a
+ * convoy.  The bound: when room frees up, the head blocked sender is
+ * invited (@invited: woken once, and nobody else is woken for it) to take
+ * it when it runs.  If it finds the room gone, it is @reserved: nobody may
+ * barge while the head is reserved, and the next room that frees up is
+ * handed to it directly (its message accepted by the freeing task, as
+ * before).  So a blocked sender is overtaken only during the one wake-up
+ * that invites it, and every blocked sender gets in as long as messages
+ * are received.  A head that leaves unadmitted (signal, deadline) passes
+ * its invitation or reservation on; one that got in invites the next if
+ * room is left.  A batch receive that wants more than is queued admits
+ * the head directly, as if it were reserved, and takes its message too.
  *
  * DOC: Broadcast
  *
@@ -96,6 +115,8 @@ struct mbox_sender {
 	enum mbox_wait_state state;
 	int err;			/* once FAILED: what the send returns */
 	ktime_t deadline;		/* KTIME_MAX: none; told to a bridge */
+	bool invited;			/* BOUNDED head woken to take room */
+	bool reserved;			/* BOUNDED: the next room is ours */
 };
 
 /* What a receive may take: see MBOX_RECV_* in the uapi header. */

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,6 +231,26 @@ int mbox_ring_wait(struct mbox_ring *r, const struct timespec *abs_monotonic,
 		}
 	}
 	return ioctl_err(r->fd, MBOX_IOC_RING_WAIT, &w);
+}
+
+int mbox_ring_arm(struct mbox_ring *r)
+{
+	struct pollfd p = { .fd = r->fd, .events = POLLWRBAND };
+	int saved = errno, n;
+
+	if (r->owner)
+		return mbox_ring_wait(r, NULL, 1);
+	/*
+	 * Only ->poll() raises a producer's lasting wake-up request (a
+	 * waiter's lasts while it sleeps); a zero timeout never blocks.
+	 */
+	do
+		n = poll(&p, 1, 0);
+	while (n < 0 && errno == EINTR);
+	n = n < 0 ? -errno : n ? 0 : -EAGAIN;
+	errno = saved;
+	/* Room, or a state the fast path reports itself. */
+	return n;
 }
 
 int mbox_ring_wake(struct mbox_ring *r)

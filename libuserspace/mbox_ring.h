@@ -27,7 +27,11 @@
  * serialised by the caller: the ring has one consumer.
  * Epoll: the owner handle polls readable when a segment has work (polling
  * arms every segment); user handles poll EPOLLWRBAND when their segment
- * has room.  With EPOLLET, consume until -EAGAIN before waiting again.
+ * has room.  With EPOLLET, consume (or send) until -EAGAIN, then call
+ * mbox_ring_arm() before waiting again: -EAGAIN does not arm anything by
+ * itself (a polling consumer keeps its busy segments unarmed, so that
+ * their producers make no system call), and epoll does not poll an
+ * edge-triggered handle again before it sleeps.
  */
 #ifndef LIBMBOX_MBOX_RING_H
 #define LIBMBOX_MBOX_RING_H
@@ -231,6 +235,19 @@ int mbox_ring_wait(struct mbox_ring *r, const struct timespec *abs_monotonic,
  * Return: 0, or -EPIPE, -ECONNRESET, -EBADMSG (producer).
  */
 int mbox_ring_wake(struct mbox_ring *r);
+
+/**
+ * mbox_ring_arm() - ask for a wake-up before an edge-triggered epoll wait
+ * @r: a mapped ring whose fast path just returned -EAGAIN.
+ * Consumer: arms every segment, as MBOX_IOC_RING_WAIT does before it
+ * sleeps (a non-blocking wait).  Producer: arms its segment's EPOLLWRBAND
+ * wake-up, as polling the handle does.  After -EAGAIN from here the next
+ * commit (consumer) or the release that gives a full segment room
+ * (producer) wakes the handle's pollers.
+ * Return: 0 (there is work or room already: go on with the fast path),
+ * -EAGAIN (armed: wait), or -EPIPE, -ECONNRESET, -EBADMSG, -ENOMEM.
+ */
+int mbox_ring_arm(struct mbox_ring *r);
 
 /* Slow paths of the inline functions (library internals). */
 void mbox_ring_corrupt_(struct mbox_ring *r);
@@ -516,7 +533,13 @@ static inline int mbox_ring_take_(struct mbox_ring *r, struct mbox_ring_msg *m)
 		len = MBOX_RING_LOAD(&s->len, memory_order_relaxed);
 		flags = MBOX_RING_LOAD(&s->flags, memory_order_relaxed);
 		if (flags == MBOX_RING_SLOT_SKIP) {
+			/*
+			 * Counted as a message: a producer that refills its
+			 * segment with skips as fast as they go would else
+			 * keep the consumer here.
+			 */
 			mbox_ring_release(r);
+			r->burst++;
 			continue;
 		}
 		if (flags || len > r->payload_max)

@@ -501,40 +501,148 @@ TEST_F(bounded, blocked_senders_are_admitted_in_arrival_order)
 	}
 }
 
-TEST_F(bounded, newcomer_never_overtakes_a_blocked_sender)
+/* The voluntary context switches of thread @tid so far, or -1. */
+static long thread_sleeps(pid_t tid)
 {
+	char path[64], line[128];
+	long n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+/*
+ * The admission rule (transfer.h, "Admission"), made deterministic: the
+ * blocked sender and this thread share CPU 0, this one at SCHED_FIFO, so
+ * the blocked sender runs only when this thread sleeps.
+ */
+TEST_F(bounded, blocked_sender_is_overtaken_during_one_wake_up_only)
+{
+	struct sched_param fifo = { .sched_priority = 10 }, other = {};
 	struct async_send blocked, late;
+	struct mbox_info info;
 	struct mbox_recv r;
+	cpu_set_t cpu0;
+	long sleeps;
 	int v;
 
+	CPU_ZERO(&cpu0);
+	CPU_SET(0, &cpu0);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpu0), &cpu0));
 	ASSERT_EQ(0, fill_queue(self->user, 0, CAP));
 	v = 100;
+	/* Inherits CPU 0, but not the SCHED_FIFO set below. */
 	ASSERT_EQ(0, async_send_start(&blocked, self->user, &v, sizeof(v), 0,
 				      0, 0));
 	ASSERT_EQ(0, wait_info(self->owner, INFO_WAITING_SENDERS, 1));
+	ASSERT_EQ(0, sched_setscheduler(0, SCHED_FIFO, &fifo));
+	sleeps = thread_sleeps(blocked.tid);
+	ASSERT_LT(0, sleeps);
 
-	/* One slot frees up: it belongs to the blocked sender. */
+	/* Room frees up: the blocked sender is woken, but cannot run yet. */
 	ASSERT_EQ(0, recv_msg(self->owner, &v, sizeof(v), 0, &r));
 	EXPECT_EQ(0, v);
+	/* A running sender may take it meanwhile. */
 	v = 200;
+	EXPECT_EQ(0, mbox_send_nb(self->user, &v, sizeof(v), 0));
+	EXPECT_EQ(-EAGAIN, mbox_send_nb(self->owner, &v, sizeof(v),
+					MBOX_PRIO_MAX));
+
+	/* Let it run: it finds the room gone and sleeps again, reserved. */
+	while (thread_sleeps(blocked.tid) == sleeps)
+		sleep_ms(1);
+	EXPECT_EQ(0, atomic_load(&blocked.done));
+	info = info_or_zero(self->owner);
+	EXPECT_EQ(1, info.waiting_senders);
+
+	/* The next room is handed to it before it even runs: nobody barges. */
+	ASSERT_EQ(0, recv_msg(self->owner, &v, sizeof(v), 0, &r));
+	EXPECT_EQ(1, v);
+	v = 300;
 	EXPECT_EQ(-EAGAIN, mbox_send_nb(self->user, &v, sizeof(v), 0));
 	EXPECT_EQ(-EAGAIN, mbox_send_nb(self->owner, &v, sizeof(v),
 					MBOX_PRIO_MAX));
+	ASSERT_EQ(0, sched_setscheduler(0, SCHED_OTHER, &other));
 	EXPECT_EQ(0, async_send_join(&blocked, STATE_WAIT_MS));
 
-	/* A blocking newcomer queues behind it too. */
+	/* A blocking newcomer still queues behind what is queued. */
 	v = 300;
 	ASSERT_EQ(0, async_send_start(&late, self->user, &v, sizeof(v), 0, 0,
 				      0));
 	ASSERT_EQ(0, wait_info(self->owner, INFO_WAITING_SENDERS, 1));
-	for (int i = 1; i < CAP; i++) {
+	for (int i = 2; i < CAP; i++) {
 		EXPECT_EQ(i, take_int(self->owner));
 	}
+	EXPECT_EQ(200, take_int(self->owner));
 	EXPECT_EQ(100, take_int(self->owner));
 	EXPECT_EQ(0, async_send_join(&late, STATE_WAIT_MS));
 	EXPECT_EQ(300, take_int(self->owner));
 	EXPECT_EQ(-EAGAIN, take_int(self->owner));
 	EXPECT_LT(blocked.req.seq, late.req.seq);
+}
+
+/*
+ * Barging never starves anyone: blocking senders that barge past each
+ * other all get every message in, each sender's in order, exactly once.
+ */
+#define STARVE_SENDERS	8
+#define STARVE_MSGS	300
+
+struct starve_sender {
+	pthread_t thread;
+	int fd;
+	int id;
+	int err;
+};
+
+static void *starve_send_fn(void *arg)
+{
+	struct starve_sender *s = arg;
+
+	for (int i = 0; i < STARVE_MSGS && !s->err; i++) {
+		int v = s->id * STARVE_MSGS + i;
+
+		s->err = send_msg(s->fd, &v, sizeof(v), 0, 0, 0);
+	}
+	return NULL;
+}
+
+TEST_F(bounded, blocking_senders_that_barge_all_get_in_in_order)
+{
+	struct starve_sender s[STARVE_SENDERS];
+	int next[STARVE_SENDERS] = {};
+	struct mbox_recv r;
+	int v;
+
+	for (int i = 0; i < STARVE_SENDERS; i++) {
+		s[i].fd = self->user;
+		s[i].id = i;
+		s[i].err = 0;
+		ASSERT_EQ(0, pthread_create(&s[i].thread, NULL, starve_send_fn,
+					    &s[i]));
+	}
+	for (int n = 0; n < STARVE_SENDERS * STARVE_MSGS; n++) {
+		ASSERT_EQ(0, recv_msg(self->owner, &v, sizeof(v), 0, &r));
+		ASSERT_LE(0, v);
+		ASSERT_GT(STARVE_SENDERS * STARVE_MSGS, v);
+		/* Each sender's messages arrive in its order, none twice. */
+		ASSERT_EQ(next[v / STARVE_MSGS], v % STARVE_MSGS);
+		next[v / STARVE_MSGS]++;
+	}
+	for (int i = 0; i < STARVE_SENDERS; i++) {
+		pthread_join(s[i].thread, NULL);
+		EXPECT_EQ(0, s[i].err);
+		EXPECT_EQ(STARVE_MSGS, next[i]);
+	}
+	EXPECT_EQ(-EAGAIN, take_int(self->owner));
 }
 
 /* =========================================================== UNBOUNDED */

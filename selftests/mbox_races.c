@@ -9,23 +9,24 @@
 #include "mbox_util.h"
 
 /*
- * A BOUNDED sender that blocked on a full queue is admitted by a receive;
- * before it runs again, the receiver takes its message (freeing it) and a
- * new message of the same size is sent (likely reusing that memory).  The
+ * A BOUNDED sender that blocked on a full queue is admitted by a batch
+ * receive, which takes its message too (freeing it) before the sender runs
+ * again; then a new message of the same size is sent (likely reusing that
+ * memory).  The
  * blocked sender must still learn the sequence number its message was
  * accepted with, not whatever the freed memory holds.
  */
 TEST(bounded_sender_admitted_and_taken_before_it_runs_reports_its_seq)
 {
 	enum { ROUNDS = 300, SIZE = 96 };
-	char buf[SIZE], got[SIZE];
+	char buf[SIZE], first[SIZE], got[SIZE];
 	unsigned int wrong = 0;
 
 	memset(buf, 0x5a, sizeof(buf));
 	for (int round = 0; round < ROUNDS; round++) {
 		struct mbox_attr a = MBOX_ATTR_BOUNDED(1, SIZE);
+		struct mbox_msgvec vec[2];
 		struct async_send blocked;
-		struct mbox_msginfo mi;
 		uint64_t taken_seq;
 		int owner;
 
@@ -36,14 +37,18 @@ TEST(bounded_sender_admitted_and_taken_before_it_runs_reports_its_seq)
 		ASSERT_EQ(0, async_send_start(&blocked, owner, buf, sizeof(buf), 0, 7, 0));
 		ASSERT_EQ(0, wait_info(owner, INFO_WAITING_SENDERS, 1));
 
-		/* Back to back, before the admitted sender gets the lock. */
-		ASSERT_EQ(SIZE, mbox_recv_nb(owner, got, sizeof(got), NULL));
-		ASSERT_EQ(SIZE, mbox_recv_nb(owner, got, sizeof(got), &mi));
+		/* One call, before the admitted sender gets the lock. */
+		memset(vec, 0, sizeof(vec));
+		vec[0].buf = (uintptr_t)first;
+		vec[1].buf = (uintptr_t)got;
+		vec[0].len = vec[1].len = SIZE;
+		ASSERT_EQ(2, mbox_recv_batch(owner, vec, 2, MBOX_MSG_NONBLOCK,
+					     NULL));
 		ASSERT_EQ(0, mbox_send_nb(owner, buf, sizeof(buf), 0));
 
 		ASSERT_EQ(0, async_send_join(&blocked, STATE_WAIT_MS));
-		taken_seq = mi.seq;
-		EXPECT_EQ(7U, mi.type);
+		taken_seq = vec[1].seq;
+		EXPECT_EQ(7U, vec[1].type);
 		EXPECT_EQ(2U, taken_seq);
 		if (blocked.req.seq != taken_seq) {
 			wrong++;

@@ -12,6 +12,8 @@
 #include "mbox_util.h"
 #include <mbox/mbox_ring.h>
 
+#include <pthread.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -580,6 +582,73 @@ TEST_F(ring, owner_polls_readable_for_a_ring_message)
 	EXPECT_EQ(1, mbox_ring_recv_nb(&self->cons, buf, sizeof(buf), NULL));
 }
 
+/*
+ * The header's epoll contract: with EPOLLET, consume until -EAGAIN,
+ * mbox_ring_arm(), then wait.  epoll does not call ->poll before it sleeps
+ * on an edge-triggered item, so after that every commit must raise an
+ * edge by itself.  Single-threaded: a producer's wake queues the item at
+ * once, so a zero timeout sees it.
+ */
+TEST_F(ring, epollet_consumer_gets_an_edge_for_every_commit_after_eagain)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+	char buf[PAYLOAD];
+	int ep, round;
+
+	ASSERT_EQ(0, ring_up(self, 1, NSLOTS));
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->owner, &ev));
+	EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+	for (round = 0; round < 3; round++) {
+		ASSERT_EQ(0, mbox_ring_send_nb(&self->prod, "x", 1, 0));
+		EXPECT_EQ(1, epoll_wait(ep, &ev, 1, 0))
+			TH_LOG("round %d: a commit after -EAGAIN raised no edge",
+			       round);
+		EXPECT_EQ(1, mbox_ring_recv_nb(&self->cons, buf, sizeof(buf),
+					       NULL));
+		EXPECT_EQ(-EAGAIN, mbox_ring_recv_nb(&self->cons, buf,
+						     sizeof(buf), NULL));
+		EXPECT_EQ(-EAGAIN, mbox_ring_arm(&self->cons));
+		EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+	}
+	/* Work already there: arming says so instead. */
+	ASSERT_EQ(0, mbox_ring_send_nb(&self->prod, "x", 1, 0));
+	EXPECT_EQ(0, mbox_ring_arm(&self->cons));
+	close(ep);
+}
+
+/* Likewise for a producer: fill to -EAGAIN, arm, then room raises an edge. */
+TEST_F(ring, epollet_producer_gets_an_edge_for_room_after_eagain)
+{
+	struct epoll_event ev = { .events = EPOLLWRBAND | EPOLLET };
+	char buf[PAYLOAD];
+	unsigned int n;
+	int ep, round;
+
+	ASSERT_EQ(0, ring_up(self, 1, NSLOTS));
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->user, &ev));
+	EXPECT_EQ(1, epoll_wait(ep, &ev, 1, 0));	/* room now */
+	for (round = 0; round < 3; round++) {
+		for (n = 0; !mbox_ring_send_nb(&self->prod, "x", 1, 0); n++)
+			;
+		ASSERT_EQ(NSLOTS, n);
+		EXPECT_EQ(-EAGAIN, mbox_ring_arm(&self->prod));
+		EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+		for (; n; n--)
+			ASSERT_EQ(1, mbox_ring_recv_nb(&self->cons, buf,
+						       sizeof(buf), NULL));
+		EXPECT_EQ(1, epoll_wait(ep, &ev, 1, 0))
+			TH_LOG("round %d: room after -EAGAIN raised no edge",
+			       round);
+	}
+	/* Room already there: arming says so instead. */
+	EXPECT_EQ(0, mbox_ring_arm(&self->prod));
+	close(ep);
+}
+
 TEST_F(ring, ioctl_and_ring_traffic_mix_without_loss)
 {
 	enum { N = 200 };
@@ -658,6 +727,82 @@ TEST_F(ring, eight_producers_each_fifo_and_exactly_once)
 	}
 	for (i = 0; i < P; i++)
 		EXPECT_EQ(0, child_wait(pid[i]));
+}
+
+/*
+ * Threads of one producer share a handle, its segment and the library's
+ * cached head; with two slots every message meets a full segment or a
+ * sleeping consumer, and half the messages are committed after a yield
+ * inside the reservation, so that later slots are committed before
+ * earlier ones (a commit that finds its predecessor untaken skips the
+ * wake-up).  A lost wake-up ends in a deadline; a cached head that lets a
+ * thread overwrite an untaken slot breaks a thread's order.
+ */
+struct mt_prod {
+	struct mbox_ring *r;
+	uint32_t id;
+	unsigned int n;
+	int err;
+};
+
+static void *mt_prod_fn(void *arg)
+{
+	struct mt_prod *p = arg;
+	struct timespec dl = deadline_ms(6 * WAIT_MS);
+	struct mbox_ring_res res;
+	uint32_t v[2] = { p->id, 0 };
+	int err = 0;
+
+	for (v[1] = 0; v[1] < p->n && !err; v[1]++) {
+		if (!(v[1] & 1)) {
+			err = mbox_ring_send_timed(p->r, v, sizeof(v), 0, &dl);
+			continue;
+		}
+		while ((err = mbox_ring_reserve(p->r, &res)) == -EAGAIN) {
+			err = mbox_ring_wait(p->r, &dl, 0);
+			if (err)
+				break;
+		}
+		if (err)
+			break;
+		memcpy(res.buf, v, sizeof(v));
+		sched_yield();
+		err = mbox_ring_commit(p->r, &res, sizeof(v), 0);
+	}
+	p->err = err;
+	return NULL;
+}
+
+TEST_F(ring, threads_sharing_a_segment_lose_no_wake_up_and_keep_order)
+{
+	enum { T = 4, N = 3000 };
+	unsigned int next[T] = { 0 }, total = 0, i;
+	struct mt_prod p[T];
+	pthread_t th[T];
+	uint32_t v[2];
+	ssize_t n;
+
+	ASSERT_EQ(0, ring_up(self, 1, 2));
+	for (i = 0; i < T; i++) {
+		p[i] = (struct mt_prod){ .r = &self->prod, .id = i, .n = N };
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, mt_prod_fn, &p[i]));
+	}
+	while (total < T * N) {
+		n = recv_ms(&self->cons, v, sizeof(v), NULL, WAIT_MS);
+		if (n != 8)
+			break;
+		if (v[0] >= T || next[v[0]] != v[1])
+			break;
+		next[v[0]]++;
+		total++;
+	}
+	EXPECT_EQ(T * N, total) TH_LOG("stopped at %u: %zd, thread %u msg %u",
+				       total, n, v[0], v[1]);
+	for (i = 0; i < T; i++) {
+		pthread_join(th[i], NULL);
+		EXPECT_EQ(0, p[i].err) TH_LOG("thread %u: %s", i,
+					      strerror(-p[i].err));
+	}
 }
 
 /* ---------------------------------------------------- hostile producers */
@@ -762,6 +907,78 @@ static pid_t start_hostile(FIXTURE_DATA(ring) *self, unsigned int good,
 		pid = -1;
 	close(pfd[0]);
 	return pid;
+}
+
+/*
+ * A child that commits MBOX_RING_SLOT_SKIP records into its segment as
+ * fast as the consumer releases them, writing the slots itself (no
+ * reservation), @n of them, after reporting its segment on @ready.
+ */
+static int skip_flood(uint64_t id, unsigned int n, int ready)
+{
+	struct mbox_ring_slot *s;
+	struct mbox_ring r;
+	unsigned int i;
+	int fd;
+
+	fd = mbox_open_id(id, O_CLOEXEC);
+	if (fd < 0 || mbox_ring_map(&r, fd))
+		return -EIO;
+	pipe_write_u64(ready, (uint64_t)r.seg);
+	for (i = 0; i < n; i++) {
+		while (i - MBOX_RING_LOAD(&r.scons->head,
+					  memory_order_acquire) >= r.nslots)
+			;
+		s = mbox_ring_pslot_(&r, i);
+		MBOX_RING_STORE(&s->len, 0, memory_order_relaxed);
+		MBOX_RING_STORE(&s->flags, MBOX_RING_SLOT_SKIP,
+				memory_order_relaxed);
+		MBOX_RING_STORE(&s->seq, i + 1, memory_order_release);
+		if (!i)
+			mbox_ring_wake(&r);
+	}
+	return 0;
+}
+
+/*
+ * Skipped records count towards the consumer's burst: a producer that
+ * refills its segment with them as fast as they are released cannot keep
+ * the consumer in one call (and away from the other segments).
+ */
+TEST_F(ring, skip_flood_does_not_hold_the_consumer_in_one_call)
+{
+	struct mbox_ring_msg m;
+	uint64_t seg;
+	uint32_t head;
+	int pfd[2];
+	pid_t pid;
+
+	ASSERT_EQ(0, ring_up(self, 2, 64));
+	ASSERT_EQ(0, mbox_ring_send_nb(&self->prod, "ok", 2, 7));
+	ASSERT_EQ(0, pipe2(pfd, O_CLOEXEC));
+	pid = fork_child();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		child_exit(skip_flood(self->id, 4000000, pfd[1]));
+	close(pfd[1]);
+	ASSERT_EQ(0, pipe_read_u64(pfd[0], &seg));
+	close(pfd[0]);
+	ASSERT_EQ(1, seg);
+	/* Its first record is committed and the consumer told. */
+	while (!(MBOX_RING_LOAD(&self->cons.cons[0], memory_order_relaxed) &
+		 (1u << seg)))
+		sched_yield();
+	/* Round robin from segment 0: the flooded segment comes first. */
+	ASSERT_EQ(0, mbox_ring_peek(&self->cons, &m));
+	EXPECT_EQ(7, m.type);
+	head = self->cons.segl[1].head;
+	TH_LOG("records skipped in the call that returned the message: %u",
+	       head);
+	EXPECT_LT(0, head);	/* it did go through the flooded segment */
+	EXPECT_GE(4 * MBOX_RING_BURST, head);
+	mbox_ring_release(&self->cons);
+	kill(pid, SIGKILL);
+	child_wait(pid);
 }
 
 TEST_F(ring, producer_killed_inside_a_reservation_costs_only_its_own)

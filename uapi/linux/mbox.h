@@ -105,8 +105,12 @@
  *                         (timeout, signal, -EPIPE) was not delivered.
  * MBOX_CAPACITY_BOUNDED   at most @capacity messages are queued; a sender
  *                         waits while the queue is full.  Blocked senders
- *                         are admitted strictly in arrival order (FIFO): a
- *                         newcomer never overtakes a blocked sender.  A send
+ *                         are admitted in arrival order (FIFO) among
+ *                         themselves.  A running sender may take room that
+ *                         frees up while the longest-blocked sender is being
+ *                         woken for it; a blocked sender that finds its room
+ *                         taken that way is handed the next room that frees
+ *                         up, so every blocked sender gets in.  A send
  *                         returns 0 once its message is queued.
  * MBOX_CAPACITY_UNBOUNDED a sender never waits for space.  Queued bytes are
  *                         limited per mailbox (&mbox_create.bytes_max, see
@@ -951,10 +955,14 @@ struct mbox_info {
  * commit into such a segment costs its producer one MBOX_IOC_RING_WAKE,
  * which sets the segment's bit in &mbox_ring_ready.ready (kernel-written
  * with an atomic OR; the consumer takes bits with an atomic exchange).  A
- * busy segment found empty is dropped from the consumer's set after it
- * sets @need_wake, fences and looks once more.  While the consumer keeps a
- * segment busy (say, it is polling) that producer makes no system call at
- * all.  Before the consumer sleeps (MBOX_IOC_RING_WAIT, or polling the
+ * consumer that takes a message may clear @need_wake (libmbox does); a
+ * busy segment found empty is dropped from the consumer's set only while
+ * @need_wake is set and after a look that follows the store of it and a
+ * fence.  While the consumer keeps a segment busy (say, it is polling)
+ * that producer makes no system call at all; such a consumer must arm
+ * (MBOX_IOC_RING_WAIT, non-blocking or not, or a poll of the owner handle)
+ * before it waits for a wake-up, edge-triggered epoll included.  Before
+ * the consumer sleeps (MBOX_IOC_RING_WAIT, or polling the
  * owner handle), the kernel sets @need_wake in every attached segment,
  * fences, and adds every segment with a committed slot at @head to the
  * ready set itself; the consumer's wait ends when the ready set is not
@@ -964,7 +972,10 @@ struct mbox_info {
  * Producer sleep.  A producer whose segment is full sleeps in
  * MBOX_IOC_RING_WAIT on its user handle or polls it: the kernel then
  * raises the segment's @prod_wait in CTRL before its last look, and the
- * consumer's release path above wakes it.
+ * consumer's release path above wakes it.  A poll's request lasts until
+ * that wake-up, a waiter's while it sleeps: an edge-triggered epoll
+ * producer polls its handle (say, poll(2) with a zero timeout) once it
+ * finds its segment full, before it waits.
  *
  * Polling.  The owner handle polls EPOLLIN when the ready set is not empty
  * (after the arming above), besides queued MBOX_IOC_SEND messages: one
