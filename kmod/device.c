@@ -13,15 +13,13 @@
 #include <linux/module.h>
 #include <linux/uaccess.h>
 
-#include "bridge.h"
 #include "device.h"
 #include "handle.h"
 #include "mailbox.h"
 #include "params.h"
-#include "persist.h"
-#include "user.h"
-
-#define MBOX_FD_FLAGS	(O_CLOEXEC | O_NONBLOCK)
+#include "registry.h"
+#include "rules.h"
+#include "uid_account.h"
 
 static long mbox_dev_version(struct mbox_version __user *uargs)
 {
@@ -40,50 +38,6 @@ static long mbox_dev_version(struct mbox_version __user *uargs)
 	v.max_capacity = READ_ONCE(mbox_capacity_max);
 	v.max_priority = MBOX_PRIO_MAX;
 	return copy_to_user(uargs, &v, sizeof(v)) ? -EFAULT : 0;
-}
-
-/* Also checks MBOX_CMD_MBOX_NEW's request (netlink.c). */
-int mbox_check_create(const struct mbox_create *args)
-{
-	unsigned int i;
-	int err;
-
-	if (args->flags & ~MBOX_CREATE_FLAGS)
-		return -EINVAL;
-	err = mbox_persist_check(args);
-	if (err)
-		return err;
-	if ((args->flags & MBOX_CREATE_PORT) &&
-	    (args->name || (args->flags & MBOX_CREATE_OS)))
-		return -EINVAL;
-	if ((args->flags & MBOX_CREATE_BROADCAST) &&
-	    (!(args->flags & MBOX_CREATE_OS) ||
-	     args->capacity_mode == MBOX_CAPACITY_ZERO))
-		return -EINVAL;
-	if (args->fd_flags & ~(MBOX_FD_FLAGS | O_ACCMODE))
-		return -EINVAL;
-	if (args->mode & ~0777)
-		return -EINVAL;
-	for (i = 0; i < ARRAY_SIZE(args->reserved); i++)
-		if (args->reserved[i])
-			return -EINVAL;
-	if (!args->msg_size || args->msg_size > READ_ONCE(mbox_msg_size_max))
-		return -EINVAL;
-	if (mbox_quota_check(args))
-		return -EINVAL;
-
-	switch (args->capacity_mode) {
-	case MBOX_CAPACITY_ZERO:
-	case MBOX_CAPACITY_UNBOUNDED:
-		return args->capacity ? -EINVAL : 0;
-	case MBOX_CAPACITY_BOUNDED:
-		if (!args->capacity ||
-		    args->capacity > READ_ONCE(mbox_capacity_max))
-			return -EINVAL;
-		return 0;
-	default:
-		return -EINVAL;
-	}
 }
 
 /*
@@ -110,9 +64,10 @@ static int mbox_install(struct file *file, u32 fd_flags, u64 id,
 }
 
 /*
- * An OS-owned mailbox: it is linked first, then the creator gets a receiver
- * handle.  If that fails the mailbox is deleted again, so a failed create
- * leaves nothing behind.
+ * An OS-owned mailbox, for those mbox_create_check() lets create one: it
+ * is linked first, then the creator gets a receiver handle.  If that
+ * fails the mailbox is deleted again, so a failed create leaves nothing
+ * behind.
  */
 static long mbox_dev_create_os(const struct mbox_create *args,
 			       const char *name, u64 __user *uid)
@@ -121,16 +76,6 @@ static long mbox_dev_create_os(const struct mbox_create *args,
 	struct file *file;
 	struct mbox *mb;
 	int err;
-
-	/*
-	 * An OS mailbox pins its IPC namespace, and nothing unlinks it when
-	 * that namespace dies (a module has no hook there): were containers
-	 * allowed to create them, an unprivileged user could leak them - and
-	 * the memory charged to them - for good with a throwaway user and IPC
-	 * namespace.  Only the initial namespace's administrator may.
-	 */
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
 
 	mb = mbox_os_create(args, name);
 	if (IS_ERR(mb))
@@ -174,14 +119,6 @@ static long mbox_dev_create_persist(const struct mbox_create *args,
 	struct mbox *mb;
 	int err;
 
-	/*
-	 * Like an OS mailbox it pins its IPC namespace and outlives it:
-	 * created from a throwaway namespace, it would leak with its
-	 * reservation and a module reference for good.
-	 */
-	if (!mbox_in_init_ipc_ns() && !capable(CAP_SYS_ADMIN))
-		return -EPERM;
-
 	os.flags |= MBOX_CREATE_OS;
 	os.fd_flags &= ~O_ACCMODE;
 	mb = mbox_os_create(&os, name);
@@ -221,7 +158,7 @@ static long mbox_dev_create(struct mbox_create __user *uargs)
 
 	if (copy_from_user(&args, uargs, sizeof(args)))
 		return -EFAULT;
-	err = mbox_check_create(&args);
+	err = mbox_create_check(&args, NULL, NULL);
 	if (err)
 		return err;
 	if (args.name) {
@@ -229,9 +166,6 @@ static long mbox_dev_create(struct mbox_create __user *uargs)
 		if (err)
 			return err;
 	}
-	err = mbox_bridge_check_create(args.flags);
-	if (err)
-		return err;
 	if (args.flags & MBOX_CREATE_OS)
 		return mbox_dev_create_os(&args, name, &uargs->id);
 	if (args.flags & MBOX_CREATE_PERSIST)
@@ -262,7 +196,7 @@ static long mbox_dev_create(struct mbox_create __user *uargs)
 	return err;
 
 out_destroy:
-	mbox_destroy(mb, MBOX_NOTICE_OWNER_GONE);
+	mbox_destroy(mb, MBOX_DEATH_UNDONE);
 	mbox_put(mb);
 out_user:
 	mbox_user_put(user);
@@ -313,7 +247,7 @@ static long mbox_dev_delete(struct mbox_delete __user *uargs)
 	if (IS_ERR(mb))
 		return PTR_ERR(mb);
 
-	if (!(mb->flags & MBOX_CREATE_OS) || !mbox_may_delete(mb))
+	if (!(mb->flags & MBOX_CREATE_OS) || !mbox_may_delete(mb, NULL, NULL))
 		err = -EPERM;
 	else
 		err = mbox_os_delete(mb);

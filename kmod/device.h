@@ -6,10 +6,7 @@
 #ifndef _MBOX_DEVICE_H
 #define _MBOX_DEVICE_H
 
-struct mbox_create;
-
 int mbox_device_register(void);
 void mbox_device_unregister(void);
-int mbox_check_create(const struct mbox_create *args);
 
 #endif /* _MBOX_DEVICE_H */

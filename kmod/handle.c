@@ -16,10 +16,10 @@
 #include "mailbox.h"
 #include "notify.h"
 #include "message.h"
+#include "registry.h"
 #include "ring.h"
-#include "trace.h"
 #include "transfer.h"
-#include "user.h"
+#include "uid_account.h"
 
 static bool mbox_handle_receives(const struct mbox_handle *h)
 {
@@ -118,8 +118,8 @@ static long mbox_ioctl_send(struct file *file, struct mbox_handle *h,
 	tx.len = args.len;
 	tx.priority = args.priority;
 	tx.type = args.type;
-	err = mbox_send(h->mb, h->user, &tx, 1, mbox_nonblock(file, args.flags),
-			pdeadline, &seq);
+	err = mbox_xfer_send(h->mb, h->user, &tx, 1,
+			     mbox_nonblock(file, args.flags), pdeadline, &seq);
 	if (err < 0)
 		return err;
 
@@ -212,8 +212,9 @@ static long mbox_ioctl_recv(struct file *file, struct mbox_handle *h,
 	rx.buf = args.buf;
 	rx.len = args.len;
 	rx.hold = args.flags & MBOX_RECV_HOLD;
-	err = mbox_recv(h->mb, mbox_handle_sub(h), &sel, &rx, 1,
-			mbox_nonblock(file, args.flags), pdeadline, &report);
+	err = mbox_xfer_recv(h->mb, mbox_handle_sub(h), &sel, &rx, 1,
+			     mbox_nonblock(file, args.flags), pdeadline,
+			     &report);
 	if (err == -EMSGSIZE && put_user(rx.msg_len, &uargs->msg_len))
 		return -EFAULT;
 	return err < 0 ? err : 0;
@@ -276,8 +277,8 @@ static long mbox_batch_send(struct file *file, struct mbox_handle *h,
 		tx[i].type = vec[i].type;
 	}
 
-	n = mbox_send(h->mb, h->user, tx, args->count,
-		      mbox_nonblock(file, args->flags), deadline, seqs);
+	n = mbox_xfer_send(h->mb, h->user, tx, args->count,
+			   mbox_nonblock(file, args->flags), deadline, seqs);
 	/* Only a concurrent unmap can fail these; the messages are sent. */
 	for (i = 0; n > 0 && i < n; i++)
 		if (put_user(seqs[i], &uvec[i].seq))
@@ -311,8 +312,8 @@ static long mbox_batch_recv(struct file *file, struct mbox_handle *h,
 		rx[i].buf = vec[i].buf;
 		rx[i].len = vec[i].len;
 	}
-	n = mbox_recv(h->mb, mbox_handle_sub(h), &sel, rx, args->count,
-		      mbox_nonblock(file, args->flags), deadline, &report);
+	n = mbox_xfer_recv(h->mb, mbox_handle_sub(h), &sel, rx, args->count,
+			   mbox_nonblock(file, args->flags), deadline, &report);
 	if (n == -EMSGSIZE && put_user(rx[0].msg_len, &uvec[0].msg_len))
 		n = -EFAULT;
 	kvfree(rx);
@@ -371,6 +372,29 @@ out:
 	if (n > 0 && put_user((u32)n, &uargs->done))
 		return n;
 	return n;
+}
+
+/* The ring's own waits take the same deadline and blocking flags. */
+static long mbox_ioctl_ring_wait(struct file *file, struct mbox_handle *h,
+				 struct mbox_ring_wait __user *uargs)
+{
+	struct mbox_ring_wait args;
+	ktime_t deadline, *pdeadline;
+	int err;
+
+	if (h->role == MBOX_ROLE_RECEIVER)
+		return -EPERM;
+	if (copy_from_user(&args, uargs, sizeof(args)))
+		return -EFAULT;
+	if (args.flags & ~MBOX_MSG_FLAGS)
+		return -EINVAL;
+	if (args.reserved0 || args.reserved[0] || args.reserved[1])
+		return -EINVAL;
+	err = mbox_deadline(args.flags, args.timeout_ns, &deadline, &pdeadline);
+	if (err)
+		return err;
+	return mbox_ring_wait_handle(h, mbox_nonblock(file, args.flags),
+				     pdeadline);
 }
 
 static long mbox_ioctl_info(struct mbox_handle *h,
@@ -450,7 +474,7 @@ static long mbox_ioctl_notice(struct mbox_handle *h,
 		err = -EAGAIN;
 	} else {
 		notice.id = mb->id;
-		notice.reason = mb->death_reason;
+		notice.reason = mbox_death_notice(mb, mb->death);
 		/* Claimed now, copied without the lock (see mailbox.h). */
 		WRITE_ONCE(h->watch, MBOX_WATCH_READ);
 	}
@@ -502,6 +526,8 @@ static long mbox_handle_ioctl(struct file *file, unsigned int cmd,
 		return mbox_notify_ioctl(h->mb, argp);
 	case MBOX_IOC_COMPLETE:
 		return mbox_ioctl_complete(h, argp);
+	case MBOX_IOC_RING_WAIT:
+		return mbox_ioctl_ring_wait(file, h, argp);
 	default:
 		return mbox_ring_ioctl(file, h, cmd, arg);
 	}
@@ -550,8 +576,7 @@ static int mbox_handle_release(struct inode *inode, struct file *file)
 	struct mbox *mb = h->mb;
 
 	if (h->role == MBOX_ROLE_OWNER) {
-		trace_mbox_owner_death(mb);
-		mbox_destroy(mb, MBOX_NOTICE_OWNER_GONE);
+		mbox_destroy(mb, mbox_owner_death_reason());
 	} else {
 		if (h->role == MBOX_ROLE_USER)
 			mbox_ring_detach(h);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The mailbox object and the registry that resolves ids and names to it.
+ * The mailbox object: its memory, its reference count and its lock.  The
+ * registry that resolves ids, names and ports to it, and ends its life, is
+ * registry.h; the rules for naming, opening and creating it are rules.h.
+ * How the files of the module layer on one another: kmod/README.md.
  *
  * DOC: Lifetime
  *
@@ -20,9 +23,8 @@
  *
  * DOC: Locking
  *
- * mbox_names_lock (a mutex) serialises the name and port trees; the id
- * xarray has its own internal lock and is read under RCU.  Each mailbox has
- * a mutex, @lock, protecting every mutable field below it.
+ * The registry's locks are described in registry.h.  Each mailbox has a
+ * mutex, @lock, protecting every mutable field below it.
  *
  * The rule: no mbox lock is ever held across a copy to or from user space
  * (nor across any other wait a user controls), so that a buffer that faults
@@ -37,7 +39,7 @@
  * with WRITE_ONCE()), so that they cannot even queue behind busy senders.
  *
  * No other mbox lock is taken while holding @lock, except the per-user
- * accounting spinlock; netlink events are sent under it (see netlink.h).
+ * accounting spinlock; events are raised under it (see event.h).
  * Fields read locklessly are written with WRITE_ONCE().  It is
  * always released with mbox_unlock(): tasks made runnable under it are woken
  * only then, so they do not wake into a lock their waker still holds (in an
@@ -55,14 +57,17 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/nsproxy.h>
 #include <linux/rbtree.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/mbox.h>
 
+#include "event.h"
 #include "queue.h"
 #include "quota.h"
 #include "ring.h"
@@ -102,7 +107,7 @@ struct mbox {
 	struct mutex lock;		/* protects all fields below */
 	bool dead;
 	bool linked;			/* OS-owned and not deleted yet */
-	u32 death_reason;		/* MBOX_NOTICE_*, once dead */
+	enum mbox_death death;		/* why, once dead: event.h */
 	unsigned int nr_receiver_handles; /* OS-owned: open receiver handles */
 	struct mbox_queue queue;	/* messages; for ZERO: offers */
 	struct mbox_queue held;		/* ZERO proxy: held offers, bridge.h */
@@ -121,11 +126,7 @@ struct mbox {
 	struct task_struct *wakes[4];
 	unsigned int nr_wakes;
 	unsigned int high_water;	/* most messages ever queued at once */
-	bool announced;			/* MBOX_EVENT_CREATED was sent */
-	bool full;			/* see MBOX_EVENT_FULL; netlink.h */
-	bool full_reported;		/* @full as listeners last heard it */
-	unsigned long full_next;	/* jiffies: next FULL/NOT_FULL allowed */
-	struct delayed_work full_work;	/* a throttled FULL/NOT_FULL */
+	struct mbox_events events;	/* announced, full: event.h */
 	wait_queue_head_t poll_wq;
 
 	/* Sends that reached the mailbox but failed: no room, no receiver,
@@ -136,33 +137,34 @@ struct mbox {
 
 struct mbox *mbox_new(const struct mbox_create *args, const char *name,
 		      struct mbox_user *creator);
-int mbox_register(struct mbox *mb);
-void mbox_destroy(struct mbox *mb, u32 reason);
 void mbox_put(struct mbox *mb);
-
-struct mbox *mbox_os_create(const struct mbox_create *args, const char *name);
-int mbox_os_delete(struct mbox *mb);
-bool mbox_may_delete(const struct mbox *mb);
-void mbox_receiver_opened(struct mbox *mb);
-void mbox_receiver_closed(struct mbox *mb);
 
 void mbox_unlock(struct mbox *mb);
 void mbox_wake_later(struct mbox *mb, struct task_struct *task);
 
-struct mbox *mbox_lookup_id(u64 id);
-struct mbox *mbox_find_next(u64 *id);
-struct mbox *mbox_lookup_name(const char *name);
-struct mbox *mbox_lookup_port(pid_t nr);
-bool mbox_registry_empty(void);
-u64 mbox_registry_count(void);
+/* The caller's IPC namespace, in which it names and sees mailboxes. */
+static inline struct ipc_namespace *mbox_current_ipc_ns(void)
+{
+	return current->nsproxy->ipc_ns;
+}
+
 struct ipc_namespace *mbox_get_ipc_ns(void);
-bool mbox_in_init_ipc_ns(void);
 void mbox_put_ipc_ns(struct ipc_namespace *ns);
 
-int mbox_name_check(const char *name);
-int mbox_name_from_user(char *name, u64 uptr);
-bool mbox_mode_permits(const struct mbox *mb, const struct cred *cred,
-		       umode_t want);
-bool mbox_may_open(const struct mbox *mb, int mask);
+/* A sender had to wait (or was refused for lack of room or receiver). */
+static inline void mbox_mark_full(struct mbox *mb)
+	__must_hold(&mb->lock)
+{
+	if (!mb->events.full)
+		mbox_event_full_changed(mb, true);
+}
+
+/* The receiver caught up: BOUNDED queue empty, ZERO receiver waiting. */
+static inline void mbox_mark_not_full(struct mbox *mb)
+	__must_hold(&mb->lock)
+{
+	if (mb->events.full)
+		mbox_event_full_changed(mb, false);
+}
 
 #endif /* _MBOX_MAILBOX_H */

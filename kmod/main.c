@@ -13,12 +13,13 @@
 #include <net/genetlink.h>
 
 #include "device.h"
-#include "mailbox.h"
 #include "netlink.h"
+#include "registry.h"
 
 /*
- * The netlink family exists before the first mailbox can and outlives the
- * last, so that every mailbox event has a family to go out on.
+ * The netlink family, and the event ops it registers (event.h), exist
+ * before the first mailbox can and outlive the last, so that every
+ * mailbox event has a family to go out on.
  */
 static int __init mbox_init(void)
 {

@@ -13,7 +13,7 @@
 
 #include "message.h"
 #include "quota.h"
-#include "user.h"
+#include "uid_account.h"
 
 /*
  * Copies @len bytes from @buf into a new message, charged to @user as in

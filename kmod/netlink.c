@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The "mbox" generic netlink family.  See netlink.h for lifetimes and the
- * contexts of the event hooks, uapi/linux/mbox_netlink.h for the protocol.
+ * The "mbox" generic netlink family.  See netlink.h for lifetimes, event.h
+ * for the contexts of the event hooks, uapi/linux/mbox_netlink.h for the
+ * protocol.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -21,11 +22,14 @@
 #include <linux/mbox_netlink.h>
 
 #include "compat.h"
-#include "device.h"
+#include "event.h"
 #include "mailbox.h"
 #include "netlink.h"
 #include "params.h"
-#include "user.h"
+#include "registry.h"
+#include "ring.h"
+#include "rules.h"
+#include "uid_account.h"
 
 enum mbox_nl_mcgrp {
 	MBOX_NL_MCGRP_EVENTS,
@@ -65,8 +69,7 @@ static void mbox_nl_viewer_get(struct mbox_nl_viewer *v,
 	const struct socket *sock = NETLINK_CB(skb).sk->sk_socket;
 
 	v->ipcns = mbox_get_ipc_ns();
-	v->all = netlink_capable(skb, CAP_NET_ADMIN) ||
-		 netlink_ns_capable(skb, v->ipcns->user_ns, CAP_IPC_OWNER);
+	v->all = mbox_may_see_all(skb, v->ipcns);
 	v->cred = get_cred(sock && sock->file ? sock->file->f_cred :
 			   current_cred());
 	v->pidns = get_pid_ns(task_active_pid_ns(current));
@@ -79,20 +82,11 @@ static void mbox_nl_viewer_put(struct mbox_nl_viewer *v)
 	mbox_put_ipc_ns(v->ipcns);
 }
 
-/*
- * The rule of "Who sees what" in the uapi header: its IPC namespace, and
- * there what the viewer created or could open (to send, or to receive from
- * an OS-owned mailbox).
- */
+/* The rule is in rules.c, as for every front end. */
 static bool mbox_nl_visible(const struct mbox_nl_viewer *v,
 			    const struct mbox *mb)
 {
-	if (mb->ipc_ns != v->ipcns)
-		return false;
-	return v->all || uid_eq(v->cred->euid, mb->uid) ||
-	       mbox_mode_permits(mb, v->cred, 02) ||
-	       ((mb->flags & MBOX_CREATE_OS) &&
-		mbox_mode_permits(mb, v->cred, 04));
+	return mbox_may_see(mb, v->ipcns, v->cred, v->all);
 }
 
 static u32 mbox_nl_kind(const struct mbox *mb)
@@ -138,7 +132,7 @@ static void mbox_nl_counters(const struct mbox *mb,
 	c->high_water = READ_ONCE(mb->high_water);
 	c->senders = READ_ONCE(mb->nr_senders);
 	c->receivers = READ_ONCE(mb->nr_receivers);
-	c->full = READ_ONCE(mb->full);
+	c->full = mbox_events_full(&mb->events);
 	c->dead = READ_ONCE(mb->dead);
 }
 
@@ -302,49 +296,6 @@ out_viewer:
 	return err;
 }
 
-/* The checks of mbox_check_create(), each with its own message. */
-static int mbox_nl_check_new(const struct mbox_create *args,
-			     struct genl_info *info)
-{
-	struct nlattr **attrs = info->attrs;
-	struct mbox_limits l;
-
-	mbox_limits_get(&l);
-	if (args->msg_size > l.msg_size_max) {
-		NL_SET_ERR_MSG_ATTR(info->extack, attrs[MBOX_A_MSG_SIZE],
-				    "message size above msg_size_max");
-		return -EINVAL;
-	}
-	if (args->capacity_mode == MBOX_CAPACITY_BOUNDED &&
-	    (!args->capacity || args->capacity > l.capacity_max)) {
-		NL_SET_ERR_MSG(info->extack,
-			       "a bounded capacity must be 1 to capacity_max");
-		return -EINVAL;
-	}
-	if (args->capacity_mode != MBOX_CAPACITY_BOUNDED && args->capacity) {
-		NL_SET_ERR_MSG_ATTR(info->extack, attrs[MBOX_A_CAPACITY],
-				    "only a bounded mailbox takes a capacity");
-		return -EINVAL;
-	}
-	if ((args->flags & MBOX_CREATE_BROADCAST) &&
-	    args->capacity_mode == MBOX_CAPACITY_ZERO) {
-		NL_SET_ERR_MSG(info->extack,
-			       "a broadcast mailbox cannot have capacity zero");
-		return -EINVAL;
-	}
-	if (mbox_quota_check(args)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, attrs[MBOX_A_BYTES_MAX],
-				    "a byte limit is for unbounded mailboxes, from one message's charge to 2^40");
-		return -EINVAL;
-	}
-	/* The authority, should the rules above fall behind the ioctl's. */
-	if (mbox_check_create(args)) {
-		NL_SET_ERR_MSG(info->extack, "invalid mailbox parameters");
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /*
  * Creates an OS-owned mailbox in the caller's IPC namespace, with the rules
  * and the permission of MBOX_IOC_CREATE with MBOX_CREATE_OS, and answers
@@ -384,16 +335,10 @@ static int mbox_nl_mbox_new_doit(struct sk_buff *skb, struct genl_info *info)
 		args.mode = nla_get_u32(attrs[MBOX_A_MODE]);
 	if (attrs[MBOX_A_BYTES_MAX])
 		args.bytes_max = nla_get_u64(attrs[MBOX_A_BYTES_MAX]);
-	err = mbox_nl_check_new(&args, info);
+	/* The rules and the permission of MBOX_IOC_CREATE: see rules.c. */
+	err = mbox_create_check(&args, skb, info);
 	if (err)
 		return err;
-
-	/* As for MBOX_IOC_CREATE: see mbox_dev_create_os() for why not ns. */
-	if (!netlink_capable(skb, CAP_SYS_ADMIN)) {
-		NL_SET_ERR_MSG(info->extack,
-			       "needs CAP_SYS_ADMIN in the initial user namespace");
-		return -EPERM;
-	}
 
 	mb = mbox_os_create(&args, name);
 	if (IS_ERR(mb)) {
@@ -420,20 +365,6 @@ static int mbox_nl_mbox_new_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-/*
- * Its creator and the administrators of its IPC namespace may delete an
- * OS-owned mailbox, as with MBOX_IOC_DELETE; the creator check holds for
- * the socket's opener and the sender alike.
- */
-static bool mbox_nl_may_delete(const struct sk_buff *skb,
-			       const struct mbox_nl_viewer *v,
-			       const struct mbox *mb)
-{
-	if (uid_eq(v->cred->euid, mb->uid) && uid_eq(current_euid(), mb->uid))
-		return true;
-	return netlink_ns_capable(skb, mb->ipc_ns->user_ns, CAP_SYS_ADMIN);
-}
-
 static int mbox_nl_mbox_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct mbox_nl_viewer v;
@@ -450,7 +381,7 @@ static int mbox_nl_mbox_del_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack,
 			       "not OS-owned: it ends when its owner closes it");
 		err = -EINVAL;
-	} else if (!mbox_nl_may_delete(skb, &v, mb)) {
+	} else if (!mbox_may_delete(mb, skb, v.cred)) {
 		NL_SET_ERR_MSG(info->extack,
 			       "needs CAP_SYS_ADMIN over its IPC namespace, or to be its creator");
 		err = -EPERM;
@@ -887,11 +818,12 @@ static int mbox_nl_put_created(struct sk_buff *skb, struct mbox *mb,
 	return mbox_nl_put_config(skb, mb);
 }
 
-void mbox_nl_created(struct mbox *mb)
+static void mbox_nl_created(struct mbox *mb)
 {
 	mbox_nl_event(mb, MBOX_EVENT_CREATED, mbox_nl_put_created, 0);
 }
 
+/* Called from the exiting owner's own context. */
 static int mbox_nl_put_dying(struct sk_buff *skb, struct mbox *mb,
 			     u32 unused)
 {
@@ -909,21 +841,15 @@ static int mbox_nl_put_reason(struct sk_buff *skb, struct mbox *mb,
 	return nla_put_u32(skb, MBOX_A_REASON, reason);
 }
 
-/*
- * @notice is the death notice's reason.  The last owner handle goes from an
- * exiting task when the process holding it died: the file is released from
- * exit's task work.
- */
-void mbox_nl_destroyed(struct mbox *mb, u32 notice)
+/* The event layer decided why; this only says it in the protocol's terms. */
+static void mbox_nl_destroyed(struct mbox *mb, enum mbox_death why)
 {
 	u32 reason = MBOX_REASON_OWNER_CLOSED;
 
-	if (notice == MBOX_NOTICE_DELETED) {
-		reason = MBOX_REASON_DELETED;
-	} else if (current->flags & PF_EXITING) {
-		mbox_nl_owner_died(mb);
+	if (why == MBOX_DEATH_OWNER_DIED)
 		reason = MBOX_REASON_OWNER_DIED;
-	}
+	else if (mbox_death_notice(mb, why) == MBOX_NOTICE_DELETED)
+		reason = MBOX_REASON_DELETED;
 	mbox_nl_event(mb, MBOX_EVENT_DESTROYED, mbox_nl_put_reason, reason);
 }
 
@@ -937,102 +863,39 @@ static int mbox_nl_put_queue(struct sk_buff *skb, struct mbox *mb,
 	return 0;
 }
 
-/*
- * FULL and NOT_FULL of one mailbox go out at most once per interval: a
- * producer and a consumer of nearly equal speed can swing a mailbox
- * between full and empty every few messages, and unthrottled that flood
- * would overrun listeners and cost them the other mailboxes' events too.
- */
-#define MBOX_NL_FULL_INTERVAL	(HZ / 10)
-
-static void mbox_nl_report_full(struct mbox *mb)
+/* Already throttled by the event layer (event.h). */
+static void mbox_nl_full(struct mbox *mb, bool full)
 	__must_hold(&mb->lock)
 {
-	mb->full_reported = mb->full;
-	mb->full_next = jiffies + MBOX_NL_FULL_INTERVAL;
-	mbox_nl_event(mb, mb->full ? MBOX_EVENT_FULL : MBOX_EVENT_NOT_FULL,
+	mbox_nl_event(mb, full ? MBOX_EVENT_FULL : MBOX_EVENT_NOT_FULL,
 		      mbox_nl_put_queue, 0);
 }
 
-/*
- * Reports the state a throttled change left behind, if it still differs.
- * Also for a mailbox that just died: mbox_nl_flush() waits for this before
- * DESTROYED goes out.
- */
-static void mbox_nl_report_pending(struct mbox *mb)
-{
-	mutex_lock(&mb->lock);
-	if (mb->full != mb->full_reported)
-		mbox_nl_report_full(mb);
-	mbox_unlock(mb);
-}
-
-static void mbox_nl_full_work(struct work_struct *work)
-{
-	struct mbox *mb = container_of(to_delayed_work(work), struct mbox,
-				       full_work);
-
-	mbox_nl_report_pending(mb);
-	mbox_put(mb);
-}
-
-void mbox_nl_init(struct mbox *mb)
-{
-	INIT_DELAYED_WORK(&mb->full_work, mbox_nl_full_work);
-	mb->full_next = jiffies;
-}
-
-/*
- * Called once the mailbox is dead, before DESTROYED: a report held back by
- * throttling goes out now, so that the last FULL/NOT_FULL a listener saw
- * is the mailbox's final state, and none comes after DESTROYED.
- */
-void mbox_nl_flush(struct mbox *mb)
-{
-	if (!cancel_delayed_work_sync(&mb->full_work))
-		return;
-	mbox_nl_report_pending(mb);
-	mbox_put(mb);	/* the pending work's; never the last */
-}
-
-void mbox_nl_full_changed(struct mbox *mb)
-	__must_hold(&mb->lock)
-{
-	/* A sender may find a named mailbox before it is announced. */
-	if (!mb->announced || mb->dead)
-		return;
-	/*
-	 * Nobody to tell: nothing to report, now or later, and no work item
-	 * to arm.  A listener that joins later learns the changes from then.
-	 */
-	if (!mbox_nl_listened()) {
-		mb->full_reported = mb->full;
-		return;
-	}
-	/* A pending report will look at the state when it runs. */
-	if (delayed_work_pending(&mb->full_work) ||
-	    mb->full == mb->full_reported)
-		return;
-	if (time_before(jiffies, mb->full_next)) {
-		kref_get(&mb->ref);
-		if (!schedule_delayed_work(&mb->full_work,
-					   mb->full_next - jiffies))
-			mbox_put(mb);
-		return;
-	}
-	mbox_nl_report_full(mb);
-}
+static const struct mbox_event_ops mbox_nl_event_ops = {
+	.listened = mbox_nl_listened,
+	.created = mbox_nl_created,
+	.owner_died = mbox_nl_owner_died,
+	.destroyed = mbox_nl_destroyed,
+	.full = mbox_nl_full,
+};
 
 int mbox_netlink_register(void)
 {
-	return genl_register_family(&mbox_genl_family);
+	int err;
+
+	err = genl_register_family(&mbox_genl_family);
+	if (!err)
+		mbox_event_register(&mbox_nl_event_ops);
+	return err;
 }
 
 /*
  * Handles and linked OS-owned mailboxes pin the module, so every mailbox
- * was destroyed - and its armed report flushed - before this runs.
+ * was destroyed - and its armed report flushed - before this runs, and no
+ * event hook can be running.
  */
 void mbox_netlink_unregister(void)
 {
+	mbox_event_unregister();
 	genl_unregister_family(&mbox_genl_family);
 }

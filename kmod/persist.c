@@ -12,7 +12,7 @@
 #include "message.h"
 #include "params.h"
 #include "persist.h"
-#include "user.h"
+#include "uid_account.h"
 
 /* The MBOX_CREATE_PERSIST rules of the uapi header, on top of the usual ones. */
 int mbox_persist_check(const struct mbox_create *args)

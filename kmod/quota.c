@@ -12,7 +12,7 @@
 #include "message.h"
 #include "params.h"
 #include "quota.h"
-#include "user.h"
+#include "uid_account.h"
 
 /*
  * The exact charge of a message of @len payload bytes: what the allocator

@@ -22,7 +22,7 @@
 #include "handle.h"
 #include "mailbox.h"
 #include "ring.h"
-#include "user.h"
+#include "uid_account.h"
 
 #define MBOX_RING_SLOTS_OFFSET	sizeof(struct mbox_ring_seg_data)
 #define MBOX_RING_PAYLOAD(ring)	((ring)->slot_size - sizeof(struct mbox_ring_slot))
@@ -948,28 +948,15 @@ static int mbox_ring_wait(struct mbox_ring *ring, bool consumer, u32 seg,
 	return err;
 }
 
-static long mbox_ring_ioctl_wait(struct file *file, struct mbox_handle *h,
-				 struct mbox_ring_wait __user *uargs)
+/* MBOX_IOC_RING_WAIT, its arguments checked by handle.c. */
+int mbox_ring_wait_handle(struct mbox_handle *h, bool nonblock,
+			  ktime_t *deadline)
 {
 	bool consumer = h->role == MBOX_ROLE_OWNER;
-	struct mbox_ring_wait args;
-	ktime_t deadline, *pdeadline;
 	struct mbox_ring *ring;
-	bool nonblock;
 	u32 seg = 0;
 	int err;
 
-	if (h->role == MBOX_ROLE_RECEIVER)
-		return -EPERM;
-	if (copy_from_user(&args, uargs, sizeof(args)))
-		return -EFAULT;
-	if (args.flags & ~MBOX_MSG_FLAGS)
-		return -EINVAL;
-	if (args.reserved0 || args.reserved[0] || args.reserved[1])
-		return -EINVAL;
-	err = mbox_deadline(args.flags, args.timeout_ns, &deadline, &pdeadline);
-	if (err)
-		return err;
 	if (consumer) {
 		ring = mbox_ring_get(h->mb);
 		if (!ring)
@@ -979,9 +966,7 @@ static long mbox_ring_ioctl_wait(struct file *file, struct mbox_handle *h,
 		if (IS_ERR(ring))
 			return PTR_ERR(ring);
 	}
-	nonblock = (args.flags & MBOX_MSG_NONBLOCK) ||
-		   (file->f_flags & O_NONBLOCK);
-	err = mbox_ring_wait(ring, consumer, seg, nonblock, pdeadline);
+	err = mbox_ring_wait(ring, consumer, seg, nonblock, deadline);
 	mbox_ring_put(ring);
 	return err;
 }
@@ -1058,8 +1043,6 @@ long mbox_ring_ioctl(struct file *file, struct mbox_handle *h,
 	switch (cmd) {
 	case MBOX_IOC_RING_SETUP:
 		return mbox_ring_ioctl_setup(h, argp);
-	case MBOX_IOC_RING_WAIT:
-		return mbox_ring_ioctl_wait(file, h, argp);
 	case MBOX_IOC_RING_WAKE:
 		return mbox_ring_ioctl_wake(h, arg);
 	case MBOX_IOC_RING_INFO:

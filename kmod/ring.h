@@ -64,6 +64,7 @@
 
 #include <linux/fs.h>
 #include <linux/kref.h>
+#include <linux/ktime.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/rcupdate.h>
@@ -151,6 +152,8 @@ void mbox_ring_file_init(struct mbox_ring_host *rh, struct file *file);
 bool mbox_ring_present(struct mbox *mb);
 long mbox_ring_ioctl(struct file *file, struct mbox_handle *h,
 		     unsigned int cmd, unsigned long arg);
+int mbox_ring_wait_handle(struct mbox_handle *h, bool nonblock,
+			  ktime_t *deadline);
 int mbox_ring_mmap(struct mbox_handle *h, struct vm_area_struct *vma);
 __poll_t mbox_ring_poll(struct mbox_handle *h);
 void mbox_ring_shutdown(struct mbox *mb);

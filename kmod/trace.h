@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Tracepoints of the mbox module: events/mbox/ in tracefs, mbox:* for
- * perf, tracepoint:mbox:* for bpftrace.
+ * perf, tracepoint:mbox:* for bpftrace.  The life-cycle events are raised
+ * through the event layer (event.c) beside the netlink events; the
+ * transfer events straight from transfer.c and bridge.c.
  *
  * DOC: Events
  *
@@ -12,8 +14,9 @@
  *                   messages were discarded, @senders blocked senders get
  *                   -EPIPE.
  * mbox_owner_death  the owner handle of a process-owned mailbox was
- *                   released, by close or (@exiting) by process exit;
- *                   always followed by mbox_destroy.
+ *                   released, by close or (@exiting) by process exit, as
+ *                   decided once for every report (event.h, DOC: Death
+ *                   reasons); always followed by mbox_destroy.
  * mbox_send         a message was accepted and got its @seq.  On a ZERO
  *                   mailbox that happens when a receiver takes it, so the
  *                   event comes just before the matching mbox_recv.
@@ -131,15 +134,15 @@ TRACE_EVENT(mbox_destroy,
 );
 
 TRACE_EVENT(mbox_owner_death,
-	    TP_PROTO(const struct mbox *mb),
-	    TP_ARGS(mb),
+	    TP_PROTO(const struct mbox *mb, bool exiting),
+	    TP_ARGS(mb, exiting),
 	    TP_STRUCT__entry(__field(u64, id)
 			     __field(pid_t, pid)
 			     __field(u32, exiting)
 			     __array(char, comm, TASK_COMM_LEN)),
 	    TP_fast_assign(__entry->id = mb->id;
 			   __entry->pid = current->tgid;
-			   __entry->exiting = !!(current->flags & PF_EXITING);
+			   __entry->exiting = exiting;
 			   memcpy(__entry->comm, current->comm, TASK_COMM_LEN);),
 	    TP_printk("id=%llu pid=%d comm=%s exiting=%u",
 		      __entry->id, __entry->pid, __entry->comm, __entry->exiting)

@@ -14,7 +14,6 @@
 #include "bridge.h"
 #include "mailbox.h"
 #include "message.h"
-#include "netlink.h"
 #include "notify.h"
 #include "ring.h"
 #include "trace.h"
@@ -455,9 +454,9 @@ static int mbox_check_tx(const struct mbox *mb, const struct mbox_tx *tx)
  * any is sent: a bad size fails the whole call.  An error after the first
  * message only shortens the batch.
  */
-int mbox_send(struct mbox *mb, struct mbox_user *user,
-	      const struct mbox_tx *tx, unsigned int count, bool nonblock,
-	      ktime_t *deadline, u64 *seqs)
+int mbox_xfer_send(struct mbox *mb, struct mbox_user *user,
+		   const struct mbox_tx *tx, unsigned int count, bool nonblock,
+		   ktime_t *deadline, u64 *seqs)
 {
 	struct mbox_msg *one, **msgs = &one;
 	struct mbox_sender s = {
@@ -838,10 +837,10 @@ static void mbox_settle(struct mbox *mb, struct mbox_sub *sub,
  * Returns how many were received, or -errno if none was; -EMSGSIZE sets
  * @rx[0].msg_len.  The copies run without the mailbox lock (transfer.h).
  */
-int mbox_recv(struct mbox *mb, struct mbox_sub *sub,
-	      const struct mbox_select *sel, struct mbox_rx *rx,
-	      unsigned int count, bool nonblock, ktime_t *deadline,
-	      const struct mbox_rx_report *report)
+int mbox_xfer_recv(struct mbox *mb, struct mbox_sub *sub,
+		   const struct mbox_select *sel, struct mbox_rx *rx,
+		   unsigned int count, bool nonblock, ktime_t *deadline,
+		   const struct mbox_rx_report *report)
 {
 	bool plain = !sub && !sel->flags;
 	struct mbox_receiver r = {

@@ -171,13 +171,13 @@ struct mbox_rx_report {
 	void *ctx;
 };
 
-int mbox_send(struct mbox *mb, struct mbox_user *user,
-	      const struct mbox_tx *tx, unsigned int count, bool nonblock,
-	      ktime_t *deadline, u64 *seqs);
-int mbox_recv(struct mbox *mb, struct mbox_sub *sub,
-	      const struct mbox_select *sel, struct mbox_rx *rx,
-	      unsigned int count, bool nonblock, ktime_t *deadline,
-	      const struct mbox_rx_report *report);
+int mbox_xfer_send(struct mbox *mb, struct mbox_user *user,
+		   const struct mbox_tx *tx, unsigned int count, bool nonblock,
+		   ktime_t *deadline, u64 *seqs);
+int mbox_xfer_recv(struct mbox *mb, struct mbox_sub *sub,
+		   const struct mbox_select *sel, struct mbox_rx *rx,
+		   unsigned int count, bool nonblock, ktime_t *deadline,
+		   const struct mbox_rx_report *report);
 void mbox_sub_attach(struct mbox *mb, struct mbox_sub *sub);
 void mbox_sub_detach(struct mbox *mb, struct mbox_sub *sub);
 void mbox_shutdown(struct mbox *mb);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Per-user accounting of mailboxes and queued bytes.
+ * Per-uid accounting of mailboxes and queued bytes.  The file is named for
+ * the uid, not "user": a "user" of a mailbox is also a sending handle
+ * (MBOX_ROLE_USER); struct mbox_user is the account of one uid.
  *
  * DOC: Lifetime and locking
  *
@@ -16,8 +18,8 @@
  * locks); the last reference removes and frees the entry.  The counters
  * themselves are atomics and need no lock.
  */
-#ifndef _MBOX_USER_H
-#define _MBOX_USER_H
+#ifndef _MBOX_UID_ACCOUNT_H
+#define _MBOX_UID_ACCOUNT_H
 
 #include <linux/atomic.h>
 #include <linux/refcount.h>
@@ -58,4 +60,4 @@ int mbox_users_walk(unsigned long *pos,
 		    int (*fn)(const struct mbox_user_usage *usage, void *arg),
 		    void *arg);
 
-#endif /* _MBOX_USER_H */
+#endif /* _MBOX_UID_ACCOUNT_H */

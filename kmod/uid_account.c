@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-user accounting: see user.h for lifetimes and locking.
+ * Per-uid accounting: see uid_account.h for lifetimes and locking.
  */
 #include <linux/errno.h>
 #include <linux/hashtable.h>
@@ -8,7 +8,7 @@
 #include <linux/spinlock.h>
 
 #include "params.h"
-#include "user.h"
+#include "uid_account.h"
 
 #define MBOX_USERS_HASH_BITS	6
 
