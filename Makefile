@@ -18,7 +18,7 @@
 #   make demo            build, boot a 6.1 guest, run the demo
 #   make bench           benchmarks in a guest -> build/bench/results.{txt,csv,png}
 #                        (BENCH_KERNEL=6.12 to choose the kernel, default 6.1)
-#   make debug-kernel    build (or find cached) the debug kernel (scripts/vm/debug-kernel)
+#   make debug-kernel    build (or find cached) the debug kernel (tools/scripts/vm/debug-kernel)
 #   make stress          mbox-stress in a guest: KERNEL=6.1 DURATION=30 PROCS=64 STRESS_ARGS=
 #   make fuzz            mbox-fuzz in a guest: KERNEL=6.1 DURATION=30 WORKERS=4 FUZZ_ARGS=
 #   make install         module (KDIR/KVER), libmbox, headers, mboxctl, man pages, udev
@@ -30,9 +30,9 @@
 #   make deb             Debian packages (dpkg-buildpackage -b) -> build/deb/
 #
 # Everything generated goes to build/; the source directories stay clean.
-# WERROR=1 adds -Werror to libmbox and mboxctl (scripts/check and scripts/demo
+# WERROR=1 adds -Werror to libmbox and mboxctl (tools/scripts/check and tools/scripts/demo
 # set it; the shipped build does not fail on a new compiler's new warning).
-# KERNELS="6.1 6.12" restricts modules-all and sparse (default: scripts/kernels --names,
+# KERNELS="6.1 6.12" restricts modules-all and sparse (default: tools/scripts/kernels --names,
 # which includes the debug kernel: modules-all builds it first if it is not cached).
 # install: PREFIX=/usr/local, DESTDIR= (staging root), KVER= (default from KDIR);
 # install-module, install-userspace (everything else) are available alone.
@@ -41,7 +41,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 BUILD := $(CURDIR)/build
 KSRC := $(BUILD)/ksrc
 # Only the developer targets use the matrix.
-KERNELS ?= $(shell $(CURDIR)/scripts/kernels --names 2>/dev/null)
+KERNELS ?= $(shell $(CURDIR)/tools/scripts/kernels --names 2>/dev/null)
 # make stress / make fuzz
 KERNEL ?= $(firstword $(KERNELS))
 DURATION ?= 30
@@ -80,13 +80,13 @@ mboxctl:
 	$(MAKE) -C tools/mboxctl O=$(BUILD)/tools
 
 modules-all:
-	$(CURDIR)/scripts/kbuild modules $(KERNELS)
+	$(CURDIR)/tools/scripts/kbuild modules $(KERNELS)
 
 sparse:
-	$(CURDIR)/scripts/kbuild sparse $(KERNELS)
+	$(CURDIR)/tools/scripts/kbuild sparse $(KERNELS)
 
 ksrc:
-	$(CURDIR)/scripts/ksrc
+	$(CURDIR)/tools/scripts/ksrc
 
 checkpatch: ksrc
 	@set -e; files="$(CHECKPATCH_FILES)"; \
@@ -113,12 +113,12 @@ userspace: ksrc
 	$(MAKE) -C tools/testing/bench O=$(BUILD)/bench
 	@if pkg-config --exists libnats 2>/dev/null; then \
 		$(MAKE) -C tools/mboxbridge O=$(BUILD)/mboxbridge WERROR=$(WERROR); \
-	else echo "userspace: no libnats-dev (scripts/deps full): mboxbridge skipped"; fi
+	else echo "userspace: no libnats-dev (tools/scripts/deps full): mboxbridge skipped"; fi
 	$(MAKE) -C tools/testing/stress O=$(BUILD)/stress
 	$(MAKE) -C tools/testing/fuzz O=$(BUILD)/fuzz
 	@$(MAKE) -s host-tests-list
 
-# Host-side tests that scripts/check runs (one path per line, relative to the
+# Host-side tests that tools/scripts/check runs (one path per line, relative to the
 # repo): build/ is never committed, so the list is written here.
 HOST_TESTS := tools/testing/host/install tools/testing/host/man tools/testing/host/deb
 
@@ -130,7 +130,7 @@ host-tests-list:
 	else mv $(BUILD)/host-tests.list.tmp $(BUILD)/host-tests.list; fi
 
 debug-kernel:
-	$(CURDIR)/scripts/vm/debug-kernel build
+	$(CURDIR)/tools/scripts/vm/debug-kernel build
 
 stress-build:
 	$(MAKE) -C tools/testing/stress O=$(BUILD)/stress
@@ -139,20 +139,20 @@ fuzz-build:
 	$(MAKE) -C tools/testing/fuzz O=$(BUILD)/fuzz
 
 stress: stress-build
-	$(CURDIR)/scripts/kbuild modules $(KERNEL)
-	$(CURDIR)/scripts/vm/run --kernel $(KERNEL) --timeout $(VM_TIMEOUT) -- \
+	$(CURDIR)/tools/scripts/kbuild modules $(KERNEL)
+	$(CURDIR)/tools/scripts/vm/run --kernel $(KERNEL) --timeout $(VM_TIMEOUT) -- \
 		build/stress/mbox-stress -d $(DURATION) -p $(PROCS) $(STRESS_ARGS)
 
 fuzz: fuzz-build
-	$(CURDIR)/scripts/kbuild modules $(KERNEL)
-	$(CURDIR)/scripts/vm/run --kernel $(KERNEL) --timeout $(VM_TIMEOUT) -- \
+	$(CURDIR)/tools/scripts/kbuild modules $(KERNEL)
+	$(CURDIR)/tools/scripts/vm/run --kernel $(KERNEL) --timeout $(VM_TIMEOUT) -- \
 		build/fuzz/mbox-fuzz -d $(DURATION) -w $(WORKERS) $(FUZZ_ARGS)
 
 check:
-	$(CURDIR)/scripts/check
+	$(CURDIR)/tools/scripts/check
 
 demo:
-	$(CURDIR)/scripts/demo
+	$(CURDIR)/tools/scripts/demo
 
 BENCH_KERNEL ?= 6.1
 bench:
@@ -197,7 +197,7 @@ MBOXCTL := $(wildcard tools/mboxctl/Makefile)
 # function gets a man3 page that sources the page documenting it.
 MAN3 = $(wildcard man/*.3)
 MAN4 = $(wildcard man/*.4)
-MAN_LINKS = $(shell scripts/man-links | tr ' ' :)
+MAN_LINKS = $(shell tools/scripts/man-links | tr ' ' :)
 MODULE_SOURCES = Kbuild kmod/Kbuild $(filter-out %.mod.c,$(wildcard kmod/*.c)) \
 	$(wildcard kmod/*.h) $(wildcard uapi/linux/*.h)
 # Sign at modules_install only with a key next to the headers (Debian's
@@ -280,7 +280,7 @@ post-install:
 #
 # dkms-src copies what DKMS builds from to $(DESTDIR)$(DKMS_SRCDIR)/mbox-VERSION;
 # DKMS_FLAGS passes e.g. --dkmstree/--sourcetree/--installtree to dkms
-# (scripts/dkms-check builds in a private tree that way).
+# (tools/scripts/dkms-check builds in a private tree that way).
 DKMS_FLAGS ?=
 DKMS_DIR = $(DESTDIR)$(DKMS_SRCDIR)/mbox-$(VERSION)
 

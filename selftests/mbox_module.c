@@ -8,7 +8,7 @@
  * that), and loads again.  Ends with 100 load/use/unload rounds.
  *
  * These tests unload and reload the module, so they only run where that is
- * expected: in a test guest (MBOX_VM=1, scripts/vm/run) or when
+ * expected: in a test guest (MBOX_VM=1, tools/scripts/vm/run) or when
  * MBOX_MODULE_KO names the module file to load.  The file is
  * $MBOX_MODULE_KO, else ../kernels/$MBOX_KERNEL/mbox.ko (the selftests run
  * from build/selftests).  Every test leaves the module loaded.

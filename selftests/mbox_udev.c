@@ -10,7 +10,7 @@
  * /etc/group bind-mounted over the original, replays the device's "add"
  * event through /sys/class/misc/mbox/uevent, and stops its udevd.  The
  * setup first puts /dev/mbox back to the module's root:root 0600 (a test
- * guest widens it as the rule would, see scripts/vm/run) so that the rule's
+ * guest widens it as the rule would, see tools/scripts/vm/run) so that the rule's
  * effect shows; the teardown restores what it found.  Needs root and
  * systemd-udevd; skipped otherwise.
  */

@@ -11,7 +11,7 @@
  * memory an idle mailbox holds.  Every case is repeated (repetitions
  * interleaved across cases, so that a change in the host's load hits all
  * of them alike) and reported as the median of its repetitions with their
- * spread.  Needs root in a machine with the mbox module loaded (scripts/vm/run
+ * spread.  Needs root in a machine with the mbox module loaded (tools/scripts/vm/run
  * provides both); see bench.h for how the processes are arranged.
  *
  * --smoke runs every case briefly once and prints TAP: one test per case,

@@ -1312,7 +1312,7 @@ static void clear_inject(void)
  * Tell the kernel log that allocation failures from here on are ours: an
  * injected slab failure inside vmalloc() (a ring's vmalloc_user()) prints
  * the kernel's allocation-failure notice with a stack dump, and
- * scripts/vm/run must not take those for bugs (it accepts them only after
+ * tools/scripts/vm/run must not take those for bugs (it accepts them only after
  * this line, and only in this program).
  */
 static void announce_injection(void)
