@@ -112,7 +112,8 @@ userspace: ksrc
 	$(MAKE) -C tools/mboxctl O=$(BUILD)/tools; \
 	$(MAKE) -C tools/testing/bench O=$(BUILD)/bench
 	@if pkg-config --exists libnats 2>/dev/null; then \
-		$(MAKE) -C tools/mboxbridge O=$(BUILD)/mboxbridge WERROR=$(WERROR); \
+		$(MAKE) -C tools/mboxbridge O=$(BUILD)/mboxbridge WERROR=$(WERROR) && \
+		$(MAKE) -C tools/testing/bridge O=$(BUILD)/mboxbridge WERROR=$(WERROR); \
 	else echo "userspace: no libnats-dev (tools/scripts/deps full): mboxbridge skipped"; fi
 	$(MAKE) -C tools/testing/stress O=$(BUILD)/stress
 	$(MAKE) -C tools/testing/fuzz O=$(BUILD)/fuzz

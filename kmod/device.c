@@ -72,7 +72,7 @@ static int mbox_install(struct file *file, u32 fd_flags, u64 id,
 static long mbox_dev_create_os(const struct mbox_create *args,
 			       const char *name, u64 __user *uid)
 {
-	struct mbox_user *user;
+	struct mbox_acct *user;
 	struct file *file;
 	struct mbox *mb;
 	int err;
@@ -81,14 +81,14 @@ static long mbox_dev_create_os(const struct mbox_create *args,
 	if (IS_ERR(mb))
 		return PTR_ERR(mb);
 
-	user = mbox_user_get(current_uid());
+	user = mbox_acct_get(current_uid());
 	if (!user) {
 		err = -ENOMEM;
 		goto out_delete;
 	}
 	file = mbox_handle_file(mb, user, MBOX_ROLE_RECEIVER, true,
 				args->fd_flags);
-	mbox_user_put(user);
+	mbox_acct_put(user);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
 		goto out_delete;
@@ -151,7 +151,7 @@ static long mbox_dev_create(struct mbox_create __user *uargs)
 {
 	char name[MBOX_NAME_MAX] = "";
 	struct mbox_create args;
-	struct mbox_user *user;
+	struct mbox_acct *user;
 	struct file *file;
 	struct mbox *mb;
 	int err;
@@ -171,7 +171,7 @@ static long mbox_dev_create(struct mbox_create __user *uargs)
 	if (args.flags & MBOX_CREATE_PERSIST)
 		return mbox_dev_create_persist(&args, name, &uargs->id);
 
-	user = mbox_user_get(current_uid());
+	user = mbox_acct_get(current_uid());
 	if (!user)
 		return -ENOMEM;
 
@@ -192,14 +192,14 @@ static long mbox_dev_create(struct mbox_create __user *uargs)
 	/* From here the owner handle owns the mailbox's life. */
 	err = mbox_install(file, args.fd_flags, mb->id, &uargs->id);
 	mbox_put(mb);
-	mbox_user_put(user);
+	mbox_acct_put(user);
 	return err;
 
 out_destroy:
 	mbox_destroy(mb, MBOX_DEATH_UNDONE);
 	mbox_put(mb);
 out_user:
-	mbox_user_put(user);
+	mbox_acct_put(user);
 	return err;
 }
 
@@ -259,7 +259,7 @@ static long mbox_dev_open(struct mbox_open __user *uargs)
 {
 	char name[MBOX_NAME_MAX];
 	struct mbox_open args;
-	struct mbox_user *user;
+	struct mbox_acct *user;
 	struct file *file;
 	struct mbox *mb;
 	bool receive, may_send;
@@ -311,7 +311,7 @@ static long mbox_dev_open(struct mbox_open __user *uargs)
 	else
 		may_send = !receive || mbox_may_open(mb, MAY_WRITE);
 
-	user = mbox_user_get(current_uid());
+	user = mbox_acct_get(current_uid());
 	if (!user) {
 		err = -ENOMEM;
 		goto out_mb;
@@ -319,7 +319,7 @@ static long mbox_dev_open(struct mbox_open __user *uargs)
 	file = mbox_handle_file(mb, user,
 				receive ? MBOX_ROLE_RECEIVER : MBOX_ROLE_USER,
 				may_send, args.fd_flags);
-	mbox_user_put(user);
+	mbox_acct_put(user);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
 		goto out_mb;

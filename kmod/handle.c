@@ -587,7 +587,7 @@ static int mbox_handle_release(struct inode *inode, struct file *file)
 		}
 	}
 	mbox_put(mb);
-	mbox_user_put(h->user);
+	mbox_acct_put(h->user);
 	kfree(h);
 	return 0;
 }
@@ -607,7 +607,7 @@ static const struct file_operations mbox_handle_fops = {
  * @mb and @user; the caller keeps its own.  A receiver handle is counted
  * (and subscribed, on a broadcast mailbox) before it can be used.
  */
-struct file *mbox_handle_file(struct mbox *mb, struct mbox_user *user,
+struct file *mbox_handle_file(struct mbox *mb, struct mbox_acct *user,
 			      u32 role, bool may_send, u32 fd_flags)
 {
 	static const char * const names[] = {
@@ -635,7 +635,7 @@ struct file *mbox_handle_file(struct mbox *mb, struct mbox_user *user,
 	}
 	mbox_ring_file_init(&mb->ringh, file);
 	kref_get(&mb->ref);
-	mbox_user_ref(user);
+	mbox_acct_ref(user);
 	if (mbox_handle_counted(h)) {
 		mbox_receiver_opened(mb);
 		if (mb->flags & MBOX_CREATE_BROADCAST)

@@ -29,7 +29,7 @@
 
 struct file;
 struct mbox;
-struct mbox_user;
+struct mbox_acct;
 
 enum mbox_watch_state {
 	MBOX_WATCH_NONE,
@@ -39,7 +39,7 @@ enum mbox_watch_state {
 
 struct mbox_handle {
 	struct mbox *mb;
-	struct mbox_user *user;
+	struct mbox_acct *user;
 	u32 role;			/* MBOX_ROLE_* */
 	bool may_send;
 	bool strict;			/* MBOX_OPEN_READ/WRITE: -EBADF */
@@ -52,7 +52,7 @@ struct mbox_handle {
 void mbox_handle_set_strict(struct file *file);
 int mbox_deadline(u32 flags, u64 timeout_ns, ktime_t *deadline,
 		  ktime_t **pdeadline);
-struct file *mbox_handle_file(struct mbox *mb, struct mbox_user *user,
+struct file *mbox_handle_file(struct mbox *mb, struct mbox_acct *user,
 			      u32 role, bool may_send, u32 fd_flags);
 
 #endif /* _MBOX_HANDLE_H */

@@ -40,25 +40,25 @@ struct ipc_namespace *mbox_get_ipc_ns(void)
  * task's credentials, in its IPC namespace, and charged to @creator.
  */
 struct mbox *mbox_new(const struct mbox_create *args, const char *name,
-		      struct mbox_user *creator)
+		      struct mbox_acct *creator)
 {
 	struct mbox *mb;
 	int err;
 
-	err = mbox_user_charge_mailbox(creator);
+	err = mbox_acct_charge_mailbox(creator);
 	if (err)
 		return ERR_PTR(err);
 
 	mb = kzalloc(sizeof(*mb), GFP_KERNEL_ACCOUNT);
 	if (!mb) {
-		mbox_user_uncharge_mailbox(creator);
+		mbox_acct_uncharge_mailbox(creator);
 		return ERR_PTR(-ENOMEM);
 	}
 	/* A persistent mailbox's own reservation stands for the quota's. */
 	err = mbox_quota_init(&mb->quota, args, creator);
 	if (err) {
 		kfree(mb);
-		mbox_user_uncharge_mailbox(creator);
+		mbox_acct_uncharge_mailbox(creator);
 		return ERR_PTR(err);
 	}
 	mb->capacity = args->capacity;
@@ -68,7 +68,7 @@ struct mbox *mbox_new(const struct mbox_create *args, const char *name,
 		if (err) {
 			mbox_quota_release(&mb->quota);
 			kfree(mb);
-			mbox_user_uncharge_mailbox(creator);
+			mbox_acct_uncharge_mailbox(creator);
 			return ERR_PTR(err);
 		}
 	}
@@ -85,7 +85,7 @@ struct mbox *mbox_new(const struct mbox_create *args, const char *name,
 		   args->mode : 0600;
 	mb->uid = current_euid();
 	mb->gid = current_egid();
-	mb->creator = mbox_user_ref(creator);
+	mb->creator = mbox_acct_ref(creator);
 	mb->ipc_ns = get_ipc_ns(mbox_current_ipc_ns());
 	if (args->flags & MBOX_CREATE_PORT)
 		mb->port_pid = get_pid(task_tgid(current));
@@ -120,7 +120,7 @@ static void mbox_release(struct kref *ref)
 	put_pid(mb->port_pid);
 	put_pid(mb->owner_pid);
 	mbox_put_ipc_ns(mb->ipc_ns);
-	mbox_user_put(mb->creator);
+	mbox_acct_put(mb->creator);
 	kfree_rcu(mb, rcu);
 }
 

@@ -74,7 +74,7 @@
 
 struct mbox_notification;
 struct mbox_ring;
-struct mbox_user;
+struct mbox_acct;
 
 struct mbox {
 	struct kref ref;
@@ -91,7 +91,7 @@ struct mbox {
 	umode_t mode;
 	kuid_t uid;
 	kgid_t gid;
-	struct mbox_user *creator;	/* charged for owning this mailbox */
+	struct mbox_acct *creator;	/* charged for owning this mailbox */
 	struct mbox_quota quota;	/* queued bytes: see quota.h */
 	struct ipc_namespace *ipc_ns;
 	struct pid *port_pid;		/* the process whose port this is */
@@ -136,7 +136,7 @@ struct mbox {
 };
 
 struct mbox *mbox_new(const struct mbox_create *args, const char *name,
-		      struct mbox_user *creator);
+		      struct mbox_acct *creator);
 void mbox_put(struct mbox *mb);
 
 void mbox_unlock(struct mbox *mb);

@@ -20,7 +20,7 @@
  * flight until a mailbox accepts it (mbox_quota_take()).  Returns the
  * message or ERR_PTR(-ENOBUFS, -ENOMEM or -EFAULT).
  */
-struct mbox_msg *mbox_msg_new(struct mbox_user *user, const void __user *buf,
+struct mbox_msg *mbox_msg_new(struct mbox_acct *user, const void __user *buf,
 			      u32 len)
 {
 	size_t size = struct_size_t(struct mbox_msg, data, len);
@@ -29,18 +29,18 @@ struct mbox_msg *mbox_msg_new(struct mbox_user *user, const void __user *buf,
 	struct mbox_msg *msg;
 	int err;
 
-	err = mbox_user_charge_inflight(user, charge);
+	err = mbox_acct_charge_inflight(user, charge);
 	if (err)
 		return ERR_PTR(err);
 
 	msg = kvmalloc(size, MBOX_GFP_USER_SIZED);
 	if (!msg) {
-		mbox_user_uncharge_inflight(user, charge);
+		mbox_acct_uncharge_inflight(user, charge);
 		return ERR_PTR(-ENOMEM);
 	}
 	if (copy_from_user(msg->data, buf, len)) {
 		kvfree(msg);
-		mbox_user_uncharge_inflight(user, charge);
+		mbox_acct_uncharge_inflight(user, charge);
 		return ERR_PTR(-EFAULT);
 	}
 
@@ -48,7 +48,7 @@ struct mbox_msg *mbox_msg_new(struct mbox_user *user, const void __user *buf,
 	msg->order = 0;
 	msg->seq = 0;
 	msg->sender = NULL;
-	msg->user = mbox_user_ref(user);
+	msg->user = mbox_acct_ref(user);
 	msg->quota = NULL;
 	msg->pid = get_pid(task_tgid(current));
 	/* The uid permission checks use (and SO_PEERCRED reports). */
@@ -70,7 +70,7 @@ void mbox_msg_free(struct mbox_msg *msg)
 	if (msg->quota)
 		atomic_long_sub(msg->charge, &msg->quota->charged);
 	else
-		mbox_user_uncharge_inflight(msg->user, msg->charge);
-	mbox_user_put(msg->user);
+		mbox_acct_uncharge_inflight(msg->user, msg->charge);
+	mbox_acct_put(msg->user);
 	kvfree(msg);
 }

@@ -31,7 +31,7 @@
 
 struct mbox_quota;
 struct mbox_sender;
-struct mbox_user;
+struct mbox_acct;
 struct pid;
 
 struct mbox_msg {
@@ -39,7 +39,7 @@ struct mbox_msg {
 	u64 order;			/* arrival ticket within the mailbox */
 	u64 seq;			/* set once the message is accepted */
 	struct mbox_sender *sender;	/* ZERO: the sender offering it */
-	struct mbox_user *user;		/* charged for @charge until accepted */
+	struct mbox_acct *user;		/* charged for @charge until accepted */
 	struct mbox_quota *quota;	/* charged for @charge once accepted */
 	struct pid *pid;		/* sending thread group */
 	kuid_t uid;			/* the sender's euid */
@@ -54,7 +54,7 @@ struct mbox_msg {
 	u8 data[];
 };
 
-struct mbox_msg *mbox_msg_new(struct mbox_user *user, const void __user *buf,
+struct mbox_msg *mbox_msg_new(struct mbox_acct *user, const void __user *buf,
 			      u32 len);
 void mbox_msg_free(struct mbox_msg *msg);
 

@@ -400,7 +400,7 @@ out_viewer:
 struct mbox_nl_dump {
 	struct mbox_nl_viewer viewer;
 	u64 next_id;		/* mailboxes: the next id to look at */
-	unsigned long pos;	/* users: mbox_users_walk() position */
+	unsigned long pos;	/* users: mbox_accts_walk() position */
 };
 
 static_assert(sizeof(struct mbox_nl_dump) <=
@@ -476,7 +476,7 @@ struct mbox_nl_users {
 };
 
 /* Runs under the users' spinlock: no sleeping, nothing but skb writes. */
-static int mbox_nl_fill_user(const struct mbox_user_usage *u, void *arg)
+static int mbox_nl_fill_user(const struct mbox_acct_usage *u, void *arg)
 {
 	struct mbox_nl_users *w = arg;
 	const struct cred *cred = w->viewer->cred;
@@ -518,7 +518,7 @@ static int mbox_nl_user_get_dumpit(struct sk_buff *skb,
 	int err;
 
 	mbox_limits_get(&w.limits);
-	err = mbox_users_walk(&d->pos, mbox_nl_fill_user, &w);
+	err = mbox_accts_walk(&d->pos, mbox_nl_fill_user, &w);
 	if (err && err != -EMSGSIZE)
 		return err;
 	return skb->len;
@@ -529,7 +529,7 @@ struct mbox_nl_totals {
 	u32 users;
 };
 
-static int mbox_nl_add_user(const struct mbox_user_usage *u, void *arg)
+static int mbox_nl_add_user(const struct mbox_acct_usage *u, void *arg)
 {
 	struct mbox_nl_totals *t = arg;
 
@@ -545,7 +545,7 @@ static int mbox_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 	struct sk_buff *msg;
 	void *hdr;
 
-	mbox_users_walk(&pos, mbox_nl_add_user, &t);
+	mbox_accts_walk(&pos, mbox_nl_add_user, &t);
 
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)

@@ -51,7 +51,7 @@ static unsigned long mbox_persist_charge(const struct mbox *mb)
  * Reserves what persistent mailbox @mb may ever hold, for @creator.
  * Called before @mb is registered.
  */
-int mbox_persist_reserve(struct mbox *mb, struct mbox_user *creator)
+int mbox_persist_reserve(struct mbox *mb, struct mbox_acct *creator)
 {
 	unsigned long bytes = mbox_persist_rlimit_bytes(mb);
 	unsigned long charge = mbox_persist_charge(mb);
@@ -68,7 +68,7 @@ int mbox_persist_reserve(struct mbox *mb, struct mbox_user *creator)
 		err = -EMFILE;
 		goto out_bytes;
 	}
-	err = mbox_user_charge_bytes(creator, charge);
+	err = mbox_acct_charge_bytes(creator, charge);
 	if (err)
 		goto out_bytes;
 	mb->reserved = charge;
@@ -85,9 +85,9 @@ out_count:
 /* @mb is destroyed and empty: its creator gets the reservation back. */
 void mbox_persist_release(struct mbox *mb)
 {
-	struct mbox_user *creator = mb->creator;
+	struct mbox_acct *creator = mb->creator;
 
-	mbox_user_uncharge_bytes(creator, mb->reserved);
+	mbox_acct_uncharge_bytes(creator, mb->reserved);
 	atomic_long_sub(mb->reserved_rlimit, &creator->persistent_bytes);
 	atomic_dec(&creator->persistent);
 }

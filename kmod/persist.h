@@ -19,17 +19,17 @@
  * (not only receiver handles) counts in nr_receiver_handles, so an
  * unlinked queue lives while any handle does.
  *
- * The counters are atomics of struct mbox_user; no lock is taken.
+ * The counters are atomics of struct mbox_acct; no lock is taken.
  */
 #ifndef _MBOX_PERSIST_H
 #define _MBOX_PERSIST_H
 
 struct mbox;
 struct mbox_create;
-struct mbox_user;
+struct mbox_acct;
 
 int mbox_persist_check(const struct mbox_create *args);
-int mbox_persist_reserve(struct mbox *mb, struct mbox_user *creator);
+int mbox_persist_reserve(struct mbox *mb, struct mbox_acct *creator);
 void mbox_persist_release(struct mbox *mb);
 
 #endif /* _MBOX_PERSIST_H */

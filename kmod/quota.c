@@ -63,7 +63,7 @@ static unsigned long mbox_quota_limit(const struct mbox_create *args)
  * when the reservation would take @creator past user_bytes_max.
  */
 int mbox_quota_init(struct mbox_quota *q, const struct mbox_create *args,
-		    struct mbox_user *creator)
+		    struct mbox_acct *creator)
 {
 	unsigned long limit = mbox_quota_limit(args);
 	int err;
@@ -78,23 +78,23 @@ int mbox_quota_init(struct mbox_quota *q, const struct mbox_create *args,
 		q->user = NULL;
 		return 0;
 	}
-	err = mbox_user_charge_bytes(creator, limit);
+	err = mbox_acct_charge_bytes(creator, limit);
 	if (err)
 		return err;
-	q->user = mbox_user_ref(creator);
+	q->user = mbox_acct_ref(creator);
 	return 0;
 }
 
 /* Gives the reservation back; the mailbox is destroyed.  Idempotent. */
 void mbox_quota_release(struct mbox_quota *q)
 {
-	struct mbox_user *user = q->user;
+	struct mbox_acct *user = q->user;
 
 	if (!user)
 		return;
 	q->user = NULL;
-	mbox_user_uncharge_bytes(user, q->reserved);
-	mbox_user_put(user);
+	mbox_acct_uncharge_bytes(user, q->reserved);
+	mbox_acct_put(user);
 }
 
 /*
@@ -115,6 +115,6 @@ void mbox_quota_take(struct mbox_quota *q, struct mbox_msg *msg)
 	if (WARN_ON_ONCE(msg->quota))
 		return;
 	atomic_long_add(msg->charge, &q->charged);
-	mbox_user_uncharge_inflight(msg->user, msg->charge);
+	mbox_acct_uncharge_inflight(msg->user, msg->charge);
 	msg->quota = q;
 }

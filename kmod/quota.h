@@ -16,7 +16,7 @@
  * (a receiver may free a message it took out of the queue).  Hence an
  * atomic, read locklessly by MBOX_IOC_INFO and netlink.
  *
- * A message is charged to its sender's user (in struct mbox_user) from
+ * A message is charged to its sender's user (in struct mbox_acct) from
  * allocation until a mailbox accepts it, and to that mailbox's @charged
  * from then until freed: msg->quota tells which.
  */
@@ -28,10 +28,10 @@
 
 struct mbox_create;
 struct mbox_msg;
-struct mbox_user;
+struct mbox_acct;
 
 struct mbox_quota {
-	struct mbox_user *user;		/* holds @reserved until destroy */
+	struct mbox_acct *user;		/* holds @reserved until destroy */
 	unsigned long reserved;		/* the mailbox's byte limit */
 	atomic_long_t charged;		/* accepted messages, not yet freed */
 };
@@ -39,7 +39,7 @@ struct mbox_quota {
 size_t mbox_msg_charge(u32 len);
 int mbox_quota_check(const struct mbox_create *args);
 int mbox_quota_init(struct mbox_quota *q, const struct mbox_create *args,
-		    struct mbox_user *creator);
+		    struct mbox_acct *creator);
 void mbox_quota_release(struct mbox_quota *q);
 bool mbox_quota_room(const struct mbox_quota *q, const struct mbox_msg *msg);
 void mbox_quota_take(struct mbox_quota *q, struct mbox_msg *msg);

@@ -164,7 +164,7 @@ void mbox_destroy(struct mbox *mb, enum mbox_death why)
 	mbox_quota_release(&mb->quota);
 	if (mb->flags & MBOX_CREATE_PERSIST)
 		mbox_persist_release(mb);
-	mbox_user_uncharge_mailbox(mb->creator);
+	mbox_acct_uncharge_mailbox(mb->creator);
 	if (announced)
 		atomic64_dec(&mbox_count);
 	mbox_event_destroyed(mb, why);
@@ -178,7 +178,7 @@ void mbox_destroy(struct mbox *mb, enum mbox_death why)
  */
 struct mbox *mbox_os_create(const struct mbox_create *args, const char *name)
 {
-	struct mbox_user *user;
+	struct mbox_acct *user;
 	struct mbox *mb;
 	int err;
 
@@ -190,13 +190,13 @@ struct mbox *mbox_os_create(const struct mbox_create *args, const char *name)
 	if (!try_module_get(THIS_MODULE))
 		return ERR_PTR(-ENODEV);
 
-	user = mbox_user_get(current_uid());
+	user = mbox_acct_get(current_uid());
 	if (!user) {
 		module_put(THIS_MODULE);
 		return ERR_PTR(-ENOMEM);
 	}
 	mb = mbox_new(args, name, user);
-	mbox_user_put(user);
+	mbox_acct_put(user);
 	if (IS_ERR(mb)) {
 		module_put(THIS_MODULE);
 		return mb;

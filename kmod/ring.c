@@ -333,7 +333,7 @@ static void mbox_ring_seg_init(struct mbox_ring *ring, u32 seg)
 
 static struct mbox_ring *mbox_ring_new(struct mbox *mb,
 				       const struct mbox_ring_setup *args,
-				       struct mbox_user *user)
+				       struct mbox_acct *user)
 {
 	struct mbox_ring *ring;
 	size_t charge;
@@ -361,7 +361,7 @@ static struct mbox_ring *mbox_ring_new(struct mbox *mb,
 	ring->user_ns = get_user_ns(current_user_ns());
 
 	charge = ring->ctrl_size + ring->cons_size + ring->data_size;
-	err = mbox_user_charge_bytes(user, charge);
+	err = mbox_acct_charge_bytes(user, charge);
 	if (err) {
 		mbox_ring_put(ring);
 		return ERR_PTR(err);
@@ -373,11 +373,11 @@ static struct mbox_ring *mbox_ring_new(struct mbox *mb,
 	ring->cons = __vmalloc(ring->cons_size, MBOX_RING_GFP);
 	ring->data = __vmalloc(ring->data_size, MBOX_RING_GFP);
 	if (!ring->ctrl || !ring->cons || !ring->data) {
-		mbox_user_uncharge_bytes(user, charge);
+		mbox_acct_uncharge_bytes(user, charge);
 		mbox_ring_put(ring);
 		return ERR_PTR(-ENOMEM);
 	}
-	mbox_user_ref(user);
+	mbox_acct_ref(user);
 
 	ring->ctrl->nsegs = ring->nsegs;
 	ring->ctrl->nslots = ring->nslots;
@@ -428,8 +428,8 @@ static long mbox_ring_ioctl_setup(struct mbox_handle *h,
 	if (!err)
 		return 0;
 fail:
-	mbox_user_uncharge_bytes(ring->user, ring->charge);
-	mbox_user_put(ring->user);
+	mbox_acct_uncharge_bytes(ring->user, ring->charge);
+	mbox_acct_put(ring->user);
 	mbox_ring_put(ring);
 	return err;
 }
@@ -467,8 +467,8 @@ static struct mbox_ring *mbox_ring_unpublish(struct mbox_ring_host *rh,
 	}
 	RCU_INIT_POINTER(rh->ring, NULL);
 	unmap_mapping_range(&rh->mapping, 0, 0, 1);
-	mbox_user_uncharge_bytes(ring->user, ring->charge);
-	mbox_user_put(ring->user);
+	mbox_acct_uncharge_bytes(ring->user, ring->charge);
+	mbox_acct_put(ring->user);
 	ring->user = NULL;
 	return ring;
 }

@@ -76,7 +76,7 @@
 struct file;
 struct mbox;
 struct mbox_handle;
-struct mbox_user;
+struct mbox_acct;
 struct pid_namespace;
 struct user_namespace;
 struct vm_area_struct;
@@ -108,7 +108,7 @@ struct mbox_ring {
 	struct mbox_ring_ctrl *ctrl;	/* read-only to users */
 	void *cons;			/* owner-writable */
 	void *data;			/* producer-writable, per segment */
-	struct mbox_user *user;		/* charged for @charge bytes */
+	struct mbox_acct *user;		/* charged for @charge bytes */
 	size_t charge;
 	struct pid_namespace *pid_ns;	/* the owner's, for pids in CTRL */
 	struct user_namespace *user_ns;	/* the owner's, for uids in CTRL */

@@ -454,7 +454,7 @@ static int mbox_check_tx(const struct mbox *mb, const struct mbox_tx *tx)
  * any is sent: a bad size fails the whole call.  An error after the first
  * message only shortens the batch.
  */
-int mbox_xfer_send(struct mbox *mb, struct mbox_user *user,
+int mbox_xfer_send(struct mbox *mb, struct mbox_acct *user,
 		   const struct mbox_tx *tx, unsigned int count, bool nonblock,
 		   ktime_t *deadline, u64 *seqs)
 {

@@ -95,7 +95,7 @@
 
 struct mbox;
 struct mbox_msg;
-struct mbox_user;
+struct mbox_acct;
 struct task_struct;
 
 enum mbox_wait_state {
@@ -171,7 +171,7 @@ struct mbox_rx_report {
 	void *ctx;
 };
 
-int mbox_xfer_send(struct mbox *mb, struct mbox_user *user,
+int mbox_xfer_send(struct mbox *mb, struct mbox_acct *user,
 		   const struct mbox_tx *tx, unsigned int count, bool nonblock,
 		   ktime_t *deadline, u64 *seqs);
 int mbox_xfer_recv(struct mbox *mb, struct mbox_sub *sub,

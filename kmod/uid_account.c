@@ -12,29 +12,29 @@
 
 #define MBOX_USERS_HASH_BITS	6
 
-static DEFINE_HASHTABLE(mbox_users, MBOX_USERS_HASH_BITS);
-static DEFINE_SPINLOCK(mbox_users_lock);
+static DEFINE_HASHTABLE(mbox_accts, MBOX_USERS_HASH_BITS);
+static DEFINE_SPINLOCK(mbox_accts_lock);
 
-static struct mbox_user *mbox_user_find(kuid_t uid)
+static struct mbox_acct *mbox_acct_find(kuid_t uid)
 {
-	struct mbox_user *user;
+	struct mbox_acct *user;
 
-	hash_for_each_possible(mbox_users, user, node, __kuid_val(uid))
+	hash_for_each_possible(mbox_accts, user, node, __kuid_val(uid))
 		if (uid_eq(user->uid, uid))
 			return user;
 	return NULL;
 }
 
 /* Returns the user entry for @uid with a new reference, or NULL (no memory). */
-struct mbox_user *mbox_user_get(kuid_t uid)
+struct mbox_acct *mbox_acct_get(kuid_t uid)
 {
-	struct mbox_user *user, *fresh;
+	struct mbox_acct *user, *fresh;
 
-	spin_lock(&mbox_users_lock);
-	user = mbox_user_find(uid);
+	spin_lock(&mbox_accts_lock);
+	user = mbox_acct_find(uid);
 	if (user)
 		refcount_inc(&user->ref);
-	spin_unlock(&mbox_users_lock);
+	spin_unlock(&mbox_accts_lock);
 	if (user)
 		return user;
 
@@ -45,46 +45,46 @@ struct mbox_user *mbox_user_get(kuid_t uid)
 	refcount_set(&fresh->ref, 1);
 
 	/* Somebody may have added the same uid while we allocated. */
-	spin_lock(&mbox_users_lock);
-	user = mbox_user_find(uid);
+	spin_lock(&mbox_accts_lock);
+	user = mbox_acct_find(uid);
 	if (user) {
 		refcount_inc(&user->ref);
 	} else {
-		hash_add(mbox_users, &fresh->node, __kuid_val(uid));
+		hash_add(mbox_accts, &fresh->node, __kuid_val(uid));
 		user = fresh;
 		fresh = NULL;
 	}
-	spin_unlock(&mbox_users_lock);
+	spin_unlock(&mbox_accts_lock);
 	kfree(fresh);
 	return user;
 }
 
-struct mbox_user *mbox_user_ref(struct mbox_user *user)
+struct mbox_acct *mbox_acct_ref(struct mbox_acct *user)
 {
 	refcount_inc(&user->ref);
 	return user;
 }
 
-void mbox_user_put(struct mbox_user *user)
+void mbox_acct_put(struct mbox_acct *user)
 {
 	/* Every queued message holds a reference: keep the common put lockless. */
 	if (refcount_dec_not_one(&user->ref))
 		return;
 
-	spin_lock(&mbox_users_lock);
+	spin_lock(&mbox_accts_lock);
 	if (!refcount_dec_and_test(&user->ref)) {
-		spin_unlock(&mbox_users_lock);
+		spin_unlock(&mbox_accts_lock);
 		return;
 	}
 	hash_del(&user->node);
-	spin_unlock(&mbox_users_lock);
+	spin_unlock(&mbox_accts_lock);
 	WARN_ON_ONCE(atomic_long_read(&user->bytes));
 	WARN_ON_ONCE(atomic_long_read(&user->inflight));
 	WARN_ON_ONCE(atomic_read(&user->mailboxes));
 	kfree(user);
 }
 
-static int mbox_user_charge(atomic_long_t *counter, size_t bytes)
+static int mbox_acct_charge(atomic_long_t *counter, size_t bytes)
 {
 	unsigned long limit = READ_ONCE(mbox_user_bytes_max);
 
@@ -96,28 +96,28 @@ static int mbox_user_charge(atomic_long_t *counter, size_t bytes)
 }
 
 /* Reserves @bytes for @user, or returns -ENOBUFS if that would pass the cap. */
-int mbox_user_charge_bytes(struct mbox_user *user, size_t bytes)
+int mbox_acct_charge_bytes(struct mbox_acct *user, size_t bytes)
 {
-	return mbox_user_charge(&user->bytes, bytes);
+	return mbox_acct_charge(&user->bytes, bytes);
 }
 
-void mbox_user_uncharge_bytes(struct mbox_user *user, size_t bytes)
+void mbox_acct_uncharge_bytes(struct mbox_acct *user, size_t bytes)
 {
 	atomic_long_sub(bytes, &user->bytes);
 }
 
 /* Charges a message in flight to @user, or -ENOBUFS past the cap. */
-int mbox_user_charge_inflight(struct mbox_user *user, size_t bytes)
+int mbox_acct_charge_inflight(struct mbox_acct *user, size_t bytes)
 {
-	return mbox_user_charge(&user->inflight, bytes);
+	return mbox_acct_charge(&user->inflight, bytes);
 }
 
-void mbox_user_uncharge_inflight(struct mbox_user *user, size_t bytes)
+void mbox_acct_uncharge_inflight(struct mbox_acct *user, size_t bytes)
 {
 	atomic_long_sub(bytes, &user->inflight);
 }
 
-int mbox_user_charge_mailbox(struct mbox_user *user)
+int mbox_acct_charge_mailbox(struct mbox_acct *user)
 {
 	unsigned int limit = READ_ONCE(mbox_user_mailboxes_max);
 
@@ -128,7 +128,7 @@ int mbox_user_charge_mailbox(struct mbox_user *user)
 	return 0;
 }
 
-void mbox_user_uncharge_mailbox(struct mbox_user *user)
+void mbox_acct_uncharge_mailbox(struct mbox_acct *user)
 {
 	atomic_dec(&user->mailboxes);
 }
@@ -141,23 +141,23 @@ void mbox_user_uncharge_mailbox(struct mbox_user *user)
  * or 0 once every entry has been seen.  Entries added or removed between
  * two calls may be missed or seen twice, never any other one.
  *
- * @fn runs under mbox_users_lock, a spinlock: it must not sleep.
+ * @fn runs under mbox_accts_lock, a spinlock: it must not sleep.
  */
-int mbox_users_walk(unsigned long *pos,
-		    int (*fn)(const struct mbox_user_usage *usage, void *arg),
+int mbox_accts_walk(unsigned long *pos,
+		    int (*fn)(const struct mbox_acct_usage *usage, void *arg),
 		    void *arg)
 {
 	unsigned long bkt = *pos >> 32;
 	unsigned long skip = *pos & U32_MAX;
-	struct mbox_user_usage usage;
-	struct mbox_user *user;
+	struct mbox_acct_usage usage;
+	struct mbox_acct *user;
 	unsigned long i;
 	int ret = 0;
 
-	spin_lock(&mbox_users_lock);
-	for (; bkt < HASH_SIZE(mbox_users); bkt++, skip = 0) {
+	spin_lock(&mbox_accts_lock);
+	for (; bkt < HASH_SIZE(mbox_accts); bkt++, skip = 0) {
 		i = 0;
-		hlist_for_each_entry(user, &mbox_users[bkt], node) {
+		hlist_for_each_entry(user, &mbox_accts[bkt], node) {
 			if (i++ < skip)
 				continue;
 			usage.uid = user->uid;
@@ -173,6 +173,6 @@ int mbox_users_walk(unsigned long *pos,
 	}
 	*pos = bkt << 32;
 out:
-	spin_unlock(&mbox_users_lock);
+	spin_unlock(&mbox_accts_lock);
 	return ret;
 }

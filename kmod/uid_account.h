@@ -2,11 +2,11 @@
 /*
  * Per-uid accounting of mailboxes and queued bytes.  The file is named for
  * the uid, not "user": a "user" of a mailbox is also a sending handle
- * (MBOX_ROLE_USER); struct mbox_user is the account of one uid.
+ * (MBOX_ROLE_USER); struct mbox_acct is the account of one uid.
  *
  * DOC: Lifetime and locking
  *
- * A struct mbox_user exists while anything is charged to its uid: every
+ * A struct mbox_acct exists while anything is charged to its uid: every
  * handle holds a reference for the user that opened it (what is sent
  * through the handle is charged there), every mailbox one for its creator,
  * every message one for the user that sent it.  @bytes counts what the
@@ -14,7 +14,7 @@
  * are sending that no mailbox has accepted yet; user_bytes_max caps each
  * on its own, so that reserving the whole budget does not stop a user
  * from sending (see DOC: Accounting in the uapi header and quota.h).  Users live in a
- * global hash table under mbox_users_lock (a spinlock, innermost of all mbox
+ * global hash table under mbox_accts_lock (a spinlock, innermost of all mbox
  * locks); the last reference removes and frees the entry.  The counters
  * themselves are atomics and need no lock.
  */
@@ -26,7 +26,7 @@
 #include <linux/types.h>
 #include <linux/uidgid.h>
 
-struct mbox_user {
+struct mbox_acct {
 	struct hlist_node node;
 	kuid_t uid;
 	refcount_t ref;
@@ -38,26 +38,26 @@ struct mbox_user {
 	atomic_long_t persistent_bytes;
 };
 
-struct mbox_user *mbox_user_get(kuid_t uid);
-struct mbox_user *mbox_user_ref(struct mbox_user *user);
-void mbox_user_put(struct mbox_user *user);
+struct mbox_acct *mbox_acct_get(kuid_t uid);
+struct mbox_acct *mbox_acct_ref(struct mbox_acct *user);
+void mbox_acct_put(struct mbox_acct *user);
 
-int mbox_user_charge_bytes(struct mbox_user *user, size_t bytes);
-void mbox_user_uncharge_bytes(struct mbox_user *user, size_t bytes);
-int mbox_user_charge_inflight(struct mbox_user *user, size_t bytes);
-void mbox_user_uncharge_inflight(struct mbox_user *user, size_t bytes);
-int mbox_user_charge_mailbox(struct mbox_user *user);
-void mbox_user_uncharge_mailbox(struct mbox_user *user);
+int mbox_acct_charge_bytes(struct mbox_acct *user, size_t bytes);
+void mbox_acct_uncharge_bytes(struct mbox_acct *user, size_t bytes);
+int mbox_acct_charge_inflight(struct mbox_acct *user, size_t bytes);
+void mbox_acct_uncharge_inflight(struct mbox_acct *user, size_t bytes);
+int mbox_acct_charge_mailbox(struct mbox_acct *user);
+void mbox_acct_uncharge_mailbox(struct mbox_acct *user);
 
 /* What one user has charged (reserved plus in flight), at one moment. */
-struct mbox_user_usage {
+struct mbox_acct_usage {
 	kuid_t uid;
 	unsigned long bytes;
 	unsigned int mailboxes;
 };
 
-int mbox_users_walk(unsigned long *pos,
-		    int (*fn)(const struct mbox_user_usage *usage, void *arg),
+int mbox_accts_walk(unsigned long *pos,
+		    int (*fn)(const struct mbox_acct_usage *usage, void *arg),
 		    void *arg);
 
 #endif /* _MBOX_UID_ACCOUNT_H */

@@ -135,7 +135,7 @@ bool mbox_ring_built(void);
 int chan_open(struct chan *c, const struct transport *t,
 	      const struct chan_cfg *cfg);
 
-/* mbox-bench.c */
+/* bench_util.c: the helpers every other file may call. */
 extern volatile int g_abort;	/* the watchdog fired: give up */
 void *msgbuf_alloc(size_t size);
 void msgbuf_free(void *buf);
@@ -144,6 +144,7 @@ void cpu_relax(unsigned int *polls);
 int pin_to_cpu(int cpu);
 int write_file(const char *path, const char *val);
 long read_long_file(const char *path);
+int cmp_double(const void *a, const void *b);	/* for qsort() */
 
 /* memory.c: create/destroy rates and kernel memory per mailbox. */
 struct lifecycle_result {
@@ -233,15 +234,18 @@ struct bench {
 	double wall;			/* seconds, whole run */
 };
 
+/* bench_util.c: statistics over a case's repetitions, and its tables. */
+const char *case_name(const struct case_res *c);
 double case_median(const struct case_res *c, int metric);
 double case_min(const struct case_res *c, int metric);
 double case_max(const struct case_res *c, int metric);
 const struct case_res *find_case(const struct bench *b, enum case_kind kind,
 				 const char *name, size_t size,
 				 unsigned int senders);
-extern const struct transport *const transports[];
 extern const unsigned int scale_senders[];
 extern const char *const lifecycle_whats[];
+/* transport_list.c: every mechanism, NULL-terminated, in table order. */
+extern const struct transport *const transports[];
 
 /* report.c */
 double scale_paired(const struct bench *b, const char *mode, unsigned int n,

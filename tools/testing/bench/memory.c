@@ -31,10 +31,9 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "mbox_testlib.h"
 #include <mbox/mbox.h>
 
-#define USER_MAILBOXES_MAX "/sys/module/mbox/parameters/user_mailboxes_max"
-#define USER_BYTES_MAX "/sys/module/mbox/parameters/user_bytes_max"
 /*
  * A bounded mailbox reserves its worst case (capacity x the charge of a
  * full message) from its creator's user_bytes_max at create: 16 x 64 B
@@ -353,33 +352,31 @@ out:
 }
 
 /*
- * Raises the limits that stand between us and @n mailboxes (the old module
- * parameter values go to @old_max and @old_bytes, -1 when untouched);
- * 0 or -errno.
+ * Raises the module parameter @name to at least @want where it can be read
+ * and is lower; 0 or -EPERM.
  */
-static int raise_limits(unsigned long n, long *old_max, long *old_bytes)
+static int raise_param(const char *name, unsigned long long want)
+{
+	unsigned long long now;
+
+	if (mt_param_read(name, &now) || now >= want)
+		return 0;
+	return mt_param_write(name, want) ? -EPERM : 0;
+}
+
+/*
+ * Raises the limits that stand between us and @n mailboxes; 0 or -errno.
+ * The caller saved the module parameters before (mt_params_save()) and
+ * puts them back after, whatever happened.
+ */
+static int raise_limits(unsigned long n)
 {
 	unsigned long bytes = (n + 64) * BYTES_PER_MAILBOX;
 	struct rlimit rl;
-	char buf[32];
 
-	*old_bytes = -1;
-	*old_max = read_long_file(USER_MAILBOXES_MAX);
-	if (*old_max >= 0 && (unsigned long)*old_max < n + 64) {
-		snprintf(buf, sizeof(buf), "%lu", n + 64);
-		if (write_file(USER_MAILBOXES_MAX, buf))
-			return -EPERM;
-	} else {
-		*old_max = -1;
-	}
-	*old_bytes = read_long_file(USER_BYTES_MAX);
-	if (*old_bytes >= 0 && (unsigned long)*old_bytes < bytes) {
-		snprintf(buf, sizeof(buf), "%lu", bytes);
-		if (write_file(USER_BYTES_MAX, buf))
-			return -EPERM;
-	} else {
-		*old_bytes = -1;
-	}
+	if (raise_param("user_mailboxes_max", n + 64) ||
+	    raise_param("user_bytes_max", bytes))
+		return -EPERM;
 	if (getrlimit(RLIMIT_NOFILE, &rl))
 		return -errno;
 	if (rl.rlim_cur < n + 64) {
@@ -397,15 +394,15 @@ int memory_measure(unsigned long n, int cycles, struct memory_result *out)
 	static struct slab_snap s_before, s_after;
 	struct memory_result *res;
 	struct meminfo before, after;
+	struct mt_params saved;
 	int i;
-	long old_max, old_bytes;
-	char buf[32];
 	pid_t pid;
 	int err, status;
 
 	memset(out, 0, sizeof(*out));
 	out->n = n;
-	err = raise_limits(n, &old_max, &old_bytes);
+	mt_params_save(&saved);
+	err = raise_limits(n);
 	if (err) {
 		fail_step(out, err, "raising user_mailboxes_max/user_bytes_max/RLIMIT_NOFILE");
 		goto restore;
@@ -459,13 +456,6 @@ out:
 		fail_step(out, err, "measuring");
 	munmap(res, sizeof(*res));
 restore:
-	if (old_max >= 0) {
-		snprintf(buf, sizeof(buf), "%ld", old_max);
-		write_file(USER_MAILBOXES_MAX, buf);
-	}
-	if (old_bytes >= 0) {
-		snprintf(buf, sizeof(buf), "%ld", old_bytes);
-		write_file(USER_BYTES_MAX, buf);
-	}
+	mt_params_restore(&saved);
 	return err;
 }

@@ -537,6 +537,21 @@ static void ratio_cell(char *buf, size_t len, const struct bench *b,
 		 spread(sa, sizeof(sa), ca, 0), spread(sb, sizeof(sb), cb, 0));
 }
 
+/* "0.95x (5 pairs, 0.90..1.02)": scale_paired() of @n senders in @mode. */
+static void scale_cell(char *buf, size_t len, const struct bench *b,
+		       const char *mode, unsigned int n)
+{
+	double v, lo, hi;
+	int pairs;
+
+	v = scale_paired(b, mode, n, &lo, &hi, &pairs);
+	if (isfinite(v))
+		snprintf(buf, len, "%.2fx (%d pairs, %.2f..%.2f)", v, pairs,
+			 lo, hi);
+	else
+		snprintf(buf, len, "not measured");
+}
+
 /*
  * The speed targets of issue 13, each a ratio between figures of this run.
  * The last needs two kernels: tools/testing/bench/kcompare runs this case on 6.1
@@ -546,8 +561,7 @@ static void speed_targets(FILE *f, const struct bench *b)
 {
 	const struct case_res *c;
 	char cell[96], bat[48];
-	double v, lo, hi;
-	int pairs;
+	double v;
 
 	fprintf(f, "\nSpeed targets (issue 13), ratios within this run, 64 B; printed, never asserted\n");
 	ratio_cell(cell, sizeof(cell), b, K_STREAM, "mbox-bounded", "posix-mq", 1);
@@ -565,20 +579,10 @@ static void speed_targets(FILE *f, const struct bench *b)
 	ratio_cell(cell, sizeof(cell), b, K_STREAM, "mbox-batch-bounded", "mbox-bounded", 1);
 	snprintf(bat, sizeof(bat), "batch of %u / unbatched msgs/s, bounded", b->batch);
 	fprintf(f, "  %-52s %-34s target >= 3x\n", bat, cell);
-	v = scale_paired(b, "mbox-bounded", 64, &lo, &hi, &pairs);
-	if (isfinite(v))
-		snprintf(cell, sizeof(cell), "%.2fx (%d pairs, %.2f..%.2f)", v,
-			 pairs, lo, hi);
-	else
-		snprintf(cell, sizeof(cell), "not measured");
+	scale_cell(cell, sizeof(cell), b, "mbox-bounded", 64);
 	fprintf(f, "  %-52s %-34s target >= 0.9x\n",
 		"64 senders / 1 sender into one bounded mailbox", cell);
-	v = scale_paired(b, "posix-mq", 64, &lo, &hi, &pairs);
-	if (isfinite(v))
-		snprintf(cell, sizeof(cell), "%.2fx (%d pairs, %.2f..%.2f)", v,
-			 pairs, lo, hi);
-	else
-		snprintf(cell, sizeof(cell), "not measured");
+	scale_cell(cell, sizeof(cell), b, "posix-mq", 64);
 	fprintf(f, "  %-52s %-34s (reference)\n",
 		"  ... the same for one POSIX mq as deep", cell);
 	c = find_case(b, K_PINGPONG1, "mbox-zero", 64, 1);
@@ -608,19 +612,12 @@ static void speed_targets(FILE *f, const struct bench *b)
 static void ring_targets(FILE *f, const struct bench *b)
 {
 	char cell[96];
-	double v, lo, hi;
-	int pairs;
 
 	fprintf(f, "\nSpeed targets (issue 14, shared ring), ratios within this run, 64 B; printed, never asserted\n");
 	ratio_cell(cell, sizeof(cell), b, K_STREAM, "mbox-ring", "shm-futex", 1);
 	fprintf(f, "  %-52s %-34s target >= 1.0x\n",
 		"ring, 1 producer msgs/s / raw futex SPSC ring's", cell);
-	v = scale_paired(b, "mbox-ring", 8, &lo, &hi, &pairs);
-	if (isfinite(v))
-		snprintf(cell, sizeof(cell), "%.2fx (%d pairs, %.2f..%.2f)", v,
-			 pairs, lo, hi);
-	else
-		snprintf(cell, sizeof(cell), "not measured");
+	scale_cell(cell, sizeof(cell), b, "mbox-ring", 8);
 	fprintf(f, "  %-52s %-34s target >= 0.8x\n",
 		"ring, 8 producers' aggregate / 1 producer's", cell);
 	ratio_cell(cell, sizeof(cell), b, K_STREAM, "mbox-ring-poll", "shm-spin", 1);
@@ -686,12 +683,21 @@ int report_csv(const struct bench *b, const char *path)
 {
 	static const char *const kinds[] = { "pingpong", "pingpong-1cpu",
 					     "stream", "scale", "lifecycle" };
+	/* The ratio rows, in this order for every mechanism and anchor. */
+	static const struct {
+		enum case_kind kind;
+		const char *metric;
+	} ratios[] = {
+		{ K_PINGPONG, "rtt" },
+		{ K_PINGPONG1, "rtt_1cpu" },
+		{ K_STREAM, "throughput" },
+	};
 	const struct memory_result *m = &b->mem;
 	const struct transport *t;
 	const struct case_res *c;
 	struct target tg[16];
 	char metric[64];
-	unsigned int a;
+	unsigned int a, r;
 	int i, k, n;
 	FILE *f = fopen(path, "w");
 
@@ -740,28 +746,20 @@ int report_csv(const struct bench *b, const char *path)
 		if (!(t->flags & T_MBOX))
 			continue;
 		for (k = 0; k < NSIZES; k++)
-			for (a = 0; a < NANCHORS; a++) {
-				double v;
+			for (a = 0; a < NANCHORS; a++)
+				for (r = 0; r < sizeof(ratios) / sizeof(ratios[0]); r++) {
+					double v;
 
-				v = ratio(median_of(b, K_PINGPONG, t->name, msg_sizes[k], 1, 0),
-					  median_of(b, K_PINGPONG, anchors[a].name, msg_sizes[k], 1, 0));
-				snprintf(metric, sizeof(metric), "rtt_vs_%s", anchors[a].name);
-				if (isfinite(v))
-					csv_row(f, "ratio", t->name, msg_sizes[k], 1, metric,
-						"x", v, v, v, 1);
-				v = ratio(median_of(b, K_PINGPONG1, t->name, msg_sizes[k], 1, 0),
-					  median_of(b, K_PINGPONG1, anchors[a].name, msg_sizes[k], 1, 0));
-				snprintf(metric, sizeof(metric), "rtt_1cpu_vs_%s", anchors[a].name);
-				if (isfinite(v))
-					csv_row(f, "ratio", t->name, msg_sizes[k], 1, metric,
-						"x", v, v, v, 1);
-				v = ratio(median_of(b, K_STREAM, t->name, msg_sizes[k], 1, 0),
-					  median_of(b, K_STREAM, anchors[a].name, msg_sizes[k], 1, 0));
-				snprintf(metric, sizeof(metric), "throughput_vs_%s", anchors[a].name);
-				if (isfinite(v))
-					csv_row(f, "ratio", t->name, msg_sizes[k], 1, metric,
-						"x", v, v, v, 1);
-			}
+					v = ratio(median_of(b, ratios[r].kind, t->name,
+							    msg_sizes[k], 1, 0),
+						  median_of(b, ratios[r].kind, anchors[a].name,
+							    msg_sizes[k], 1, 0));
+					snprintf(metric, sizeof(metric), "%s_vs_%s",
+						 ratios[r].metric, anchors[a].name);
+					if (isfinite(v))
+						csv_row(f, "ratio", t->name, msg_sizes[k], 1,
+							metric, "x", v, v, v, 1);
+				}
 	}
 	if (b->mem_done && m->cycles) {
 		csv_row(f, "memory", "mbox", 0, 0, "slab_per_mailbox", "B",

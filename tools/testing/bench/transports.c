@@ -39,6 +39,14 @@ int chan_open(struct chan *c, const struct transport *t,
 	return t->open(c);
 }
 
+/* Queues that both sides share as they are (POSIX mq, SysV). */
+static int shared_attach(struct chan *c, enum side side)
+{
+	(void)c;
+	(void)side;
+	return 0;
+}
+
 /* ---------------------------------------------------------------- pipe */
 
 static int pipe_open(struct chan *c)
@@ -164,13 +172,6 @@ static int posix_mq_open(struct chan *c)
 	return 0;
 }
 
-static int posix_mq_attach(struct chan *c, enum side side)
-{
-	(void)c;
-	(void)side;
-	return 0;
-}
-
 static int posix_mq_send(struct chan *c, const void *buf, size_t len)
 {
 	return mq_send(c->mq, buf, len, 0) ? -errno : 0;
@@ -201,7 +202,7 @@ const struct transport tr_posix_mq = {
 	.label = "POSIX mq",
 	.flags = T_ANCHOR,
 	.open = posix_mq_open,
-	.attach = posix_mq_attach,
+	.attach = shared_attach,
 	.send = posix_mq_send,
 	.recv = posix_mq_recv,
 	.detach = posix_mq_detach,
@@ -224,13 +225,6 @@ static int sysv_open(struct chan *c)
 			fprintf(stderr, "mbox-bench: SysV msg_qbytes %zu: %s\n",
 				(size_t)ds.msg_qbytes, strerror(errno));
 	}
-	return 0;
-}
-
-static int sysv_attach(struct chan *c, enum side side)
-{
-	(void)c;
-	(void)side;
 	return 0;
 }
 
@@ -269,7 +263,7 @@ const struct transport tr_sysv = {
 	.label = "SysV msg",
 	.flags = T_ANCHOR,
 	.open = sysv_open,
-	.attach = sysv_attach,
+	.attach = shared_attach,
 	.send = sysv_send,
 	.recv = sysv_recv,
 	.detach = sysv_detach,
@@ -329,12 +323,6 @@ static void mbox_detach(struct chan *c, enum side side)
 	close_fd(&c->fd[side == SIDE_TX ? 1 : 0]);
 	free(c->priv);
 	c->priv = NULL;
-}
-
-static void mbox_close_chan(struct chan *c)
-{
-	close_fd(&c->fd[0]);
-	close_fd(&c->fd[1]);
 }
 
 /*
@@ -423,7 +411,7 @@ static int mbox_recv_vec(struct chan *c, void *const *bufs, size_t len,
 		.send = mbox_send_one,				\
 		.recv = mbox_recv_one,				\
 		.detach = mbox_detach,				\
-		.close = mbox_close_chan,			\
+		.close = fdpair_close,				\
 	}
 
 const struct transport tr_mbox_zero =
@@ -447,7 +435,7 @@ const struct transport tr_mbox_batch_bounded = {
 	.send_vec = mbox_send_vec,
 	.recv_vec = mbox_recv_vec,
 	.detach = mbox_detach,
-	.close = mbox_close_chan,
+	.close = fdpair_close,
 };
 
 const struct transport tr_mbox_batch_unbounded = {
@@ -461,5 +449,5 @@ const struct transport tr_mbox_batch_unbounded = {
 	.send_vec = mbox_send_vec,
 	.recv_vec = mbox_recv_vec,
 	.detach = mbox_detach,
-	.close = mbox_close_chan,
+	.close = fdpair_close,
 };

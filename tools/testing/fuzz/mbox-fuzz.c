@@ -550,6 +550,7 @@ static void check_new_handle(int fd, uint64_t id, uint32_t role)
 static void op_create(void)
 {
 	struct mbox_create c = { 0 }, *p;
+	bool kept;
 	int fd;
 
 	c.capacity_mode = mt_rnd_below(3);
@@ -575,15 +576,21 @@ static void op_create(void)
 	if (fd < 0)
 		return;
 	memcpy(&c, p, sizeof(c));
-	if (c.flags & MBOX_CREATE_OS) {
+	/*
+	 * OS-owned and persistent mailboxes (a mutated create can ask for
+	 * MBOX_CREATE_PERSIST) outlive their creator, give it a receiver
+	 * handle, and keep the module pinned until deleted: deleted at exit.
+	 */
+	kept = c.flags & (MBOX_CREATE_OS | MBOX_CREATE_PERSIST);
+	if (kept) {
 		uint32_t n = atomic_fetch_add(&sh->nos_ids, 1);
 
 		if (n < (1 << 16))
 			atomic_store(&sh->os_ids[n], c.id);
 	}
-	check_new_handle(fd, c.id, c.flags & MBOX_CREATE_OS ? MBOX_ROLE_RECEIVER : MBOX_ROLE_OWNER);
-	pool_add(fd, c.flags & MBOX_CREATE_OS ? K_RECEIVER : K_OWNER, c.id);
-	if ((c.flags & MBOX_CREATE_OS) && mt_chance(30)) {
+	check_new_handle(fd, c.id, kept ? MBOX_ROLE_RECEIVER : MBOX_ROLE_OWNER);
+	pool_add(fd, kept ? K_RECEIVER : K_OWNER, c.id);
+	if (kept && mt_chance(30)) {
 		/* Most OS-owned mailboxes go away again; some stay until exit. */
 		struct mbox_delete d = { .id = c.id };
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mboxbridge-test: the roles the bridge tests (tools/mboxbridge/test) play
+ * mboxbridge-test: the roles the bridge tests (tools/testing/bridge/test) play
  * on each "host", and the raw NATS baselines of the bench.
  *
  *   owner NAME zero|bounded:N|unbounded COUNT [IDLE_MS [DELAY_MS [DUP_OK]]]
