@@ -533,7 +533,13 @@ out:
 	return ret;
 }
 
-TEST_F(module, hundred_load_use_unload_rounds_leave_nothing_behind)
+/*
+ * What this checks is that nothing is left behind, not how fast a load is:
+ * the harness's default 30 s is about 0.3 s a round, which the debug and
+ * KCSAN kernels or a loaded host exceed (seen in full runs), so the bound
+ * is the suite's own (selftests/settings) and only catches a hang.
+ */
+TEST_F_TIMEOUT(module, hundred_load_use_unload_rounds_leave_nothing_behind, 600)
 {
 	for (int round = 0; round < ROUNDS; round++) {
 		ASSERT_EQ(0, use_module()) TH_LOG("round %d", round);
