@@ -11,21 +11,55 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include <linux/mbox.h>
+
 #include "message.h"
 #include "quota.h"
 #include "uid_account.h"
 
+/* Where a vouched message keeps its origin: after the payload, aligned. */
+static size_t mbox_origin_offset(u32 len)
+{
+	return ALIGN((size_t)len, __alignof__(struct mbox_origin));
+}
+
+/*
+ * The bytes a message of @len payload bytes allocates behind its header:
+ * a vouched one (@origin) has its origin there too, and is charged for it.
+ */
+static u32 mbox_msg_body(u32 len, const struct mbox_origin *origin)
+{
+	return origin ? mbox_origin_offset(len) + sizeof(*origin) : len;
+}
+
+/*
+ * Whether @msg carries a vouched origin; if so, copies it to @origin,
+ * otherwise zeroes @origin.
+ */
+bool mbox_msg_origin(const struct mbox_msg *msg, struct mbox_origin *origin)
+{
+	if (!msg->vouched) {
+		memset(origin, 0, sizeof(*origin));
+		return false;
+	}
+	memcpy(origin, msg->data + mbox_origin_offset(msg->len),
+	       sizeof(*origin));
+	return true;
+}
+
 /*
  * Copies @len bytes from @buf into a new message, charged to @user as in
- * flight until a mailbox accepts it (mbox_quota_take()).  Returns the
+ * flight until a mailbox accepts it (mbox_quota_take()), with @origin
+ * stored after them if not NULL (see "Vouched origin").  Returns the
  * message or ERR_PTR(-ENOBUFS, -ENOMEM or -EFAULT).
  */
 struct mbox_msg *mbox_msg_new(struct mbox_acct *user, const void __user *buf,
-			      u32 len)
+			      u32 len, const struct mbox_origin *origin)
 {
-	size_t size = struct_size_t(struct mbox_msg, data, len);
+	size_t body = mbox_msg_body(len, origin);
+	size_t size = struct_size_t(struct mbox_msg, data, body);
 	/* Charge what the allocator really takes, not just what we asked. */
-	size_t charge = mbox_msg_charge(len);
+	size_t charge = mbox_msg_charge(body);
 	struct mbox_msg *msg;
 	int err;
 
@@ -59,6 +93,10 @@ struct mbox_msg *mbox_msg_new(struct mbox_acct *user, const void __user *buf,
 	msg->readers = 0;
 	msg->busy = 0;
 	msg->held = false;
+	msg->vouched = !!origin;
+	if (origin)
+		memcpy(msg->data + mbox_origin_offset(len), origin,
+		       sizeof(*origin));
 	msg->charge = charge;
 	msg->len = len;
 	return msg;
