@@ -624,8 +624,8 @@ struct mbox_delete {
 /**
  * struct mbox_origin - a remote sender, as a bridge vouches for it
  * @host: an identifier of the remote host chosen by the bridge (mboxbridge
- *	uses the first 8 bytes of the SHA-256 of the host name it configured
- *	for the NATS connection the message came from; see mboxbridge(8)).
+ *	uses a 64-bit FNV-1a hash of the remote host's name, which
+ *	`mboxbridge --host-id NAME` prints; see mboxbridge(8)).
  * @pid: the remote sending process, in the remote host's pid namespace.
  * @uid: the remote sender's effective uid, in the remote host's user
  *	namespace; the kernel does not map it.
