@@ -348,6 +348,33 @@ static int nats_check(natsStatus s, jsErrCode jerr, const char *what)
 	return -1;
 }
 
+/*
+ * Connects once without retrying, so that refused credentials or a failed
+ * TLS handshake end the bridge with the server's reason rather than a
+ * silent retry loop; only servers not up yet (no server answered) are
+ * retried in the background, as before.
+ */
+static natsStatus connect_first(natsOptions *o)
+{
+	const char *why;
+	natsStatus s, last;
+
+	s = natsConnection_Connect(&nc, o);
+	if (s == NATS_OK)
+		return s;
+	why = nats_GetLastError(&last);
+	if (s != NATS_NO_SERVER) {
+		logmsg(LOG_ERR, "connect refused: %s%s%s", natsStatus_GetText(s),
+		       why && *why ? ": " : "", why ? why : "");
+		return s;
+	}
+	logmsg(LOG_NOTICE, "no NATS server answers yet: retrying");
+	s = natsOptions_SetRetryOnFailedConnect(o, true, NULL, NULL);
+	if (s == NATS_OK)
+		s = natsConnection_Connect(&nc, o);
+	return s;
+}
+
 static int connect_nats(void)
 {
 	natsOptions *o;
@@ -364,8 +391,6 @@ static int connect_nats(void)
 		s = natsOptions_SetReconnectWait(o, 250);
 	if (s == NATS_OK)
 		s = natsOptions_SetSendAsap(o, true);
-	if (s == NATS_OK)
-		s = natsOptions_SetRetryOnFailedConnect(o, true, NULL, NULL);
 	if (s == NATS_OK && cfg.user)
 		s = natsOptions_SetUserInfo(o, cfg.user, cfg.password);
 	if (s == NATS_OK && cfg.creds)
@@ -379,7 +404,7 @@ static int connect_nats(void)
 	if (s == NATS_OK && cfg.tls_cert)
 		s = natsOptions_LoadCertificatesChain(o, cfg.tls_cert, cfg.tls_key);
 	if (s == NATS_OK)
-		s = natsConnection_Connect(&nc, o);
+		s = connect_first(o);
 	natsOptions_Destroy(o);
 	if (s == NATS_NOT_YET_CONNECTED)
 		s = NATS_OK;
