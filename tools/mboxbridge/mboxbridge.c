@@ -1128,6 +1128,12 @@ static void *import_thread(void *arg)
 
 	jsOptions_Init(&jo);
 	jo.PublishAsync.MaxPending = PUB_WINDOW;
+	/*
+	 * A full window waits for room as long as an answer may take: the
+	 * default (200 ms) failed the publish on a slow cluster, and each
+	 * failure drained the whole window before a synchronous retry.
+	 */
+	jo.PublishAsync.StallWait = 5000;
 	jo.PublishAsync.ErrHandler = pub_err;
 	jo.PublishAsync.ErrHandlerClosure = im;
 	if (nats_check(natsConnection_JetStream(&im->js, nc, &jo), 0, "jetstream"))
