@@ -986,9 +986,9 @@ static natsMsg *import_pack(struct import *im, const struct mbox_create *c,
 	size_t off;
 	int i, n;
 
-	n = (int)((PACK_BYTES - rec_max) / rec_max);
 	if (rec_max > PACK_BYTES / 2)
 		return NULL;
+	n = (int)((PACK_BYTES - rec_max) / rec_max);
 	if (n > PACK_MAX - 1)
 		n = PACK_MAX - 1;
 	memset(vec, 0, sizeof(vec));
