@@ -600,12 +600,6 @@ static void record_async(struct export *e, const char *dkey, uint64_t seq)
 }
 
 /*
- * Delivers one stream message into the mailbox and records it, without
- * acking it: the number of messages delivered (a pack holds several; ack
- * it once recorded), 0 nothing to deliver (ack it), or -EPIPE: the owner is gone; this message and the rest stay
- * unacked and are purged with the export.
- */
-/*
  * Delivers one message of a pack, as its own stream message would be
  * (deliver() reads the same headers): 0, -EPIPE (the owner is gone) or
  * -EINVAL (a malformed record: the rest of the pack with it, logged).
@@ -656,6 +650,13 @@ static int deliver_packed(struct export *e, natsMsg *pm, const char **pos,
 	return err == -EPIPE ? err : 0;
 }
 
+/*
+ * Delivers one stream message into the mailbox and records it, without
+ * acking it: the number of messages delivered (a pack holds several; ack
+ * it once recorded), 0 nothing to deliver (ack it), or -EPIPE: the owner
+ * is gone; this message and the rest stay unacked and are purged with the
+ * export.
+ */
 static int export_one(struct export *e, natsMsg *m)
 {
 	jsMsgMetaData *meta = NULL;
