@@ -7,13 +7,15 @@
  *       create NAME, receive COUNT messages (or until IDLE_MS without one),
  *       check them: prints received, duplicated, out of per-sender order,
  *       lost, longest stall; exit 0 only if none lost or reordered and at
- *       most DUP_OK (default 0) duplicated.
+ *       most DUP_OK (default 0) duplicated.  Prints "progress pct=P" each
+ *       time a tenth more arrived (the fault runs strike mid-stream).
  *   hold NAME zero|bounded:N|unbounded
  *       create NAME and never receive; on SIGTERM print the monotonic time
  *       and exit (the owner's death).
- *   send NAME SENDER COUNT [PRIO]
- *       open NAME (waiting up to 60 s for it), send COUNT numbered messages,
- *       print the rate and, per send, the slowest; stops at the first error.
+ *   send NAME SENDER COUNT [PRIO [PAUSE_US]]
+ *       open NAME (waiting up to 60 s for it), send COUNT numbered messages
+ *       (PAUSE_US apart), print the rate and, per send, the slowest; stops
+ *       at the first error.
  *   fill NAME
  *       send non-blocking until EAGAIN, waiting 3 s for the bridge each
  *       time; prints how many were accepted.
@@ -164,6 +166,9 @@ static int cmd_owner(char **argv, int argc)
 			continue;
 		}
 		unique++;
+		if (count >= 10 && unique % (count / 10) == 0 && unique < count)
+			printf("progress pct=%u received=%u\n",
+			       (uint32_t)((uint64_t)unique * 100 / count), unique);
 		if (p.seq < last[p.sender])
 			reorder++;
 		else
@@ -209,6 +214,7 @@ static int cmd_send(char **argv, int argc)
 	uint32_t sender = (uint32_t)atoi(argv[1]);
 	uint32_t count = (uint32_t)atoi(argv[2]);
 	uint32_t prio = argc > 3 ? (uint32_t)atoi(argv[3]) : 0;
+	useconds_t pause_us = argc > 4 ? (useconds_t)atoi(argv[4]) : 0;
 	uint64_t t0, t, worst = 0, *lat, enobufs = 0;
 	struct payload p = { .sender = sender, .prio = prio };
 	uint32_t i;
@@ -239,6 +245,8 @@ static int cmd_send(char **argv, int argc)
 		lat[i] = now_ns() - t;
 		if (lat[i] > worst)
 			worst = lat[i];
+		if (pause_us)
+			usleep(pause_us);
 	}
 	t = now_ns() - t0;
 	qsort(lat, count, sizeof(*lat), cmp_u64);
