@@ -33,7 +33,8 @@
  *       the cluster's cost of the bridge's publishes and consumer (above).
  *   With $BENCH_PIDS (the nodes' pids) the raw modes print the cluster's CPU
  *   time per message.
- *   leader URL STREAM  the cluster node (n1..n3) leading STREAM now.
+ *   leader URL STREAM  the cluster node (n1..n3) leading STREAM now, and
+ *                      the stream's last sequence (messages stored so far).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -593,7 +594,8 @@ static int cmd_leader(char **argv)
 	if (js_GetStreamInfo(&si, js, argv[1], NULL, &jerr) != NATS_OK ||
 	    !si->Cluster || !si->Cluster->Leader)
 		die("stream info", EIO);
-	printf("leader=%s\n", si->Cluster->Leader);
+	printf("leader=%s last_seq=%" PRIu64 "\n", si->Cluster->Leader,
+	       si->State.LastSeq);
 	jsStreamInfo_Destroy(si);
 	return 0;
 }
