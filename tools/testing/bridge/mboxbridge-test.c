@@ -33,6 +33,10 @@
  *       the cluster's cost of the bridge's publishes and consumer (above).
  *   With $BENCH_PIDS (the nodes' pids) the raw modes print the cluster's CPU
  *   time per message.
+ *   forge-pack URL SUBJECT
+ *       as a hostile publisher on an export's subject: a pack (Mbox-Pack)
+ *       holding sender 20's message 1 and then a record claiming 1 MB
+ *       that is not there, then a good pack with message 2.
  *   leader URL STREAM  the cluster node (n1..n3) leading STREAM now, and
  *                      the stream's last sequence (messages stored so far).
  */
@@ -582,6 +586,48 @@ static int cmd_raw_wq(char **argv)
 	return 0;
 }
 
+/* A record as mboxbridge packs it (struct pack_rec there). */
+struct forged_rec {
+	uint32_t len, priority, type, origin_len;
+	uint64_t seq;
+};
+
+static size_t forge_put(char *out, uint32_t len, uint32_t seq)
+{
+	struct forged_rec r = { .len = len, .origin_len = 6, .seq = seq };
+	struct payload p = { .sender = 20, .seq = seq };
+
+	memcpy(out, &r, sizeof(r));
+	memcpy(out + sizeof(r), "forged", 6);
+	memcpy(out + sizeof(r) + 6, &p, sizeof(p));
+	return sizeof(r) + 6 + sizeof(p);
+}
+
+static int cmd_forge_pack(char **argv)
+{
+	natsConnection *nc = raw_connect(argv[0]);
+	char buf[256];
+	jsErrCode jerr = 0;
+	natsMsg *m = NULL;
+	size_t n;
+	jsCtx *js;
+	int i;
+
+	natsConnection_JetStream(&js, nc, NULL);
+	for (i = 0; i < 2; i++) {
+		n = forge_put(buf, sizeof(struct payload), (uint32_t)i + 1);
+		if (!i)		/* claims 1 MB, holds 16 B */
+			n += forge_put(buf + n, 1000000, 99);
+		natsMsg_Create(&m, argv[1], NULL, buf, (int)n);
+		natsMsgHeader_Set(m, "Mbox-Pack", "2");
+		if (js_PublishMsg(NULL, js, m, NULL, &jerr) != NATS_OK)
+			die("forged publish", EIO);
+		natsMsg_Destroy(m);
+	}
+	printf("forged\n");
+	return 0;
+}
+
 /* Prints the name of the cluster node leading stream STREAM. */
 static int cmd_leader(char **argv)
 {
@@ -621,6 +667,8 @@ int main(int argc, char **argv)
 		return cmd_info(argv + 2);
 	if (!strcmp(argv[1], "raw-rr") && argc >= 4)
 		return cmd_raw_rr(argv + 2);
+	if (!strcmp(argv[1], "forge-pack") && argc >= 4)
+		return cmd_forge_pack(argv + 2);
 	if (!strcmp(argv[1], "leader") && argc >= 4)
 		return cmd_leader(argv + 2);
 	if (!strcmp(argv[1], "raw-wq") && argc >= 7)
