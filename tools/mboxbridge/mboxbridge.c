@@ -10,6 +10,7 @@
  * ZERO export's handler on its own delivery thread.
  */
 #define _GNU_SOURCE
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -56,8 +57,8 @@
  * message (up to PACK_MAX messages, PACK_BYTES of records): the cluster's
  * cost is per stream message (a replicated store, a dedup entry, a
  * delivery and a replicated ack), so a backlog costs it once per pack.
- * A record: struct pack_rec, then the origin, then the message bytes, all
- * little-endian as on every host Debian runs the module on.
+ * A record: struct pack_rec (little-endian, whatever the host: the two
+ * ends of a pack may differ), then the origin, then the message bytes.
  */
 #define PACK_MAX	64
 #define PACK_BYTES	65536
@@ -615,6 +616,11 @@ static int deliver_packed(struct export *e, natsMsg *pm, const char **pos,
 	if ((size_t)(end - *pos) < sizeof(rec))
 		return -EINVAL;
 	memcpy(&rec, *pos, sizeof(rec));
+	rec.len = le32toh(rec.len);
+	rec.priority = le32toh(rec.priority);
+	rec.type = le32toh(rec.type);
+	rec.origin_len = le32toh(rec.origin_len);
+	rec.seq = le64toh(rec.seq);
 	if (rec.origin_len >= sizeof(origin) ||
 	    (uint64_t)(end - *pos) < sizeof(rec) + (uint64_t)rec.origin_len + rec.len)
 		return -EINVAL;
@@ -954,16 +960,19 @@ static size_t pack_put(char *pack, size_t off, const void *data, uint32_t len,
 		       uint64_t seq)
 {
 	struct pack_rec rec = {
-		.len = len, .priority = prio, .type = type, .seq = seq,
+		.len = htole32(len), .priority = htole32(prio),
+		.type = htole32(type), .seq = htole64(seq),
 	};
 	char origin[96];
+	uint32_t origin_len;
 
 	msg_origin(origin, sizeof(origin), pid, uid);
-	rec.origin_len = (uint32_t)strlen(origin);
+	origin_len = (uint32_t)strlen(origin);
+	rec.origin_len = htole32(origin_len);
 	memcpy(pack + off, &rec, sizeof(rec));
 	off += sizeof(rec);
-	memcpy(pack + off, origin, rec.origin_len);
-	off += rec.origin_len;
+	memcpy(pack + off, origin, origin_len);
+	off += origin_len;
 	memcpy(pack + off, data, len);
 	return off + len;
 }
