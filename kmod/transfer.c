@@ -436,18 +436,19 @@ static int mbox_send_one(struct mbox *mb, struct mbox_sender *s,
 	return err;
 }
 
-static int mbox_check_tx(const struct mbox *mb, const struct mbox_tx *tx)
+/* Whether a message of @len bytes may be sent: 0, -EMSGSIZE or -EINVAL. */
+int mbox_xfer_check_len(const struct mbox *mb, u32 len)
 {
-	if (tx->len > mb->msg_size)
+	if (len > mb->msg_size)
 		return -EMSGSIZE;
-	if ((mb->flags & MBOX_CREATE_FIXED_SIZE) && tx->len != mb->msg_size)
+	if ((mb->flags & MBOX_CREATE_FIXED_SIZE) && len != mb->msg_size)
 		return -EINVAL;
 	return 0;
 }
 
 /*
- * Sends @count messages through a handle charged to @user, in order, under
- * one hold of the lock.  Only the first may wait (as @nonblock and
+ * Sends @count (at most MBOX_XFER_CHUNK) messages through a handle charged
+ * to @user, in order, under one hold of the lock.  Only the first may wait (as @nonblock and
  * @deadline say); the others go only if they can at once, like a
  * non-blocking send.  Returns how many were sent, their sequence numbers in
  * @seqs, or -errno if the first was not.  Every message is checked before
@@ -458,7 +459,7 @@ int mbox_xfer_send(struct mbox *mb, struct mbox_acct *user,
 		   const struct mbox_tx *tx, unsigned int count, bool nonblock,
 		   ktime_t *deadline, u64 *seqs)
 {
-	struct mbox_msg *one, **msgs = &one;
+	struct mbox_msg *msgs[MBOX_XFER_CHUNK];
 	struct mbox_sender s = {
 		.task = current,
 		.deadline = deadline ? *deadline : KTIME_MAX,
@@ -466,16 +467,13 @@ int mbox_xfer_send(struct mbox *mb, struct mbox_acct *user,
 	unsigned int i, ready, sent = 0;
 	int err = 0;
 
+	if (WARN_ON_ONCE(!count || count > MBOX_XFER_CHUNK))
+		return -EINVAL;
 	for (i = 0; i < count && !err; i++)
-		err = mbox_check_tx(mb, &tx[i]);
+		err = mbox_xfer_check_len(mb, tx[i].len);
 	if (err)
 		goto rejected;
 
-	if (count > 1) {
-		msgs = kvmalloc_array(count, sizeof(*msgs), MBOX_GFP_USER_SIZED);
-		if (!msgs)
-			return -ENOMEM;
-	}
 	for (ready = 0; ready < count; ready++) {
 		msgs[ready] = mbox_msg_new(user, u64_to_user_ptr(tx[ready].buf),
 					   tx[ready].len);
@@ -514,8 +512,6 @@ out:
 	     i < ready; i++)
 		if (msgs[i])
 			mbox_msg_free(msgs[i]);
-	if (msgs != &one)
-		kvfree(msgs);
 	if (sent)
 		return sent;
 rejected:
@@ -652,10 +648,10 @@ static unsigned int mbox_take(struct mbox *mb, struct mbox_sub *sub,
 }
 
 /*
- * Copies the @n taken messages out into @rx, payload then description
- * (reported as entries @base on), without the mailbox lock; their fields
- * do not change while they are busy.  Returns how many reached user space
- * completely.
+ * Copies the @n taken messages out into @rx without the mailbox lock (their
+ * fields do not change while they are busy): the payloads up to the first
+ * that faults, then the descriptions of those, reported as entries @base on
+ * in one go.  Returns how many reached user space completely.
  */
 static unsigned int mbox_copy_out(struct mbox_msg **msgs, unsigned int n,
 				  struct mbox_rx *rx, unsigned int base,
@@ -674,10 +670,8 @@ static unsigned int mbox_copy_out(struct mbox_msg **msgs, unsigned int n,
 		rx[i].seq = rx[i].hold ? msg->order : msg->seq;
 		rx[i].sender_pid = pid_vnr(msg->pid);
 		rx[i].sender_uid = from_kuid_munged(current_user_ns(), msg->uid);
-		if (report->fn(report->ctx, base + i, &rx[i]))
-			break;
 	}
-	return i;
+	return i ? report->fn(report->ctx, base, rx, i) : 0;
 }
 
 /*
@@ -831,7 +825,8 @@ static void mbox_settle(struct mbox *mb, struct mbox_sub *sub,
 }
 
 /*
- * Receives into @rx[0..@count) the next messages (for a broadcast receiver
+ * Receives into @rx[0..@count), @count at most MBOX_XFER_CHUNK, the next
+ * messages (for a broadcast receiver
  * handle, the next ones its cursor @sub has not read) that @sel allows.
  * Only the first may be waited for; the others are taken if already there.
  * Returns how many were received, or -errno if none was; -EMSGSIZE sets
@@ -846,22 +841,17 @@ int mbox_xfer_recv(struct mbox *mb, struct mbox_sub *sub,
 	struct mbox_receiver r = {
 		.task = current,
 	};
-	struct mbox_msg *one, **msgs = &one;
+	struct mbox_msg *msgs[MBOX_XFER_CHUNK];
 	unsigned int n, got, done = 0;
 	struct mbox_msg *msg;
 	bool timed_out = false;
 	int err;
 
-	if (count > 1) {
-		msgs = kvmalloc_array(count, sizeof(*msgs), MBOX_GFP_USER_SIZED);
-		if (!msgs)
-			return -ENOMEM;
-	}
+	if (WARN_ON_ONCE(!count || count > MBOX_XFER_CHUNK))
+		return -EINVAL;
 	INIT_LIST_HEAD(&r.link);
-	if (mutex_lock_interruptible(&mb->lock)) {
-		err = -ERESTARTSYS;
-		goto out_free;
-	}
+	if (mutex_lock_interruptible(&mb->lock))
+		return -ERESTARTSYS;
 
 	for (;;) {
 		msg = r.handoff ? r.handoff : mbox_pick(mb, sub, sel);
@@ -872,6 +862,13 @@ int mbox_xfer_recv(struct mbox *mb, struct mbox_sub *sub,
 			goto out;
 		}
 		if (nonblock) {
+			/* A batch goes on into blocked senders' messages. */
+			if (count > 1 && !list_empty(&mb->senders)) {
+				mbox_admit_head(mb);
+				msg = mbox_pick(mb, sub, sel);
+				if (msg)
+					break;
+			}
 			err = -EAGAIN;
 			goto out;
 		}
@@ -959,9 +956,6 @@ out:
 	if (!done && plain && r.claimed && mb->queue.count)
 		mbox_wake_receiver(mb);
 	mbox_unlock(mb);
-out_free:
-	if (msgs != &one)
-		kvfree(msgs);
 	return done ? done : err;
 }
 

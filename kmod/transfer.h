@@ -163,13 +163,24 @@ struct mbox_rx {
 };
 
 /*
- * Writes the description of received message @i to user space, without
- * the mailbox lock, before the message is consumed; 0 or -EFAULT.
+ * Writes the descriptions of received messages @base to @base + @n - 1
+ * (@rx[0..@n)) to user space, without the mailbox lock, before the
+ * messages are consumed.  Returns how many of them, from the first, it
+ * wrote completely: those are received, the others put back.
  */
 struct mbox_rx_report {
-	int (*fn)(void *ctx, unsigned int i, const struct mbox_rx *rx);
+	unsigned int (*fn)(void *ctx, unsigned int base,
+			   const struct mbox_rx *rx, unsigned int n);
 	void *ctx;
 };
+
+/*
+ * The most messages one mbox_xfer_send() or mbox_xfer_recv() moves: their
+ * arrays live on the caller's stack, so longer batches go in chunks.
+ */
+#define MBOX_XFER_CHUNK		16
+
+int mbox_xfer_check_len(const struct mbox *mb, u32 len);
 
 int mbox_xfer_send(struct mbox *mb, struct mbox_acct *user,
 		   const struct mbox_tx *tx, unsigned int count, bool nonblock,
