@@ -825,6 +825,52 @@ static void mbox_settle(struct mbox *mb, struct mbox_sub *sub,
 }
 
 /*
+ * The common receive in one lock section: a plain receive of one queued
+ * message that no sender waits on.  @msg leaves the queue, and everything
+ * receiving it changes is done before the lock is dropped: room freed
+ * (blocked senders admitted, pollers told), counted as received.  Only if
+ * the copy fails is the lock taken again, to put @msg back at its place
+ * (its priority and ticket give it), undo the count, and tell receivers;
+ * see "Copies without the lock" in transfer.h.  Drops the lock; returns 1
+ * or -EFAULT.
+ */
+static int mbox_recv_unlinked(struct mbox *mb, struct mbox_msg *msg,
+			      struct mbox_rx *rx,
+			      const struct mbox_rx_report *report)
+	__must_hold(&mb->lock)
+{
+	rx->msg_len = msg->len;
+	mbox_queue_del(&mb->queue, msg);
+	WRITE_ONCE(mb->received, mb->received + 1);
+	if (!list_empty(&mb->senders))
+		mbox_admit_senders(mb);
+	mbox_check_drained(mb);
+	mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
+	mbox_unlock(mb);
+
+	if (mbox_copy_out(&msg, 1, rx, 0, report)) {
+		trace_mbox_recv(mb, msg, msg->seq);
+		mbox_msg_free(msg);
+		return 1;
+	}
+
+	/* Uninterruptible, but never held for long: see mailbox.h. */
+	mutex_lock(&mb->lock);
+	WRITE_ONCE(mb->received, mb->received - 1);
+	if (mb->dead) {
+		/* mbox_shutdown() freed the queue without it. */
+		mbox_msg_free(msg);
+	} else {
+		mbox_queue_add(&mb->queue, msg);
+		mbox_wake_receiver(mb);
+		mbox_wake_selectors(mb);
+		mbox_wake_pollers(mb, EPOLLIN | EPOLLRDNORM);
+	}
+	mbox_unlock(mb);
+	return -EFAULT;
+}
+
+/*
  * Receives into @rx[0..@count), @count at most MBOX_XFER_CHUNK, the next
  * messages (for a broadcast receiver
  * handle, the next ones its cursor @sub has not read) that @sel allows.
@@ -917,6 +963,10 @@ int mbox_xfer_recv(struct mbox *mb, struct mbox_sub *sub,
 					   mb->nr_receivers - 1);
 		}
 	}
+
+	if (plain && count == 1 && !r.handoff && !rx[0].hold && msg->seq &&
+	    !msg->sender && msg->len <= rx[0].len)
+		return mbox_recv_unlinked(mb, msg, rx, report);
 
 	/*
 	 * Rounds of take, copy, settle.  A batch also takes blocked senders'
