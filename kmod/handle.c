@@ -248,9 +248,12 @@ static unsigned int mbox_report_batch(void *ctx, unsigned int base,
 	return n - DIV_ROUND_UP(left, sizeof(*v));
 }
 
-/* Checks one entry of a batch: reserved fields, and send-side outs. */
-static int mbox_check_msgvec(const struct mbox *mb,
-			     const struct mbox_msgvec *v, bool send)
+/*
+ * Checks one entry of a batch: reserved fields, send-side outs, and with
+ * @len the size a send will check again (mbox_xfer_send()).
+ */
+static int mbox_check_msgvec(struct mbox *mb, const struct mbox_msgvec *v,
+			     bool send, bool len)
 {
 	if (v->reserved)
 		return -EINVAL;
@@ -259,16 +262,16 @@ static int mbox_check_msgvec(const struct mbox *mb,
 	if (v->msg_len || v->sender_pid || v->sender_uid ||
 	    mbox_check_priority(v->priority))
 		return -EINVAL;
-	return mbox_xfer_check_len(mb, v->len);
+	return len ? mbox_xfer_check_len(mb, v->len) : 0;
 }
 
 /*
- * Reads entries [@off, @off + @n) of the batch into @vec and checks them;
- * 0, -EFAULT or the first entry's error.
+ * Reads entries [@off, @off + @n) of the batch into @vec and checks them
+ * (sizes too with @len); 0, -EFAULT or the first entry's error.
  */
-static int mbox_batch_read(const struct mbox *mb, struct mbox_msgvec *vec,
+static int mbox_batch_read(struct mbox *mb, struct mbox_msgvec *vec,
 			   struct mbox_msgvec __user *uvec, unsigned int off,
-			   unsigned int n, bool send)
+			   unsigned int n, bool send, bool len)
 {
 	unsigned int i;
 	int err;
@@ -276,7 +279,7 @@ static int mbox_batch_read(const struct mbox *mb, struct mbox_msgvec *vec,
 	if (copy_from_user(vec, uvec + off, n * sizeof(*vec)))
 		return -EFAULT;
 	for (i = 0; i < n; i++) {
-		err = mbox_check_msgvec(mb, &vec[i], send);
+		err = mbox_check_msgvec(mb, &vec[i], send, len);
 		if (err)
 			return err;
 	}
@@ -387,14 +390,15 @@ static long mbox_ioctl_batch(struct file *file, struct mbox_handle *h,
 	for (off = 0; args.count > MBOX_XFER_CHUNK && off < args.count;
 	     off += k) {
 		k = min_t(unsigned int, args.count - off, MBOX_XFER_CHUNK);
-		n = mbox_batch_read(h->mb, vec, uvec, off, k, send);
+		n = mbox_batch_read(h->mb, vec, uvec, off, k, send, true);
 		if (n)
 			return n;
 	}
 
 	for (off = 0; off < args.count; off += k) {
 		k = min_t(unsigned int, args.count - off, MBOX_XFER_CHUNK);
-		n = mbox_batch_read(h->mb, vec, uvec, off, k, send);
+		/* mbox_xfer_send() checks each chunk's sizes before sending. */
+		n = mbox_batch_read(h->mb, vec, uvec, off, k, send, false);
 		/* Changed since the check: ends the batch like any later error. */
 		if (n && off)
 			break;

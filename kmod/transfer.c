@@ -436,14 +436,26 @@ static int mbox_send_one(struct mbox *mb, struct mbox_sender *s,
 	return err;
 }
 
-/* Whether a message of @len bytes may be sent: 0, -EMSGSIZE or -EINVAL. */
-int mbox_xfer_check_len(const struct mbox *mb, u32 len)
+static inline int mbox_check_len(const struct mbox *mb, u32 len)
 {
 	if (len > mb->msg_size)
 		return -EMSGSIZE;
 	if ((mb->flags & MBOX_CREATE_FIXED_SIZE) && len != mb->msg_size)
 		return -EINVAL;
 	return 0;
+}
+
+/*
+ * Whether a message of @len bytes may be sent: 0, or -EMSGSIZE or -EINVAL
+ * counted as a rejected send, as mbox_xfer_send() would.
+ */
+int mbox_xfer_check_len(struct mbox *mb, u32 len)
+{
+	int err = mbox_check_len(mb, len);
+
+	if (err)
+		atomic64_inc(&mb->rejected);
+	return err;
 }
 
 /*
@@ -470,7 +482,7 @@ int mbox_xfer_send(struct mbox *mb, struct mbox_acct *user,
 	if (WARN_ON_ONCE(!count || count > MBOX_XFER_CHUNK))
 		return -EINVAL;
 	for (i = 0; i < count && !err; i++)
-		err = mbox_xfer_check_len(mb, tx[i].len);
+		err = mbox_check_len(mb, tx[i].len);
 	if (err)
 		goto rejected;
 

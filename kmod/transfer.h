@@ -195,7 +195,7 @@ struct mbox_rx_report {
  */
 #define MBOX_XFER_CHUNK		16
 
-int mbox_xfer_check_len(const struct mbox *mb, u32 len);
+int mbox_xfer_check_len(struct mbox *mb, u32 len);
 
 int mbox_xfer_send(struct mbox *mb, struct mbox_acct *user,
 		   const struct mbox_tx *tx, unsigned int count, bool nonblock,
