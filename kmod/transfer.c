@@ -836,50 +836,85 @@ static void mbox_settle(struct mbox *mb, struct mbox_sub *sub,
 	}
 }
 
+/* Whether a plain receive may unlink @msg (mbox_recv_unlinked()). */
+static bool mbox_unlinkable(const struct mbox_msg *msg, const struct mbox_rx *rx)
+{
+	return msg->seq && !msg->sender && msg->len <= rx->len;
+}
+
 /*
- * The common receive in one lock section: a plain receive of one queued
- * message that no sender waits on.  @msg leaves the queue, and everything
- * receiving it changes is done before the lock is dropped: room freed
- * (blocked senders admitted, pollers told), counted as received.  Only if
- * the copy fails is the lock taken again, to put @msg back at its place
- * (its priority and ticket give it), undo the count, and tell receivers;
- * see "Copies without the lock" in transfer.h.  Drops the lock; returns 1
- * or -EFAULT.
+ * The common receive in one lock section: a plain receive (of one message,
+ * or a batch's chunk) of queued messages no sender waits on, from @msg on.
+ * Each leaves the queue, and everything receiving them changes is done
+ * before the lock is dropped: room freed (blocked senders admitted,
+ * pollers told), counted as received.  Only if a copy fails is the lock
+ * taken again, to put that message and the ones after it back where their
+ * priority and ticket put them (their same places), undo their count, and
+ * tell receivers; see "Copies without the lock" in transfer.h.  Stops
+ * before a message that does not fit its buffer or has a waiting sender.
+ * Drops the lock; returns how many were received, or -EFAULT.
  */
-static int mbox_recv_unlinked(struct mbox *mb, struct mbox_msg *msg,
-			      struct mbox_rx *rx,
+static int mbox_recv_unlinked(struct mbox *mb, const struct mbox_select *sel,
+			      struct mbox_msg *msg, struct mbox_msg **msgs,
+			      struct mbox_rx *rx, unsigned int count,
 			      const struct mbox_rx_report *report)
 	__must_hold(&mb->lock)
 {
-	rx->msg_len = msg->len;
-	mbox_queue_del(&mb->queue, msg);
-	WRITE_ONCE(mb->received, mb->received + 1);
+	struct mbox_msg *next;
+	unsigned int n = 0, got, i;
+
+	while (msg && mbox_unlinkable(msg, &rx[n])) {
+		rx[n].msg_len = msg->len;
+		msgs[n++] = msg;
+		if (n == count)
+			break;
+		/* Nothing before @msg was ours: go on from there. */
+		next = mbox_pick_from(mbox_queue_next(msg), sel);
+		mbox_queue_del(&mb->queue, msg);
+		msg = next;
+		/* A batch takes blocked senders' messages too, as they come. */
+		if (!msg && !list_empty(&mb->senders)) {
+			mbox_admit_head(mb);
+			msg = mbox_pick(mb, NULL, sel);
+		}
+	}
+	if (n == count)
+		mbox_queue_del(&mb->queue, msgs[n - 1]);
+	WRITE_ONCE(mb->received, mb->received + n);
 	if (!list_empty(&mb->senders))
 		mbox_admit_senders(mb);
 	mbox_check_drained(mb);
 	mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
 	mbox_unlock(mb);
 
-	if (mbox_copy_out(&msg, 1, rx, 0, report)) {
-		trace_mbox_recv(mb, msg, msg->seq);
-		mbox_msg_free(msg);
-		return 1;
+	got = mbox_copy_out(msgs, n, rx, 0, report);
+	for (i = 0; i < got; i++) {
+		if (mb->capacity_mode == MBOX_CAPACITY_ZERO)
+			trace_mbox_send(mb, msgs[i], msgs[i]->seq);
+		trace_mbox_recv(mb, msgs[i], msgs[i]->seq);
+		mbox_msg_free(msgs[i]);
 	}
+	if (got == n)
+		return n;
 
 	/* Uninterruptible, but never held for long: see mailbox.h. */
 	mutex_lock(&mb->lock);
-	WRITE_ONCE(mb->received, mb->received - 1);
-	if (mb->dead) {
-		/* mbox_shutdown() freed the queue without it. */
-		mbox_msg_free(msg);
-	} else {
-		mbox_queue_add(&mb->queue, msg);
+	WRITE_ONCE(mb->received, mb->received - (n - got));
+	for (i = got; i < n; i++) {
+		if (mb->dead) {
+			/* mbox_shutdown() freed the queue without it. */
+			mbox_msg_free(msgs[i]);
+			continue;
+		}
+		mbox_queue_add(&mb->queue, msgs[i]);
 		mbox_wake_receiver(mb);
+	}
+	if (!mb->dead) {
 		mbox_wake_selectors(mb);
 		mbox_wake_pollers(mb, EPOLLIN | EPOLLRDNORM);
 	}
 	mbox_unlock(mb);
-	return -EFAULT;
+	return got ? got : -EFAULT;
 }
 
 /*
@@ -976,9 +1011,9 @@ int mbox_xfer_recv(struct mbox *mb, struct mbox_sub *sub,
 		}
 	}
 
-	if (plain && count == 1 && !r.handoff && !rx[0].hold && msg->seq &&
-	    !msg->sender && msg->len <= rx[0].len)
-		return mbox_recv_unlinked(mb, msg, rx, report);
+	if (plain && !r.handoff && !rx[0].hold && mbox_unlinkable(msg, rx))
+		return mbox_recv_unlinked(mb, sel, msg, msgs, rx, count,
+					  report);
 
 	/*
 	 * Rounds of take, copy, settle.  A batch also takes blocked senders'

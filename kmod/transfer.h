@@ -66,19 +66,20 @@
  * restores its priority, ticket and sequence number as they were.
  *
  * The common case takes one lock section instead of two: a plain receive
- * of one message that no sender waits on (not selective, broadcast, a
- * batch, a hold or a ZERO offer) unlinks the message and does all the
- * receiving under the lock - room freed, blocked senders admitted,
- * mbox->received counted - and copies after.  If that copy faults, the
- * message goes back into the queue under the lock, where its priority and
- * ticket put it (the same place), and the count is undone; so a fault
- * still loses nothing and keeps the order, and other receivers skip
- * nothing (they could not see the message meanwhile, as with busy).  Its
- * room, though, was given away at the unlink: a BOUNDED mailbox may then
- * hold one message more than its capacity per faulted receive, until
- * receives bring it back below (senders wait or get -EAGAIN meanwhile).
- * A receiver killed in its copy counts as a fault.  The message is traced
- * as received after the copy.
+ * (one message, or a batch's chunk of up to MBOX_XFER_CHUNK) of messages
+ * no sender waits on (not selective, broadcast, a hold or a ZERO offer)
+ * unlinks the messages and does all the receiving under the lock - room
+ * freed, blocked senders admitted, mbox->received counted - and copies
+ * after.  If a copy faults, that message and the ones after it go back
+ * into the queue under the lock, where their priority and ticket put them
+ * (their same places), and their count is undone; so a fault still loses
+ * nothing and keeps the order, and other receivers skip nothing (they
+ * could not see the messages meanwhile, as with busy).  Their room,
+ * though, was given away at the unlink: a BOUNDED mailbox may then hold
+ * as many messages more than its capacity as were put back (at most a
+ * chunk per faulted receive), until receives bring it back below (senders
+ * wait or get -EAGAIN meanwhile).  A receiver killed in its copy counts
+ * as a fault.  The messages are traced as received after the copy.
  *
  * A ZERO offer a receiver has taken is accepted: it gets its sequence
  * number then (counted in mbox->sent), and keeps it if put back.  From then

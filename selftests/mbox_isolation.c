@@ -1226,6 +1226,98 @@ TEST(bounded_fault_after_room_given_away_overfills_by_one)
 	reap_children();
 }
 
+/* A batch of three whose second and third buffers stall. */
+static int stalled_batch_receiver(int fd)
+{
+	struct mbox_msgvec vec[3];
+	struct mt_uffd_page u;
+	char first[MSG_SIZE];
+	int ret = mt_uffd_page_setup(&u);
+
+	if (ret)
+		return ret;
+	memset(vec, 0, sizeof(vec));
+	vec[0].buf = (uintptr_t)first;
+	vec[1].buf = (uintptr_t)u.page;
+	vec[2].buf = (uintptr_t)u.page + MSG_SIZE;
+	for (int i = 0; i < 3; i++)
+		vec[i].len = MSG_SIZE;
+	return mbox_recv_batch(fd, vec, 3, 0, NULL);
+}
+
+/*
+ * As above for a batch: it frees the room of all it takes; when its copy
+ * fails on the second, that one and the third go back to their places,
+ * two over capacity, while the first stays received.
+ */
+TEST(bounded_batch_fault_after_room_given_away_overfills_by_the_rest)
+{
+	struct mbox_attr attr = MBOX_ATTR_BOUNDED(3, MSG_SIZE);
+	static const char *const names[] = {
+		"b", "c", "d", "e", "f",
+	};
+	struct mt_uffd_page probe;
+	struct mbox_info info;
+	struct mbox_recv r;
+	char buf[MSG_SIZE];
+	pid_t stuck;
+	int fd, ret, i;
+
+	ret = mt_uffd_page_setup(&probe);
+	if (ret == -ENOSYS || ret == -EPERM)
+		SKIP(return, "userfaultfd unavailable: %s", strerror(-ret));
+	ASSERT_EQ(0, ret);
+	mt_uffd_page_free(&probe);
+
+	fd = mbox_create(&attr, NULL, NULL);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, send_msg(fd, "a", 2, 0, 0, 0));
+	ASSERT_EQ(0, send_msg(fd, "b", 2, 0, 0, 0));
+	ASSERT_EQ(0, send_msg(fd, "c", 2, 0, 0, 0));
+
+	stuck = fork_child();
+	ASSERT_LE(0, stuck);
+	if (stuck == 0)
+		child_exit(stalled_batch_receiver(fd));
+	ASSERT_EQ(0, wait_blocked_in_ioctl(stuck, stuck, MBOX_IOC_RECV_BATCH));
+
+	/* All three rooms were given away: three sends go in. */
+	EXPECT_EQ(0, send_msg(fd, "d", 2, 0, 0, MBOX_MSG_NONBLOCK));
+	EXPECT_EQ(0, send_msg(fd, "e", 2, 0, 0, MBOX_MSG_NONBLOCK));
+	EXPECT_EQ(0, send_msg(fd, "f", 2, 0, 0, MBOX_MSG_NONBLOCK));
+	EXPECT_EQ(-EAGAIN, send_msg(fd, "x", 2, 0, 0, MBOX_MSG_NONBLOCK));
+
+	ASSERT_EQ(0, kill(stuck, SIGKILL));
+	EXPECT_EQ(1000 + SIGKILL, child_wait(stuck));
+
+	ASSERT_EQ(0, mbox_info(fd, &info));
+	EXPECT_EQ(6, info.sent);
+	EXPECT_EQ(1, info.received);
+	EXPECT_EQ(5, info.queued);
+	for (i = 0; i < 5; i++) {
+		/* Room again only once the queue is below capacity. */
+		EXPECT_EQ(i < 3 ? -EAGAIN : 0,
+			  send_msg(fd, "x", 2, 0, 0, MBOX_MSG_NONBLOCK));
+		if (i >= 3)
+			break;
+		ASSERT_EQ(0, recv_msg(fd, buf, sizeof(buf), MBOX_MSG_NONBLOCK,
+				      &r));
+		EXPECT_STREQ(names[i], buf);
+		EXPECT_EQ(i + 2, r.seq);
+	}
+	for (; i < 5; i++) {
+		ASSERT_EQ(0, recv_msg(fd, buf, sizeof(buf), MBOX_MSG_NONBLOCK,
+				      &r));
+		EXPECT_STREQ(names[i], buf);
+		EXPECT_EQ(i + 2, r.seq);
+	}
+	ASSERT_EQ(0, recv_msg(fd, buf, sizeof(buf), MBOX_MSG_NONBLOCK, &r));
+	EXPECT_STREQ("x", buf);
+	EXPECT_EQ(7, r.seq);
+	close(fd);
+	reap_children();
+}
+
 /* --------------------------------------------------- faults, put back */
 
 /* A batch stops at the entry whose buffer faults; the rest stay queued. */

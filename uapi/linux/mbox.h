@@ -210,23 +210,25 @@
  *
  * Copies.  No call copies to or from user memory while it holds anything
  * another task waits for: a buffer that faults slowly (userfaultfd, a FUSE
- * file that is never answered) delays only the task whose buffer it is.  A
- * send copies its payload in before it touches the mailbox.  A receive takes
- * its message (or, for a batch, its messages) out of reach of other
- * receivers, copies without holding the mailbox, and then either receives it
- * or, if the copy faulted (-EFAULT) or the receiver was killed, leaves it
- * exactly where it was: same priority, same place among equals, same
- * sequence number.  Meanwhile other receivers take the messages behind it (a
- * message being copied out by a batch, selective, broadcast or ZERO receive
+ * file that is never answered) delays only the task whose buffer it is.
+ * A send copies its payload in before it touches the mailbox.  A receive
+ * takes its message (or, for a batch, its messages) out of reach of other
+ * receivers, copies without holding the mailbox, and then either receives
+ * it or, if the copy faulted (-EFAULT) or the receiver was killed, leaves
+ * it exactly where it was: same priority, same place among equals, same
+ * sequence number.  Meanwhile other receivers take the messages behind it
+ * (a message being copied out by a selective, broadcast or ZERO receive
  * counts in &mbox_info.queued but not for EPOLLIN), sends, opens,
  * MBOX_IOC_INFO, closes and netlink requests go on.  A plain MBOX_IOC_RECV
- * of a message no sender waits on counts it as received, and frees its room,
- * as soon as it is taken: if the copy then fails, the message goes back to
- * its place as above, the count is undone, and a BOUNDED mailbox may hold
- * one message more than @capacity per such failure until receives bring it
- * below again (sends wait or get -EAGAIN meanwhile).  Another receive on the
- * same broadcast receiver handle waits for the copy to end (or fails with
- * -EAGAIN if non-blocking), since a handle reads its messages in order.
+ * or MBOX_IOC_RECV_BATCH of messages no sender waits on counts them as
+ * received, and frees their room, as soon as it takes them: if a copy then
+ * fails, that message and the later ones of the call go back to their
+ * places as above, their count is undone, and a BOUNDED mailbox may hold
+ * that many messages more than @capacity (at most 16 per failed call)
+ * until receives bring it below again (sends wait or get -EAGAIN
+ * meanwhile).  Another receive on the same broadcast receiver handle waits
+ * for the copy to end (or fails with -EAGAIN if non-blocking), since a
+ * handle reads its messages in order.
  *
  * A ZERO message a receiver has taken to copy out is accepted: it has its
  * @seq and can no longer be withdrawn.  Its sender never waits on that
