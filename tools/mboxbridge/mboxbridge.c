@@ -10,6 +10,7 @@
  * ZERO export's handler on its own delivery thread.
  */
 #define _GNU_SOURCE
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -49,6 +50,26 @@
 #define H_WAIT_MS	"Mbox-Wait-Ms"	/* ZERO: how long the sender still waits */
 #define H_STATUS	"Mbox-Status"	/* ZERO reply: 0 or -errno */
 #define H_SEQ		"Mbox-Seq"	/* the proxy's sequence number */
+#define H_PACK		"Mbox-Pack"	/* several messages in one: their count */
+
+/*
+ * UNBOUNDED imports pack what the proxy already holds into one stream
+ * message (up to PACK_MAX messages, PACK_BYTES of records): the cluster's
+ * cost is per stream message (a replicated store, a dedup entry, a
+ * delivery and a replicated ack), so a backlog costs it once per pack.
+ * A record: struct pack_rec (little-endian, whatever the host: the two
+ * ends of a pack may differ), then the origin, then the message bytes.
+ */
+#define PACK_MAX	64
+#define PACK_BYTES	65536
+
+struct pack_rec {
+	uint32_t len;		/* the message's bytes */
+	uint32_t priority;
+	uint32_t type;
+	uint32_t origin_len;	/* Mbox-Origin's text, without a NUL */
+	uint64_t seq;		/* the proxy's sequence number */
+};
 
 struct export {
 	char name[MBOX_NAME_MAX];
@@ -517,6 +538,10 @@ static int setup_stream(struct export *e, const char *stream,
 		     (int64_t)e->info.capacity : (int64_t)cfg.unbounded_limit;
 	/* Headers count too: leave room for ours. */
 	sc.MaxMsgSize = (int32_t)e->info.msg_size + 1024;
+	/* UNBOUNDED: room for a pack (import_pack()). */
+	if (e->info.capacity_mode == MBOX_CAPACITY_UNBOUNDED &&
+	    sc.MaxMsgSize < PACK_BYTES + 1024)
+		sc.MaxMsgSize = PACK_BYTES + 1024;
 	sc.Storage = cfg.memory ? js_MemoryStorage : js_FileStorage;
 	sc.Replicas = cfg.replicas;
 	sc.Duplicates = 120LL * 1000000000LL;
@@ -576,16 +601,74 @@ static void record_async(struct export *e, const char *dkey, uint64_t seq)
 }
 
 /*
+ * Delivers one message of a pack, as its own stream message would be
+ * (deliver() reads the same headers): 0, -EPIPE (the owner is gone) or
+ * -EINVAL (a malformed record: the rest of the pack with it, logged).
+ */
+static int deliver_packed(struct export *e, natsMsg *pm, const char **pos,
+			  const char *end)
+{
+	struct pack_rec rec;
+	char num[32], origin[128];
+	natsMsg *m = NULL;
+	int err;
+
+	if ((size_t)(end - *pos) < sizeof(rec))
+		return -EINVAL;
+	memcpy(&rec, *pos, sizeof(rec));
+	rec.len = le32toh(rec.len);
+	rec.priority = le32toh(rec.priority);
+	rec.type = le32toh(rec.type);
+	rec.origin_len = le32toh(rec.origin_len);
+	rec.seq = le64toh(rec.seq);
+	if (rec.origin_len >= sizeof(origin) ||
+	    (uint64_t)(end - *pos) < sizeof(rec) + (uint64_t)rec.origin_len + rec.len)
+		return -EINVAL;
+	*pos += sizeof(rec);
+	memcpy(origin, *pos, rec.origin_len);
+	origin[rec.origin_len] = '\0';
+	*pos += rec.origin_len;
+	if (natsMsg_Create(&m, natsMsg_GetSubject(pm), NULL, *pos,
+			   (int)rec.len) != NATS_OK)
+		return -ENOMEM;
+	*pos += rec.len;
+	snprintf(num, sizeof(num), "%u", rec.priority);
+	natsMsgHeader_Set(m, H_PRIO, num);
+	snprintf(num, sizeof(num), "%u", rec.type);
+	natsMsgHeader_Set(m, H_TYPE, num);
+	natsMsgHeader_Set(m, H_ORIGIN, origin);
+	snprintf(num, sizeof(num), "%" PRIu64, rec.seq);
+	natsMsgHeader_Set(m, H_SEQ, num);
+	for (;;) {
+		err = deliver(e, m, 500);
+		if (err != -ETIMEDOUT)
+			break;
+		if (owner_gone(e->fd) || stopping) {
+			err = -EPIPE;
+			break;
+		}
+		natsMsg_InProgress(pm, NULL);
+	}
+	natsMsg_Destroy(m);
+	if (err && err != -EPIPE)
+		logmsg(LOG_WARNING, "%s: packed seq %" PRIu64 " dropped: %s",
+		       e->name, rec.seq, strerror(-err));
+	return err == -EPIPE ? err : 0;
+}
+
+/*
  * Delivers one stream message into the mailbox and records it, without
- * acking it: 1 delivered (ack it once recorded), 0 nothing to deliver
- * (ack it), or -EPIPE: the owner is gone; this message and the rest stay
- * unacked and are purged with the export.
+ * acking it: the number of messages delivered (a pack holds several; ack
+ * it once recorded), 0 nothing to deliver (ack it), or -EPIPE: the owner
+ * is gone; this message and the rest stay unacked and are purged with the
+ * export.
  */
 static int export_one(struct export *e, natsMsg *m)
 {
 	jsMsgMetaData *meta = NULL;
+	const char *pos, *end;
 	uint64_t seq;
-	int err;
+	int err, n = 1;
 
 	if (natsMsg_GetMetaData(&meta, m) != NATS_OK)
 		return -EINVAL;
@@ -604,6 +687,23 @@ static int export_one(struct export *e, natsMsg *m)
 	if (seq < e->delivered)
 		logmsg(LOG_WARNING, "%s: stream seq %" PRIu64 " came after %" PRIu64 ": delivered out of order",
 		       e->name, seq, e->delivered);
+	if (natsMsgHeader_Get(m, H_PACK, &pos) == NATS_OK) {
+		/*
+		 * In the pack's order; an owner gone midway withdraws the
+		 * export and purges the stream, the rest of the pack with it.
+		 */
+		pos = natsMsg_GetData(m);
+		end = pos + natsMsg_GetDataLength(m);
+		err = 0;
+		for (n = 0; pos < end && !err; n++)
+			err = deliver_packed(e, m, &pos, end);
+		if (err == -EPIPE)
+			return err;
+		if (err)
+			logmsg(LOG_ERR, "%s: stream seq %" PRIu64 ": malformed pack, rest dropped",
+			       e->name, seq);
+		goto delivered;
+	}
 	for (;;) {
 		err = deliver(e, m, 500);
 		if (err != -ETIMEDOUT)
@@ -617,10 +717,11 @@ static int export_one(struct export *e, natsMsg *m)
 	if (err)
 		logmsg(LOG_WARNING, "%s: stream seq %" PRIu64 " dropped: %s",
 		       e->name, seq, strerror(-err));
+delivered:
 	e->recent[seq % RECENT] = seq;
 	if (seq > e->delivered)
 		e->delivered = seq;
-	return 1;
+	return n;
 }
 
 /*
@@ -635,12 +736,24 @@ static int export_batch(struct export *e, natsMsgList *list, const char *dkey)
 	char val[32];
 	uint64_t rev;
 	uint64_t before = e->delivered;
-	int i, n, done, err = 0;
+	int i, n, done, err = 0, since = 0;
 
 	for (done = 0; done < list->Count; done++) {
 		err = export_one(e, list->Msgs[done]);
 		if (err < 0 && err != -EINVAL)
 			break;
+		/*
+		 * Packs: recorded (not yet acked) every FETCH_BATCH -
+		 * PACK_MAX messages, so that a crash still redelivers fewer
+		 * than FETCH_BATCH messages, as without packs.
+		 */
+		since += err > 0 ? err : 0;
+		if (since >= FETCH_BATCH - PACK_MAX) {
+			record_async(e, dkey, e->delivered);
+			if (js_PublishAsyncComplete(e->js, NULL) != NATS_OK)
+				atomic_store(&e->record_failed, true);
+			since = 0;
+		}
 		err = 0;
 	}
 	if (e->delivered != before)
@@ -838,6 +951,90 @@ static natsMsg *make_msg(const char *subj, const void *data, uint32_t len,
 	natsMsgHeader_Set(m, H_ORIGIN, origin);
 	snprintf(num, sizeof(num), "%" PRIu64, (uint64_t)r->seq);
 	natsMsgHeader_Set(m, H_SEQ, num);
+	return m;
+}
+
+/* Appends one record to @pack at @off; the new end. */
+static size_t pack_put(char *pack, size_t off, const void *data, uint32_t len,
+		       uint32_t prio, uint32_t type, int32_t pid, uint32_t uid,
+		       uint64_t seq)
+{
+	struct pack_rec rec = {
+		.len = htole32(len), .priority = htole32(prio),
+		.type = htole32(type), .seq = htole64(seq),
+	};
+	char origin[96];
+	uint32_t origin_len;
+
+	msg_origin(origin, sizeof(origin), pid, uid);
+	origin_len = (uint32_t)strlen(origin);
+	rec.origin_len = htole32(origin_len);
+	memcpy(pack + off, &rec, sizeof(rec));
+	off += sizeof(rec);
+	memcpy(pack + off, origin, origin_len);
+	off += origin_len;
+	memcpy(pack + off, data, len);
+	return off + len;
+}
+
+/*
+ * UNBOUNDED: with @r received, takes what else the proxy holds now (never
+ * waiting) and packs it all into one stream message, in the proxy's order;
+ * NULL when nothing more was there (the message goes alone).  What is taken
+ * here is published as surely as a single message: same window, same
+ * redo, its Nats-Msg-Id from the first message's sequence number.
+ */
+static natsMsg *import_pack(struct import *im, const struct mbox_create *c,
+			    const char *subj, const void *buf,
+			    const struct mbox_recv *r, char *space)
+{
+	static _Thread_local struct mbox_msgvec vec[PACK_MAX - 1];
+	size_t rec_max = sizeof(struct pack_rec) + 96 + c->msg_size;
+	struct mbox_batch b;
+	char *pack, num[32];
+	natsMsg *m = NULL;
+	size_t off;
+	int i, n;
+
+	if (rec_max > PACK_BYTES / 2)
+		return NULL;
+	n = (int)((PACK_BYTES - rec_max) / rec_max);
+	if (n > PACK_MAX - 1)
+		n = PACK_MAX - 1;
+	memset(vec, 0, sizeof(vec));
+	for (i = 0; i < n; i++) {
+		vec[i].buf = (uintptr_t)(space + (size_t)i * c->msg_size);
+		vec[i].len = c->msg_size;
+	}
+	memset(&b, 0, sizeof(b));
+	b.vec = (uintptr_t)vec;
+	b.count = (uint32_t)n;
+	b.flags = MBOX_MSG_NONBLOCK;
+	n = ioctl(im->proxy, MBOX_IOC_RECV_BATCH, &b);
+	if (n <= 0)
+		return NULL;
+	pack = malloc((size_t)(n + 1) * rec_max);
+	if (!pack) {
+		/* Taken from the proxy: never dropped silently. */
+		logmsg(LOG_ERR, "%s: out of memory: %d messages lost", im->name, n);
+		return NULL;
+	}
+	off = pack_put(pack, 0, buf, r->msg_len, r->priority, r->type,
+		       r->sender_pid, r->sender_uid, r->seq);
+	for (i = 0; i < n; i++)
+		off = pack_put(pack, off, (void *)(uintptr_t)vec[i].buf,
+			       vec[i].msg_len, vec[i].priority, vec[i].type,
+			       vec[i].sender_pid, vec[i].sender_uid, vec[i].seq);
+	if (natsMsg_Create(&m, subj, NULL, pack, (int)off) == NATS_OK) {
+		snprintf(num, sizeof(num), "%d", n + 1);
+		natsMsgHeader_Set(m, H_PACK, num);
+		snprintf(num, sizeof(num), "%" PRIu64, (uint64_t)r->seq);
+		natsMsgHeader_Set(m, H_SEQ, num);
+	} else {
+		logmsg(LOG_ERR, "%s: out of memory: %d messages lost", im->name,
+		       n + 1);
+	}
+	free(pack);
 	return m;
 }
 
@@ -1045,6 +1242,7 @@ static void import_run(struct import *im, const struct mbox_create *c,
 	char *buf = malloc(c->msg_size ? c->msg_size : 1);
 	bool zero = c->capacity_mode == MBOX_CAPACITY_ZERO;
 	int window = c->capacity_mode == MBOX_CAPACITY_UNBOUNDED ? PUB_WINDOW : 1;
+	char *space = window > 1 ? malloc((size_t)PACK_MAX * (c->msg_size ? c->msg_size : 1)) : NULL;
 	struct timespec dl;
 	struct mbox_recv r;
 	pthread_t t;
@@ -1068,6 +1266,13 @@ static void import_run(struct import *im, const struct mbox_create *c,
 			logmsg(LOG_ERR, "%s: receive: %s", im->name,
 			       strerror(-err));
 			break;
+		}
+		m = space ? import_pack(im, c, subj, buf, &r, space) : NULL;
+		if (m) {
+			snprintf(msgid, sizeof(msgid), "%s-%" PRIx64 "-%s-%u-p%" PRIu64,
+				 cfg.host, boot_id, im->hex, gen, (uint64_t)r.seq);
+			publish_async(im, m, msgid, gen);
+			continue;
 		}
 		m = make_msg(subj, buf, r.msg_len, &r);
 		if (!m) {
@@ -1115,6 +1320,7 @@ static void import_run(struct import *im, const struct mbox_create *c,
 	}
 	/* Whatever is still unstored goes with the proxy's senders. */
 	import_flush(im, gen + 1);
+	free(space);
 	free(buf);
 }
 
@@ -1128,6 +1334,12 @@ static void *import_thread(void *arg)
 
 	jsOptions_Init(&jo);
 	jo.PublishAsync.MaxPending = PUB_WINDOW;
+	/*
+	 * A full window waits for room as long as an answer may take: the
+	 * default (200 ms) failed the publish on a slow cluster, and each
+	 * failure drained the whole window before a synchronous retry.
+	 */
+	jo.PublishAsync.StallWait = 5000;
 	jo.PublishAsync.ErrHandler = pub_err;
 	jo.PublishAsync.ErrHandlerClosure = im;
 	if (nats_check(natsConnection_JetStream(&im->js, nc, &jo), 0, "jetstream"))

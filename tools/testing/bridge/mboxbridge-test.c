@@ -7,13 +7,15 @@
  *       create NAME, receive COUNT messages (or until IDLE_MS without one),
  *       check them: prints received, duplicated, out of per-sender order,
  *       lost, longest stall; exit 0 only if none lost or reordered and at
- *       most DUP_OK (default 0) duplicated.
+ *       most DUP_OK (default 0) duplicated.  Prints "progress pct=P" each
+ *       time a tenth more arrived (the fault runs strike mid-stream).
  *   hold NAME zero|bounded:N|unbounded
  *       create NAME and never receive; on SIGTERM print the monotonic time
  *       and exit (the owner's death).
- *   send NAME SENDER COUNT [PRIO]
- *       open NAME (waiting up to 60 s for it), send COUNT numbered messages,
- *       print the rate and, per send, the slowest; stops at the first error.
+ *   send NAME SENDER COUNT [PRIO [PAUSE_US]]
+ *       open NAME (waiting up to 60 s for it), send COUNT numbered messages
+ *       (PAUSE_US apart), print the rate and, per send, the slowest; stops
+ *       at the first error.
  *   fill NAME
  *       send non-blocking until EAGAIN, waiting 3 s for the bridge each
  *       time; prints how many were accepted.
@@ -27,7 +29,16 @@
  *       print flags (PROXY?), capacity mode, capacity, msg size.
  *   raw-rr URL N       raw core request/reply round trips (p50, p99).
  *   raw-js URL N SIZE  raw JetStream async publish to an R3 stream (msg/s).
- *   leader URL STREAM  the cluster node (n1..n3) leading STREAM now.
+ *   raw-wq URL N SIZE CONSUMER_REPLICAS MEMORY
+ *       the cluster's cost of the bridge's publishes and consumer (above).
+ *   With $BENCH_PIDS (the nodes' pids) the raw modes print the cluster's CPU
+ *   time per message.
+ *   forge-pack URL SUBJECT
+ *       as a hostile publisher on an export's subject: a pack (Mbox-Pack)
+ *       holding sender 20's message 1 and then a record claiming 1 MB
+ *       that is not there, then a good pack with message 2.
+ *   leader URL STREAM  the cluster node (n1..n3) leading STREAM now, and
+ *                      the stream's last sequence (messages stored so far).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -160,6 +171,9 @@ static int cmd_owner(char **argv, int argc)
 			continue;
 		}
 		unique++;
+		if (count >= 10 && unique % (count / 10) == 0 && unique < count)
+			printf("progress pct=%u received=%u\n",
+			       (uint32_t)((uint64_t)unique * 100 / count), unique);
 		if (p.seq < last[p.sender])
 			reorder++;
 		else
@@ -205,6 +219,7 @@ static int cmd_send(char **argv, int argc)
 	uint32_t sender = (uint32_t)atoi(argv[1]);
 	uint32_t count = (uint32_t)atoi(argv[2]);
 	uint32_t prio = argc > 3 ? (uint32_t)atoi(argv[3]) : 0;
+	useconds_t pause_us = argc > 4 ? (useconds_t)atoi(argv[4]) : 0;
 	uint64_t t0, t, worst = 0, *lat, enobufs = 0;
 	struct payload p = { .sender = sender, .prio = prio };
 	uint32_t i;
@@ -235,6 +250,8 @@ static int cmd_send(char **argv, int argc)
 		lat[i] = now_ns() - t;
 		if (lat[i] > worst)
 			worst = lat[i];
+		if (pause_us)
+			usleep(pause_us);
 	}
 	t = now_ns() - t0;
 	qsort(lat, count, sizeof(*lat), cmp_u64);
@@ -406,6 +423,39 @@ static int cmd_raw_rr(char **argv)
 	return 0;
 }
 
+/*
+ * CPU time (user + system, ns) the processes listed in $BENCH_PIDS (the
+ * cluster's nodes) used so far: a bench figure independent of the guest's
+ * speed.  0 without the variable.
+ */
+static uint64_t pids_cpu_ns(void)
+{
+	const char *env = getenv("BENCH_PIDS");
+	char *list, *save = NULL, *pid, path[64];
+	unsigned long long ut, st;
+	uint64_t total = 0;
+	long hz = sysconf(_SC_CLK_TCK);
+	FILE *f;
+
+	if (!env || hz <= 0)
+		return 0;
+	list = strdup(env);
+	for (pid = strtok_r(list, " ,", &save); pid;
+	     pid = strtok_r(NULL, " ,", &save)) {
+		snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		/* Fields 14 and 15; the name (2) has no spaces here. */
+		if (fscanf(f, "%*d %*s %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+			   &ut, &st) == 2)
+			total += (ut + st) * (1000000000ULL / (uint64_t)hz);
+		fclose(f);
+	}
+	free(list);
+	return total;
+}
+
 static int cmd_raw_js(char **argv)
 {
 	int n = atoi(argv[1]), size = atoi(argv[2]), i;
@@ -416,7 +466,7 @@ static int cmd_raw_js(char **argv)
 	jsErrCode jerr;
 	char *buf = calloc(1, (size_t)size);
 	jsCtx *js;
-	uint64_t t;
+	uint64_t t, c;
 
 	natsConnection_JetStream(&js, nc, NULL);
 	jsStreamConfig_Init(&sc);
@@ -430,14 +480,151 @@ static int cmd_raw_js(char **argv)
 	jsPubOptions_Init(&po);
 	po.MaxWait = 10000;
 	t = now_ns();
+	c = pids_cpu_ns();
 	for (i = 0; i < n; i++)
 		if (js_PublishAsync(js, subj, buf, size, NULL) != NATS_OK)
 			die("publish", EIO);
 	if (js_PublishAsyncComplete(js, &po) != NATS_OK)
 		die("complete", ETIMEDOUT);
 	t = now_ns() - t;
-	printf("raw_js msgs=%d rate=%.0f/s\n", n, n / (t / 1e9));
+	c = pids_cpu_ns() - c;
+	printf("raw_js msgs=%d rate=%.0f/s cluster_cpu_us=%.0f\n", n, n / (t / 1e9),
+	       c / 1e3 / n);
 	js_DeleteStream(js, "BENCH", NULL, &jerr);
+	return 0;
+}
+
+/*
+ * raw-wq URL N SIZE CONSUMER_REPLICAS MEMORY: what the cluster spends per
+ * message on what the bridge asks of it, without the bridge: N publishes
+ * with a Nats-Msg-Id and the bridge's four headers into an R3 work-queue
+ * stream (asynchronous, window 256), then a pull consumer fetching 256 and
+ * acking each.  Prints both phases' rates and the cluster's CPU per message.
+ */
+static int cmd_raw_wq(char **argv)
+{
+	int n = atoi(argv[1]), size = atoi(argv[2]), i;
+	natsConnection *nc = raw_connect(argv[0]);
+	const char *subj = "bench.wq";
+	natsSubscription *sub = NULL;
+	jsStreamConfig sc;
+	jsSubOptions so;
+	jsPubOptions po;
+	jsOptions jo;
+	jsErrCode jerr;
+	natsMsgList list;
+	char *buf = calloc(1, (size_t)size), id[64];
+	uint64_t t, c, tp, cp;
+	jsCtx *js;
+	int got = 0;
+
+	jsOptions_Init(&jo);
+	jo.PublishAsync.MaxPending = 256;
+	jo.PublishAsync.StallWait = 60000;
+	natsConnection_JetStream(&js, nc, &jo);
+	jsStreamConfig_Init(&sc);
+	sc.Name = "BENCHWQ";
+	sc.Subjects = &subj;
+	sc.SubjectsLen = 1;
+	sc.Replicas = 3;
+	sc.Retention = js_WorkQueuePolicy;
+	sc.Duplicates = 120LL * 1000000000LL;
+	js_DeleteStream(js, "BENCHWQ", NULL, &jerr);
+	if (js_AddStream(NULL, js, &sc, NULL, &jerr) != NATS_OK)
+		die("add stream", EIO);
+	t = now_ns();
+	c = pids_cpu_ns();
+	for (i = 0; i < n; i++) {
+		natsMsg *m = NULL;
+
+		natsMsg_Create(&m, subj, NULL, buf, size);
+		natsMsgHeader_Set(m, "Mbox-Priority", "0");
+		natsMsgHeader_Set(m, "Mbox-Type", "0");
+		natsMsgHeader_Set(m, "Mbox-Origin", "hostB:1234:0");
+		snprintf(id, sizeof(id), "%d", i + 1);
+		natsMsgHeader_Set(m, "Mbox-Seq", id);
+		jsPubOptions_Init(&po);
+		snprintf(id, sizeof(id), "hostB-0123456789abcdef-6273-0-%d", i + 1);
+		po.MsgId = id;
+		if (js_PublishMsgAsync(js, &m, &po) != NATS_OK)
+			die("publish", EIO);
+	}
+	jsPubOptions_Init(&po);
+	po.MaxWait = 60000;
+	if (js_PublishAsyncComplete(js, &po) != NATS_OK)
+		die("complete", ETIMEDOUT);
+	tp = now_ns() - t;
+	cp = pids_cpu_ns() - c;
+
+	jsSubOptions_Init(&so);
+	so.Stream = "BENCHWQ";
+	so.Config.AckWait = 5LL * 1000000000LL;
+	so.Config.MaxAckPending = 256;
+	so.Config.Replicas = atoi(argv[3]);
+	so.Config.MemoryStorage = atoi(argv[4]) != 0;
+	if (js_PullSubscribe(&sub, js, subj, "wq", NULL, &so, &jerr) != NATS_OK)
+		die("pull subscribe", EIO);
+	t = now_ns();
+	c = pids_cpu_ns();
+	while (got < n) {
+		memset(&list, 0, sizeof(list));
+		if (natsSubscription_Fetch(&list, sub, 256, 5000, &jerr) != NATS_OK)
+			die("fetch", ETIMEDOUT);
+		for (i = 0; i < list.Count; i++)
+			natsMsg_Ack(list.Msgs[i], NULL);
+		got += list.Count;
+		natsMsgList_Destroy(&list);
+	}
+	natsConnection_Flush(nc);
+	t = now_ns() - t;
+	c = pids_cpu_ns() - c;
+	printf("raw_wq consumer_replicas=%s memory=%s publish_rate=%.0f/s publish_cluster_cpu_us=%.0f consume_rate=%.0f/s consume_cluster_cpu_us=%.0f\n",
+	       argv[3], argv[4], n / (tp / 1e9), cp / 1e3 / n, n / (t / 1e9),
+	       c / 1e3 / n);
+	natsSubscription_Destroy(sub);
+	js_DeleteStream(js, "BENCHWQ", NULL, &jerr);
+	return 0;
+}
+
+/* A record as mboxbridge packs it (struct pack_rec there). */
+struct forged_rec {
+	uint32_t len, priority, type, origin_len;
+	uint64_t seq;
+};
+
+static size_t forge_put(char *out, uint32_t len, uint32_t seq)
+{
+	struct forged_rec r = { .len = len, .origin_len = 6, .seq = seq };
+	struct payload p = { .sender = 20, .seq = seq };
+
+	memcpy(out, &r, sizeof(r));
+	memcpy(out + sizeof(r), "forged", 6);
+	memcpy(out + sizeof(r) + 6, &p, sizeof(p));
+	return sizeof(r) + 6 + sizeof(p);
+}
+
+static int cmd_forge_pack(char **argv)
+{
+	natsConnection *nc = raw_connect(argv[0]);
+	char buf[256];
+	jsErrCode jerr = 0;
+	natsMsg *m = NULL;
+	size_t n;
+	jsCtx *js;
+	int i;
+
+	natsConnection_JetStream(&js, nc, NULL);
+	for (i = 0; i < 2; i++) {
+		n = forge_put(buf, sizeof(struct payload), (uint32_t)i + 1);
+		if (!i)		/* claims 1 MB, holds 16 B */
+			n += forge_put(buf + n, 1000000, 99);
+		natsMsg_Create(&m, argv[1], NULL, buf, (int)n);
+		natsMsgHeader_Set(m, "Mbox-Pack", "2");
+		if (js_PublishMsg(NULL, js, m, NULL, &jerr) != NATS_OK)
+			die("forged publish", EIO);
+		natsMsg_Destroy(m);
+	}
+	printf("forged\n");
 	return 0;
 }
 
@@ -453,7 +640,8 @@ static int cmd_leader(char **argv)
 	if (js_GetStreamInfo(&si, js, argv[1], NULL, &jerr) != NATS_OK ||
 	    !si->Cluster || !si->Cluster->Leader)
 		die("stream info", EIO);
-	printf("leader=%s\n", si->Cluster->Leader);
+	printf("leader=%s last_seq=%" PRIu64 "\n", si->Cluster->Leader,
+	       si->State.LastSeq);
 	jsStreamInfo_Destroy(si);
 	return 0;
 }
@@ -479,8 +667,12 @@ int main(int argc, char **argv)
 		return cmd_info(argv + 2);
 	if (!strcmp(argv[1], "raw-rr") && argc >= 4)
 		return cmd_raw_rr(argv + 2);
+	if (!strcmp(argv[1], "forge-pack") && argc >= 4)
+		return cmd_forge_pack(argv + 2);
 	if (!strcmp(argv[1], "leader") && argc >= 4)
 		return cmd_leader(argv + 2);
+	if (!strcmp(argv[1], "raw-wq") && argc >= 7)
+		return cmd_raw_wq(argv + 2);
 	if (!strcmp(argv[1], "raw-js") && argc >= 5)
 		return cmd_raw_js(argv + 2);
 usage:
