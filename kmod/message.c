@@ -16,6 +16,17 @@
 #include "uid_account.h"
 
 /*
+ * Up to a page kvmalloc() is kmalloc() and nothing else; calling kmalloc()
+ * and kfree() for those sizes spares two or three calls per message
+ * (kvmalloc_node(), and kvfree() asking is_vmalloc_addr()).  Both sides
+ * decide by the message's size alone.
+ */
+static bool mbox_msg_kmalloced(size_t size)
+{
+	return size <= PAGE_SIZE;
+}
+
+/*
  * Copies @len bytes from @buf into a new message, charged to @user as in
  * flight until a mailbox accepts it (mbox_quota_take()).  Returns the
  * message or ERR_PTR(-ENOBUFS, -ENOMEM or -EFAULT).
@@ -33,7 +44,10 @@ struct mbox_msg *mbox_msg_new(struct mbox_acct *user, const void __user *buf,
 	if (err)
 		return ERR_PTR(err);
 
-	msg = kvmalloc(size, MBOX_GFP_USER_SIZED);
+	if (mbox_msg_kmalloced(size))
+		msg = kmalloc(size, MBOX_GFP_USER_SIZED);
+	else
+		msg = kvmalloc(size, MBOX_GFP_USER_SIZED);
 	if (!msg) {
 		mbox_acct_uncharge_inflight(user, charge);
 		return ERR_PTR(-ENOMEM);
@@ -72,5 +86,8 @@ void mbox_msg_free(struct mbox_msg *msg)
 	else
 		mbox_acct_uncharge_inflight(msg->user, msg->charge);
 	mbox_acct_put(msg->user);
-	kvfree(msg);
+	if (mbox_msg_kmalloced(struct_size(msg, data, msg->len)))
+		kfree(msg);
+	else
+		kvfree(msg);
 }
