@@ -164,8 +164,8 @@ struct mbox_recv_report {
 	struct mbox_recv_origin __user *uext;
 };
 
-static int mbox_report_recv(void *ctx, unsigned int i,
-			    const struct mbox_rx *rx)
+static unsigned int mbox_report_recv(void *ctx, unsigned int base,
+				     const struct mbox_rx *rx, unsigned int n)
 {
 	struct mbox_recv_report *rep = ctx;
 	struct mbox_recv *args = rep->args;
@@ -181,9 +181,9 @@ static int mbox_report_recv(void *ctx, unsigned int i,
 		rep->ext->origin = rx->origin;
 		rep->ext->origin_flags = rx->vouched ? MBOX_ORIGIN_VOUCHED : 0;
 		return copy_to_user(rep->uext, rep->ext, sizeof(*rep->ext)) ?
-		       -EFAULT : 0;
+		       0 : 1;
 	}
-	return copy_to_user(rep->uargs, args, sizeof(*args)) ? -EFAULT : 0;
+	return copy_to_user(rep->uargs, args, sizeof(*args)) ? 0 : 1;
 }
 
 /* MBOX_IOC_RECV, and MBOX_IOC_RECV_ORIGIN's receive with @rep->ext. */
@@ -267,110 +267,148 @@ struct mbox_batch_report {
 	struct mbox_msgvec __user *uvec;
 };
 
-static int mbox_report_batch(void *ctx, unsigned int i,
-			     const struct mbox_rx *rx)
+/* The descriptions of a round go out in one copy. */
+static unsigned int mbox_report_batch(void *ctx, unsigned int base,
+				      const struct mbox_rx *rx,
+				      unsigned int n)
 {
 	struct mbox_batch_report *rep = ctx;
-	struct mbox_msgvec *v = &rep->vec[i];
+	struct mbox_msgvec *v = &rep->vec[base];
+	unsigned int i;
+	size_t left;
 
-	v->msg_len = rx->msg_len;
-	v->priority = rx->priority;
-	v->type = rx->type;
-	v->seq = rx->seq;
-	v->sender_pid = rx->sender_pid;
-	v->sender_uid = rx->sender_uid;
-	return copy_to_user(&rep->uvec[i], v, sizeof(*v)) ? -EFAULT : 0;
+	for (i = 0; i < n; i++) {
+		v[i].msg_len = rx[i].msg_len;
+		v[i].priority = rx[i].priority;
+		v[i].type = rx[i].type;
+		v[i].seq = rx[i].seq;
+		v[i].sender_pid = rx[i].sender_pid;
+		v[i].sender_uid = rx[i].sender_uid;
+	}
+	left = copy_to_user(&rep->uvec[base], v, n * sizeof(*v));
+	/* What did not arrive is a tail: the entries before it did. */
+	return n - DIV_ROUND_UP(left, sizeof(*v));
 }
 
-/* Checks one entry of a batch: reserved fields, and send-side outs. */
-static int mbox_check_msgvec(const struct mbox_msgvec *v, bool send)
+/*
+ * Checks one entry of a batch: reserved fields, send-side outs, and with
+ * @len the size a send will check again (mbox_xfer_send()).
+ */
+static int mbox_check_msgvec(struct mbox *mb, const struct mbox_msgvec *v,
+			     bool send, bool len)
 {
 	if (v->reserved)
 		return -EINVAL;
-	if (send && (v->msg_len || v->sender_pid || v->sender_uid ||
-		     mbox_check_priority(v->priority)))
+	if (!send)
+		return 0;
+	if (v->msg_len || v->sender_pid || v->sender_uid ||
+	    mbox_check_priority(v->priority))
 		return -EINVAL;
+	return len ? mbox_xfer_check_len(mb, v->len) : 0;
+}
+
+/*
+ * Reads entries [@off, @off + @n) of the batch into @vec and checks them
+ * (sizes too with @len); 0, -EFAULT or the first entry's error.
+ */
+static int mbox_batch_read(struct mbox *mb, struct mbox_msgvec *vec,
+			   struct mbox_msgvec __user *uvec, unsigned int off,
+			   unsigned int n, bool send, bool len)
+{
+	unsigned int i;
+	int err;
+
+	if (copy_from_user(vec, uvec + off, n * sizeof(*vec)))
+		return -EFAULT;
+	for (i = 0; i < n; i++) {
+		err = mbox_check_msgvec(mb, &vec[i], send, len);
+		if (err)
+			return err;
+	}
 	return 0;
 }
 
-static long mbox_batch_send(struct file *file, struct mbox_handle *h,
-			    const struct mbox_batch *args,
-			    struct mbox_msgvec *vec,
-			    struct mbox_msgvec __user *uvec, ktime_t *deadline)
+/* Sends the chunk of @n entries read into @vec (at @uvec). */
+static int mbox_batch_send(struct mbox_handle *h, struct mbox_msgvec *vec,
+			   struct mbox_msgvec __user *uvec, unsigned int n,
+			   bool nonblock, ktime_t *deadline)
 {
-	struct mbox_tx *tx;
+	struct mbox_tx tx[MBOX_XFER_CHUNK];
+	u64 seqs[MBOX_XFER_CHUNK];
 	unsigned int i;
-	u64 *seqs;
-	int n = -ENOMEM;
+	int sent;
 
-	tx = kvmalloc_array(args->count, sizeof(*tx), MBOX_GFP_USER_SIZED);
-	seqs = kvmalloc_array(args->count, sizeof(*seqs), MBOX_GFP_USER_SIZED);
-	if (!tx || !seqs)
-		goto out;
-
-	/* As for a single send: the results must have somewhere to go. */
-	for (i = 0; i < args->count; i++) {
-		n = -EFAULT;
-		if (put_user(vec[i].seq, &uvec[i].seq))
-			goto out;
+	/*
+	 * As for a single send, the results must have somewhere to go: the
+	 * probe writes back what was read.
+	 */
+	if (copy_to_user(uvec, vec, n * sizeof(*vec)))
+		return -EFAULT;
+	for (i = 0; i < n; i++) {
 		tx[i].buf = vec[i].buf;
 		tx[i].len = vec[i].len;
 		tx[i].priority = vec[i].priority;
 		tx[i].type = vec[i].type;
 		tx[i].origin = NULL;
 	}
-
-	n = mbox_xfer_send(h->mb, h->user, tx, args->count,
-			   mbox_nonblock(file, args->flags), deadline, seqs);
-	/* Only a concurrent unmap can fail these; the messages are sent. */
-	for (i = 0; n > 0 && i < n; i++)
-		if (put_user(seqs[i], &uvec[i].seq))
-			break;
-out:
-	kvfree(seqs);
-	kvfree(tx);
-	return n;
+	sent = mbox_xfer_send(h->mb, h->user, tx, n, nonblock, deadline, seqs);
+	if (sent <= 0)
+		return sent;
+	for (i = 0; i < sent; i++)
+		vec[i].seq = seqs[i];
+	/* Only a concurrent unmap can fail this; the messages are sent. */
+	if (copy_to_user(uvec, vec, sent * sizeof(*vec)))
+		return sent;
+	return sent;
 }
 
-static long mbox_batch_recv(struct file *file, struct mbox_handle *h,
-			    const struct mbox_batch *args,
-			    struct mbox_msgvec *vec,
-			    struct mbox_msgvec __user *uvec, ktime_t *deadline)
+/*
+ * Receives up to @n messages into the chunk of entries read in @vec (at
+ * @uvec, entry @off on).
+ */
+static int mbox_batch_recv(struct mbox_handle *h, struct mbox_msgvec *vec,
+			   struct mbox_msgvec __user *uvec, unsigned int n,
+			   unsigned int off, bool nonblock, ktime_t *deadline)
 {
 	struct mbox_batch_report rep = { .vec = vec, .uvec = uvec };
 	struct mbox_rx_report report = {
 		.fn = mbox_report_batch,
 		.ctx = &rep,
 	};
+	struct mbox_rx rx[MBOX_XFER_CHUNK];
 	struct mbox_select sel = {};
-	struct mbox_rx *rx;
 	unsigned int i;
-	int n;
+	int got;
 
-	rx = kvmalloc_array(args->count, sizeof(*rx), MBOX_GFP_USER_SIZED);
-	if (!rx)
-		return -ENOMEM;
-	for (i = 0; i < args->count; i++) {
-		memset(&rx[i], 0, sizeof(rx[i]));
+	memset(rx, 0, n * sizeof(*rx));
+	for (i = 0; i < n; i++) {
 		rx[i].buf = vec[i].buf;
 		rx[i].len = vec[i].len;
 	}
-	n = mbox_xfer_recv(h->mb, mbox_handle_sub(h), &sel, rx, args->count,
-			   mbox_nonblock(file, args->flags), deadline, &report);
-	if (n == -EMSGSIZE && put_user(rx[0].msg_len, &uvec[0].msg_len))
-		n = -EFAULT;
-	kvfree(rx);
-	return n;
+	got = mbox_xfer_recv(h->mb, mbox_handle_sub(h), &sel, rx, n, nonblock,
+			     deadline, &report);
+	/* Only the call's first entry reports a message too long for it. */
+	if (got == -EMSGSIZE && !off && put_user(rx[0].msg_len, &uvec->msg_len))
+		got = -EFAULT;
+	return got;
 }
 
+/*
+ * A batch goes in chunks of MBOX_XFER_CHUNK entries, each read, moved and
+ * reported with one copy each way, with no allocation.  Every entry is
+ * checked before anything moves; a longer batch is read twice for that.
+ * Only the first chunk may wait, and a chunk that moves less than it
+ * asked for ends the batch, as one call over all the entries would.
+ */
 static long mbox_ioctl_batch(struct file *file, struct mbox_handle *h,
 			     struct mbox_batch __user *uargs, bool send)
 {
+	struct mbox_msgvec vec[MBOX_XFER_CHUNK];
 	struct mbox_msgvec __user *uvec;
 	ktime_t deadline, *pdeadline;
-	struct mbox_msgvec *vec;
+	unsigned int off, k, done = 0;
 	struct mbox_batch args;
-	unsigned int i;
+	bool nonblock;
 	int n;
 
 	if (send ? !h->may_send : !mbox_handle_receives(h))
@@ -391,30 +429,41 @@ static long mbox_ioctl_batch(struct file *file, struct mbox_handle *h,
 		return -EFAULT;
 
 	uvec = u64_to_user_ptr(args.vec);
-	/* Held while the first message waits: charge it to the caller. */
-	vec = kvmalloc_array(args.count, sizeof(*vec), MBOX_GFP_USER_SIZED);
-	if (!vec)
-		return -ENOMEM;
-	if (copy_from_user(vec, uvec, array_size(args.count, sizeof(*vec)))) {
-		n = -EFAULT;
-		goto out;
-	}
-	for (i = 0; i < args.count; i++) {
-		n = mbox_check_msgvec(&vec[i], send);
+	nonblock = mbox_nonblock(file, args.flags);
+	for (off = 0; args.count > MBOX_XFER_CHUNK && off < args.count;
+	     off += k) {
+		k = min_t(unsigned int, args.count - off, MBOX_XFER_CHUNK);
+		n = mbox_batch_read(h->mb, vec, uvec, off, k, send, true);
 		if (n)
-			goto out;
+			return n;
 	}
 
-	if (send)
-		n = mbox_batch_send(file, h, &args, vec, uvec, pdeadline);
-	else
-		n = mbox_batch_recv(file, h, &args, vec, uvec, pdeadline);
-out:
-	kvfree(vec);
+	for (off = 0; off < args.count; off += k) {
+		k = min_t(unsigned int, args.count - off, MBOX_XFER_CHUNK);
+		/* mbox_xfer_send() checks each chunk's sizes before sending. */
+		n = mbox_batch_read(h->mb, vec, uvec, off, k, send, false);
+		/* Changed since the check: ends the batch like any later error. */
+		if (n && off)
+			break;
+		if (!n && send)
+			n = mbox_batch_send(h, vec, uvec + off, k,
+					    nonblock || off, pdeadline);
+		else if (!n)
+			n = mbox_batch_recv(h, vec, uvec + off, k, off,
+					    nonblock || off, pdeadline);
+		if (n <= 0) {
+			if (off)
+				break;
+			return n;
+		}
+		done += n;
+		if (n < k)
+			break;
+	}
 	/* Moved anyway if this faults: the count is the return value too. */
-	if (n > 0 && put_user((u32)n, &uargs->done))
-		return n;
-	return n;
+	if (put_user(done, &uargs->done))
+		return done;
+	return done;
 }
 
 /* The ring's own waits take the same deadline and blocking flags. */

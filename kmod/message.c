@@ -25,11 +25,13 @@ static size_t mbox_origin_offset(u32 len)
 
 /*
  * The bytes a message of @len payload bytes allocates behind its header:
- * a vouched one (@origin) has its origin there too, and is charged for it.
+ * a vouched one has its origin there too, and is charged for it.  The
+ * free decides kfree() or kvfree() by the same size.
  */
-static u32 mbox_msg_body(u32 len, const struct mbox_origin *origin)
+static u32 mbox_msg_body(u32 len, bool vouched)
 {
-	return origin ? mbox_origin_offset(len) + sizeof(*origin) : len;
+	return vouched ? mbox_origin_offset(len) + sizeof(struct mbox_origin) :
+			 len;
 }
 
 /*
@@ -48,6 +50,17 @@ bool mbox_msg_origin(const struct mbox_msg *msg, struct mbox_origin *origin)
 }
 
 /*
+ * Up to a page kvmalloc() is kmalloc() and nothing else; calling kmalloc()
+ * and kfree() for those sizes spares two or three calls per message
+ * (kvmalloc_node(), and kvfree() asking is_vmalloc_addr()).  Both sides
+ * decide by the message's size alone.
+ */
+static bool mbox_msg_kmalloced(size_t size)
+{
+	return size <= PAGE_SIZE;
+}
+
+/*
  * Copies @len bytes from @buf into a new message, charged to @user as in
  * flight until a mailbox accepts it (mbox_quota_take()), with @origin
  * stored after them if not NULL (see "Vouched origin").  Returns the
@@ -56,7 +69,7 @@ bool mbox_msg_origin(const struct mbox_msg *msg, struct mbox_origin *origin)
 struct mbox_msg *mbox_msg_new(struct mbox_acct *user, const void __user *buf,
 			      u32 len, const struct mbox_origin *origin)
 {
-	size_t body = mbox_msg_body(len, origin);
+	size_t body = mbox_msg_body(len, !!origin);
 	size_t size = struct_size_t(struct mbox_msg, data, body);
 	/* Charge what the allocator really takes, not just what we asked. */
 	size_t charge = mbox_msg_charge(body);
@@ -67,7 +80,10 @@ struct mbox_msg *mbox_msg_new(struct mbox_acct *user, const void __user *buf,
 	if (err)
 		return ERR_PTR(err);
 
-	msg = kvmalloc(size, MBOX_GFP_USER_SIZED);
+	if (mbox_msg_kmalloced(size))
+		msg = kmalloc(size, MBOX_GFP_USER_SIZED);
+	else
+		msg = kvmalloc(size, MBOX_GFP_USER_SIZED);
 	if (!msg) {
 		mbox_acct_uncharge_inflight(user, charge);
 		return ERR_PTR(-ENOMEM);
@@ -110,5 +126,9 @@ void mbox_msg_free(struct mbox_msg *msg)
 	else
 		mbox_acct_uncharge_inflight(msg->user, msg->charge);
 	mbox_acct_put(msg->user);
-	kvfree(msg);
+	if (mbox_msg_kmalloced(struct_size(msg, data,
+					   mbox_msg_body(msg->len, msg->vouched))))
+		kfree(msg);
+	else
+		kvfree(msg);
 }

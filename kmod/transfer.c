@@ -436,18 +436,31 @@ static int mbox_send_one(struct mbox *mb, struct mbox_sender *s,
 	return err;
 }
 
-static int mbox_check_tx(const struct mbox *mb, const struct mbox_tx *tx)
+static inline int mbox_check_len(const struct mbox *mb, u32 len)
 {
-	if (tx->len > mb->msg_size)
+	if (len > mb->msg_size)
 		return -EMSGSIZE;
-	if ((mb->flags & MBOX_CREATE_FIXED_SIZE) && tx->len != mb->msg_size)
+	if ((mb->flags & MBOX_CREATE_FIXED_SIZE) && len != mb->msg_size)
 		return -EINVAL;
 	return 0;
 }
 
 /*
- * Sends @count messages through a handle charged to @user, in order, under
- * one hold of the lock.  Only the first may wait (as @nonblock and
+ * Whether a message of @len bytes may be sent: 0, or -EMSGSIZE or -EINVAL
+ * counted as a rejected send, as mbox_xfer_send() would.
+ */
+int mbox_xfer_check_len(struct mbox *mb, u32 len)
+{
+	int err = mbox_check_len(mb, len);
+
+	if (err)
+		atomic64_inc(&mb->rejected);
+	return err;
+}
+
+/*
+ * Sends @count (at most MBOX_XFER_CHUNK) messages through a handle charged
+ * to @user, in order, under one hold of the lock.  Only the first may wait (as @nonblock and
  * @deadline say); the others go only if they can at once, like a
  * non-blocking send.  Returns how many were sent, their sequence numbers in
  * @seqs, or -errno if the first was not.  Every message is checked before
@@ -458,7 +471,7 @@ int mbox_xfer_send(struct mbox *mb, struct mbox_acct *user,
 		   const struct mbox_tx *tx, unsigned int count, bool nonblock,
 		   ktime_t *deadline, u64 *seqs)
 {
-	struct mbox_msg *one, **msgs = &one;
+	struct mbox_msg *msgs[MBOX_XFER_CHUNK];
 	struct mbox_sender s = {
 		.task = current,
 		.deadline = deadline ? *deadline : KTIME_MAX,
@@ -466,16 +479,13 @@ int mbox_xfer_send(struct mbox *mb, struct mbox_acct *user,
 	unsigned int i, ready, sent = 0;
 	int err = 0;
 
+	if (WARN_ON_ONCE(!count || count > MBOX_XFER_CHUNK))
+		return -EINVAL;
 	for (i = 0; i < count && !err; i++)
-		err = mbox_check_tx(mb, &tx[i]);
+		err = mbox_check_len(mb, tx[i].len);
 	if (err)
 		goto rejected;
 
-	if (count > 1) {
-		msgs = kvmalloc_array(count, sizeof(*msgs), MBOX_GFP_USER_SIZED);
-		if (!msgs)
-			return -ENOMEM;
-	}
 	for (ready = 0; ready < count; ready++) {
 		msgs[ready] = mbox_msg_new(user, u64_to_user_ptr(tx[ready].buf),
 					   tx[ready].len, tx[ready].origin);
@@ -514,8 +524,6 @@ out:
 	     i < ready; i++)
 		if (msgs[i])
 			mbox_msg_free(msgs[i]);
-	if (msgs != &one)
-		kvfree(msgs);
 	if (sent)
 		return sent;
 rejected:
@@ -652,10 +660,10 @@ static unsigned int mbox_take(struct mbox *mb, struct mbox_sub *sub,
 }
 
 /*
- * Copies the @n taken messages out into @rx, payload then description
- * (reported as entries @base on), without the mailbox lock; their fields
- * do not change while they are busy.  Returns how many reached user space
- * completely.
+ * Copies the @n taken messages out into @rx without the mailbox lock (their
+ * fields do not change while they are busy): the payloads up to the first
+ * that faults, then the descriptions of those, reported as entries @base on
+ * in one go.  Returns how many reached user space completely.
  */
 static unsigned int mbox_copy_out(struct mbox_msg **msgs, unsigned int n,
 				  struct mbox_rx *rx, unsigned int base,
@@ -675,10 +683,8 @@ static unsigned int mbox_copy_out(struct mbox_msg **msgs, unsigned int n,
 		rx[i].sender_pid = pid_vnr(msg->pid);
 		rx[i].sender_uid = from_kuid_munged(current_user_ns(), msg->uid);
 		rx[i].vouched = mbox_msg_origin(msg, &rx[i].origin);
-		if (report->fn(report->ctx, base + i, &rx[i]))
-			break;
 	}
-	return i;
+	return i ? report->fn(report->ctx, base, rx, i) : 0;
 }
 
 /*
@@ -831,8 +837,90 @@ static void mbox_settle(struct mbox *mb, struct mbox_sub *sub,
 	}
 }
 
+/* Whether a plain receive may unlink @msg (mbox_recv_unlinked()). */
+static bool mbox_unlinkable(const struct mbox_msg *msg, const struct mbox_rx *rx)
+{
+	return msg->seq && !msg->sender && msg->len <= rx->len;
+}
+
 /*
- * Receives into @rx[0..@count) the next messages (for a broadcast receiver
+ * The common receive in one lock section: a plain receive (of one message,
+ * or a batch's chunk) of queued messages no sender waits on, from @msg on.
+ * Each leaves the queue, and everything receiving them changes is done
+ * before the lock is dropped: room freed (blocked senders admitted,
+ * pollers told), counted as received.  Only if a copy fails is the lock
+ * taken again, to put that message and the ones after it back where their
+ * priority and ticket put them (their same places), undo their count, and
+ * tell receivers; see "Copies without the lock" in transfer.h.  Stops
+ * before a message that does not fit its buffer or has a waiting sender.
+ * Drops the lock; returns how many were received, or -EFAULT.
+ */
+static int mbox_recv_unlinked(struct mbox *mb, const struct mbox_select *sel,
+			      struct mbox_msg *msg, struct mbox_msg **msgs,
+			      struct mbox_rx *rx, unsigned int count,
+			      const struct mbox_rx_report *report)
+	__must_hold(&mb->lock)
+{
+	struct mbox_msg *next;
+	unsigned int n = 0, got, i;
+
+	while (msg && mbox_unlinkable(msg, &rx[n])) {
+		rx[n].msg_len = msg->len;
+		msgs[n++] = msg;
+		if (n == count)
+			break;
+		/* Nothing before @msg was ours: go on from there. */
+		next = mbox_pick_from(mbox_queue_next(msg), sel);
+		mbox_queue_del(&mb->queue, msg);
+		msg = next;
+		/* A batch takes blocked senders' messages too, as they come. */
+		if (!msg && !list_empty(&mb->senders)) {
+			mbox_admit_head(mb);
+			msg = mbox_pick(mb, NULL, sel);
+		}
+	}
+	if (n == count)
+		mbox_queue_del(&mb->queue, msgs[n - 1]);
+	WRITE_ONCE(mb->received, mb->received + n);
+	if (!list_empty(&mb->senders))
+		mbox_admit_senders(mb);
+	mbox_check_drained(mb);
+	mbox_wake_pollers(mb, EPOLLOUT | EPOLLWRNORM);
+	mbox_unlock(mb);
+
+	got = mbox_copy_out(msgs, n, rx, 0, report);
+	for (i = 0; i < got; i++) {
+		if (mb->capacity_mode == MBOX_CAPACITY_ZERO)
+			trace_mbox_send(mb, msgs[i], msgs[i]->seq);
+		trace_mbox_recv(mb, msgs[i], msgs[i]->seq);
+		mbox_msg_free(msgs[i]);
+	}
+	if (got == n)
+		return n;
+
+	/* Uninterruptible, but never held for long: see mailbox.h. */
+	mutex_lock(&mb->lock);
+	WRITE_ONCE(mb->received, mb->received - (n - got));
+	for (i = got; i < n; i++) {
+		if (mb->dead) {
+			/* mbox_shutdown() freed the queue without it. */
+			mbox_msg_free(msgs[i]);
+			continue;
+		}
+		mbox_queue_add(&mb->queue, msgs[i]);
+		mbox_wake_receiver(mb);
+	}
+	if (!mb->dead) {
+		mbox_wake_selectors(mb);
+		mbox_wake_pollers(mb, EPOLLIN | EPOLLRDNORM);
+	}
+	mbox_unlock(mb);
+	return got ? got : -EFAULT;
+}
+
+/*
+ * Receives into @rx[0..@count), @count at most MBOX_XFER_CHUNK, the next
+ * messages (for a broadcast receiver
  * handle, the next ones its cursor @sub has not read) that @sel allows.
  * Only the first may be waited for; the others are taken if already there.
  * Returns how many were received, or -errno if none was; -EMSGSIZE sets
@@ -847,22 +935,17 @@ int mbox_xfer_recv(struct mbox *mb, struct mbox_sub *sub,
 	struct mbox_receiver r = {
 		.task = current,
 	};
-	struct mbox_msg *one, **msgs = &one;
+	struct mbox_msg *msgs[MBOX_XFER_CHUNK];
 	unsigned int n, got, done = 0;
 	struct mbox_msg *msg;
 	bool timed_out = false;
 	int err;
 
-	if (count > 1) {
-		msgs = kvmalloc_array(count, sizeof(*msgs), MBOX_GFP_USER_SIZED);
-		if (!msgs)
-			return -ENOMEM;
-	}
+	if (WARN_ON_ONCE(!count || count > MBOX_XFER_CHUNK))
+		return -EINVAL;
 	INIT_LIST_HEAD(&r.link);
-	if (mutex_lock_interruptible(&mb->lock)) {
-		err = -ERESTARTSYS;
-		goto out_free;
-	}
+	if (mutex_lock_interruptible(&mb->lock))
+		return -ERESTARTSYS;
 
 	for (;;) {
 		msg = r.handoff ? r.handoff : mbox_pick(mb, sub, sel);
@@ -873,6 +956,13 @@ int mbox_xfer_recv(struct mbox *mb, struct mbox_sub *sub,
 			goto out;
 		}
 		if (nonblock) {
+			/* A batch goes on into blocked senders' messages. */
+			if (count > 1 && !list_empty(&mb->senders)) {
+				mbox_admit_head(mb);
+				msg = mbox_pick(mb, sub, sel);
+				if (msg)
+					break;
+			}
 			err = -EAGAIN;
 			goto out;
 		}
@@ -922,6 +1012,10 @@ int mbox_xfer_recv(struct mbox *mb, struct mbox_sub *sub,
 		}
 	}
 
+	if (plain && !r.handoff && !rx[0].hold && mbox_unlinkable(msg, rx))
+		return mbox_recv_unlinked(mb, sel, msg, msgs, rx, count,
+					  report);
+
 	/*
 	 * Rounds of take, copy, settle.  A batch also takes blocked senders'
 	 * messages (mbox_admit_head()), as if they had been there.
@@ -960,9 +1054,6 @@ out:
 	if (!done && plain && r.claimed && mb->queue.count)
 		mbox_wake_receiver(mb);
 	mbox_unlock(mb);
-out_free:
-	if (msgs != &one)
-		kvfree(msgs);
 	return done ? done : err;
 }
 

@@ -65,6 +65,22 @@
  * A taken message never leaves its place in the queue, so putting it back
  * restores its priority, ticket and sequence number as they were.
  *
+ * The common case takes one lock section instead of two: a plain receive
+ * (one message, or a batch's chunk of up to MBOX_XFER_CHUNK) of messages
+ * no sender waits on (not selective, broadcast, a hold or a ZERO offer)
+ * unlinks the messages and does all the receiving under the lock - room
+ * freed, blocked senders admitted, mbox->received counted - and copies
+ * after.  If a copy faults, that message and the ones after it go back
+ * into the queue under the lock, where their priority and ticket put them
+ * (their same places), and their count is undone; so a fault still loses
+ * nothing and keeps the order, and other receivers skip nothing (they
+ * could not see the messages meanwhile, as with busy).  Their room,
+ * though, was given away at the unlink: a BOUNDED mailbox may then hold
+ * as many messages more than its capacity as were put back (at most a
+ * chunk per faulted receive), until receives bring it back below (senders
+ * wait or get -EAGAIN meanwhile).  A receiver killed in its copy counts
+ * as a fault.  The messages are traced as received after the copy.
+ *
  * A ZERO offer a receiver has taken is accepted: it gets its sequence
  * number then (counted in mbox->sent), and keeps it if put back.  From then
  * on it is never withdrawn, or that number would be sent and never
@@ -166,13 +182,24 @@ struct mbox_rx {
 };
 
 /*
- * Writes the description of received message @i to user space, without
- * the mailbox lock, before the message is consumed; 0 or -EFAULT.
+ * Writes the descriptions of received messages @base to @base + @n - 1
+ * (@rx[0..@n)) to user space, without the mailbox lock, before the
+ * messages are consumed.  Returns how many of them, from the first, it
+ * wrote completely: those are received, the others put back.
  */
 struct mbox_rx_report {
-	int (*fn)(void *ctx, unsigned int i, const struct mbox_rx *rx);
+	unsigned int (*fn)(void *ctx, unsigned int base,
+			   const struct mbox_rx *rx, unsigned int n);
 	void *ctx;
 };
+
+/*
+ * The most messages one mbox_xfer_send() or mbox_xfer_recv() moves: their
+ * arrays live on the caller's stack, so longer batches go in chunks.
+ */
+#define MBOX_XFER_CHUNK		16
+
+int mbox_xfer_check_len(struct mbox *mb, u32 len);
 
 int mbox_xfer_send(struct mbox *mb, struct mbox_acct *user,
 		   const struct mbox_tx *tx, unsigned int count, bool nonblock,

@@ -307,6 +307,154 @@ TEST_F(batch, dead_mailbox_send_batch_fails_epipe)
 	EXPECT_EQ(-EPIPE, mbox_send_batch(self->tx, self->vec, 2, 0, NULL));
 }
 
+/*
+ * Batches longer than the kernel's chunk of 16 entries: 40 entries cross
+ * two chunk boundaries (16 + 16 + 8).
+ */
+#define LONG	40
+
+FIXTURE(long_batch) {
+	int owner;
+	int tx;
+	char out[LONG][MSG];
+	char in[LONG][MSG];
+	struct mbox_msgvec vec[LONG];
+};
+
+FIXTURE_SETUP(long_batch)
+{
+	struct mbox_attr attr = MBOX_ATTR_BOUNDED(2 * LONG, MSG);
+	uint64_t id;
+
+	attr.mode = 0600;
+	attr.fd_flags = O_CLOEXEC;
+	self->owner = mbox_create(&attr, NULL, &id);
+	ASSERT_LE(0, self->owner);
+	self->tx = mbox_open_id(id, O_CLOEXEC);
+	ASSERT_LE(0, self->tx);
+	for (int i = 0; i < LONG; i++)
+		snprintf(self->out[i], MSG, "long message %02d", i);
+}
+
+FIXTURE_TEARDOWN(long_batch)
+{
+	close(self->tx);
+	close(self->owner);
+}
+
+static void long_send_vec(FIXTURE_DATA(long_batch) *self)
+{
+	memset(self->vec, 0, sizeof(self->vec));
+	for (int i = 0; i < LONG; i++) {
+		self->vec[i].buf = (uintptr_t)self->out[i];
+		self->vec[i].len = (uint32_t)strlen(self->out[i]);
+		self->vec[i].type = (uint32_t)(200 + i);
+	}
+}
+
+static void long_recv_vec(FIXTURE_DATA(long_batch) *self)
+{
+	memset(self->vec, 0, sizeof(self->vec));
+	memset(self->in, 0, sizeof(self->in));
+	for (int i = 0; i < LONG; i++) {
+		self->vec[i].buf = (uintptr_t)self->in[i];
+		self->vec[i].len = MSG;
+	}
+}
+
+TEST_F(long_batch, crosses_chunks_in_order_both_ways)
+{
+	long_send_vec(self);
+	ASSERT_EQ(LONG, mbox_send_batch(self->tx, self->vec, LONG, 0, NULL));
+	for (int i = 0; i < LONG; i++)
+		EXPECT_EQ((uint64_t)i + 1, self->vec[i].seq);
+
+	long_recv_vec(self);
+	ASSERT_EQ(LONG, mbox_recv_batch(self->owner, self->vec, LONG,
+					MBOX_MSG_NONBLOCK, NULL));
+	for (int i = 0; i < LONG; i++) {
+		EXPECT_STREQ(self->out[i], self->in[i]);
+		EXPECT_EQ(strlen(self->out[i]), self->vec[i].msg_len);
+		EXPECT_EQ((uint64_t)i + 1, self->vec[i].seq);
+		EXPECT_EQ((uint32_t)(200 + i), self->vec[i].type);
+		EXPECT_EQ(getpid(), self->vec[i].sender_pid);
+	}
+	EXPECT_EQ(0U, info_or_zero(self->owner).queued);
+}
+
+/* Every entry is checked before anything moves, in the last chunk too. */
+TEST_F(long_batch, bad_entry_in_a_later_chunk_moves_nothing)
+{
+	static char big[MSG + 1];
+
+	long_send_vec(self);
+	self->vec[37].buf = (uintptr_t)big;
+	self->vec[37].len = sizeof(big);
+	EXPECT_EQ(-EMSGSIZE, mbox_send_batch(self->tx, self->vec, LONG, 0,
+					     NULL));
+	long_send_vec(self);
+	self->vec[35].reserved = 1;
+	EXPECT_EQ(-EINVAL, mbox_send_batch(self->tx, self->vec, LONG, 0,
+					   NULL));
+	EXPECT_EQ(0ULL, info_or_zero(self->owner).sent);
+
+	long_send_vec(self);
+	ASSERT_EQ(LONG, mbox_send_batch(self->tx, self->vec, LONG, 0, NULL));
+	long_recv_vec(self);
+	self->vec[33].reserved = 1;
+	EXPECT_EQ(-EINVAL, mbox_recv_batch(self->owner, self->vec, LONG,
+					   MBOX_MSG_NONBLOCK, NULL));
+	EXPECT_EQ(0ULL, info_or_zero(self->owner).received);
+	EXPECT_EQ((uint32_t)LONG, info_or_zero(self->owner).queued);
+}
+
+/* A fault in the second chunk keeps its message and the rest, in order. */
+TEST_F(long_batch, fault_in_a_later_chunk_keeps_the_rest_in_order)
+{
+	struct mbox_recv r;
+	char buf[MSG];
+
+	long_send_vec(self);
+	ASSERT_EQ(LONG, mbox_send_batch(self->tx, self->vec, LONG, 0, NULL));
+	long_recv_vec(self);
+	self->vec[20].buf = bad_uptr();
+	ASSERT_EQ(20, mbox_recv_batch(self->owner, self->vec, LONG,
+				      MBOX_MSG_NONBLOCK, NULL));
+	for (int i = 0; i < 20; i++)
+		EXPECT_EQ((uint64_t)i + 1, self->vec[i].seq);
+	for (int i = 20; i < LONG; i++) {
+		ASSERT_EQ(0, recv_msg(self->owner, buf, sizeof(buf),
+				      MBOX_MSG_NONBLOCK, &r));
+		EXPECT_STREQ(self->out[i], buf);
+		EXPECT_EQ((uint64_t)i + 1, r.seq);
+	}
+	EXPECT_EQ(-EAGAIN, recv_msg(self->owner, buf, sizeof(buf),
+				    MBOX_MSG_NONBLOCK, &r));
+}
+
+/* A chunk that finds less room than it has ends the batch there. */
+TEST(long_batch_send_stops_at_capacity_inside_a_chunk)
+{
+	struct mbox_attr attr = MBOX_ATTR_BOUNDED(20, MSG);
+	struct mbox_msgvec vec[LONG];
+	char out[MSG] = "x";
+	int fd;
+
+	fd = mbox_create(&attr, NULL, NULL);
+	ASSERT_LE(0, fd);
+	memset(vec, 0, sizeof(vec));
+	for (int i = 0; i < LONG; i++) {
+		vec[i].buf = (uintptr_t)out;
+		vec[i].len = 2;
+	}
+	EXPECT_EQ(20, mbox_send_batch(fd, vec, LONG, MBOX_MSG_NONBLOCK, NULL));
+	EXPECT_EQ(20ULL, info_or_zero(fd).sent);
+	EXPECT_EQ(20U, info_or_zero(fd).queued);
+	EXPECT_EQ(20ULL, vec[19].seq);
+	EXPECT_EQ(0ULL, vec[20].seq);
+	close(fd);
+}
+
 TEST(zero_capacity_batch_send_is_a_rendezvous_for_the_first)
 {
 	struct mbox_attr attr = MBOX_ATTR_ZERO(MSG);

@@ -1150,6 +1150,174 @@ TEST(bounded_stalled_copy_is_overtaken_then_put_back_in_place)
 	reap_children();
 }
 
+/*
+ * A plain receive frees its message's room when it takes it: while its copy
+ * stalls, a non-blocking send fills that room.  When the copy then fails
+ * (the receiver is killed), the message goes back to its place anyway, one
+ * over capacity, and nothing is lost or reordered: first, second, third in
+ * order with their seqs, and sends wait again until receives make room.
+ * The received count is undone with the put-back.
+ */
+TEST(bounded_fault_after_room_given_away_overfills_by_one)
+{
+	struct mbox_attr attr = MBOX_ATTR_BOUNDED(2, MSG_SIZE);
+	static const char *const names[] = {
+		"first", "second", "third", "fourth",
+	};
+	struct mt_uffd_page probe;
+	struct mbox_info info;
+	struct mbox_recv r;
+	char buf[MSG_SIZE];
+	pid_t stuck;
+	int fd, ret, i;
+
+	ret = mt_uffd_page_setup(&probe);
+	if (ret == -ENOSYS || ret == -EPERM)
+		SKIP(return, "userfaultfd unavailable: %s", strerror(-ret));
+	ASSERT_EQ(0, ret);
+	mt_uffd_page_free(&probe);
+
+	fd = mbox_create(&attr, NULL, NULL);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, send_msg(fd, "first", 6, 5, 0, 0));
+	ASSERT_EQ(0, send_msg(fd, "second", 7, 5, 0, 0));
+	EXPECT_EQ(-EAGAIN, send_msg(fd, "x", 2, 5, 0, MBOX_MSG_NONBLOCK));
+
+	stuck = fork_child();
+	ASSERT_LE(0, stuck);
+	if (stuck == 0)
+		child_exit(stalled_receiver(fd));
+	ASSERT_EQ(0, wait_blocked_in_ioctl(stuck, stuck, MBOX_IOC_RECV));
+
+	/* The stalled receive gave its room away: the send goes in. */
+	EXPECT_EQ(0, send_msg(fd, "third", 6, 5, 0, MBOX_MSG_NONBLOCK));
+	ASSERT_EQ(0, mbox_info(fd, &info));
+	EXPECT_EQ(3, info.sent);
+	EXPECT_EQ(1, info.received);
+	EXPECT_EQ(2, info.queued);
+
+	ASSERT_EQ(0, kill(stuck, SIGKILL));
+	EXPECT_EQ(1000 + SIGKILL, child_wait(stuck));
+
+	ASSERT_EQ(0, mbox_info(fd, &info));
+	EXPECT_EQ(0, info.received);
+	EXPECT_EQ(3, info.queued);
+	EXPECT_EQ(-EAGAIN, send_msg(fd, "x", 2, 5, 0, MBOX_MSG_NONBLOCK));
+	for (i = 0; i < 4; i++) {
+		/* Room again only once the queue is below capacity. */
+		if (i == 1)
+			EXPECT_EQ(-EAGAIN, send_msg(fd, "x", 2, 5, 0,
+						    MBOX_MSG_NONBLOCK));
+		if (i == 2)
+			EXPECT_EQ(0, send_msg(fd, "fourth", 7, 5, 0,
+					      MBOX_MSG_NONBLOCK));
+		ASSERT_EQ(0, recv_msg(fd, buf, sizeof(buf), MBOX_MSG_NONBLOCK,
+				      &r));
+		EXPECT_STREQ(names[i], buf);
+		EXPECT_EQ(i + 1, r.seq);
+	}
+	EXPECT_EQ(-EAGAIN, recv_msg(fd, buf, sizeof(buf), MBOX_MSG_NONBLOCK,
+				    &r));
+	ASSERT_EQ(0, mbox_info(fd, &info));
+	EXPECT_EQ(4, info.sent);
+	EXPECT_EQ(4, info.received);
+	EXPECT_EQ(0, info.queued);
+	close(fd);
+	reap_children();
+}
+
+/* A batch of three whose second and third buffers stall. */
+static int stalled_batch_receiver(int fd)
+{
+	struct mbox_msgvec vec[3];
+	struct mt_uffd_page u;
+	char first[MSG_SIZE];
+	int ret = mt_uffd_page_setup(&u);
+
+	if (ret)
+		return ret;
+	memset(vec, 0, sizeof(vec));
+	vec[0].buf = (uintptr_t)first;
+	vec[1].buf = (uintptr_t)u.page;
+	vec[2].buf = (uintptr_t)u.page + MSG_SIZE;
+	for (int i = 0; i < 3; i++)
+		vec[i].len = MSG_SIZE;
+	return mbox_recv_batch(fd, vec, 3, 0, NULL);
+}
+
+/*
+ * As above for a batch: it frees the room of all it takes; when its copy
+ * fails on the second, that one and the third go back to their places,
+ * two over capacity, while the first stays received.
+ */
+TEST(bounded_batch_fault_after_room_given_away_overfills_by_the_rest)
+{
+	struct mbox_attr attr = MBOX_ATTR_BOUNDED(3, MSG_SIZE);
+	static const char *const names[] = {
+		"b", "c", "d", "e", "f",
+	};
+	struct mt_uffd_page probe;
+	struct mbox_info info;
+	struct mbox_recv r;
+	char buf[MSG_SIZE];
+	pid_t stuck;
+	int fd, ret, i;
+
+	ret = mt_uffd_page_setup(&probe);
+	if (ret == -ENOSYS || ret == -EPERM)
+		SKIP(return, "userfaultfd unavailable: %s", strerror(-ret));
+	ASSERT_EQ(0, ret);
+	mt_uffd_page_free(&probe);
+
+	fd = mbox_create(&attr, NULL, NULL);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, send_msg(fd, "a", 2, 0, 0, 0));
+	ASSERT_EQ(0, send_msg(fd, "b", 2, 0, 0, 0));
+	ASSERT_EQ(0, send_msg(fd, "c", 2, 0, 0, 0));
+
+	stuck = fork_child();
+	ASSERT_LE(0, stuck);
+	if (stuck == 0)
+		child_exit(stalled_batch_receiver(fd));
+	ASSERT_EQ(0, wait_blocked_in_ioctl(stuck, stuck, MBOX_IOC_RECV_BATCH));
+
+	/* All three rooms were given away: three sends go in. */
+	EXPECT_EQ(0, send_msg(fd, "d", 2, 0, 0, MBOX_MSG_NONBLOCK));
+	EXPECT_EQ(0, send_msg(fd, "e", 2, 0, 0, MBOX_MSG_NONBLOCK));
+	EXPECT_EQ(0, send_msg(fd, "f", 2, 0, 0, MBOX_MSG_NONBLOCK));
+	EXPECT_EQ(-EAGAIN, send_msg(fd, "x", 2, 0, 0, MBOX_MSG_NONBLOCK));
+
+	ASSERT_EQ(0, kill(stuck, SIGKILL));
+	EXPECT_EQ(1000 + SIGKILL, child_wait(stuck));
+
+	ASSERT_EQ(0, mbox_info(fd, &info));
+	EXPECT_EQ(6, info.sent);
+	EXPECT_EQ(1, info.received);
+	EXPECT_EQ(5, info.queued);
+	for (i = 0; i < 5; i++) {
+		/* Room again only once the queue is below capacity. */
+		EXPECT_EQ(i < 3 ? -EAGAIN : 0,
+			  send_msg(fd, "x", 2, 0, 0, MBOX_MSG_NONBLOCK));
+		if (i >= 3)
+			break;
+		ASSERT_EQ(0, recv_msg(fd, buf, sizeof(buf), MBOX_MSG_NONBLOCK,
+				      &r));
+		EXPECT_STREQ(names[i], buf);
+		EXPECT_EQ(i + 2, r.seq);
+	}
+	for (; i < 5; i++) {
+		ASSERT_EQ(0, recv_msg(fd, buf, sizeof(buf), MBOX_MSG_NONBLOCK,
+				      &r));
+		EXPECT_STREQ(names[i], buf);
+		EXPECT_EQ(i + 2, r.seq);
+	}
+	ASSERT_EQ(0, recv_msg(fd, buf, sizeof(buf), MBOX_MSG_NONBLOCK, &r));
+	EXPECT_STREQ("x", buf);
+	EXPECT_EQ(7, r.seq);
+	close(fd);
+	reap_children();
+}
+
 /* --------------------------------------------------- faults, put back */
 
 /* A batch stops at the entry whose buffer faults; the rest stay queued. */

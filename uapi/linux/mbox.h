@@ -217,11 +217,18 @@
  * it or, if the copy faulted (-EFAULT) or the receiver was killed, leaves
  * it exactly where it was: same priority, same place among equals, same
  * sequence number.  Meanwhile other receivers take the messages behind it
- * (a message being copied out counts in &mbox_info.queued but not for
- * EPOLLIN), sends, opens, MBOX_IOC_INFO, closes and netlink requests go
- * on.  Another receive on the same broadcast receiver handle waits for the
- * copy to end (or fails with -EAGAIN if non-blocking), since a handle
- * reads its messages in order.
+ * (a message being copied out by a selective, broadcast or ZERO receive
+ * counts in &mbox_info.queued but not for EPOLLIN), sends, opens,
+ * MBOX_IOC_INFO, closes and netlink requests go on.  A plain MBOX_IOC_RECV
+ * or MBOX_IOC_RECV_BATCH of messages no sender waits on counts them as
+ * received, and frees their room, as soon as it takes them: if a copy then
+ * fails, that message and the later ones of the call go back to their
+ * places as above, their count is undone, and a BOUNDED mailbox may hold
+ * that many messages more than @capacity (at most 16 per failed call)
+ * until receives bring it below again (sends wait or get -EAGAIN
+ * meanwhile).  Another receive on the same broadcast receiver handle waits
+ * for the copy to end (or fails with -EAGAIN if non-blocking), since a
+ * handle reads its messages in order.
  *
  * A ZERO message a receiver has taken to copy out is accepted: it has its
  * @seq and can no longer be withdrawn.  Its sender never waits on that

@@ -7,7 +7,10 @@
  *
  *   fcount-load TRACEFS MECHANISM N
  *
- * MECHANISM: mbox-bounded, mbox-unbounded, posix-mq.  The tracer is set up
+ * MECHANISM: mbox-bounded, mbox-unbounded, posix-mq, or mbox-batch (BOUNDED,
+ * BATCH messages sent in one MBOX_IOC_SEND_BATCH and received back in one
+ * MBOX_IOC_RECV_BATCH: the report divides its counts by BATCH too).  The
+ * tracer is set up
  * by the caller with tracing off; this program traces only itself (it
  * writes its pid to set_ftrace_pid), warms up, then turns tracing on for
  * exactly the @n round trips and marks each phase in the trace with
@@ -26,6 +29,7 @@
 
 #define MSG	64
 #define WARM	64
+#define BATCH	32
 
 static int tfd(const char *dir, const char *file, int flags)
 {
@@ -53,12 +57,53 @@ struct mech {
 	int owner, user;
 	mqd_t mq;
 	int is_mq;
+	int batch;
 };
+
+static char bbuf[BATCH][MSG];
+
+/* BATCH messages out in one call, and back in one. */
+static void one_batch(struct mech *m, int marker)
+{
+	struct mbox_msgvec vec[BATCH];
+	int i, n;
+
+	memset(vec, 0, sizeof(vec));
+	for (i = 0; i < BATCH; i++) {
+		vec[i].buf = (uintptr_t)bbuf[i];
+		vec[i].len = MSG;
+	}
+	if (marker >= 0)
+		put(marker, "fcount send");
+	n = mbox_send_batch(m->user, vec, BATCH, 0, NULL);
+	if (n != BATCH) {
+		fprintf(stderr, "fcount-load: send batch: %d\n", n);
+		exit(1);
+	}
+	if (marker >= 0)
+		put(marker, "fcount recv");
+	memset(vec, 0, sizeof(vec));
+	for (i = 0; i < BATCH; i++) {
+		vec[i].buf = (uintptr_t)bbuf[i];
+		vec[i].len = MSG;
+	}
+	n = mbox_recv_batch(m->owner, vec, BATCH, 0, NULL);
+	if (n != BATCH) {
+		fprintf(stderr, "fcount-load: receive batch: %d\n", n);
+		exit(1);
+	}
+	if (marker >= 0)
+		put(marker, "fcount end");
+}
 
 static void one(struct mech *m, char *buf, int marker)
 {
 	ssize_t n;
 
+	if (m->batch) {
+		one_batch(m, marker);
+		return;
+	}
 	if (marker >= 0)
 		put(marker, "fcount send");
 	if (m->is_mq ? mq_send(m->mq, buf, MSG, 0) :
@@ -102,7 +147,8 @@ int main(int argc, char **argv)
 		}
 		mq_unlink("/fcount");
 	} else {
-		if (!strcmp(argv[2], "mbox-bounded"))
+		m.batch = !strcmp(argv[2], "mbox-batch");
+		if (!strcmp(argv[2], "mbox-bounded") || m.batch)
 			attr = (struct mbox_attr)MBOX_ATTR_BOUNDED(64, MSG);
 		else if (!strcmp(argv[2], "mbox-unbounded"))
 			attr = (struct mbox_attr)MBOX_ATTR_UNBOUNDED(MSG);

@@ -70,6 +70,8 @@ struct shared {
 	_Atomic unsigned int ready;
 	_Atomic int go;		/* a futex word */
 	uint64_t sent[SCALE_MAX];
+	/* streaming: context switches per message, each side */
+	double rx_csw, tx_csw;
 };
 
 static struct shared *g_sh;
@@ -292,6 +294,7 @@ static int st_receiver(const struct bench *b, struct chan *ch, size_t size)
 	uint64_t warm = (uint64_t)(b->warm_time * 1e9);
 	uint64_t t_first = 0, t_start = 0, now, count = 0, c_start = 0;
 	uint64_t expect = 0, errors = 0;
+	struct rusage ru0 = { 0 }, ru1;
 	unsigned int since = 0;
 	bool started = false, done = false;
 	size_t lens[MBOX_BATCH_MAX];
@@ -340,10 +343,17 @@ static int st_receiver(const struct bench *b, struct chan *ch, size_t size)
 				started = true;
 				t_start = now;
 				c_start = count;
+				getrusage(RUSAGE_SELF, &ru0);
 			}
 		}
 	}
 	now = now_ns();
+	getrusage(RUSAGE_SELF, &ru1);
+	/* Given up CPU per message received (all of the run if no window). */
+	if (count - c_start)
+		g_sh->rx_csw = (double)(ru1.ru_nvcsw - ru0.ru_nvcsw +
+					ru1.ru_nivcsw - ru0.ru_nivcsw) /
+			       (double)(count - c_start);
 	if (!started || count - c_start < ST_MIN_WINDOW) {
 		/* Too short a run to leave out the warm-up: take all of it. */
 		t_start = t_first;
@@ -363,8 +373,11 @@ static int st_sender(const struct bench *b, struct chan *ch, size_t size)
 	unsigned int nb = t->send_vec ? b->batch : 1, i, since = 0;
 	uint64_t limit = (uint64_t)((b->warm_time + b->st_time) * 1e9);
 	uint64_t t0 = now_ns(), seq = 0;
+	struct rusage ru0, ru1;
 	void *bufs[MBOX_BATCH_MAX];
 	int err = 0, n;
+
+	getrusage(RUSAGE_SELF, &ru0);
 
 	for (i = 0; i < nb; i++) {
 		bufs[i] = msgbuf_alloc(size);
@@ -395,6 +408,11 @@ static int st_sender(const struct bench *b, struct chan *ch, size_t size)
 				break;
 		}
 	}
+	getrusage(RUSAGE_SELF, &ru1);
+	if (seq)
+		g_sh->tx_csw = (double)(ru1.ru_nvcsw - ru0.ru_nvcsw +
+					ru1.ru_nivcsw - ru0.ru_nivcsw) /
+			       (double)seq;
 	if (!err) {
 		set_hdr(bufs[0], MSG_STOP, 0, seq);
 		err = t->send(ch, bufs[0], size);
@@ -449,6 +467,9 @@ static int run_stream(const struct bench *b, struct case_res *c, int rep)
 		c->v[0][rep] = (double)g_sh->count * 1e9 /
 			       (double)g_sh->window_ns;
 		c->v[1][rep] = c->v[0][rep] * (double)c->size / 1e6;
+		/* Not in the tables: a line per repetition, for A/B runs. */
+		printf("# stream %s %zu B: context switches per message: receiver %.3f, sender %.3f\n",
+		       t->name, c->size, g_sh->rx_csw, g_sh->tx_csw);
 	}
 out:
 	t->close(&ch);
