@@ -121,7 +121,8 @@ userspace: ksrc
 
 # Host-side tests that tools/scripts/check runs (one path per line, relative to the
 # repo): build/ is never committed, so the list is written here.
-HOST_TESTS := tools/testing/host/install tools/testing/host/man tools/testing/host/deb
+HOST_TESTS := tools/testing/host/install tools/testing/host/man tools/testing/host/deb \
+	tools/testing/host/units
 
 host-tests-list:
 	@mkdir -p $(BUILD)

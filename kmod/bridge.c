@@ -9,6 +9,7 @@
 #include <linux/ipc_namespace.h>
 #include <linux/nsproxy.h>
 #include <linux/sched.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "bridge.h"
@@ -30,6 +31,23 @@ int mbox_bridge_check_create(u32 flags)
 	if (flags & (MBOX_CREATE_PORT | MBOX_CREATE_OS))
 		return -EINVAL;
 	if (!ns_capable(current->nsproxy->ipc_ns->user_ns, CAP_NET_ADMIN))
+		return -EPERM;
+	return 0;
+}
+
+/*
+ * An origin is a bridge's word about a remote sender: only a sender with
+ * the privilege that makes proxies may give it, checked against the IPC
+ * namespace the mailbox lives in (not the sender's, which a passed handle
+ * may not share) and at every send (not at open: handles can be passed).
+ * Without MBOX_MSG_ORIGIN the same bytes are reserved and must be zero.
+ */
+int mbox_bridge_check_origin(const struct mbox *mb, u32 send_flags,
+			     const struct mbox_origin *origin)
+{
+	if (!(send_flags & MBOX_MSG_ORIGIN))
+		return memchr_inv(origin, 0, sizeof(*origin)) ? -EINVAL : 0;
+	if (!ns_capable(mb->ipc_ns->user_ns, CAP_NET_ADMIN))
 		return -EPERM;
 	return 0;
 }

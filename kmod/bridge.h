@@ -27,6 +27,14 @@
  * left to the sender's deadline is read when the offer is taken, under the
  * lock: a sender killed during the copy detaches from its message, and its
  * struct mbox_sender lives on its stack.
+ *
+ * DOC: Vouched origins
+ *
+ * A bridge's exporter may attach to a message the remote sender it vouches
+ * for (MBOX_MSG_ORIGIN).  mbox_bridge_check_origin() allows it only to a
+ * holder of CAP_NET_ADMIN over the mailbox's IPC namespace, at each send;
+ * the origin then lives with the message (message.h) and nothing here
+ * keeps state.
  */
 #ifndef _MBOX_BRIDGE_H
 #define _MBOX_BRIDGE_H
@@ -37,10 +45,13 @@ struct file;
 struct mbox;
 struct mbox_handle;
 struct mbox_msg;
+struct mbox_origin;
 struct mbox_sender;
 struct mbox_complete;
 
 int mbox_bridge_check_create(u32 flags);
+int mbox_bridge_check_origin(const struct mbox *mb, u32 send_flags,
+			     const struct mbox_origin *origin);
 int mbox_bridge_check_hold(const struct mbox_handle *h, u32 recv_flags);
 u64 mbox_hold_time_left(const struct mbox_sender *s);
 void mbox_hold(struct mbox *mb, struct mbox_msg *msg);

@@ -34,7 +34,8 @@ static long mbox_dev_version(struct mbox_version __user *uargs)
 		     MBOX_FEAT_BROADCAST | MBOX_FEAT_DEATH_NOTICE |
 		     MBOX_FEAT_QUOTA |
 		     MBOX_FEAT_PERSIST | MBOX_FEAT_NOTIFY | MBOX_FEAT_REALTIME |
-		     MBOX_FEAT_BRIDGE | MBOX_FEAT_HOLD_DEADLINE;
+		     MBOX_FEAT_BRIDGE | MBOX_FEAT_HOLD_DEADLINE |
+		     MBOX_FEAT_ORIGIN;
 	v.max_capacity = READ_ONCE(mbox_capacity_max);
 	v.max_priority = MBOX_PRIO_MAX;
 	return copy_to_user(uargs, &v, sizeof(v)) ? -EFAULT : 0;

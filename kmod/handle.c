@@ -95,12 +95,13 @@ static long mbox_ioctl_send(struct file *file, struct mbox_handle *h,
 		return mbox_wrong_direction(h);
 	if (copy_from_user(&args, uargs, sizeof(args)))
 		return -EFAULT;
-	if (args.flags & ~MBOX_MSG_FLAGS)
+	if (args.flags & ~(MBOX_MSG_FLAGS | MBOX_MSG_ORIGIN))
 		return -EINVAL;
 	if (mbox_check_priority(args.priority))
 		return -EINVAL;
-	if (args.reserved[0] || args.reserved[1])
-		return -EINVAL;
+	err = mbox_bridge_check_origin(h->mb, args.flags, &args.origin);
+	if (err)
+		return err;
 	err = mbox_deadline(args.flags, args.timeout_ns, &deadline, &pdeadline);
 	if (err)
 		return err;
@@ -118,6 +119,7 @@ static long mbox_ioctl_send(struct file *file, struct mbox_handle *h,
 	tx.len = args.len;
 	tx.priority = args.priority;
 	tx.type = args.type;
+	tx.origin = (args.flags & MBOX_MSG_ORIGIN) ? &args.origin : NULL;
 	err = mbox_xfer_send(h->mb, h->user, &tx, 1,
 			     mbox_nonblock(file, args.flags), pdeadline, &seq);
 	if (err < 0)
@@ -158,6 +160,8 @@ static int mbox_recv_select(const struct mbox_handle *h,
 struct mbox_recv_report {
 	struct mbox_recv *args;
 	struct mbox_recv __user *uargs;
+	struct mbox_recv_origin *ext;	/* MBOX_IOC_RECV_ORIGIN, or NULL */
+	struct mbox_recv_origin __user *uext;
 };
 
 static unsigned int mbox_report_recv(void *ctx, unsigned int base,
@@ -173,51 +177,89 @@ static unsigned int mbox_report_recv(void *ctx, unsigned int base,
 	args->sender_uid = rx->sender_uid;
 	args->type = rx->type;
 	args->hold_ns = rx->hold_ns;
+	if (rep->ext) {
+		rep->ext->origin = rx->origin;
+		rep->ext->origin_flags = rx->vouched ? MBOX_ORIGIN_VOUCHED : 0;
+		return copy_to_user(rep->uext, rep->ext, sizeof(*rep->ext)) ?
+		       0 : 1;
+	}
 	return copy_to_user(rep->uargs, args, sizeof(*args)) ? 0 : 1;
+}
+
+/* MBOX_IOC_RECV, and MBOX_IOC_RECV_ORIGIN's receive with @rep->ext. */
+static long mbox_recv_one(struct file *file, struct mbox_handle *h,
+			  struct mbox_recv_report *rep)
+{
+	struct mbox_rx_report report = {
+		.fn = mbox_report_recv,
+		.ctx = rep,
+	};
+	struct mbox_recv *args = rep->args;
+	struct mbox_select sel;
+	ktime_t deadline, *pdeadline;
+	struct mbox_rx rx = {};
+	int err;
+
+	if (args->flags & ~MBOX_RECV_FLAGS)
+		return -EINVAL;
+	if (args->reserved1 || args->hold_ns)
+		return -EINVAL;
+	err = mbox_recv_select(h, args, &sel);
+	if (err)
+		return err;
+	err = mbox_bridge_check_hold(h, args->flags);
+	if (err)
+		return err;
+	err = mbox_deadline(args->flags, args->timeout_ns, &deadline,
+			    &pdeadline);
+	if (err)
+		return err;
+
+	rx.buf = args->buf;
+	rx.len = args->len;
+	rx.hold = args->flags & MBOX_RECV_HOLD;
+	err = mbox_xfer_recv(h->mb, mbox_handle_sub(h), &sel, &rx, 1,
+			     mbox_nonblock(file, args->flags), pdeadline,
+			     &report);
+	if (err == -EMSGSIZE && put_user(rx.msg_len, &rep->uargs->msg_len))
+		return -EFAULT;
+	return err < 0 ? err : 0;
 }
 
 static long mbox_ioctl_recv(struct file *file, struct mbox_handle *h,
 			    struct mbox_recv __user *uargs)
 {
-	struct mbox_recv_report rep = { .uargs = uargs };
-	struct mbox_rx_report report = {
-		.fn = mbox_report_recv,
-		.ctx = &rep,
-	};
-	struct mbox_select sel;
 	struct mbox_recv args;
-	ktime_t deadline, *pdeadline;
-	struct mbox_rx rx = {};
-	int err;
+	struct mbox_recv_report rep = { .args = &args, .uargs = uargs };
 
 	if (!mbox_handle_receives(h))
 		return mbox_wrong_direction(h);
 	if (copy_from_user(&args, uargs, sizeof(args)))
 		return -EFAULT;
-	if (args.flags & ~MBOX_RECV_FLAGS)
-		return -EINVAL;
-	if (args.reserved1 || args.hold_ns)
-		return -EINVAL;
-	err = mbox_recv_select(h, &args, &sel);
-	if (err)
-		return err;
-	err = mbox_bridge_check_hold(h, args.flags);
-	if (err)
-		return err;
-	err = mbox_deadline(args.flags, args.timeout_ns, &deadline, &pdeadline);
-	if (err)
-		return err;
+	return mbox_recv_one(file, h, &rep);
+}
 
-	rep.args = &args;
-	rx.buf = args.buf;
-	rx.len = args.len;
-	rx.hold = args.flags & MBOX_RECV_HOLD;
-	err = mbox_xfer_recv(h->mb, mbox_handle_sub(h), &sel, &rx, 1,
-			     mbox_nonblock(file, args.flags), pdeadline,
-			     &report);
-	if (err == -EMSGSIZE && put_user(rx.msg_len, &uargs->msg_len))
+static long mbox_ioctl_recv_origin(struct file *file, struct mbox_handle *h,
+				   struct mbox_recv_origin __user *uargs)
+{
+	struct mbox_recv_origin ext;
+	struct mbox_recv_report rep = {
+		.args = &ext.recv,
+		.uargs = &uargs->recv,
+		.ext = &ext,
+		.uext = uargs,
+	};
+
+	if (!mbox_handle_receives(h))
+		return mbox_wrong_direction(h);
+	if (copy_from_user(&ext, uargs, sizeof(ext)))
 		return -EFAULT;
-	return err < 0 ? err : 0;
+	/* Outs too must come in zero, so that they can become ins later. */
+	if (ext.origin.host || ext.origin.pid || ext.origin.uid ||
+	    ext.origin_flags || ext.reserved0 || ext.reserved[0] ||
+	    ext.reserved[1])
+		return -EINVAL;
+	return mbox_recv_one(file, h, &rep);
 }
 
 struct mbox_batch_report {
@@ -307,6 +349,7 @@ static int mbox_batch_send(struct mbox_handle *h, struct mbox_msgvec *vec,
 		tx[i].len = vec[i].len;
 		tx[i].priority = vec[i].priority;
 		tx[i].type = vec[i].type;
+		tx[i].origin = NULL;
 	}
 	sent = mbox_xfer_send(h->mb, h->user, tx, n, nonblock, deadline, seqs);
 	if (sent <= 0)
@@ -551,6 +594,8 @@ static long mbox_handle_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case MBOX_IOC_SEND:
 		return mbox_ioctl_send(file, h, argp);
+	case MBOX_IOC_RECV_ORIGIN:
+		return mbox_ioctl_recv_origin(file, h, argp);
 	case MBOX_IOC_RECV:
 		return mbox_ioctl_recv(file, h, argp);
 	case MBOX_IOC_INFO:

@@ -13,6 +13,13 @@
  * ZERO capacity mailbox: there the queue holds offers, messages still owned
  * by their blocked sender (@sender is set), which the sender frees when its
  * send returns.  A receiver only reads an offer, under the mailbox lock.
+ *
+ * DOC: Vouched origin
+ *
+ * A message sent with MBOX_MSG_ORIGIN stores its &struct mbox_origin after
+ * the payload (at an 8-byte aligned offset) and sets @vouched; the origin
+ * is written once, before the message is queued, and only read afterwards.
+ * Other messages carry no extra bytes: the flag sits in padding.
  */
 #ifndef _MBOX_MESSAGE_H
 #define _MBOX_MESSAGE_H
@@ -29,6 +36,7 @@
  */
 #define MBOX_GFP_USER_SIZED	(GFP_KERNEL_ACCOUNT | __GFP_NOWARN)
 
+struct mbox_origin;
 struct mbox_quota;
 struct mbox_sender;
 struct mbox_acct;
@@ -49,13 +57,15 @@ struct mbox_msg {
 	u32 readers;			/* BROADCAST: receivers yet to read it */
 	u32 busy;			/* receivers copying it out, lock dropped */
 	bool held;			/* ZERO offer held by a bridge: bridge.h */
+	bool vouched;			/* an origin follows the payload */
 	size_t charge;
 	u32 len;
 	u8 data[];
 };
 
 struct mbox_msg *mbox_msg_new(struct mbox_acct *user, const void __user *buf,
-			      u32 len);
+			      u32 len, const struct mbox_origin *origin);
+bool mbox_msg_origin(const struct mbox_msg *msg, struct mbox_origin *origin);
 void mbox_msg_free(struct mbox_msg *msg);
 
 #endif /* _MBOX_MESSAGE_H */

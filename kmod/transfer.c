@@ -488,7 +488,7 @@ int mbox_xfer_send(struct mbox *mb, struct mbox_acct *user,
 
 	for (ready = 0; ready < count; ready++) {
 		msgs[ready] = mbox_msg_new(user, u64_to_user_ptr(tx[ready].buf),
-					   tx[ready].len);
+					   tx[ready].len, tx[ready].origin);
 		if (IS_ERR(msgs[ready])) {
 			err = PTR_ERR(msgs[ready]);
 			break;
@@ -682,6 +682,7 @@ static unsigned int mbox_copy_out(struct mbox_msg **msgs, unsigned int n,
 		rx[i].seq = rx[i].hold ? msg->order : msg->seq;
 		rx[i].sender_pid = pid_vnr(msg->pid);
 		rx[i].sender_uid = from_kuid_munged(current_user_ns(), msg->uid);
+		rx[i].vouched = mbox_msg_origin(msg, &rx[i].origin);
 	}
 	return i ? report->fn(report->ctx, base, rx, i) : 0;
 }

@@ -162,6 +162,7 @@ struct mbox_tx {
 	u32 len;
 	u32 priority;
 	u32 type;
+	const struct mbox_origin *origin;	/* vouched, or NULL: message.h */
 };
 
 /* One message to receive: the buffer, then what delivery fills in. */
@@ -176,6 +177,8 @@ struct mbox_rx {
 	u32 sender_uid;
 	u64 hold_ns;			/* a held sender's time left, 0: none */
 	bool hold;			/* MBOX_RECV_HOLD: see bridge.h */
+	bool vouched;			/* @origin is set: message.h */
+	struct mbox_origin origin;
 };
 
 /*

@@ -201,6 +201,12 @@ int mbox_recvx(int fd, struct mbox_recv *r)
 	RETURN(do_ioctl(fd, MBOX_IOC_RECV, r));
 }
 
+int mbox_recvx_origin(int fd, struct mbox_recv_origin *r)
+{
+	SAVE_ERRNO(int);
+	RETURN(do_ioctl(fd, MBOX_IOC_RECV_ORIGIN, r));
+}
+
 static ssize_t recv_common(int fd, void *buf, size_t len,
 			   struct mbox_msginfo *info, uint32_t flags,
 			   const struct timespec *abs)

@@ -240,6 +240,20 @@ int mbox_send_timed(int fd, const void *buf, size_t len, unsigned int prio,
 int mbox_recvx(int fd, struct mbox_recv *r);
 
 /**
+ * mbox_recvx_origin() - general receive with the vouched origin
+ *	(MBOX_IOC_RECV_ORIGIN, MBOX_FEAT_ORIGIN)
+ * @fd: as for mbox_recvx().
+ * @r: the request, passed to the kernel as is: @r->recv as for
+ *	mbox_recvx(), the rest zero; on success @r->origin_flags has
+ *	MBOX_ORIGIN_VOUCHED if a bridge vouched for the remote sender in
+ *	@r->origin (see mbox(4), "Vouched origins").
+ *
+ * Return: as mbox_recvx(); -EINVAL also for non-zero origin fields in, and
+ * -ENOTTY from a module without MBOX_FEAT_ORIGIN.
+ */
+int mbox_recvx_origin(int fd, struct mbox_recv_origin *r);
+
+/**
  * mbox_recv() - receive the next message, waiting as long as needed
  * @fd: an owner handle, or a receiver handle of an OS-owned mailbox.
  * @buf: where the payload goes.

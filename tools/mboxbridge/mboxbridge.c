@@ -83,6 +83,7 @@ struct export {
 	jsCtx *js;			/* its own: its records' async acks */
 	atomic_bool record_failed;	/* an async record was not stored */
 	struct mbox_info info;
+	json_t *allow;			/* hosts whose origins it vouches for */
 };
 
 struct import {
@@ -202,7 +203,44 @@ static bool host_ok(const char *h)
 	return true;
 }
 
+/*
+ * The 64-bit id of a host name in a vouched origin (mbox_origin.host):
+ * FNV-1a, an identifier, not a secret; `mboxbridge --host-id NAME` prints
+ * it.
+ */
+static uint64_t host_id(const char *host)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *host; host++) {
+		h ^= (unsigned char)*host;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
 /* ------------------------------------------------------------ config */
+
+/* An export's "allow": an array of host names (see mboxbridge.8). */
+static int export_allow(const char *path, struct export *e, json_t *v)
+{
+	json_t *h;
+	size_t j;
+
+	e->allow = json_is_object(v) ? json_object_get(v, "allow") : NULL;
+	if (!e->allow)
+		return 0;
+	if (!json_is_array(e->allow))
+		goto bad;
+	json_array_foreach(e->allow, j, h)
+		if (!json_is_string(h) || !host_ok(json_string_value(h)))
+			goto bad;
+	return 0;
+bad:
+	logmsg(LOG_ERR, "%s: export %s: \"allow\" must be an array of host names",
+	       path, e->name);
+	return -1;
+}
 
 static const char *jstr(json_t *o, const char *key)
 {
@@ -289,6 +327,8 @@ static int load_config(const char *path)
 		to_hex(e->hex, e->name);
 		e->fd = -1;
 		pthread_mutex_init(&e->lock, NULL);
+		if (export_allow(path, e, v))
+			return -1;
 	}
 	a = json_object_get(root, "imports");
 	cfg.nimports = json_is_array(a) ? (int)json_array_size(a) : 0;
@@ -329,6 +369,33 @@ static int nats_check(natsStatus s, jsErrCode jerr, const char *what)
 	return -1;
 }
 
+/*
+ * Connects once without retrying, so that refused credentials or a failed
+ * TLS handshake end the bridge with the server's reason rather than a
+ * silent retry loop; only servers not up yet (no server answered) are
+ * retried in the background, as before.
+ */
+static natsStatus connect_first(natsOptions *o)
+{
+	const char *why;
+	natsStatus s, last;
+
+	s = natsConnection_Connect(&nc, o);
+	if (s == NATS_OK)
+		return s;
+	why = nats_GetLastError(&last);
+	if (s != NATS_NO_SERVER) {
+		logmsg(LOG_ERR, "connect refused: %s%s%s", natsStatus_GetText(s),
+		       why && *why ? ": " : "", why ? why : "");
+		return s;
+	}
+	logmsg(LOG_NOTICE, "no NATS server answers yet: retrying");
+	s = natsOptions_SetRetryOnFailedConnect(o, true, NULL, NULL);
+	if (s == NATS_OK)
+		s = natsConnection_Connect(&nc, o);
+	return s;
+}
+
 static int connect_nats(void)
 {
 	natsOptions *o;
@@ -345,8 +412,6 @@ static int connect_nats(void)
 		s = natsOptions_SetReconnectWait(o, 250);
 	if (s == NATS_OK)
 		s = natsOptions_SetSendAsap(o, true);
-	if (s == NATS_OK)
-		s = natsOptions_SetRetryOnFailedConnect(o, true, NULL, NULL);
 	if (s == NATS_OK && cfg.user)
 		s = natsOptions_SetUserInfo(o, cfg.user, cfg.password);
 	if (s == NATS_OK && cfg.creds)
@@ -360,7 +425,7 @@ static int connect_nats(void)
 	if (s == NATS_OK && cfg.tls_cert)
 		s = natsOptions_LoadCertificatesChain(o, cfg.tls_cert, cfg.tls_key);
 	if (s == NATS_OK)
-		s = natsConnection_Connect(&nc, o);
+		s = connect_first(o);
 	natsOptions_Destroy(o);
 	if (s == NATS_NOT_YET_CONNECTED)
 		s = NATS_OK;
@@ -416,6 +481,62 @@ static uint32_t header_u32(natsMsg *m, const char *key, uint32_t def)
 	return (uint32_t)strtoul(v, NULL, 10);
 }
 
+/* Whether the module takes MBOX_MSG_ORIGIN, and this process may give it. */
+static atomic_bool can_vouch;
+
+static bool export_allows(const struct export *e, const char *host)
+{
+	json_t *h;
+	size_t j;
+
+	json_array_foreach(e->allow, j, h)
+		if (!strcmp(json_string_value(h), host))
+			return true;
+	return false;
+}
+
+/*
+ * The origin this exporter vouches for: the importing bridge's word in
+ * Mbox-Origin ("host:pid:uid"), taken only if well formed and if the host
+ * is one of the export's "allow" hosts - those the NATS permissions let
+ * publish to this export's subjects (see mboxbridge.8, Sender identity).
+ */
+static bool msg_vouch(const struct export *e, natsMsg *m,
+		      struct mbox_origin *o)
+{
+	char host[64], tail;
+	const char *v;
+	long long pid;
+	unsigned long long uid;
+
+	if (!e->allow || !atomic_load(&can_vouch) ||
+	    natsMsgHeader_Get(m, H_ORIGIN, &v) != NATS_OK)
+		return false;
+	if (sscanf(v, "%63[A-Za-z0-9_-]:%lld:%llu%c", host, &pid, &uid,
+		   &tail) != 3 || pid < 0 || pid > INT32_MAX ||
+	    uid > UINT32_MAX || !export_allows(e, host))
+		return false;
+	o->host = host_id(host);
+	o->pid = (int32_t)pid;
+	o->uid = (uint32_t)uid;
+	return true;
+}
+
+/* Sends @snd, vouching if msg_vouch() said so and the kernel lets us. */
+static int deliver_send(struct export *e, struct mbox_send *snd)
+{
+	int err = mbox_sendx(e->fd, snd);
+
+	if (err == -EPERM && (snd->flags & MBOX_MSG_ORIGIN)) {
+		logmsg(LOG_WARNING, "no CAP_NET_ADMIN: origins are not vouched for");
+		atomic_store(&can_vouch, false);
+		snd->flags &= ~(uint32_t)MBOX_MSG_ORIGIN;
+		memset(&snd->origin, 0, sizeof(snd->origin));
+		err = mbox_sendx(e->fd, snd);
+	}
+	return err;
+}
+
 /*
  * One delivery into the real mailbox, waiting at most @wait_ms: 0 or
  * -errno from the send.
@@ -439,7 +560,9 @@ static int deliver(struct export *e, natsMsg *m, int wait_ms)
 		snd.timeout_ns = (uint64_t)dl.tv_sec * 1000000000ULL +
 				 (uint64_t)dl.tv_nsec;
 	}
-	err = mbox_sendx(e->fd, &snd);
+	if (msg_vouch(e, m, &snd.origin))
+		snd.flags |= MBOX_MSG_ORIGIN;
+	err = deliver_send(e, &snd);
 	if (err == 0 && cfg.verbose > 1) {
 		const char *o = "?";
 
@@ -1451,7 +1574,8 @@ static void on_signal(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: mboxbridge [-v] -c CONFIG\n");
+	fprintf(stderr, "usage: mboxbridge [-v] -c CONFIG\n"
+		"       mboxbridge --host-id HOST\n");
 	exit(2);
 }
 
@@ -1460,8 +1584,15 @@ int main(int argc, char **argv)
 	const char *path = "/etc/mboxbridge.json";
 	struct sigaction sa;
 	int64_t next_lease = 0, step;
+	struct mbox_version ver;
 	int opt, i;
 
+	if (argc == 3 && !strcmp(argv[1], "--host-id")) {
+		if (!host_ok(argv[2]))
+			usage();
+		printf("0x%016" PRIx64 "\n", host_id(argv[2]));
+		return 0;
+	}
 	while ((opt = getopt(argc, argv, "c:vh")) != -1) {
 		switch (opt) {
 		case 'c':
@@ -1478,6 +1609,8 @@ int main(int argc, char **argv)
 		usage();
 	if (load_config(path))
 		return 1;
+	atomic_store(&can_vouch, mbox_version(&ver) == 0 &&
+		     (ver.features & MBOX_FEAT_ORIGIN));
 	boot_id = mono_ns() ^ ((uint64_t)getpid() << 40) ^ (uint64_t)time(NULL);
 
 	memset(&sa, 0, sizeof(sa));

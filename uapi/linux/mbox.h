@@ -398,6 +398,11 @@
 #define MBOX_FEAT_BRIDGE	_BITULL(13)
 /* &mbox_recv.hold_ns: a held ZERO sender's time left (see Bridge proxies). */
 #define MBOX_FEAT_HOLD_DEADLINE	_BITULL(14)
+/*
+ * Bridge-vouched origins (see "Vouched origins"): MBOX_MSG_ORIGIN,
+ * &mbox_send.origin, MBOX_IOC_RECV_ORIGIN.
+ */
+#define MBOX_FEAT_ORIGIN	_BITULL(15)
 
 /*
  * Command numbers are grouped by feature so that features grow apart:
@@ -598,6 +603,13 @@ struct mbox_delete {
 #define MBOX_MSG_REALTIME	_BITUL(2)
 #define MBOX_MSG_FLAGS		(MBOX_MSG_NONBLOCK | MBOX_MSG_TIMEOUT | \
 				 MBOX_MSG_REALTIME)
+/*
+ * &mbox_send.flags only: attach @origin, the remote sender a bridge vouches
+ * for (see "Vouched origins").  Needs CAP_NET_ADMIN in the user namespace
+ * owning the mailbox's IPC namespace (-EPERM otherwise).  Not a receive
+ * flag (-EINVAL there).
+ */
+#define MBOX_MSG_ORIGIN		_BITUL(17)
 
 /* Bits of &mbox_recv.flags only: selective receive. */
 /* Only messages sent by process @from_pid. */
@@ -617,6 +629,24 @@ struct mbox_delete {
 				 MBOX_RECV_HOLD)
 
 /**
+ * struct mbox_origin - a remote sender, as a bridge vouches for it
+ * @host: an identifier of the remote host chosen by the bridge (mboxbridge
+ *	uses a 64-bit FNV-1a hash of the remote host's name, which
+ *	`mboxbridge --host-id NAME` prints; see mboxbridge(8)).
+ * @pid: the remote sending process, in the remote host's pid namespace.
+ * @uid: the remote sender's effective uid, in the remote host's user
+ *	namespace; the kernel does not map it.
+ *
+ * Nothing here was checked by this kernel: it is what a holder of
+ * CAP_NET_ADMIN attached with MBOX_MSG_ORIGIN (see "Vouched origins").
+ */
+struct mbox_origin {
+	__u64 host;
+	__s32 pid;
+	__u32 uid;
+};
+
+/**
  * struct mbox_send - MBOX_IOC_SEND on any handle
  * @buf: in: pointer to the message bytes (may be 0 when @len is 0).
  * @len: in: message length; at most the mailbox's msg_size (longer:
@@ -628,7 +658,10 @@ struct mbox_delete {
  * @priority: in: 0 to MBOX_PRIO_MAX; higher is received first.
  * @type: in: an opaque tag handed to the receiver.
  * @seq: out: the sequence number the message was accepted with.
- * @reserved: in: must be zero.
+ * @origin: in: with MBOX_MSG_ORIGIN, the remote sender this message comes
+ *	from as the (privileged) caller vouches for it; any values.  Without
+ *	MBOX_MSG_ORIGIN it must be zero (it is the former @reserved).
+ * @reserved: the same 16 bytes, by their name before @origin.
  *
  * Returns 0 once the message is queued (BOUNDED, UNBOUNDED), or (ZERO)
  * received, or taken by a receiver and the sender stopped waiting for the
@@ -640,7 +673,9 @@ struct mbox_delete {
  * waiting), -EPIPE (mailbox destroyed, also while waiting), -EMSGSIZE (@len
  * above msg_size), -EINVAL (unknown flags, length other than msg_size on a
  * fixed-size mailbox, priority above MBOX_PRIO_MAX, timeout_ns without
- * MBOX_MSG_TIMEOUT or above KTIME_MAX, non-zero reserved), -EAGAIN (would
+ * MBOX_MSG_TIMEOUT or above KTIME_MAX, non-zero @origin without
+ * MBOX_MSG_ORIGIN), -EPERM (MBOX_MSG_ORIGIN without CAP_NET_ADMIN in the
+ * user namespace owning the mailbox's IPC namespace), -EAGAIN (would
  * wait, non-blocking), -ETIMEDOUT, -EINTR (neither once a receiver has
  * taken a ZERO message: the send then returns 0), -ENOBUFS (the sending
  * handle's opener has user_bytes_max in flight, or an UNBOUNDED mailbox is
@@ -654,7 +689,10 @@ struct mbox_send {
 	__u32 priority;
 	__u32 type;
 	__u64 seq;
-	__u64 reserved[2];
+	union {
+		struct mbox_origin origin;
+		__u64 reserved[2];	/* its name before origin */
+	};
 };
 
 /**
@@ -1348,6 +1386,60 @@ struct mbox_complete {
 	__u64 reserved[2];
 };
 
+/**
+ * DOC: Vouched origins
+ *
+ * A message that crossed hosts through a bridge arrives from the bridge's
+ * exporter: @sender_pid and @sender_uid of &struct mbox_recv are the
+ * exporter's, as the kernel saw it send, and stay so.  The exporter can
+ * add what it vouches for - the remote host, pid and uid (&struct
+ * mbox_origin) - by sending with MBOX_MSG_ORIGIN, which only a holder of
+ * CAP_NET_ADMIN in the user namespace owning the mailbox's IPC namespace
+ * may do, the privilege that creates a bridge proxy (checked at each send,
+ * against the sending task, so a handle passed to someone else does not
+ * pass the privilege).  An unprivileged sender cannot attach an origin
+ * (-EPERM) nor smuggle one into @reserved (-EINVAL): every origin a
+ * receiver sees was attached by such a privileged sender.
+ *
+ * A receiver reads it with MBOX_IOC_RECV_ORIGIN, MBOX_IOC_RECV with a
+ * longer structure: @origin_flags has MBOX_ORIGIN_VOUCHED when the
+ * message carries an origin, and is 0 (with @origin all zero) for every
+ * other message - an origin is never the kernel's own sender identity.
+ * MBOX_IOC_RECV ignores origins; batch receive does not report them
+ * (&struct mbox_msgvec has no room), nor does the shared ring, which
+ * carries no vouched messages.  Batch send cannot attach one.
+ *
+ * Only a vouched message stores its origin: 16 bytes after its payload,
+ * counted in its charge (see Accounting) like the payload.
+ */
+
+/* &mbox_recv_origin.origin_flags: the message carries a vouched origin. */
+#define MBOX_ORIGIN_VOUCHED	_BITUL(0)
+
+/**
+ * struct mbox_recv_origin - MBOX_IOC_RECV_ORIGIN on an owner or receiver
+ *	handle
+ * @recv: in and out: exactly as for MBOX_IOC_RECV.
+ * @origin: in: must be zero.  out: the vouched origin, all zero without
+ *	MBOX_ORIGIN_VOUCHED.
+ * @origin_flags: in: must be 0.  out: MBOX_ORIGIN_VOUCHED or 0.
+ * @reserved0: in: must be 0.
+ * @reserved: in: must be zero.
+ *
+ * MBOX_IOC_RECV that also reports the message's vouched origin (see
+ * "Vouched origins", MBOX_FEAT_ORIGIN).
+ *
+ * Errors: those of MBOX_IOC_RECV; -EINVAL also for non-zero @origin,
+ * @origin_flags, @reserved0 or @reserved.
+ */
+struct mbox_recv_origin {
+	struct mbox_recv recv;
+	struct mbox_origin origin;
+	__u32 origin_flags;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
 /* Values of &mbox_notice.reason */
 /* The owner handle of a process-owned mailbox was closed. */
 #define MBOX_NOTICE_OWNER_GONE	1
@@ -1474,6 +1566,7 @@ struct mbox_notify {
 #define MBOX_IOC_SEND_BATCH	_IOWR(MBOX_IOC_MAGIC, 0x13, struct mbox_batch)
 #define MBOX_IOC_RECV_BATCH	_IOWR(MBOX_IOC_MAGIC, 0x14, struct mbox_batch)
 #define MBOX_IOC_COMPLETE	_IOWR(MBOX_IOC_MAGIC, 0x15, struct mbox_complete)
+#define MBOX_IOC_RECV_ORIGIN	_IOWR(MBOX_IOC_MAGIC, 0x16, struct mbox_recv_origin)
 #define MBOX_IOC_RING_SETUP	_IOW(MBOX_IOC_MAGIC, 0x20, struct mbox_ring_setup)
 #define MBOX_IOC_RING_WAIT	_IOW(MBOX_IOC_MAGIC, 0x21, struct mbox_ring_wait)
 /*

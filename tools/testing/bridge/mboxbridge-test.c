@@ -27,6 +27,13 @@
  *       receive them and print their priorities.
  *   info NAME
  *       print flags (PROXY?), capacity mode, capacity, msg size.
+ *   origins NAME COUNT [KIND]
+ *       create NAME (KIND as for owner, default bounded:8), receive COUNT
+ *       messages with their vouched
+ *       origins (MBOX_IOC_RECV_ORIGIN) and print one line for each.
+ *   forge URL SUBJECT ORIGIN
+ *       publish one message to the JetStream SUBJECT with the Mbox-Origin
+ *       header ORIGIN, as a hostile publisher would.
  *   raw-rr URL N       raw core request/reply round trips (p50, p99).
  *   raw-js URL N SIZE  raw JetStream async publish to an R3 stream (msg/s).
  *   raw-wq URL N SIZE CONSUMER_REPLICAS MEMORY
@@ -494,6 +501,55 @@ static int cmd_raw_js(char **argv)
 	return 0;
 }
 
+static int cmd_origins(char **argv, int argc)
+{
+	struct mbox_attr a = parse_attr(argc > 2 ? argv[2] : "bounded:8");
+	int count = atoi(argv[1]), i, err, fd;
+	struct mbox_recv_origin r;
+	struct timespec dl;
+	char buf[MSG_SIZE];
+
+	fd = mbox_create(&a, argv[0], NULL);
+	if (fd < 0)
+		die("create", fd);
+	printf("origins ready\n");
+	for (i = 0; i < count; i++) {
+		memset(&r, 0, sizeof(r));
+		r.recv.buf = (uintptr_t)buf;
+		r.recv.len = sizeof(buf);
+		r.recv.flags = MBOX_MSG_TIMEOUT;
+		mbox_deadline_in(&dl, 120ULL * 1000000000ULL);
+		r.recv.timeout_ns = (uint64_t)dl.tv_sec * 1000000000ULL +
+				    (uint64_t)dl.tv_nsec;
+		err = mbox_recvx_origin(fd, &r);
+		if (err)
+			die("recv origin", err);
+		printf("origin vouched=%d host=0x%016" PRIx64 " pid=%d uid=%u sender_pid=%d\n",
+		       !!(r.origin_flags & MBOX_ORIGIN_VOUCHED), (uint64_t)r.origin.host,
+		       r.origin.pid, r.origin.uid, r.recv.sender_pid);
+	}
+	return 0;
+}
+
+static int cmd_forge(char **argv)
+{
+	natsConnection *nc = raw_connect(argv[0]);
+	jsErrCode jerr = 0;
+	natsMsg *m = NULL;
+	jsCtx *js;
+
+	natsConnection_JetStream(&js, nc, NULL);
+	if (natsMsg_Create(&m, argv[1], NULL, "forged", 7) != NATS_OK ||
+	    natsMsgHeader_Set(m, "Mbox-Origin", argv[2]) != NATS_OK ||
+	    natsMsgHeader_Set(m, "Mbox-Seq", "1") != NATS_OK)
+		die("message", ENOMEM);
+	if (js_PublishMsg(NULL, js, m, NULL, &jerr) != NATS_OK)
+		die("publish", EIO);
+	printf("forged %s\n", argv[2]);
+	natsMsg_Destroy(m);
+	return 0;
+}
+
 /*
  * raw-wq URL N SIZE CONSUMER_REPLICAS MEMORY: what the cluster spends per
  * message on what the bridge asks of it, without the bridge: N publishes
@@ -675,6 +731,10 @@ int main(int argc, char **argv)
 		return cmd_raw_wq(argv + 2);
 	if (!strcmp(argv[1], "raw-js") && argc >= 5)
 		return cmd_raw_js(argv + 2);
+	if (!strcmp(argv[1], "origins") && argc >= 4)
+		return cmd_origins(argv + 2, argc - 2);
+	if (!strcmp(argv[1], "forge") && argc >= 5)
+		return cmd_forge(argv + 2);
 usage:
 	fprintf(stderr, "usage: see the comment at the top of mboxbridge-test.c\n");
 	return 2;
