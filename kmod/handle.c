@@ -328,10 +328,16 @@ static int mbox_batch_read(struct mbox *mb, struct mbox_msgvec *vec,
 	return 0;
 }
 
-/* Sends the chunk of @n entries read into @vec (at @uvec). */
-static int mbox_batch_send(struct mbox_handle *h, struct mbox_msgvec *vec,
-			   struct mbox_msgvec __user *uvec, unsigned int n,
-			   bool nonblock, ktime_t *deadline)
+/*
+ * Sends the chunk of @n entries read into @vec (at @uvec).  Not inlined,
+ * nor is mbox_batch_recv(): their chunk arrays would add up in
+ * mbox_ioctl_batch()'s frame, under a copy that may fault into a FUSE or
+ * userfaultfd handler.
+ */
+static noinline_for_stack int
+mbox_batch_send(struct mbox_handle *h, struct mbox_msgvec *vec,
+		struct mbox_msgvec __user *uvec, unsigned int n, bool nonblock,
+		ktime_t *deadline)
 {
 	struct mbox_tx tx[MBOX_XFER_CHUNK];
 	u64 seqs[MBOX_XFER_CHUNK];
@@ -366,9 +372,10 @@ static int mbox_batch_send(struct mbox_handle *h, struct mbox_msgvec *vec,
  * Receives up to @n messages into the chunk of entries read in @vec (at
  * @uvec, entry @off on).
  */
-static int mbox_batch_recv(struct mbox_handle *h, struct mbox_msgvec *vec,
-			   struct mbox_msgvec __user *uvec, unsigned int n,
-			   unsigned int off, bool nonblock, ktime_t *deadline)
+static noinline_for_stack int
+mbox_batch_recv(struct mbox_handle *h, struct mbox_msgvec *vec,
+		struct mbox_msgvec __user *uvec, unsigned int n, unsigned int off,
+		bool nonblock, ktime_t *deadline)
 {
 	struct mbox_batch_report rep = { .vec = vec, .uvec = uvec };
 	struct mbox_rx_report report = {

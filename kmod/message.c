@@ -28,7 +28,7 @@ static size_t mbox_origin_offset(u32 len)
  * a vouched one has its origin there too, and is charged for it.  The
  * free decides kfree() or kvfree() by the same size.
  */
-static u32 mbox_msg_body(u32 len, bool vouched)
+static size_t mbox_msg_body(u32 len, bool vouched)
 {
 	return vouched ? mbox_origin_offset(len) + sizeof(struct mbox_origin) :
 			 len;

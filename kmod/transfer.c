@@ -910,6 +910,9 @@ static int mbox_recv_unlinked(struct mbox *mb, const struct mbox_select *sel,
 		mbox_queue_add(&mb->queue, msgs[i]);
 		mbox_wake_receiver(mb);
 	}
+	/* Room given away meanwhile: the queue may peak above capacity. */
+	if (mb->queue.count > mb->high_water)
+		WRITE_ONCE(mb->high_water, mb->queue.count);
 	if (!mb->dead) {
 		mbox_wake_selectors(mb);
 		mbox_wake_pollers(mb, EPOLLIN | EPOLLRDNORM);

@@ -224,11 +224,13 @@
  * received, and frees their room, as soon as it takes them: if a copy then
  * fails, that message and the later ones of the call go back to their
  * places as above, their count is undone, and a BOUNDED mailbox may hold
- * that many messages more than @capacity (at most 16 per failed call)
+ * that many messages more than @capacity (at most 16 per failed call, so
+ * at most 16 times the number of receives failing at the same time)
  * until receives bring it below again (sends wait or get -EAGAIN
- * meanwhile).  Another receive on the same broadcast receiver handle waits
- * for the copy to end (or fails with -EAGAIN if non-blocking), since a
- * handle reads its messages in order.
+ * meanwhile); &mbox_info.received goes down again by as many.  Another
+ * receive on the same broadcast receiver handle waits for the copy to end
+ * (or fails with -EAGAIN if non-blocking), since a handle reads its
+ * messages in order.
  *
  * A ZERO message a receiver has taken to copy out is accepted: it has its
  * @seq and can no longer be withdrawn.  Its sender never waits on that
@@ -850,7 +852,8 @@ struct mbox_batch {
  * @waiting_senders: out: senders blocked for space or for a receiver.
  * @queued_bytes: out: payload bytes of the queued messages.
  * @sent: out: messages accepted so far (the last sequence number).
- * @received: out: messages received so far.
+ * @received: out: messages received so far (it goes down again when a
+ *	plain receive's copy fails: see "Copies" under Waiting).
  * @name: out: NUL-terminated name, empty for an anonymous mailbox.
  * @bytes_max: out: the mailbox's byte limit, reserved from its creator's
  *	user_bytes_max (see Accounting): BOUNDED capacity * charge(msg_size),
@@ -1399,7 +1402,19 @@ struct mbox_complete {
  * against the sending task, so a handle passed to someone else does not
  * pass the privilege).  An unprivileged sender cannot attach an origin
  * (-EPERM) nor smuggle one into @reserved (-EINVAL): every origin a
- * receiver sees was attached by such a privileged sender.
+ * receiver sees was attached by such a privileged sender.  That privilege
+ * is relative to the mailbox's namespace: in a mailbox created inside a
+ * user and IPC namespace of its own, that namespace's root - any user,
+ * after unshare() - may vouch, and a handle to such a mailbox can be passed
+ * to a process outside.  A receiver that trusts origins checks that the
+ * mailbox is one it expects (its name or id in its own IPC namespace, or
+ * a proxy its bridge made).
+ *
+ * Limits size a mailbox for @msg_size payloads (see Accounting): the 16
+ * bytes of a vouched message come on top, so such a message can take a
+ * mailbox's charge slightly past its reservation, or, for a full-size
+ * message in an UNBOUNDED mailbox whose @bytes_max holds just one
+ * message, be refused with -ENOBUFS.
  *
  * A receiver reads it with MBOX_IOC_RECV_ORIGIN, MBOX_IOC_RECV with a
  * longer structure: @origin_flags has MBOX_ORIGIN_VOUCHED when the
