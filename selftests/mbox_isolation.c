@@ -1020,6 +1020,23 @@ TEST_F_TIMEOUT(fuse, unprivileged_stall_blocks_nobody_and_delivers_once, 180)
 
 /* ---------------------------------------- BOUNDED: overtake, put back */
 
+/*
+ * Skips the test where userfaultfd is not allowed here (no kernel support,
+ * or vm.unprivileged_userfaultfd off for this user), which the stalls below
+ * need; the probe page is released at once.
+ */
+#define SKIP_WITHOUT_UFFD()						\
+	do {								\
+		struct mt_uffd_page probe_;				\
+		int probe_ret_ = mt_uffd_page_setup(&probe_);		\
+									\
+		if (probe_ret_ == -ENOSYS || probe_ret_ == -EPERM)	\
+			SKIP(return, "userfaultfd unavailable: %s",	\
+			     strerror(-probe_ret_));			\
+		ASSERT_EQ(0, probe_ret_);				\
+		mt_uffd_page_free(&probe_);				\
+	} while (0)
+
 /* A child receives into its own never-filled uffd page; it stalls there. */
 static int stalled_receiver(int fd)
 {
@@ -1091,19 +1108,14 @@ static int victim_recv_second(void *arg)
 TEST(bounded_stalled_copy_is_overtaken_then_put_back_in_place)
 {
 	struct mbox_attr attr = MBOX_ATTR_BOUNDED(4, MSG_SIZE);
-	struct mt_uffd_page probe;
 	struct victim v[2];
 	struct mbox_info info;
 	struct mbox_recv r;
 	char buf[MSG_SIZE];
 	pid_t stuck;
-	int fd, ret;
+	int fd;
 
-	ret = mt_uffd_page_setup(&probe);
-	if (ret == -ENOSYS || ret == -EPERM)
-		SKIP(return, "userfaultfd unavailable: %s", strerror(-ret));
-	ASSERT_EQ(0, ret);
-	mt_uffd_page_free(&probe);
+	SKIP_WITHOUT_UFFD();
 
 	fd = mbox_create(&attr, NULL, NULL);
 	ASSERT_LE(0, fd);
@@ -1164,18 +1176,13 @@ TEST(bounded_fault_after_room_given_away_overfills_by_one)
 	static const char *const names[] = {
 		"first", "second", "third", "fourth",
 	};
-	struct mt_uffd_page probe;
 	struct mbox_info info;
 	struct mbox_recv r;
 	char buf[MSG_SIZE];
 	pid_t stuck;
-	int fd, ret, i;
+	int fd, i;
 
-	ret = mt_uffd_page_setup(&probe);
-	if (ret == -ENOSYS || ret == -EPERM)
-		SKIP(return, "userfaultfd unavailable: %s", strerror(-ret));
-	ASSERT_EQ(0, ret);
-	mt_uffd_page_free(&probe);
+	SKIP_WITHOUT_UFFD();
 
 	fd = mbox_create(&attr, NULL, NULL);
 	ASSERT_LE(0, fd);
@@ -1256,18 +1263,13 @@ TEST(bounded_batch_fault_after_room_given_away_overfills_by_the_rest)
 	static const char *const names[] = {
 		"b", "c", "d", "e", "f",
 	};
-	struct mt_uffd_page probe;
 	struct mbox_info info;
 	struct mbox_recv r;
 	char buf[MSG_SIZE];
 	pid_t stuck;
-	int fd, ret, i;
+	int fd, i;
 
-	ret = mt_uffd_page_setup(&probe);
-	if (ret == -ENOSYS || ret == -EPERM)
-		SKIP(return, "userfaultfd unavailable: %s", strerror(-ret));
-	ASSERT_EQ(0, ret);
-	mt_uffd_page_free(&probe);
+	SKIP_WITHOUT_UFFD();
 
 	fd = mbox_create(&attr, NULL, NULL);
 	ASSERT_LE(0, fd);
