@@ -142,8 +142,6 @@ void msgbuf_free(void *buf);
 uint64_t now_ns(void);
 void cpu_relax(unsigned int *polls);
 int pin_to_cpu(int cpu);
-int write_file(const char *path, const char *val);
-long read_long_file(const char *path);
 int cmp_double(const void *a, const void *b);	/* for qsort() */
 
 /* memory.c: create/destroy rates and kernel memory per mailbox. */

@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "mbox_testlib.h"
 #include <mbox/mbox.h>
 
 /* Run order: 1 and 64 back to back, so that their ratio pairs up in time. */
@@ -959,9 +960,9 @@ static void prepare_machine(struct bench *b)
 
 anchors:
 	/* POSIX mq: let a queue be as deep as the others (root only). */
-	if (read_long_file("/proc/sys/fs/mqueue/msg_max") < (long)b->depth) {
+	if (mt_read_ll("/proc/sys/fs/mqueue", "msg_max") < (long long)b->depth) {
 		snprintf(buf, sizeof(buf), "%u", b->depth);
-		write_file("/proc/sys/fs/mqueue/msg_max", buf);
+		mt_write_file("/proc/sys/fs/mqueue/msg_max", buf);
 	}
 	setrlimit(RLIMIT_MSGQUEUE, &unlimited);
 }
